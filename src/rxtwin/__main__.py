@@ -1,0 +1,3 @@
+from rxtwin.cli import app
+
+app(prog_name="rxtwin")

@@ -1,0 +1,37 @@
+"""The ``rxtwin`` command line: thin commands over the library."""
+
+from __future__ import annotations
+
+import typer
+
+from rxtwin import __version__
+from rxtwin.cli.demo import demo
+from rxtwin.cli.validate import validate
+
+app = typer.Typer(
+    name="rxtwin",
+    help="Simulate generic drug manufacturing lines and supply chains; price technologies "
+    "for the firm and for society. Start with `rxtwin demo`.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rxtwin {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """rxtwin: which manufacturing technology, and which low-tech measure, makes generic drug
+    supply more resilient, and at what cost?"""
+
+
+app.command()(demo)
+app.command()(validate)

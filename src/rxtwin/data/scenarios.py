@@ -1,0 +1,165 @@
+"""Loading, validating and writing scenarios.
+
+A scenario file is YAML or JSON. Two conveniences keep bundled files short and
+user studies small:
+
+* ``extends: NAME_OR_PATH`` starts from another scenario (a bundled name or a path
+  relative to this file) and deep-merges this file over it: mappings merge, lists and
+  values replace. ``sources`` merge key by key.
+* any list field may be given as ``{from_csv: FILE.csv}``: one record per row,
+  ``;`` separating list cells, dotted column names for nested fields.
+
+The result is validated by :class:`rxtwin.model.Scenario`; every problem is reported
+at once as an :class:`~rxtwin.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import typing
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from rxtwin.data.documents import read_csv_records, read_document
+from rxtwin.errors import NO_VALUE, InputError, Problem, problems_from_validation_error
+from rxtwin.model import Scenario
+
+BUNDLED_PACKAGE = "rxtwin.data"
+BUNDLED_FOLDER = "scenarios"
+MAX_EXTENDS_DEPTH = 8
+
+
+def bundled_scenario_dir() -> Path:
+    """Folder of the scenarios shipped with rxtwin."""
+    return Path(str(resources.files(BUNDLED_PACKAGE).joinpath(BUNDLED_FOLDER)))
+
+
+def bundled_scenario_names() -> list[str]:
+    """Names of the bundled scenarios (file stems)."""
+    return sorted(p.stem for p in bundled_scenario_dir().glob("*.yaml"))
+
+
+def resolve_scenario_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """A path for a file name, a path relative to ``relative_to``, or a bundled name."""
+    candidate = Path(name_or_path)
+    if relative_to is not None and not candidate.is_absolute():
+        near = relative_to.parent / candidate
+        if near.exists():
+            return near
+    if candidate.exists():
+        return candidate
+    bundled = bundled_scenario_dir() / f"{name_or_path}.yaml"
+    if bundled.exists():
+        return bundled
+    return candidate
+
+
+def _list_fields(model: type) -> frozenset[str]:
+    names = set()
+    for name, field in model.model_fields.items():
+        if typing.get_origin(field.annotation) is list:
+            names.add(name)
+    return frozenset(names)
+
+
+def _item_model(field_name: str) -> type | None:
+    field = Scenario.model_fields.get(field_name)
+    if field is None or typing.get_origin(field.annotation) is not list:
+        return None
+    (item,) = typing.get_args(field.annotation)
+    return item if isinstance(item, type) else None
+
+
+def _expand_csv_tables(document: dict, path: Path) -> dict:
+    expanded = dict(document)
+    for key, value in document.items():
+        if isinstance(value, dict) and set(value) == {"from_csv"}:
+            model = _item_model(key)
+            if model is None:
+                raise InputError([Problem(str(path), key, value,
+                                          "only list fields can be read from CSV")])
+            csv_path = path.parent / str(value["from_csv"])
+            expanded[key] = read_csv_records(csv_path, _list_fields(model))
+    return expanded
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """Merge ``override`` into ``base``: mappings merge recursively, anything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_scenario_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
+    """Read a scenario file into a plain dict with ``extends`` and CSV tables resolved."""
+    document = _expand_csv_tables(read_document(path), path)
+    parent = document.pop("extends", None)
+    if parent is None:
+        return document
+    if not isinstance(parent, str):
+        raise InputError([Problem(str(path), "extends", parent,
+                                  "must be a bundled scenario name or a file path")])
+    parent_path = resolve_scenario_path(parent, relative_to=path)
+    if not parent_path.exists():
+        raise InputError([Problem(str(path), "extends", parent,
+                                  f"no such file or bundled scenario (bundled: "
+                                  f"{', '.join(bundled_scenario_names())})")])
+    resolved = parent_path.resolve()
+    if resolved in _chain or len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(str(path), "extends", parent,
+                                  "scenarios extend each other in a loop")])
+    base = read_scenario_document(parent_path, _chain + (path.resolve(),))
+    return deep_merge(base, document)
+
+
+def scenario_from_document(document: dict, file: str = "<input>") -> Scenario:
+    """Validate a plain dict as a :class:`Scenario` or raise :class:`InputError`."""
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise InputError(problems_from_validation_error(exc, file)) from None
+    except RecursionError:
+        raise InputError([Problem(file, "", NO_VALUE, "document nested too deeply")]) from None
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a scenario by bundled name or by path (YAML or JSON).
+
+    Raises
+    ------
+    rxtwin.errors.InputError
+        Listing every problem: file, field path, bad value and the rule broken.
+    """
+    path = resolve_scenario_path(name_or_path)
+    if not path.exists():
+        raise InputError([Problem(str(name_or_path), "", NO_VALUE,
+                                  "no such file or bundled scenario (bundled: "
+                                  f"{', '.join(bundled_scenario_names())})")])
+    return scenario_from_document(read_scenario_document(path), str(path))
+
+
+def validate_scenario_file(name_or_path: str | Path) -> list[Problem]:
+    """Every problem with a scenario file (empty when it is valid)."""
+    try:
+        load_scenario(name_or_path)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The full scenario as YAML text; ``load`` of it gives an equal scenario."""
+    return yaml.safe_dump(scenario.document(), sort_keys=False, allow_unicode=True)
+
+
+def scenario_from_yaml(text: str, file: str = "<input>") -> Scenario:
+    """Parse and validate YAML text (no ``extends``/CSV resolution)."""
+    from rxtwin.data.documents import parse_document
+
+    return scenario_from_document(parse_document(text, file), file)

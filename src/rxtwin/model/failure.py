@@ -1,0 +1,133 @@
+"""Failure modes: what goes wrong, how often, what it hits and what it costs.
+
+The categories follow the workshop report, Session 1 ("Key failure modes in prescription
+drug manufacturing"), plus the demand-side and site-level events of DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
+from rxtwin.model.distributions import DurationDistribution
+from rxtwin.model.product import DosageForm
+from rxtwin.model.technology import TechnologyKind
+
+
+class FailureCategory(StrEnum):
+    personnel_deviation = "personnel_deviation"
+    changeover_contamination = "changeover_contamination"
+    equipment = "equipment"
+    environmental_control = "environmental_control"
+    labelling_error = "labelling_error"
+    substandard_input = "substandard_input"
+    process_impurity = "process_impurity"
+    qa_lapse = "qa_lapse"
+    documentation_error = "documentation_error"
+    site_infrastructure = "site_infrastructure"
+    natural_disaster = "natural_disaster"
+    regulatory_action = "regulatory_action"
+    demand_shock = "demand_shock"
+    contract_change = "contract_change"
+
+
+class FailureEffect(StrEnum):
+    """What a failure does. Per-event effects happen with ``probability_per_event``;
+    time-based effects arrive at ``rate_per_yr`` (Poisson)."""
+
+    reject_batch = "reject_batch"  # per batch: the batch is destroyed
+    qa_hold = "qa_hold"  # per batch: release delayed by duration_h (deviation investigation)
+    contamination_after_changeover = "contamination_after_changeover"  # per changeover
+    input_reject = "input_reject"  # per batch: input lot fails, batch lost
+    recall = "recall"  # per batch: released out-of-spec product recalled
+    breakdown = "breakdown"  # time-based: line down for duration_h
+    site_outage = "site_outage"  # time-based: whole site down for duration_h
+    demand_change = "demand_change"  # time-based: demand x demand_multiplier for duration_h
+
+
+PER_EVENT_EFFECTS = frozenset(
+    {
+        FailureEffect.reject_batch,
+        FailureEffect.qa_hold,
+        FailureEffect.contamination_after_changeover,
+        FailureEffect.input_reject,
+        FailureEffect.recall,
+    }
+)
+EFFECTS_WITH_DURATION = frozenset(
+    {FailureEffect.qa_hold, FailureEffect.breakdown, FailureEffect.site_outage,
+     FailureEffect.demand_change}
+)
+
+
+class FailureMode(RxModel):
+    """A failure mode with its frequency, effect, duration and technology effect matrix."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    category: FailureCategory
+    effect: FailureEffect
+    probability_per_event: Fraction | None = Field(
+        None, description="per batch (or per changeover) probability, for per-event effects"
+    )
+    rate_per_yr: BoundedNonNegative | None = Field(
+        None, description="Poisson arrival rate per year, for time-based effects"
+    )
+    duration_h: DurationDistribution | None = Field(
+        None, description="downtime, hold or shock duration"
+    )
+    loss_fraction: Fraction = Field(1.0, description="fraction of the batch lost")
+    demand_multiplier: float | None = Field(
+        None, gt=0, le=100, description="demand factor during a demand_change"
+    )
+    rate_multiplier_by_technology: dict[TechnologyKind, float] = Field(
+        default_factory=dict,
+        description="the effect matrix: technology kind -> multiplier on the probability or "
+        "rate (1 = no change; missing = 1)",
+    )
+    dosage_forms: list[DosageForm] = Field(
+        default_factory=lambda: list(DosageForm), description="dosage forms it applies to"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FailureMode:
+        per_event = self.effect in PER_EVENT_EFFECTS
+        if per_event and self.probability_per_event is None:
+            raise ValueError(
+                f"effect '{self.effect.value}' happens per batch or changeover: "
+                "give probability_per_event"
+            )
+        if per_event and self.rate_per_yr is not None:
+            raise ValueError(
+                f"effect '{self.effect.value}' is per event: give probability_per_event, "
+                f"not rate_per_yr ({self.rate_per_yr})"
+            )
+        if not per_event and self.rate_per_yr is None:
+            raise ValueError(f"effect '{self.effect.value}' is time-based: give rate_per_yr")
+        if not per_event and self.probability_per_event is not None:
+            raise ValueError(
+                f"effect '{self.effect.value}' is time-based: give rate_per_yr, "
+                f"not probability_per_event ({self.probability_per_event})"
+            )
+        if self.effect in EFFECTS_WITH_DURATION and self.duration_h is None:
+            raise ValueError(f"effect '{self.effect.value}' needs duration_h")
+        if self.effect == FailureEffect.demand_change and self.demand_multiplier is None:
+            raise ValueError("effect 'demand_change' needs demand_multiplier")
+        for kind, multiplier in self.rate_multiplier_by_technology.items():
+            if not 0.0 <= multiplier <= 100.0:
+                raise ValueError(
+                    f"rate_multiplier_by_technology.{kind.value} = {multiplier} must be in "
+                    "[0, 100]"
+                )
+            if per_event and self.probability_per_event * multiplier > 1.0:
+                raise ValueError(
+                    f"probability_per_event {self.probability_per_event} x multiplier "
+                    f"{multiplier} for {kind.value} exceeds 1"
+                )
+        return self
+
+    def multiplier_for(self, kind: TechnologyKind) -> float:
+        """The effect-matrix multiplier for a technology kind (1 when not given)."""
+        return self.rate_multiplier_by_technology.get(kind, 1.0)

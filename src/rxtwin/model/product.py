@@ -1,0 +1,61 @@
+"""Products (finished dosage forms) and materials."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Fraction, Identifier, RxModel
+
+
+class DosageForm(StrEnum):
+    oral_solid = "oral_solid"
+    sterile_injectable = "sterile_injectable"
+    other = "other"
+
+
+class MaterialKind(StrEnum):
+    ksm = "ksm"
+    api = "api"
+    excipient = "excipient"
+    component = "component"
+
+
+class Material(RxModel):
+    """An input: key starting material, API, excipient or component (vial, stopper, bag)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    kind: MaterialKind
+    shelf_life_days: BoundedPositive = Field(description="storage life before expiry")
+    cost_usd_per_kg: BoundedNonNegative | None = None
+    critical: bool = Field(False, description="a critical component with few suppliers")
+
+
+class Product(RxModel):
+    """A finished dosage form sold to the market."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    dosage_form: DosageForm
+    api_id: Identifier | None = Field(None, description="the API material it is made from")
+    component_ids: list[Identifier] = Field(default_factory=list)
+    atc_code: str | None = Field(None, pattern=r"^[A-Z][0-9]{2}[A-Z]{0,2}[0-9]{0,2}$")
+    demand_units_per_yr: BoundedPositive
+    demand_cv: float = Field(0.0, ge=0.0, le=10.0, description="daily demand sd / mean")
+    price_usd_per_unit: BoundedPositive
+    material_cost_usd_per_unit: BoundedNonNegative = Field(
+        description="API, excipients and components per good unit at 100 % yield"
+    )
+    shelf_life_days: BoundedPositive
+    initial_inventory_days: BoundedNonNegative = Field(
+        30.0, description="finished-goods stock at the start, in days of mean demand"
+    )
+    target_inventory_days: BoundedNonNegative = Field(
+        30.0, description="days of supply the planner aims to hold (run-out policy trigger)"
+    )
+    criticality: Fraction = Field(
+        0.5, description="clinical criticality in [0, 1] (1 = essential, no substitute)"
+    )
+    first_generic: bool = False
