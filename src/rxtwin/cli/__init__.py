@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from rxtwin import __version__
+from rxtwin.cli import data as data_cli
 from rxtwin.cli.demo import demo
 from rxtwin.cli.validate import validate
 
@@ -35,3 +36,4 @@ def main(
 
 app.command()(demo)
 app.command()(validate)
+app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.")
