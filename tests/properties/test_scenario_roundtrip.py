@@ -7,6 +7,9 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tempfile
+from pathlib import Path
+
 from rxtwin.data.scenarios import (
     bundled_scenario_dir,
     read_scenario_document,
@@ -14,6 +17,7 @@ from rxtwin.data.scenarios import (
     scenario_from_yaml,
     scenario_to_yaml,
 )
+from rxtwin.store import Store
 
 BASE = read_scenario_document(bundled_scenario_dir() / "generic_oral_solid.yaml")
 positive = st.floats(min_value=1e-6, max_value=1e12, allow_nan=False, allow_infinity=False)
@@ -56,3 +60,16 @@ def test_yaml_round_trip_is_exact(scenario):
     again = scenario_from_yaml(scenario_to_yaml(scenario))
     assert again == scenario
     assert again.content_hash() == scenario.content_hash()
+
+
+_STORE_DIR = Path(tempfile.mkdtemp(prefix="rxtwin-prop-"))
+_STORE = Store.open(_STORE_DIR / "prop.sqlite")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_scenarios())
+def test_store_round_trip_is_exact(scenario):
+    digest = _STORE.put_scenario(scenario.document(), scenario.name)
+    assert digest == scenario.content_hash()
+    again = scenario_from_document(_STORE.get_scenario(digest))
+    assert again == scenario

@@ -1,0 +1,38 @@
+"""rxtwin.store: the run registry (SQLite by default, PostgreSQL by URL) and Parquet artifacts.
+
+>>> from rxtwin.store import Store
+>>> with Store.open("runs.sqlite") as store:            # doctest: +SKIP
+...     scenario = store.put_scenario({"products": 24}, name="base")
+...     run_id = store.create_run("line.simulate", scenario, {"reps": 100}, 1234, n_chunks=4)
+
+See ``docs/store.md`` for what is stored, the schema and how a killed run resumes.
+"""
+
+from rxtwin.store._schema import RUN_STATUSES, SCHEMA_VERSION
+from rxtwin.store._store import (
+    RunRecord,
+    ScenarioInfo,
+    Store,
+    default_db_url,
+)
+from rxtwin.store.errors import (
+    StoreError,
+    StoreInputError,
+    UnknownItemError,
+    UnknownRunError,
+    UnknownScenarioError,
+)
+
+__all__ = [
+    "RUN_STATUSES",
+    "SCHEMA_VERSION",
+    "RunRecord",
+    "ScenarioInfo",
+    "Store",
+    "StoreError",
+    "StoreInputError",
+    "UnknownItemError",
+    "UnknownRunError",
+    "UnknownScenarioError",
+    "default_db_url",
+]

@@ -1,0 +1,182 @@
+"""Tables of the run store and the ordered migrations that build them.
+
+The schema is written with SQLAlchemy Core so that the same definitions serve SQLite and
+PostgreSQL. JSON is kept in ``Text`` columns (canonical, compact) rather than a dialect JSON
+type, so a body reads back byte for byte on both back ends.
+
+Versioning: ``meta`` holds ``schema_version``. ``MIGRATIONS[v]`` takes a database from
+version ``v - 1`` to ``v``; an empty database is version 0 and runs them all in order.
+When the schema changes, append ``MIGRATIONS[v + 1]`` and raise ``SCHEMA_VERSION``; never
+edit an old migration. (Migration 1 builds its tables from the definitions below; the day a
+later migration alters one of them, copy the version-1 definitions into migration 1 first.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    select,
+)
+
+SCHEMA_VERSION = 1
+"""Schema version written by this rxtwin; a database with a larger one is refused."""
+
+RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"timestamp {value!r} has no time zone; rxtwin stores UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("hash", String(64), primary_key=True, comment="sha256 of canonical JSON body"),
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False, comment="1, 2, ... per name"),
+    Column("body", Text, nullable=False, comment="canonical JSON"),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("name", "version", name="uq_scenarios_name_version"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("scenario_hash", String(64), ForeignKey("scenarios.hash"), nullable=True),
+    Column("seed_entropy", Text, nullable=True, comment="decimal; may exceed 64 bits"),
+    Column("package_version", String(64), nullable=False),
+    Column("parameters", Text, nullable=False, comment="canonical JSON"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("heartbeat_at", UTCDateTime, nullable=True, comment="last start or chunk"),
+    Column("wall_s", Float, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("chunks_done", Integer, nullable=False, default=0),
+    Column("chunks_total", Integer, nullable=True),
+    Column("owner_host", String(255), nullable=True),
+    Column("owner_pid", Integer, nullable=True),
+    CheckConstraint(
+        "status IN ('queued', 'running', 'done', 'failed', 'interrupted')",
+        name="ck_runs_status",
+    ),
+)
+
+chunks = Table(
+    "chunks",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("chunk_index", Integer, primary_key=True),
+    Column("summary_json", Text, nullable=True),
+    Column("summary_bytes", LargeBinary, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=False),
+)
+
+summaries = Table(
+    "summaries",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("frame", Text, nullable=False, comment="DataFrame as JSON, see _frames.py"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("rel_path", Text, nullable=False, comment="Parquet file, relative to artifacts dir"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def _v1_initial(conn: Connection) -> None:
+    """Version 0 (empty) -> 1: create every table."""
+    metadata.create_all(conn)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_initial}
+"""``MIGRATIONS[v]`` migrates a database from schema version ``v - 1`` to ``v``."""
+
+
+def read_schema_version(conn: Connection) -> int:
+    """Return ``meta.schema_version``, or raise ``ValueError`` if it is missing or not an integer."""
+    text = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    if text is None or not str(text).strip().lstrip("-").isdigit():
+        raise ValueError(f"meta.schema_version is {text!r}, not an integer")
+    return int(text)
+
+
+def write_schema_version(conn: Connection, version: int) -> None:
+    """Set ``meta.schema_version`` to ``version``."""
+    updated = conn.execute(
+        meta.update().where(meta.c.key == "schema_version").values(value=str(version))
+    ).rowcount
+    if updated == 0:
+        conn.execute(meta.insert().values(key="schema_version", value=str(version)))
+
+
+def apply_migrations(
+    conn: Connection,
+    from_version: int,
+    migrations: dict[int, Callable[[Connection], None]],
+    to_version: int,
+) -> None:
+    """Run ``migrations[from_version + 1 .. to_version]`` in order on ``conn``.
+
+    Each step records its version in ``meta``. The caller runs this inside one transaction,
+    so a failing step rolls the database back to ``from_version`` (PostgreSQL and SQLite
+    both have transactional DDL).
+    """
+    meta.create(conn, checkfirst=True)
+    for version in range(from_version + 1, to_version + 1):
+        if version not in migrations:
+            raise KeyError(f"no migration to schema version {version}")
+        migrations[version](conn)
+        write_schema_version(conn, version)
