@@ -1,1 +1,69 @@
-"""rxtwin.econ."""
+"""rxtwin.econ: cash flows, NPV/IRR/payback, depreciation, break-even solvers, subsidies.
+
+Pure functions and small typed inputs; see ``docs/econ.md`` for every equation and source.
+"""
+
+from rxtwin.econ.appraisal import (
+    Appraisal,
+    FirmProfile,
+    appraise,
+    default_firm_profiles,
+    firm_profile,
+)
+from rxtwin.econ.breakeven import (
+    BreakevenBracketError,
+    Subsidy,
+    breakeven_map,
+    required_subsidy_fraction,
+    solve_breakeven,
+)
+from rxtwin.econ.cashflow import (
+    CashFlowInputs,
+    build_cash_flows,
+    cash_flow_lines,
+    incremental_cash_flows,
+    memo_columns,
+    net_cash_flows_usd,
+)
+from rxtwin.econ.depreciation import DepreciationMethod, depreciation_schedule_usd
+from rxtwin.econ.metrics import (
+    IrrFlag,
+    IrrResult,
+    discounted_payback_yr,
+    equivalent_annual_value_usd,
+    irr,
+    levelised_unit_cost_usd_per_unit,
+    npv_usd,
+    payback_yr,
+    profitability_index,
+)
+
+__all__ = [
+    "Appraisal",
+    "BreakevenBracketError",
+    "CashFlowInputs",
+    "DepreciationMethod",
+    "FirmProfile",
+    "IrrFlag",
+    "IrrResult",
+    "Subsidy",
+    "appraise",
+    "breakeven_map",
+    "build_cash_flows",
+    "cash_flow_lines",
+    "default_firm_profiles",
+    "depreciation_schedule_usd",
+    "discounted_payback_yr",
+    "equivalent_annual_value_usd",
+    "firm_profile",
+    "incremental_cash_flows",
+    "irr",
+    "levelised_unit_cost_usd_per_unit",
+    "memo_columns",
+    "net_cash_flows_usd",
+    "npv_usd",
+    "payback_yr",
+    "profitability_index",
+    "required_subsidy_fraction",
+    "solve_breakeven",
+]
