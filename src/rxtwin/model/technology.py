@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Fraction, Identifier, RxModel
 from rxtwin.model.distributions import DurationDistribution
@@ -37,8 +37,13 @@ class Technology(RxModel):
         0.0, description="after installation, months to reach full throughput (linear ramp)"
     )
     throughput_units_per_h: BoundedPositive = Field(description="ideal rate while running")
-    batch_size_units: BoundedPositive | None = Field(
-        None, description="units per batch (batch operating mode only)"
+    batch_size_units: BoundedPositive = Field(
+        description="units per batch (batch mode) or per release lot (continuous mode)"
+    )
+    speed_fraction: float = Field(
+        1.0, gt=0.0, le=1.0,
+        description="actual / ideal rate while running (minor stops, reduced speed): the OEE "
+        "performance factor when nothing fails",
     )
     changeover_h: DurationDistribution = Field(
         description="time from the end of one product's campaign to the start of the next "
@@ -73,17 +78,7 @@ class Technology(RxModel):
     training_usd: BoundedNonNegative = 0.0
     useful_life_yr: float = Field(10.0, gt=0, le=50)
 
-    @model_validator(mode="after")
-    def _batch_needs_size(self) -> Technology:
-        if self.operating_mode == "batch" and self.batch_size_units is None:
-            raise ValueError(
-                f"technology '{self.id}': operating_mode 'batch' needs batch_size_units"
-            )
-        return self
-
     @property
-    def batch_cycle_h(self) -> float | None:
-        """Hours to make one batch at the ideal rate (batch mode only)."""
-        if self.batch_size_units is None:
-            return None
+    def batch_cycle_h(self) -> float:
+        """Hours to make one batch (or continuous release lot) at the ideal rate."""
         return self.batch_size_units / self.throughput_units_per_h
