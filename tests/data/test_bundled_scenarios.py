@@ -70,7 +70,8 @@ def test_sterile_line_holds_release_for_the_culture_sterility_test():
 
 def test_generic_portfolio_is_the_generators_output_for_seed_2023():
     document = read_scenario_document(bundled_scenario_dir() / "generic_oral_solid.yaml")
-    fragment = generate_portfolio(24, 1, 4, np.random.default_rng(2023), technology_id="batch")
+    fragment = generate_portfolio(24, 1, 4, np.random.default_rng(2023), technology_id="batch",
+                                  available_h_per_yr=7000.0)
     for key in ("products", "materials", "sites", "lines", "supply_edges"):
         assert document[key] == fragment[key], key
 

@@ -6,6 +6,7 @@ import typer
 
 from rxtwin import __version__
 from rxtwin.cli import data as data_cli
+from rxtwin.cli import line as line_cli
 from rxtwin.cli import runs as runs_cli
 from rxtwin.cli import supply as supply_cli
 from rxtwin.cli import twin as twin_cli
@@ -44,3 +45,4 @@ app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.
 app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
 app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")
 app.add_typer(supply_cli.app, name="supply", help="Supply network: map, exposure, time-to-survive.")
+app.add_typer(line_cli.app, name="line", help="Line: campaign plans and the stochastic simulator.")

@@ -1,0 +1,164 @@
+"""``rxtwin line plan|simulate|resume``: campaign plans and the stochastic line simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rxtwin.cli.common import console, user_errors
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.store import Store, default_db_url
+
+app = typer.Typer(help="Multi-product line: campaign planning and the stochastic simulator.",
+                  no_args_is_help=True, rich_markup_mode=None)
+
+SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
+                          show_default=False)
+
+
+def _line_id(scenario, line_id: str | None) -> str:
+    if line_id is not None:
+        scenario.line(line_id)
+        return line_id
+    if not scenario.lines:
+        raise ValueError(f"scenario '{scenario.name}' has no lines")
+    return scenario.lines[0].id
+
+
+@app.command()
+@user_errors
+def plan(
+    scenario_file: str = SCENARIO,
+    line: str = typer.Option(None, "--line", help="Line id (default: the first line)."),
+    tech: str = typer.Option(None, "--tech", help="Technology ids, comma-separated "
+                             "(default: every technology of the scenario)."),
+) -> None:
+    """Campaign plan (common-cycle ELSP) of a line under each technology.
+
+    Example: rxtwin line plan generic_oral_solid --tech batch,continuous
+    """
+    from rxtwin.line.from_scenario import line_plan
+
+    scenario = load_scenario(scenario_file)
+    line_id = _line_id(scenario, line)
+    techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
+    table = Table(title=f"Campaign plan of {line_id} ({scenario.name})", title_justify="left")
+    for column in ("technology", "cycle [d]", "campaigns/yr", "mean run [d]", "run share",
+                   "changeover share", "idle share", "cost [USD/d]"):
+        table.add_column(column, justify="left" if column == "technology" else "right")
+    for tid in techs:
+        p = line_plan(scenario, line_id, scenario.technology(tid))
+        table.add_row(tid, f"{p.cycle_days[0]:.1f}", f"{p.setups_per_yr[0]:.2f}",
+                      f"{p.campaign_days.mean():.2f}", f"{p.utilisation_run:.3f}",
+                      f"{p.utilisation_changeover:.3f}", f"{p.utilisation_idle:.3f}",
+                      f"{p.total_cost_usd_per_day:,.0f}")
+    console.print(table)
+
+
+def _progress_bar() -> Progress:
+    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _backend(workers: int | None, scheduler: str | None) -> str:
+    if scheduler:
+        return "dask"
+    return "processes" if workers and workers > 1 else "serial"
+
+
+def print_comparison(frame) -> None:
+    """Side-by-side table of technologies (means with 95 % intervals)."""
+    from rxtwin.runs import COMPARISON_STATISTICS
+
+    techs = list(dict.fromkeys(frame["technology"]))
+    table = Table(title="Line performance by technology (mean, 95 % CI half-width)",
+                  title_justify="left")
+    table.add_column("statistic")
+    for tid in techs:
+        table.add_column(tid, justify="right")
+    formats = {name: fmt for name, _, fmt in COMPARISON_STATISTICS}
+    for name, label, _ in COMPARISON_STATISTICS:
+        cells = []
+        for tid in techs:
+            row = frame[(frame["statistic"] == name) & (frame["technology"] == tid)].iloc[0]
+            half = (row["ci95_high"] - row["ci95_low"]) / 2
+            cells.append(f"{format(row['mean'], formats[name])} ±{format(half, formats[name])}")
+        table.add_row(label, *cells)
+    console.print(table)
+
+
+@app.command()
+@user_errors
+def simulate(
+    scenario_file: str = SCENARIO,
+    tech: str = typer.Option(None, "--tech", help="Technology ids, comma-separated "
+                             "(default: every technology of the scenario)."),
+    reps: int = typer.Option(1000, "--reps", min=1, max=10_000_000,
+                             help="Replication-years per technology."),
+    line: str = typer.Option(None, "--line", help="Line id (default: the first line)."),
+    policy: str = typer.Option(None, "--policy", help="fixed_rotation or run_out "
+                               "(default: the line's)."),
+    intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
+                                     "comma-separated."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
+                             "stored with the run)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
+                                  "(tcp://host:8786)."),
+    db: str = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
+                           "./rxtwin.sqlite)."),
+    csv: Path = typer.Option(None, "--csv", help="Also write the comparison to this CSV."),
+) -> None:
+    """Simulate a line under each technology; store the runs; print a side-by-side table.
+
+    Example: rxtwin line simulate generic_oral_solid --tech batch,continuous --reps 10000
+    """
+    from rxtwin.runs import comparison_table, run_line_simulation
+
+    if policy not in (None, "fixed_rotation", "run_out"):
+        raise ValueError(f"--policy {policy!r}: must be fixed_rotation or run_out")
+    scenario = load_scenario(scenario_file)
+    line_id = _line_id(scenario, line)
+    techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
+    interventions = [i for i in intervention.split(",") if i]
+    with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
+        def progress_for(tid):
+            task = bar.add_task(tid, total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        runs = run_line_simulation(
+            store, scenario, line_id=line_id, technology_ids=techs, n_replications=reps,
+            entropy=seed, policy=policy, intervention_ids=interventions,
+            backend=_backend(workers, scheduler), workers=workers,
+            scheduler_address=scheduler, progress=progress_for)
+    frame = comparison_table(runs)
+    print_comparison(frame)
+    if csv:
+        frame.to_csv(csv, index=False)
+    console.print("runs: " + ", ".join(f"{r.technology_id}={r.run_id}" for r in runs),
+                  highlight=False)
+
+
+@app.command()
+@user_errors
+def resume(
+    run_id: str = typer.Argument(..., help="Id of an interrupted or failed line run."),
+    workers: int = typer.Option(None, "--workers", min=1),
+    scheduler: str = typer.Option(None, "--scheduler"),
+    db: str = typer.Option(None, "--db"),
+) -> None:
+    """Finish an interrupted line run; only its missing chunks are simulated.
+
+    Example: rxtwin line resume 0193f...
+    """
+    from rxtwin.runs import comparison_table, resume_line_run
+
+    with Store.open(db or default_db_url(), create=False) as store, _progress_bar() as bar:
+        task = bar.add_task(run_id[:12], total=None)
+        run = resume_line_run(store, run_id, backend=_backend(workers, scheduler),
+                              workers=workers, scheduler_address=scheduler,
+                              progress=lambda d, t: bar.update(task, completed=d, total=t))
+    print_comparison(comparison_table([run]))

@@ -1,0 +1,181 @@
+"""Run orchestration: engines + compute backends + the run store.
+
+The CLI and the web app call these functions; they record every finished chunk in the
+store (so a killed run resumes where it stopped), store the result tables, and return
+typed results. Engines stay free of I/O.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from rxtwin import __version__
+from rxtwin.compute.summaries import MomentSummary
+from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.results import LineResults, LineSummary
+from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
+from rxtwin.model import Scenario
+from rxtwin.store import Store
+
+LINE_RUN_KIND = "line.simulate"
+LINE_TABLE = "line_summary"
+
+Progress = Callable[[int, int], None]
+"""progress(done_chunks, total_chunks), called in the parent process."""
+
+
+def line_chunk_to_record(chunk: LineChunk) -> dict:
+    """A chunk's summary as a JSON-safe dict for the store."""
+    return {"values": chunk.summary.values.to_dict(), "defined": chunk.summary.defined.to_dict()}
+
+
+def line_chunk_from_record(record: dict) -> LineChunk:
+    """Inverse of :func:`line_chunk_to_record`."""
+    return LineChunk(summary=LineSummary(values=MomentSummary.from_dict(record["values"]),
+                                         defined=MomentSummary.from_dict(record["defined"])))
+
+
+@dataclass(frozen=True)
+class LineRun:
+    """One stored line simulation: its run id, technology and results."""
+
+    run_id: str
+    technology_id: str
+    results: LineResults
+
+
+def _n_chunks(n_replications: int, chunk_size: int) -> int:
+    return -(-n_replications // chunk_size)
+
+
+def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
+                      entropy: int, backend: str, workers: int | None,
+                      scheduler_address: str | None, progress: Progress | None) -> LineRun:
+    inputs = line_inputs_from_scenario(
+        scenario, params["line_id"], technology_id=params["technology_id"],
+        policy=params["policy"], intervention_ids=params["intervention_ids"])
+    total = _n_chunks(params["n_replications"], params["chunk_size"])
+    done = {i: line_chunk_from_record(r) for i, r in store.chunk_summaries(run_id).items()}
+    finished = [len(done)]
+    if progress:
+        progress(finished[0], total)
+
+    def on_chunk_done(index: int, chunk: LineChunk) -> None:
+        store.record_chunk(run_id, index, line_chunk_to_record(chunk))
+        finished[0] += 1
+        if progress:
+            progress(finished[0], total)
+
+    started = time.perf_counter()
+    store.start_run(run_id)
+    try:
+        results = simulate(inputs, params["n_replications"], entropy=entropy,
+                           chunk_size=params["chunk_size"], backend=backend, workers=workers,
+                           scheduler_address=scheduler_address, done=done,
+                           on_chunk_done=on_chunk_done)
+    except BaseException as exc:
+        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    store.put_summary(run_id, LINE_TABLE, results.table())
+    store.finish_run(run_id, time.perf_counter() - started)
+    return LineRun(run_id, params["technology_id"], results)
+
+
+def run_line_simulation(
+    store: Store,
+    scenario: Scenario,
+    *,
+    line_id: str,
+    technology_ids: Sequence[str],
+    n_replications: int,
+    entropy: int | None = None,
+    policy: str | None = None,
+    intervention_ids: Sequence[str] = (),
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    backend: str = "serial",
+    workers: int | None = None,
+    scheduler_address: str | None = None,
+    progress: Callable[[str], Progress] | None = None,
+) -> list[LineRun]:
+    """Simulate a line with each technology and store one run per technology.
+
+    The same entropy seeds every technology (common random numbers across the options, so
+    their differences are estimated with less noise). ``progress(technology_id)`` returns a
+    callback for that technology's chunks.
+    """
+    line = scenario.line(line_id)
+    for tid in technology_ids:
+        scenario.technology(tid)  # unknown ids fail before anything is stored
+    digest = store.put_scenario(scenario.document(), scenario.name)
+    if entropy is None:
+        from rxtwin.compute.seeding import chunk_seeds
+
+        entropy, _ = chunk_seeds(None, 1)
+    runs = []
+    for tid in technology_ids:
+        params = {"line_id": line.id, "technology_id": tid,
+                  "policy": policy or line.campaign_policy,
+                  "intervention_ids": list(intervention_ids),
+                  "n_replications": n_replications, "chunk_size": chunk_size,
+                  "rxtwin_version": __version__}
+        run_id = store.create_run(LINE_RUN_KIND, digest, params, entropy,
+                                  n_chunks=_n_chunks(n_replications, chunk_size))
+        runs.append(_execute_line_run(store, scenario, run_id, params, entropy, backend,
+                                      workers, scheduler_address,
+                                      progress(tid) if progress else None))
+    return runs
+
+
+def resume_line_run(store: Store, run_id: str, *, backend: str = "serial",
+                    workers: int | None = None, scheduler_address: str | None = None,
+                    progress: Progress | None = None) -> LineRun:
+    """Finish an interrupted or failed line run: only its missing chunks are simulated, and
+    the result is identical to an uninterrupted run."""
+    store.mark_interrupted_runs()
+    record = store.get_run(run_id)
+    if record.kind != LINE_RUN_KIND:
+        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{LINE_RUN_KIND}'")
+    if record.status == "done":
+        raise ValueError(f"run {run_id} is already done")
+    scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
+    return _execute_line_run(store, scenario, run_id, dict(record.parameters),
+                             int(record.seed_entropy), backend, workers, scheduler_address,
+                             progress)
+
+
+COMPARISON_STATISTICS = (
+    ("units_good", "good units [units/yr]", ",.0f"),
+    ("oee", "OEE [-]", ".3f"),
+    ("availability", "availability [-]", ".3f"),
+    ("performance", "performance [-]", ".3f"),
+    ("quality", "quality [-]", ".3f"),
+    ("utilisation", "utilisation [-]", ".3f"),
+    ("changeover_h", "changeover [h/yr]", ",.0f"),
+    ("rejected_lots", "rejected lots [1/yr]", ".2f"),
+    ("fill_rate", "fill rate [-]", ".3f"),
+    ("unmet_demand_product_days", "days with unmet demand [product-days]", ",.1f"),
+    ("avg_inventory_units", "average inventory [units]", ",.0f"),
+    ("cost_total_usd_per_unit", "unit cost [USD/unit]", ".4f"),
+)
+
+
+def comparison_table(runs: Sequence[LineRun]) -> pd.DataFrame:
+    """Side-by-side line statistics, one row per (statistic, technology).
+
+    Columns: statistic, label, technology, mean, ci95_low, ci95_high (Student-t 95 %
+    interval over replications).
+    """
+    rows = []
+    for run in runs:
+        table = run.results.table()
+        line_level = table[table["product"].isna()].set_index("statistic")
+        for name, label, _ in COMPARISON_STATISTICS:
+            row = line_level.loc[name]
+            rows.append({"statistic": name, "label": label, "technology": run.technology_id,
+                         "mean": float(row["mean"]), "ci95_low": float(row["ci95_low"]),
+                         "ci95_high": float(row["ci95_high"])})
+    return pd.DataFrame(rows)
