@@ -87,7 +87,7 @@ def test_dask_local_cluster_started_on_demand(chunks, serial_result):
                                  workers=1), serial_result[:3])
 
 
-@pytest.mark.parametrize("backend", ["serial", "processes"])
+@pytest.mark.parametrize("backend", ["serial", "threads", "processes"])
 def test_on_chunk_done_once_per_chunk_in_the_parent(chunks, backend):
     calls = []
     results = run_chunks(normal_statistics_task, chunks, backend=backend, workers=2,
@@ -137,7 +137,7 @@ def _fails_on_third(chunk):
     return MomentSummary.from_samples(np.zeros((1, 1)))
 
 
-@pytest.mark.parametrize("backend", ["serial", "processes"])
+@pytest.mark.parametrize("backend", ["serial", "threads", "processes"])
 def test_task_errors_propagate(chunks, backend):
     with pytest.raises(RuntimeError, match="chunk 2 broke"):
         run_chunks(_fails_on_third, chunks[:4], backend=backend, workers=2)
@@ -146,7 +146,7 @@ def test_task_errors_propagate(chunks, backend):
 @pytest.mark.parametrize(
     ("kwargs", "pattern"),
     [
-        ({"backend": "threads"}, r"backend = 'threads', must be one of"),
+        ({"backend": "gpu"}, r"backend = 'gpu', must be one of"),
         ({"workers": 0}, r"workers = 0, must be an integer >= 1"),
         ({"scheduler_address": "tcp://x:8786"}, r"only used with backend='dask'"),
         ({"done": {99: None}}, r"done has chunk indices \[99\] outside"),

@@ -1,4 +1,4 @@
-"""Same seed, same numbers: serial, 2 processes and a 2-worker Dask LocalCluster give
+"""Same seed, same numbers: serial, 2 threads, 2 processes and a 2-worker Dask LocalCluster give
 bit-identical line summaries (contract of rxtwin.compute, applied to the line engine)."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ def test_serial_processes_and_dask_give_bit_identical_summaries(build):
     runs = {
         backend: simulate(x, 120, entropy=20240601, chunk_size=30, backend=backend,
                           workers=None if backend == "serial" else 2)
-        for backend in ("serial", "processes", "dask")
+        for backend in ("serial", "threads", "processes", "dask")
     }
     serial = runs["serial"].summary
     assert serial.n_replications == 120
-    for backend in ("processes", "dask"):
+    for backend in ("threads", "processes", "dask"):
         assert runs[backend].summary.equals(serial), backend
         assert runs[backend].table().equals(runs["serial"].table()), backend
 

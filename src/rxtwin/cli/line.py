@@ -63,7 +63,13 @@ def _progress_bar() -> Progress:
                     TimeElapsedColumn(), console=console, transient=False)
 
 
-def _backend(workers: int | None, scheduler: str | None) -> str:
+def _backend(workers: int | None, scheduler: str | None, backend: str | None = None) -> str:
+    if backend is not None:
+        from rxtwin.compute.executors import BACKENDS
+
+        if backend not in BACKENDS:
+            raise ValueError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
+        return backend
     if scheduler:
         return "dask"
     return "processes" if workers and workers > 1 else "serial"
@@ -108,6 +114,9 @@ def simulate(
     workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
                                   "(tcp://host:8786)."),
+    backend: str = typer.Option(None, "--backend", help="serial, threads, processes or dask "
+                                "(default: dask with --scheduler, processes with --workers > 1, "
+                                "else serial)."),
     db: str = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                            "./rxtwin.sqlite)."),
     csv: Path = typer.Option(None, "--csv", help="Also write the comparison to this CSV."),
@@ -132,7 +141,7 @@ def simulate(
         runs = run_line_simulation(
             store, scenario, line_id=line_id, technology_ids=techs, n_replications=reps,
             entropy=seed, policy=policy, intervention_ids=interventions,
-            backend=_backend(workers, scheduler), workers=workers,
+            backend=_backend(workers, scheduler, backend), workers=workers,
             scheduler_address=scheduler, progress=progress_for)
     frame = comparison_table(runs)
     print_comparison(frame)

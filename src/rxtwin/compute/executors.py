@@ -1,4 +1,4 @@
-"""Run chunks serially, on a local process pool, or on a Dask cluster.
+"""Run chunks serially, on local threads, on a local process pool, or on a Dask cluster.
 
 ``run_chunks`` calls ``task(chunk_arg)`` for every chunk not already done and returns
 the results in chunk order. The result of a chunk depends only on its argument (which
@@ -6,7 +6,9 @@ carries its seed, see :mod:`rxtwin.compute.seeding`), so every backend returns t
 list; merging that list in order (:func:`rxtwin.compute.summaries.merge_all`) gives
 bit-identical run summaries.
 
-Process pools use the ``forkserver`` start method where the platform has it, else
+The ``threads`` backend runs chunks on a thread pool in this process: it pays off only
+for tasks that release the GIL (the compiled line engine does, ``numba.njit(nogil=True)``)
+and has no worker start-up cost. Process pools use the ``forkserver`` start method where the platform has it, else
 ``spawn``: never plain ``fork``, which copies a parent's threads' locks (numba, BLAS,
 Dask) into the child. Measured on the shared 2-core development machine (2 workers, 20
 chunks of :func:`rxtwin.compute.examples.normal_statistics_task`): 0.4-0.5 s with
@@ -19,13 +21,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from typing import Any
 
 __all__ = ["BACKENDS", "run_chunks"]
 
 #: Backends understood by :func:`run_chunks`.
-BACKENDS = ("serial", "processes", "dask")
+BACKENDS = ("serial", "threads", "processes", "dask")
 
 
 def _start_method() -> str:
@@ -52,7 +60,7 @@ def run_chunks(
         picklable: a module-level function, or ``functools.partial`` of one.
     chunk_args : sequence
         One picklable argument per chunk; chunk ``i`` is ``chunk_args[i]``.
-    backend : {"serial", "processes", "dask"}
+    backend : {"serial", "threads", "processes", "dask"}
         Where to run. ``"dask"`` starts a ``LocalCluster`` (one single-threaded worker
         process per ``workers``) unless ``scheduler_address`` names a running scheduler.
     workers : int, optional
@@ -111,27 +119,31 @@ def run_chunks(
         if backend == "serial":
             for i in pending:
                 record(i, task(chunk_args[i]))
+        elif backend == "threads":
+            with ThreadPoolExecutor(max_workers=min(n_workers, len(pending))) as pool:
+                _run_pool(pool, task, chunk_args, pending, record)
         elif backend == "processes":
-            _run_processes(task, chunk_args, pending, min(n_workers, len(pending)), record)
+            context = multiprocessing.get_context(_start_method())
+            with ProcessPoolExecutor(max_workers=min(n_workers, len(pending)),
+                                     mp_context=context) as pool:
+                _run_pool(pool, task, chunk_args, pending, record)
         else:
             _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record)
     return [finished[i] for i in range(n)]
 
 
-def _run_processes(task, chunk_args, pending, n_workers, record) -> None:
-    context = multiprocessing.get_context(_start_method())
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-        futures = {pool.submit(task, chunk_args[i]): i for i in pending}
-        remaining = set(futures)
-        try:
-            while remaining:
-                finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=futures.__getitem__):
-                    record(futures[future], future.result())
-        except BaseException:
-            for future in remaining:
-                future.cancel()
-            raise
+def _run_pool(pool: Executor, task, chunk_args, pending, record) -> None:
+    futures = {pool.submit(task, chunk_args[i]): i for i in pending}
+    remaining = set(futures)
+    try:
+        while remaining:
+            finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=futures.__getitem__):
+                record(futures[future], future.result())
+    except BaseException:
+        for future in remaining:
+            future.cancel()
+        raise
 
 
 def _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record) -> None:

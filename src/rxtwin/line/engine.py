@@ -186,7 +186,7 @@ def _pack(x: LineEngineInputs):
 
 
 # --- random draws -------------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _draw_duration(rng, kind, a, b, c):
     """One draw of a duration distribution (kinds and parameters as DurationKind)."""
     if kind == D_FIXED:
@@ -212,7 +212,7 @@ def _draw_duration(rng, kind, a, b, c):
     return rng.exponential(a)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _exp_gap_h(rng, rate_per_yr):
     """Time to the next event of a Poisson process [h]; inf when the rate is 0."""
     if rate_per_yr <= 0.0:
@@ -220,7 +220,7 @@ def _exp_gap_h(rng, rate_per_yr):
     return rng.exponential(HOURS_PER_YEAR / rate_per_yr)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _demand_rate(q, ev_par, ev_until, p, t):
     """Mean demand of product p at time t [units/day]: base x multipliers of the active
     demand events."""
@@ -232,7 +232,7 @@ def _demand_rate(q, ev_par, ev_until, p, t):
 
 
 # --- calendar: demand events and day closes --------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _apply_demand_events(rng, t, ev_rate, ev_par, ev_next, ev_until, acc):
     """Apply demand-event arrivals at times <= t: each sets its kind active until
     max(current end, arrival + duration draw). Arrivals of different products and kinds
@@ -247,7 +247,7 @@ def _apply_demand_events(rng, t, ev_rate, ev_par, ev_next, ev_until, acc):
                 acc[L_EVENTS] += 1.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _close_day(rng, day, q, s, ev_rate, ev_par, ev_next, ev_until, acc, pacc, pending,
                n_pending, trace_on, daily):
     """Close day ``day`` at T = 24 (day + 1): demand events, releases, demand, books.
@@ -301,7 +301,7 @@ def _close_day(rng, day, q, s, ev_rate, ev_par, ev_next, ev_until, acc, pacc, pe
 
 
 # --- one replication -----------------------------------------------------------------------
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _log(segments, n_seg, start, end, activity, product):
     if n_seg[0] < segments.shape[0]:
         i = n_seg[0]
@@ -312,7 +312,7 @@ def _log(segments, n_seg, start, end, activity, product):
         n_seg[0] += 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending, row,
                trace_on, daily, segments, n_seg):
     """Simulate one replication and write its statistics into ``row``."""
@@ -558,7 +558,7 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
     _finish(q, k, acc, pacc, s, events, n_days, row)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _finish(q, k, acc, pacc, s, events, n_days, row):
     """Turn the accumulators into the output row (ratios, averages, costs)."""
     n_products = q.shape[0]
@@ -615,7 +615,7 @@ def _finish(q, k, acc, pacc, s, events, n_days, row):
         row[base + m] = events[m]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _replicate_many(rng, n_replications, q, k, fm, ev_rate, ev_par, rotation, campaign_lots,
                     lots_capacity, out):
     pending = np.empty((lots_capacity, 4))
