@@ -1,35 +1,48 @@
 """The bundled demo: the workshop's questions on the bundled scenarios, end to end.
 
 ``run_demo`` composes the library (no printing here): it loads every bundled scenario,
-summarises the reference generic line and its candidate technologies, and returns typed
-tables for the CLI to present and write. It grows as the engines land.
+simulates the reference generic line under every technology (stored in the run store),
+ranks the most exposed products and sites of the supply networks, and derives the
+continuous line's losses from the digital twin. It returns typed tables for the CLI to
+present and write; it grows as the engines land.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
+from rxtwin.data.supply_io import load_supply_defaults
+from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.model import Scenario
+from rxtwin.runs import LineRun, comparison_table, run_line_simulation
+from rxtwin.store import Store
+from rxtwin.supply.exposure import exposure_summary
+from rxtwin.supply.network import build_network
+from rxtwin.supply.tts import flow_model, risk_exposure, site_outage_ttr_days
+from rxtwin.twin.handoff import continuous_loss_parameters
 
 REFERENCE_SCENARIO = "generic_oral_solid"
+DEMO_SEED = 20230302  # the workshop's date; any fixed seed makes the demo repeatable
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """Tables the demo produced, by name (tidy DataFrames with documented columns)."""
+    """Tables the demo produced, by name (tidy DataFrames with documented columns), and
+    the stored line runs."""
 
     scenarios: list[Scenario]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    line_runs: list[LineRun] = field(default_factory=list)
 
 
 def scenario_overview(scenarios: list[Scenario]) -> pd.DataFrame:
     """One row per scenario: name, products, technologies, lines, failure modes, hash."""
     return pd.DataFrame([{
         "scenario": s.name,
-        "title": s.title,
         "products": len(s.products),
         "technologies": len(s.technologies),
         "lines": len(s.lines),
@@ -39,38 +52,67 @@ def scenario_overview(scenarios: list[Scenario]) -> pd.DataFrame:
     } for s in scenarios])
 
 
-def line_load(scenario: Scenario, line_id: str) -> pd.DataFrame:
-    """Hours each technology needs on a line for one campaign per product per year.
+def supply_exposure(scenario: Scenario, top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``top`` most exposed products (exposure summary, most single-sourced inputs and
+    highest supplier HHI first) and sites (risk-exposure ranking, each site down for the
+    scenario's mean site-outage duration)."""
+    defaults = load_supply_defaults()
+    graph = build_network(scenario)
+    products = exposure_summary(graph, defaults["highly_concentrated_hhi"])
+    products = products.sort_values(["single_sourced", "max_hhi_supplier"],
+                                    ascending=False).head(top)
+    model = flow_model(graph, {})
+    ttr = site_outage_ttr_days(scenario)
+    sites = risk_exposure(model, dict.fromkeys(model.sites, ttr),
+                          defaults["tts_horizon_days"]).head(top)
+    products.insert(0, "scenario", scenario.name)
+    sites.insert(0, "scenario", scenario.name)
+    return products, sites
 
-    Columns: technology, run_h_per_yr (sum of demand / (rate x yield)), changeover_h_per_yr
-    (products x mean changeover), available_h_per_yr, load_fraction ((run + changeover) /
-    available). A first, deterministic look before the planner and the simulator.
+
+def twin_losses(campaign_length_h: float) -> pd.DataFrame:
+    """The continuous line's expected diverted fraction and start-up/shut-down losses
+    for the twin's default disturbance rate and a campaign of the given length."""
+    params = load_twin_defaults()
+    losses = continuous_loss_parameters(params, params.disturbance.rate_per_h,
+                                        campaign_length_h)
+    return pd.DataFrame([{"quantity": name, "value": float(value)}
+                         for name, value in vars(losses).items()
+                         if isinstance(value, int | float)])
+
+
+def run_demo(store: Store, *, n_replications: int = 200,
+             progress: Callable[[str], Callable[[int, int], None]] | None = None) -> DemoResult:
+    """Run the demo on the bundled data and return its tables.
+
+    Parameters
+    ----------
+    store : Store
+        Where the line runs are recorded.
+    n_replications : int
+        Replication-years per technology on the reference line [-].
+    progress : callable, optional
+        ``progress(technology_id)`` returns a ``(done, total)`` chunk callback.
     """
-    line = scenario.line(line_id)
-    demand = sum(scenario.product(pid).demand_units_per_yr for pid in line.product_ids)
-    rows = []
-    for tech in scenario.technologies:
-        run_h = demand / (tech.throughput_units_per_h * tech.process_yield_fraction)
-        changeover_h = len(line.product_ids) * tech.changeover_h.mean
-        rows.append({
-            "technology": tech.id,
-            "capex_usd": tech.capex_usd,
-            "run_h_per_yr": run_h,
-            "changeover_h_per_yr": changeover_h,
-            "available_h_per_yr": line.available_h_per_yr,
-            "load_fraction": (run_h + changeover_h) / line.available_h_per_yr,
-            "qc_release_h": tech.qc_release_h,
-            "development_months": tech.development_months.mean,
-        })
-    return pd.DataFrame(rows)
-
-
-def run_demo() -> DemoResult:
-    """Run the demo on the bundled data and return its tables."""
     scenarios = [load_scenario(name) for name in bundled_scenario_names()]
     reference = next(s for s in scenarios if s.name == "generic-oral-solid")
+    runs = run_line_simulation(
+        store, reference, line_id=reference.lines[0].id,
+        technology_ids=[t.id for t in reference.technologies],
+        n_replications=n_replications, entropy=DEMO_SEED, progress=progress)
+    exposed_products, exposed_sites = [], []
+    for scenario in scenarios:
+        products, sites = supply_exposure(scenario, top=5)
+        exposed_products.append(products)
+        exposed_sites.append(sites)
+    continuous = next(r for r in runs if r.technology_id == "continuous")
+    campaign_h = continuous.results.mean("run_h") / max(
+        continuous.results.mean("changeovers"), 1.0)
     tables = {
         "scenarios": scenario_overview(scenarios),
-        "line_load": line_load(reference, reference.lines[0].id),
+        "line_comparison": comparison_table(runs),
+        "exposed_products": pd.concat(exposed_products, ignore_index=True),
+        "exposed_sites": pd.concat(exposed_sites, ignore_index=True),
+        "twin_losses": twin_losses(campaign_h),
     }
-    return DemoResult(scenarios=scenarios, tables=tables)
+    return DemoResult(scenarios=scenarios, tables=tables, line_runs=runs)

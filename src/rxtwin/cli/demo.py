@@ -11,16 +11,14 @@ from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import scenario_to_yaml
 
 
-def _table(title: str, frame, formats: dict[str, str]) -> Table:
+def frame_table(title: str, frame, formats: dict[str, str]) -> Table:
+    """A rich table of a DataFrame, numbers formatted by column."""
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         table.add_column(column, justify="right" if column in formats else "left")
     for row in frame.itertuples(index=False):
-        cells = []
-        for column, value in zip(frame.columns, row, strict=True):
-            fmt = formats.get(column)
-            cells.append(format(value, fmt) if fmt else str(value))
-        table.add_row(*cells)
+        table.add_row(*[format(value, formats[column]) if column in formats else str(value)
+                        for column, value in zip(frame.columns, row, strict=True)])
     return table
 
 
@@ -28,28 +26,56 @@ def _table(title: str, frame, formats: dict[str, str]) -> Table:
 def demo(
     out: Path = typer.Option(Path("rxtwin-demo"), "--out", "-o",
                              help="Folder for the demo's outputs (created if missing)."),
+    reps: int = typer.Option(200, "--reps", min=10, max=100_000,
+                             help="Replication-years per technology on the reference line."),
 ) -> None:
-    """Run the bundled demo: the reference generic line and its technologies.
+    """Run the bundled demo: the reference generic line under every technology, the most
+    exposed products and sites, and the continuous line's losses from the twin.
 
-    Example: rxtwin demo --out rxtwin-demo
+    Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
+
+    Example: rxtwin demo --out rxtwin-demo --reps 200
     """
-    from rxtwin.demo import run_demo
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    result = run_demo()
+    from rxtwin.cli.line import print_comparison
+    from rxtwin.demo import run_demo
+    from rxtwin.store import Store
+
     out.mkdir(parents=True, exist_ok=True)
-    console.print(_table("Bundled scenarios", result.tables["scenarios"],
-                         {"products": "d", "technologies": "d", "lines": "d",
-                          "failure_modes": "d", "demand_units_per_yr": ",.0f"}))
-    console.print(_table("Generic oral-solid line: hours needed per year by technology",
-                         result.tables["line_load"],
-                         {"capex_usd": ",.0f", "run_h_per_yr": ",.0f",
-                          "changeover_h_per_yr": ",.0f", "available_h_per_yr": ",.0f",
-                          "load_fraction": ".2f", "qc_release_h": ",.0f",
-                          "development_months": ".1f"}))
+    console.print("Simulating the 24-product generic line under every technology "
+                  f"({reps} replication-years each; the first run compiles the engine)...")
+    with Store.open(out / "rxtwin.sqlite") as store, Progress(
+            TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+            console=console) as bar:
+        def progress(tid):
+            task = bar.add_task(tid, total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        result = run_demo(store, n_replications=reps, progress=progress)
+    console.print(frame_table("Bundled scenarios", result.tables["scenarios"],
+                              {"products": "d", "technologies": "d", "lines": "d",
+                               "failure_modes": "d", "demand_units_per_yr": ",.0f"}))
+    print_comparison(result.tables["line_comparison"])
+    products = result.tables["exposed_products"][
+        ["scenario", "product_id", "single_sourced", "max_hhi_supplier", "min_independent_paths"]]
+    console.print(frame_table("Most exposed products (single-sourced inputs, supplier HHI)",
+                              products, {"single_sourced": "d", "max_hhi_supplier": ".2f",
+                                         "min_independent_paths": "d"}))
+    sites = result.tables["exposed_sites"][
+        ["scenario", "rank", "site_id", "country_code", "tts_days", "ttr_days",
+         "weighted_lost_days"]]
+    console.print(frame_table("Most exposed sites (time-to-survive vs time-to-recover)",
+                              sites, {"rank": "d", "tts_days": ",.0f", "ttr_days": ",.0f",
+                                      "weighted_lost_days": ",.1f"}))
+    console.print(frame_table("Continuous line losses from the digital twin",
+                              result.tables["twin_losses"], {"value": ".4g"}))
     for name, frame in result.tables.items():
         frame.to_csv(out / f"{name}.csv", index=False)
     scenario_dir = out / "scenarios"
     scenario_dir.mkdir(exist_ok=True)
     for scenario in result.scenarios:
         (scenario_dir / f"{scenario.name}.yaml").write_text(scenario_to_yaml(scenario))
-    console.print(f"\nOutputs written to [bold]{out.resolve()}[/]", highlight=False)
+    console.print(f"\nOutputs written to {out.resolve()} (tables as CSV, scenarios as YAML, "
+                  "runs in rxtwin.sqlite: try `rxtwin runs list --db "
+                  f"{out / 'rxtwin.sqlite'}`)", highlight=False)
