@@ -11,15 +11,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from rxtwin import __version__
 from rxtwin.compute.summaries import MomentSummary
-from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
+from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
 from rxtwin.store import Store
+from rxtwin.twin.handoff import continuous_loss_parameters
 
 LINE_RUN_KIND = "line.simulate"
 LINE_TABLE = "line_summary"
@@ -52,12 +56,24 @@ def _n_chunks(n_replications: int, chunk_size: int) -> int:
     return -(-n_replications // chunk_size)
 
 
-def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
-                      entropy: int, backend: str, workers: int | None,
-                      scheduler_address: str | None, progress: Progress | None) -> LineRun:
+def line_inputs_for_run(scenario: Scenario, params: dict):
+    """The engine inputs a stored line run's parameters describe (twin losses applied to
+    continuous-mode technologies when ``params['twin_losses']``)."""
     inputs = line_inputs_from_scenario(
         scenario, params["line_id"], technology_id=params["technology_id"],
         policy=params["policy"], intervention_ids=params["intervention_ids"])
+    if params.get("twin_losses") and inputs.operating_mode == OperatingMode.CONTINUOUS:
+        twin = load_twin_defaults()
+        campaign_h = float(np.mean(inputs.campaign_units)) / inputs.ideal_rate_units_per_h
+        inputs = with_twin_losses(inputs, continuous_loss_parameters(
+            twin, twin.disturbance.rate_per_h, campaign_h))
+    return inputs
+
+
+def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
+                      entropy: int, backend: str, workers: int | None,
+                      scheduler_address: str | None, progress: Progress | None) -> LineRun:
+    inputs = line_inputs_for_run(scenario, params)
     total = _n_chunks(params["n_replications"], params["chunk_size"])
     done = {i: line_chunk_from_record(r) for i, r in store.chunk_summaries(run_id).items()}
     finished = [len(done)]
@@ -95,6 +111,7 @@ def run_line_simulation(
     entropy: int | None = None,
     policy: str | None = None,
     intervention_ids: Sequence[str] = (),
+    twin_losses: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     backend: str = "serial",
     workers: int | None = None,
@@ -105,7 +122,9 @@ def run_line_simulation(
 
     The same entropy seeds every technology (common random numbers across the options, so
     their differences are estimated with less noise). ``progress(technology_id)`` returns a
-    callback for that technology's chunks.
+    callback for that technology's chunks. With ``twin_losses``, continuous-mode
+    technologies take their diverted fraction and start-up/shut-down losses from the
+    digital twin (:func:`rxtwin.line.from_scenario.with_twin_losses`).
     """
     line = scenario.line(line_id)
     for tid in technology_ids:
@@ -120,6 +139,7 @@ def run_line_simulation(
         params = {"line_id": line.id, "technology_id": tid,
                   "policy": policy or line.campaign_policy,
                   "intervention_ids": list(intervention_ids),
+                  "twin_losses": bool(twin_losses),
                   "n_replications": n_replications, "chunk_size": chunk_size,
                   "rxtwin_version": __version__}
         run_id = store.create_run(LINE_RUN_KIND, digest, params, entropy,

@@ -81,3 +81,24 @@ def test_overloaded_line_is_reported_not_scheduled():
     s = scenario_from_document(document)
     with pytest.raises(InfeasiblePlanError):
         line_inputs_from_scenario(s, "line-1")
+
+
+def test_twin_losses_become_the_continuous_line_loss_parameters():
+    """Issue 6, item 6: the twin's diverted fraction and campaign losses feed the line."""
+    from rxtwin.data.twin_defaults import load_twin_defaults
+    from rxtwin.line.from_scenario import with_twin_losses
+    from rxtwin.twin.handoff import continuous_loss_parameters
+
+    s = load_scenario("generic_oral_solid")
+    x = line_inputs_from_scenario(s, "line-1", technology_id="continuous")
+    params = load_twin_defaults()
+    losses = continuous_loss_parameters(params, params.disturbance.rate_per_h, 72.0)
+    y = with_twin_losses(x, losses)
+    assert y.process_yield_fraction == pytest.approx(
+        x.process_yield_fraction * (1 - losses.diverted_fraction))
+    assert y.startup_loss_h == losses.startup_loss_h
+    assert y.shutdown_loss_h == losses.shutdown_loss_h
+    more = continuous_loss_parameters(params, 4 * params.disturbance.rate_per_h, 72.0)
+    assert with_twin_losses(x, more).process_yield_fraction < y.process_yield_fraction
+    with pytest.raises(ValueError, match="continuous-mode"):
+        with_twin_losses(line_inputs_from_scenario(s, "line-1"), losses)

@@ -67,9 +67,24 @@ def test_inputs_reject_wrong_shapes_and_values_naming_the_field(build):
         build.make_line(3, changeover=li.gamma(5.0, 0.0))
 
 
-def test_campaign_lots_round_up_to_whole_lots_of_good_units(build):
-    x = build.make_line(2, campaign_units=[6000.0 * 0.97 * 2, 6000.0 * 0.97 * 2 + 1])
-    assert x.campaign_lots().tolist() == [2, 3]
+def test_campaign_lots_are_fractional_lots_of_good_units(build):
+    x = build.make_line(2, campaign_units=[6000.0 * 0.97 * 2, 6000.0 * 0.97 * 2.5])
+    assert x.campaign_lots() == pytest.approx([2.0, 2.5])
+
+
+def test_balanced_rounding_makes_the_planned_lots_over_many_cycles(build):
+    """A rotation of one product planned at 2.5 lots a campaign alternates 3, 2, 3, 2...
+    (balance starts at 0.5): after C campaigns, floor(2.5 C + 0.5) lots. Hand count with
+    no failures, lots of 10 h, cycle 30 h, horizon 10 days = 240 h: campaigns start at
+    0, 30, 60, ... h while the line keeps up; 8 cycles fit (the 8th starts at 210 h)."""
+    x = build.make_line(1, campaign_units=[6000.0 * 0.97 * 2.5], failures=li.FailureModes(),
+                        demand_events=li.DemandEvents(), changeover=li.fixed(0.0),
+                        startup_loss_h=0.0, shutdown_loss_h=0.0, speed_fraction=1.0,
+                        staffed_fraction=1.0, cycle_length_days=30.0 / 24.0,
+                        horizon_days=10, demand_cv=[0.0])
+    row = simulate_replications(x, np.random.default_rng(0), 1)[0]
+    # campaigns of 3, 2, 3, 2, 3, 2, 3, 2 lots (30 h, 20 h, ...) end by 210 + 20 = 230 h
+    assert row[column(x, "lots_completed")] == 20
 
 
 # -- solve: deterministic cases counted by hand -------------------------------------------------

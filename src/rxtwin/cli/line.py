@@ -109,6 +109,9 @@ def simulate(
                                "(default: the line's)."),
     intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
                                      "comma-separated."),
+    twin_losses: bool = typer.Option(False, "--twin-losses", help="Take continuous lines' "
+                                     "diversion and start-up/shut-down losses from the "
+                                     "digital twin."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
                              "stored with the run)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes."),
@@ -141,6 +144,7 @@ def simulate(
         runs = run_line_simulation(
             store, scenario, line_id=line_id, technology_ids=techs, n_replications=reps,
             entropy=seed, policy=policy, intervention_ids=interventions,
+            twin_losses=twin_losses,
             backend=_backend(workers, scheduler, backend), workers=workers,
             scheduler_address=scheduler, progress=progress_for)
     frame = comparison_table(runs)

@@ -339,6 +339,7 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
         s[p, S_RELEASED] = q[p, Q_INIT_INV]
         for g in range(ev_rate.shape[1]):
             ev_next[p, g] = _exp_gap_h(rng, ev_rate[p, g])
+    owed = np.full(n_products, 0.5)  # balanced rounding of campaign lots (inputs.campaign_lots)
     ttf = np.full(n_modes, np.inf)  # run hours to the next breakdown, per mode
     for m in range(n_modes):
         if int(fm[m, 0]) == E_BREAKDOWN and np.isfinite(fm[m, 2]):
@@ -390,15 +391,21 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
                 if k_rot == 0:
                     cycles += 1
                 p = rotation[k_rot]
-                n_lots = campaign_lots[p]
+                owed[p] += campaign_lots[p]
+                n_lots = int(math.floor(owed[p]))
+                owed[p] -= n_lots
                 k_rot = (k_rot + 1) % rotation.shape[0]
+                if n_lots == 0:  # skip this product in this cycle, changeover included
+                    p = -1
+                    wake = t
         if p < 0:
             end = min(wake, horizon)
-            acc[L_IDLE_H] += (end - t) * staffed
-            if trace_on:
-                _log(segments, n_seg, t, end, A_IDLE, -1)
+            if end > t:  # a skipped campaign takes no time and is not an event
+                acc[L_IDLE_H] += (end - t) * staffed
+                if trace_on:
+                    _log(segments, n_seg, t, end, A_IDLE, -1)
+                acc[L_EVENTS] += 1.0
             t = end
-            acc[L_EVENTS] += 1.0
             continue
 
         pacc[p, P_CAMPAIGNS] += 1.0

@@ -275,3 +275,35 @@ def line_inputs_from_scenario(
         failures=li.failure_modes(*failures),
         demand_events=li.demand_events(n, *demand_kinds),
     )
+
+
+def with_twin_losses(inputs: li.LineEngineInputs, losses) -> li.LineEngineInputs:
+    """The continuous line's inputs with its losses taken from the digital twin.
+
+    The twin (:func:`rxtwin.twin.handoff.continuous_loss_parameters`) gives, for the
+    scenario's disturbance rate, the expected diverted fraction of steady-state output and
+    the start-up and shut-down losses per campaign in hours of production. They replace the
+    technology's own figures:
+
+    .. math:: y' = y \\, (1 - f_{div}), \\qquad t_{su}' = t_{su}^{twin},
+              \\qquad t_{sd}' = t_{sd}^{twin}
+
+    Parameters
+    ----------
+    inputs : LineEngineInputs
+        Inputs of a continuous-mode line (from :func:`line_inputs_from_scenario`).
+    losses : rxtwin.twin.handoff.ContinuousLossParameters
+
+    Raises
+    ------
+    ValueError
+        For a batch-mode line (diversion applies to continuous lines only).
+    """
+    if inputs.operating_mode != li.OperatingMode.CONTINUOUS:
+        raise ValueError("twin losses apply to continuous-mode lines only "
+                         f"(this line runs in {inputs.operating_mode.name.lower()} mode)")
+    return inputs.replace(
+        process_yield_fraction=inputs.process_yield_fraction * (1.0 - losses.diverted_fraction),
+        startup_loss_h=losses.startup_loss_h,
+        shutdown_loss_h=losses.shutdown_loss_h,
+    )

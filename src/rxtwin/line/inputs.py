@@ -361,11 +361,18 @@ class LineEngineInputs:
         return self.ideal_rate_units_per_h * self.horizon_h * self.staffed_fraction
 
     def campaign_lots(self) -> np.ndarray:
-        """Whole lots per fixed-rotation campaign: ceil(campaign_units / good units per lot),
-        at least 1 [-]."""
+        """Lots per fixed-rotation campaign on average: campaign_units / good units per lot
+        [-] (fractional).
+
+        The rotation makes whole lots by balanced rounding: product p carries a running
+        balance b_p (0.5 at the start); at each of its campaigns b_p += lots_p, the campaign
+        makes floor(b_p) lots and b_p -= floor(b_p). Over C campaigns it makes
+        floor(C lots_p + 0.5) lots, so output tracks the plan's demand instead of drifting
+        up (rounding every campaign up) or down; a campaign of 0 lots is skipped, changeover
+        included (the product runs every other cycle).
+        """
         good_per_lot = self.lot_size_units * self.process_yield_fraction
-        lots = np.ceil(self.campaign_units / good_per_lot)
-        return np.maximum(lots, 1.0).astype(np.int64)
+        return np.asarray(self.campaign_units / good_per_lot, dtype=np.float64)
 
     def replace(self, **changes) -> LineEngineInputs:
         """A copy with some fields changed (validated again)."""

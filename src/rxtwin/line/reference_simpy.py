@@ -297,6 +297,7 @@ class ReferenceLine:
 
     def fixed_rotation(self):
         lots = self.x.campaign_lots()
+        owed = [0.5] * self.x.n_products  # balanced rounding, see LineEngineInputs
         cycle_h = HOURS_PER_DAY * self.x.cycle_length_days
         cycle = 0
         while True:
@@ -305,7 +306,12 @@ class ReferenceLine:
             for product in self.x.rotation:
                 if self.env.now >= self.horizon_h:  # nothing starts at the horizon
                     return
-                yield from self.campaign(int(product), int(lots[product]))
+                product = int(product)
+                owed[product] += lots[product]
+                n_lots = math.floor(owed[product])
+                owed[product] -= n_lots
+                if n_lots > 0:
+                    yield from self.campaign(product, n_lots)
             cycle += 1
 
     def run_out(self):
