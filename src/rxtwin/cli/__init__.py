@@ -11,6 +11,8 @@ from rxtwin.cli import runs as runs_cli
 from rxtwin.cli import supply as supply_cli
 from rxtwin.cli import twin as twin_cli
 from rxtwin.cli.demo import demo
+from rxtwin.cli.report import report
+from rxtwin.cli.serve import serve
 from rxtwin.cli.validate import validate
 
 app = typer.Typer(
@@ -41,6 +43,8 @@ def main(
 
 app.command()(demo)
 app.command()(validate)
+app.command()(report)
+app.command()(serve)
 app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.")
 app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
 app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")

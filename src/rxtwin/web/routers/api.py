@@ -1,0 +1,254 @@
+"""REST API under ``/api`` (OpenAPI schema at ``/openapi.json``, docs at ``/docs``).
+
+Every error is JSON ``{"error": {"status", "message", "problems"}}`` with a 4xx status for
+anything the client can fix (unknown id 404, bad input 422, body too large 413, queue full
+429, wrong state 409).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from rxtwin import __version__
+from rxtwin.data.scenarios import bundled_scenario_names
+from rxtwin.jobs import RUN_KINDS
+from rxtwin.report.html import run_report_html
+from rxtwin.store import RUN_STATUSES
+from rxtwin.web import service
+from rxtwin.web.dependencies import QueueDep, SettingsDep, StoreDep
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+    problems: list[dict[str, str]]
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (404, 409, 413, 422, 429)
+}
+
+
+class ScenarioUpload(BaseModel):
+    """A scenario document (the same fields as a scenario YAML file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    document: dict[str, Any]
+
+
+class ScenarioOut(BaseModel):
+    hash: str
+    name: str
+    version: int | None = None
+    created_at: str | None = None
+
+
+class RunRequest(BaseModel):
+    """Launch a run of ``kind`` on a stored scenario (see ``GET /api/kinds``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(max_length=100)
+    scenario_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def _check_id(run_id: str) -> str:
+    if len(run_id) != 32 or any(c not in "0123456789abcdef" for c in run_id):
+        raise service.WebError(404, f"no run with id {run_id!r}")
+    return run_id
+
+
+def _check_name(name: str, what: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}", name):
+        raise service.WebError(404, f"no {what} named {name!r}")
+    return name
+
+
+@router.get("/health")
+async def health(store: StoreDep, jobs: QueueDep, settings: SettingsDep) -> dict[str, Any]:
+    """Liveness: version, store back end, queue use."""
+    return {"status": "ok", "version": __version__, "store": store.backend,
+            "queue": {"waiting": jobs.waiting, "size": settings.queue_size,
+                      "workers": settings.workers}}
+
+
+@router.get("/kinds")
+def kinds() -> list[dict[str, Any]]:
+    """Run kinds that can be launched, with the JSON schema of their parameters."""
+    return [{"kind": k.name, "title": k.title, "description": k.description,
+             "params_schema": k.params_model.model_json_schema()} for k in RUN_KINDS.values()]
+
+
+@router.get("/scenarios")
+def list_scenarios(store: StoreDep) -> list[ScenarioOut]:
+    """Stored scenarios (every version)."""
+    return [ScenarioOut(hash=s.hash, name=s.name, version=s.version,
+                        created_at=s.created_at.isoformat()) for s in store.list_scenarios()]
+
+
+@router.get("/scenarios/bundled")
+def list_bundled() -> list[str]:
+    """Names of the scenarios shipped with rxtwin."""
+    return bundled_scenario_names()
+
+
+@router.post("/scenarios/bundled/{name}", status_code=201, responses=ERRORS)
+def add_bundled(name: str, store: StoreDep) -> ScenarioOut:
+    """Store a bundled scenario (idempotent: same content, same hash)."""
+    scenario_hash = service.add_bundled_scenario(store, name)
+    return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
+
+
+@router.post("/scenarios", status_code=201, responses=ERRORS)
+def add_scenario(upload: ScenarioUpload, store: StoreDep) -> ScenarioOut:
+    """Validate and store a scenario document; 422 lists every problem."""
+    scenario_hash = service.add_scenario_document(store, upload.document, "<upload>")
+    return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
+
+
+@router.get("/scenarios/{scenario_hash}", responses=ERRORS)
+def get_scenario(scenario_hash: str, store: StoreDep) -> dict[str, Any]:
+    """A stored scenario's document."""
+    return service.load_scenario(store, scenario_hash).document()
+
+
+@router.post("/runs", status_code=202, responses=ERRORS)
+def launch(body: RunRequest, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
+    """Queue a run; 429 when the queue is full (the run is then not created)."""
+    run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
+    return service.run_view(store, jobs, store.get_run(run_id))
+
+
+@router.get("/runs", responses=ERRORS)
+async def list_runs(
+    store: StoreDep, jobs: QueueDep,
+    kind: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[Literal[RUN_STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """Runs, newest first."""
+    return [service.run_view(store, jobs, r)
+            for r in store.list_runs(kind=kind, status=status, limit=limit)]
+
+
+@router.get("/runs/{run_id}", responses=ERRORS)
+async def get_run(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
+    """A run's status and progress (``progress`` in [0, 1])."""
+    return service.run_view(store, jobs, service.get_run(store, _check_id(run_id)))
+
+
+@router.post("/runs/{run_id}/resume", status_code=202, responses=ERRORS)
+def resume(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
+    """Queue an interrupted or failed run again (409 otherwise)."""
+    service.resume_run(store, jobs, _check_id(run_id))
+    return service.run_view(store, jobs, store.get_run(run_id))
+
+
+@router.get("/runs/{run_id}/summaries", responses=ERRORS)
+def list_summaries(run_id: str, store: StoreDep) -> list[str]:
+    """Names of a run's result tables."""
+    service.get_run(store, _check_id(run_id))
+    return store.list_summaries(run_id)
+
+
+@router.get("/runs/{run_id}/summaries/{name}", responses=ERRORS)
+async def get_summary(run_id: str, name: str, request: Request, store: StoreDep,
+                      format: Literal["json", "csv", "parquet"] = "json") -> Response:
+    """A result table as JSON records, CSV or Parquet."""
+    run = service.get_run(store, _check_id(run_id))
+    _check_name(name, "summary")
+    key = (run_id, name, format)
+    tables: service.TableCache = request.app.state.tables
+    content = tables.get(key)
+    if content is None:
+        frame = await run_in_threadpool(store.get_summary, run_id, name)
+        content = _table_bytes(frame, format)
+        if run.status == "done":
+            tables.put(key, content)
+    return _table_response(content, f"{run_id}-{name}", format)
+
+
+@router.get("/runs/{run_id}/arrays", responses=ERRORS)
+def list_arrays(run_id: str, store: StoreDep) -> list[str]:
+    """Names of a run's large tables (Parquet artifacts)."""
+    service.get_run(store, _check_id(run_id))
+    return store.list_arrays(run_id)
+
+
+@router.get("/runs/{run_id}/arrays/{name}", responses=ERRORS)
+def get_array(run_id: str, name: str, store: StoreDep,
+              format: Literal["parquet", "csv"] = "parquet") -> Response:
+    """A large table as its Parquet file or as CSV."""
+    service.get_run(store, _check_id(run_id))
+    if format == "parquet":
+        path = store.array_path(run_id, _check_name(name, "array"))
+        return Response(path.read_bytes(), media_type="application/vnd.apache.parquet",
+                        headers=_attachment(f"{run_id}-{name}.parquet"))
+    frame = store.get_array(run_id, _check_name(name, "array"))
+    return _table_response(_table_bytes(frame, "csv"), f"{run_id}-{name}", "csv")
+
+
+@router.get("/runs/{run_id}/figures", responses=ERRORS)
+def list_figures(run_id: str, request: Request, store: StoreDep) -> list[str]:
+    """Names of a finished run's figures."""
+    run = service.get_run(store, _check_id(run_id))
+    return list(request.app.state.figures.get(store, run))
+
+
+@router.get("/runs/{run_id}/figures/{name}", responses=ERRORS)
+async def get_figure(run_id: str, name: str, request: Request, store: StoreDep) -> Response:
+    """A figure as Plotly JSON (``data`` and ``layout``)."""
+    run = service.get_run(store, _check_id(run_id))
+    cache: service.FigureCache = request.app.state.figures
+    if cache.peek(run_id) is None:  # drawing takes a while: not on the event loop
+        await run_in_threadpool(cache.get, store, run)
+    text = service.figure_json(cache, store, run, name)
+    return Response(text, media_type="application/json")
+
+
+@router.get("/runs/{run_id}/report", response_class=HTMLResponse, responses=ERRORS)
+def report(run_id: str, store: StoreDep) -> HTMLResponse:
+    """The run's self-contained HTML report (download)."""
+    run = service.get_run(store, _check_id(run_id))
+    if run.status != "done":
+        raise service.WebError(409, f"run {run_id} is {run.status}; the report needs a done run")
+    return HTMLResponse(run_report_html(store, run_id),
+                        headers=_attachment(f"rxtwin-report-{run_id}.html"))
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+def _table_bytes(frame: pd.DataFrame, format: str) -> bytes:
+    if format == "csv":
+        return frame.to_csv(index=False).encode("utf-8")
+    if format == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer)
+        return buffer.getvalue()
+    return frame.to_json(orient="records").encode("utf-8")
+
+
+def _table_response(content: bytes, stem: str, format: str) -> Response:
+    if format == "csv":
+        return Response(content, media_type="text/csv", headers=_attachment(f"{stem}.csv"))
+    if format == "parquet":
+        return Response(content, media_type="application/vnd.apache.parquet",
+                        headers=_attachment(f"{stem}.parquet"))
+    return Response(content, media_type="application/json")

@@ -1,0 +1,179 @@
+"""Server-rendered pages: home, scenario (edit + launch), runs list, run (progress, figures,
+downloads). Forms post back here; invalid input re-renders the form with its messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from rxtwin.data.scenarios import bundled_scenario_names
+from rxtwin.jobs import PLACEHOLDER_NOTE, RUN_KINDS
+from rxtwin.report.html import scenario_overview
+from rxtwin.web import service
+from rxtwin.web.dependencies import QueueDep, StoreDep
+
+router = APIRouter(include_in_schema=False)
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _render(request: Request, template: str, context: dict[str, Any],
+            status_code: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(request, template, context,
+                                                        status_code=status_code)
+
+
+def _form_fields(model: type[BaseModel], values: dict[str, Any]) -> list[dict[str, Any]]:
+    fields = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        kind = ("checkbox" if annotation is bool else
+                "number" if annotation in (int, float) else "text")
+        value = values.get(name, info.default)
+        fields.append({"name": name, "label": info.description or name, "type": kind,
+                       "step": "1" if annotation is int else "any", "value": value})
+    return fields
+
+
+def _raw_params(model: type[BaseModel], form: dict[str, Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.annotation is bool:
+            raw[name] = name in form
+        elif str(form.get(name, "")).strip():
+            raw[name] = str(form[name]).strip()
+    return raw
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> FileResponse:
+    return FileResponse(PLOTLY_JS, media_type="application/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/")
+async def home(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
+    return _render(request, "home.html", {
+        "bundled": bundled_scenario_names(),
+        "scenarios": list(reversed(store.list_scenarios()))[:30],
+        "runs": [service.run_view(store, jobs, r) for r in store.list_runs(limit=10)],
+    })
+
+
+@router.post("/scenarios/bundled")
+async def pick_bundled(request: Request, store: StoreDep) -> Response:
+    form = await request.form()
+    scenario_hash = service.add_bundled_scenario(store, str(form.get("name", "")))
+    return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
+
+
+@router.post("/scenarios/upload")
+async def upload(request: Request, store: StoreDep) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise service.WebError(422, "choose a scenario file (YAML or JSON) to upload")
+    raw = await upload.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise service.WebError(422, f"{upload.filename} is not UTF-8 text") from None
+    document = service.parse_scenario_text(text, upload.filename)
+    scenario_hash = service.add_scenario_document(store, document, upload.filename)
+    return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
+
+
+def _scenario_page(request: Request, store: Any, scenario_hash: str, *,
+                   edit_values: dict[str, Any] | None = None,
+                   edit_problems: list[dict[str, str]] | None = None,
+                   run_kind: str | None = None, run_values: dict[str, Any] | None = None,
+                   run_problems: list[dict[str, str]] | None = None,
+                   status_code: int = 200) -> Response:
+    scenario = service.load_scenario(store, scenario_hash)
+    edit = [{"path": path, "label": label, "step": "1" if kind is int else "any",
+             "value": (edit_values or {}).get(path, service.scenario_value(scenario, path))}
+            for path, label, kind in service.EDITABLE_FIELDS]
+    kinds = [{"name": k.name, "title": k.title, "description": k.description,
+              "fields": _form_fields(k.params_model,
+                                     run_values if k.name == run_kind and run_values else {}),
+              "problems": run_problems if k.name == run_kind else []}
+             for k in RUN_KINDS.values()]
+    return _render(request, "scenario.html", {
+        "hash": scenario_hash, "scenario": scenario, "overview": scenario_overview(scenario),
+        "sources": sorted(scenario.sources.items()), "edit": edit,
+        "edit_problems": edit_problems or [], "kinds": kinds,
+    }, status_code=status_code)
+
+
+@router.get("/scenarios/{scenario_hash}")
+def scenario_page(request: Request, scenario_hash: str, store: StoreDep) -> Response:
+    return _scenario_page(request, store, scenario_hash)
+
+
+@router.post("/scenarios/{scenario_hash}/edit")
+async def edit(request: Request, scenario_hash: str, store: StoreDep) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    try:
+        new_hash = service.edit_scenario(store, scenario_hash, form)
+    except service.WebError as error:
+        if error.status != 422:
+            raise
+        return _scenario_page(request, store, scenario_hash, edit_values=form,
+                              edit_problems=error.problems or [{"message": error.message}],
+                              status_code=422)
+    return RedirectResponse(f"/scenarios/{new_hash}", status_code=303)
+
+
+@router.post("/scenarios/{scenario_hash}/runs")
+async def launch(request: Request, scenario_hash: str, store: StoreDep,
+                 jobs: QueueDep) -> Response:
+    form = dict((await request.form()).items())
+    kind = str(form.get("kind", ""))
+    if kind not in RUN_KINDS:
+        raise service.WebError(422, f"unknown run kind {kind!r}")
+    raw = _raw_params(RUN_KINDS[kind].params_model, form)
+    try:
+        run_id = service.launch_run(store, jobs, kind, scenario_hash, raw)
+    except service.WebError as error:
+        if error.status != 422:
+            raise
+        return _scenario_page(request, store, scenario_hash, run_kind=kind,
+                              run_values={k: form.get(k) for k in raw} | raw,
+                              run_problems=error.problems or [{"message": error.message}],
+                              status_code=422)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.get("/runs")
+async def runs_page(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
+    return _render(request, "runs.html", {
+        "runs": [service.run_view(store, jobs, r) for r in store.list_runs(limit=200)]})
+
+
+@router.get("/runs/{run_id}")
+async def run_page(request: Request, run_id: str, store: StoreDep, jobs: QueueDep) -> Response:
+    run = service.get_run(store, run_id)
+    cache: service.FigureCache = request.app.state.figures
+    figures = cache.peek(run_id) if run.status == "done" else {}
+    if figures is None:  # drawing takes a while: not on the event loop
+        figures = await run_in_threadpool(cache.get, store, run)
+    kind = RUN_KINDS.get(run.kind)
+    return _render(request, "run.html", {
+        "run": service.run_view(store, jobs, run), "kind_title": kind.title if kind else run.kind,
+        "figures": {name: text.replace("</", "<\\/") for name, text in figures.items()},
+        "summaries": store.list_summaries(run_id),
+        "arrays": store.list_arrays(run_id),
+        "note": PLACEHOLDER_NOTE if run.kind == "econ.breakeven" else "",
+    })
+
+
+@router.post("/runs/{run_id}/resume")
+def resume(run_id: str, store: StoreDep, jobs: QueueDep) -> Response:
+    service.resume_run(store, jobs, run_id)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)

@@ -1,0 +1,274 @@
+"""What the pages and the API both do: add and edit scenarios, launch and describe runs,
+draw a run's figures (cached), all through the store. Raises :class:`WebError` (status +
+message + problems) for anything the user can fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import plotly.io as pio
+import yaml
+
+from rxtwin.data.scenarios import (
+    bundled_scenario_dir,
+    bundled_scenario_names,
+    deep_merge,
+    read_scenario_document,
+    scenario_from_document,
+)
+from rxtwin.errors import InputError, Problem
+from rxtwin.jobs import RUN_KINDS, parse_params, run_figures
+from rxtwin.model.scenario import Scenario
+from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
+from rxtwin.web.jobs import JobQueue, QueueFull
+
+# The scenario fields the edit form offers: (dotted path, label, type).
+EDITABLE_FIELDS: tuple[tuple[str, str, type], ...] = (
+    ("horizon_yr", "appraisal horizon [yr]", int),
+    ("firm.hurdle_rate", "hurdle rate [1/yr]", float),
+    ("firm.payback_limit_yr", "payback limit [yr]", float),
+    ("firm.tax_rate", "tax rate [-]", float),
+    ("firm.labour_usd_per_fte_yr", "labour cost [USD/FTE/yr]", float),
+    ("firm.energy_usd_per_kwh", "energy price [USD/kWh]", float),
+)
+
+
+@dataclass
+class WebError(Exception):
+    """A request the user can fix (or an id that does not exist)."""
+
+    status: int
+    message: str
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _problem_dicts(error: InputError) -> list[dict[str, str]]:
+    return [{"path": p.path, "rule": p.rule, "message": p.line()} for p in error.problems]
+
+
+def invalid(error: InputError, what: str) -> WebError:
+    return WebError(422, f"invalid {what}: {len(error.problems)} problem(s)",
+                    _problem_dicts(error))
+
+
+# ------------------------------------------------------------------------------ scenarios
+def add_bundled_scenario(store: Store, name: str) -> str:
+    """Store a bundled scenario; return its hash."""
+    if name not in bundled_scenario_names():
+        raise WebError(404, f"no bundled scenario named {name!r}; choose one of "
+                            f"{', '.join(bundled_scenario_names())}")
+    document = read_scenario_document(bundled_scenario_dir() / f"{name}.yaml")
+    return add_scenario_document(store, document, f"{name}.yaml")
+
+
+def parse_scenario_text(text: str, file: str) -> dict:
+    """Parse an uploaded scenario (YAML or JSON text) into a document."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise WebError(422, f"{file} is not valid YAML or JSON: "
+                            f"{str(error).splitlines()[0]}") from None
+    if not isinstance(document, dict):
+        raise WebError(422, f"{file} must hold a mapping of scenario fields, got "
+                            f"{type(document).__name__}")
+    return document
+
+
+def resolve_extends(document: dict, file: str) -> dict:
+    """Merge an uploaded document onto the bundled scenario it ``extends`` (by name only:
+    an upload cannot name files on the server)."""
+    parent = document.get("extends")
+    if parent is None:
+        return document
+    if not isinstance(parent, str) or parent not in bundled_scenario_names():
+        raise WebError(422, f"{file}: extends = {parent!r} must name a bundled scenario: "
+                            f"{', '.join(bundled_scenario_names())}")
+    child = {k: v for k, v in document.items() if k != "extends"}
+    return deep_merge(read_scenario_document(bundled_scenario_dir() / f"{parent}.yaml"), child)
+
+
+def add_scenario_document(store: Store, document: dict, file: str = "<upload>") -> str:
+    """Validate a scenario document (``extends`` a bundled one, optionally) and store it;
+    return its hash."""
+    document = resolve_extends(document, file)
+    try:
+        scenario = scenario_from_document(document, file)
+    except InputError as error:
+        raise invalid(error, f"scenario {file}") from None
+    return store.put_scenario(scenario.document(), scenario.name)
+
+
+def load_scenario(store: Store, scenario_hash: str) -> Scenario:
+    try:
+        return Scenario.model_validate(store.get_scenario(scenario_hash))
+    except (UnknownScenarioError, StoreError):
+        raise WebError(404, f"no scenario with hash {scenario_hash!r}") from None
+
+
+def edit_scenario(store: Store, scenario_hash: str, values: dict[str, str]) -> str:
+    """Apply form edits (dotted path -> text) to a scenario; store the new version."""
+    document = copy.deepcopy(load_scenario(store, scenario_hash).document())
+    problems = []
+    for path, label, kind in EDITABLE_FIELDS:
+        text = str(values.get(path, "")).strip()
+        if not text:
+            continue
+        try:
+            value = kind(text)
+        except ValueError:
+            problems.append(Problem("<form>", path, text, f"{label} must be a "
+                                    f"{'whole number' if kind is int else 'number'}"))
+            continue
+        if isinstance(value, float) and not np.isfinite(value):
+            problems.append(Problem("<form>", path, text, f"{label} must be finite"))
+            continue
+        node = document
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+    if problems:
+        raise invalid(InputError(problems), "edited scenario")
+    return add_scenario_document(store, document, "<form>")
+
+
+def scenario_value(scenario: Scenario, path: str) -> Any:
+    node: Any = scenario
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
+
+
+# ----------------------------------------------------------------------------------- runs
+def launch_run(store: Store, jobs: JobQueue, kind: str, scenario_hash: str,
+               raw_params: dict[str, Any]) -> str:
+    """Validate parameters, register the run and queue it; return the run id.
+
+    Raises :class:`WebError` 404 (scenario), 422 (parameters) or 429 (queue full; the run
+    is not created).
+    """
+    scenario = load_scenario(store, scenario_hash)
+    try:
+        params = parse_params(kind, scenario, raw_params)
+    except InputError as error:
+        raise invalid(error, "run parameters") from None
+    seed = getattr(params, "seed", None)
+    run_id = store.create_run(kind, scenario_hash, params.model_dump(mode="json"), seed,
+                              n_chunks=RUN_KINDS[kind].n_chunks(params))
+    try:
+        jobs.submit(run_id)
+    except QueueFull as error:
+        store.delete_run(run_id, force=True)
+        raise WebError(429, str(error)) from None
+    return run_id
+
+
+def get_run(store: Store, run_id: str) -> RunRecord:
+    try:
+        return store.get_run(run_id)
+    except UnknownRunError:
+        raise WebError(404, f"no run with id {run_id!r}") from None
+
+
+def resume_run(store: Store, jobs: JobQueue, run_id: str) -> None:
+    """Queue an interrupted or failed run again; its recorded chunks are kept."""
+    run = get_run(store, run_id)
+    if run.status not in ("interrupted", "failed"):
+        raise WebError(409, f"run {run_id} is {run.status}; only interrupted or failed runs "
+                            "can be resumed")
+    try:
+        jobs.submit(run_id)
+    except QueueFull as error:
+        raise WebError(429, str(error)) from None
+
+
+def run_view(store: Store, jobs: JobQueue, run: RunRecord) -> dict[str, Any]:
+    """A run as plain JSON for the API and the progress bar."""
+    total = run.chunks_total
+    fraction = 1.0 if run.status == "done" else (run.chunks_done / total if total else 0.0)
+    return {
+        "id": run.id, "kind": run.kind, "status": run.status,
+        "queued": jobs.is_pending(run.id) and run.status != "running",
+        "scenario_hash": run.scenario_hash, "parameters": run.parameters,
+        "seed_entropy": None if run.seed_entropy is None else str(run.seed_entropy),
+        "chunks_done": run.chunks_done, "chunks_total": total,
+        "progress": round(min(1.0, fraction), 4),
+        "error": run.error, "package_version": run.package_version,
+        "created_at": run.created_at.isoformat(),
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "wall_s": run.wall_s,
+        "resumable": run.status in ("interrupted", "failed"),
+    }
+
+
+class FigureCache:
+    """Figures of finished runs (immutable once done), as Plotly JSON, bounded LRU."""
+
+    def __init__(self, max_runs: int = 64):
+        self._max = max_runs
+        self._items: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, run: RunRecord) -> dict[str, str]:
+        """Figure name -> Plotly figure JSON text, for a ``done`` run (else empty)."""
+        if run.status != "done":
+            return {}
+        with self._lock:
+            if run.id in self._items:
+                self._items.move_to_end(run.id)
+                return self._items[run.id]
+        figures = {name: pio.to_json(figure, validate=False)
+                   for name, figure in run_figures(store, run.id).items()}
+        with self._lock:
+            self._items[run.id] = figures
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+        return figures
+
+
+    def peek(self, run_id: str) -> dict[str, str] | None:
+        """The cached figures of a run, or None (never computes)."""
+        with self._lock:
+            return self._items.get(run_id)
+
+
+def figure_json(cache: FigureCache, store: Store, run: RunRecord, name: str) -> str:
+    """A figure of a run as Plotly JSON text; :class:`WebError` 404 if it has none."""
+    figures = cache.get(store, run)
+    if name not in figures:
+        raise WebError(404, f"run {run.id} has no figure named {name!r}"
+                            f"{'' if run.status == 'done' else ' (it is not done)'}")
+    return figures[name]
+
+
+class TableCache:
+    """Rendered result tables of finished runs (immutable once done), bounded LRU:
+    (run id, table name, format) -> bytes."""
+
+    def __init__(self, max_items: int = 256):
+        self._max = max_items
+        self._items: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> bytes | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: tuple[str, str, str], content: bytes) -> None:
+        with self._lock:
+            self._items[key] = content
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)

@@ -1,0 +1,138 @@
+"""Browser tests: Playwright drives Debian's Chromium against a server started by the test.
+
+The user's path: open the home page, upload a bundled scenario file, submit an invalid form
+and see the message, launch a run, watch the progress bar reach done, find the break-even
+figure drawn (a Plotly SVG with data), download the report. Screenshots go to
+``test-artifacts/`` (and the two README screenshots to ``docs/img/``).
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+README_IMAGES = ROOT / "docs" / "img"
+SCENARIO = ROOT / "src" / "rxtwin" / "data" / "scenarios" / "generic_oral_solid.yaml"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "runs.sqlite"
+    port = _free_port()
+    code = ("import uvicorn; from rxtwin.web.app import create_app; "
+            f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, "
+            "log_level='warning')")
+    process = subprocess.Popen([sys.executable, "-c", code])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                      accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page, name: str, readme: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if readme:
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(README_IMAGES / f"{name}.png"))
+
+
+def test_upload_launch_progress_figure_report_and_validation(server, page):
+    page.goto(server + "/")
+    assert page.locator("#upload-form").is_visible()
+    _shot(page, "01-home")
+
+    page.set_input_files("#upload-file", str(SCENARIO))
+    page.click("#upload-submit")
+    page.wait_for_url("**/scenarios/*")
+    assert "Generic oral-solid line" in page.locator("h1").inner_text()
+    page.locator("#launch-econ-breakeven").scroll_into_view_if_needed()
+    _shot(page, "web-scenario", readme=True)
+
+    form = page.locator("#launch-econ-breakeven")
+    form.locator("input[name=products_min]").fill("12")
+    form.locator("input[name=products_max]").fill("3")
+    form.locator("button").click()
+    message = page.locator("#problems-econ-breakeven")
+    message.wait_for()
+    assert "products_min = 12 must be <= products_max = 3" in message.inner_text()
+    _shot(page, "02-invalid-form")
+
+    form = page.locator("#launch-econ-breakeven")
+    form.locator("input[name=products_min]").fill("1")
+    form.locator("input[name=products_max]").fill("30")
+    form.locator("button").click()
+    page.wait_for_url("**/runs/*")
+    progress = page.locator("#progress")
+    assert progress.is_visible()
+    page.wait_for_function(
+        "() => document.getElementById('run-status').dataset.status === 'done' && "
+        "document.getElementById('progress').value === 1")
+    assert "done" in page.locator("#status-text").inner_text()
+
+    figure = page.locator("#figure-breakeven")
+    figure.locator("svg.main-svg").first.wait_for()
+    n_traces = page.evaluate("() => document.getElementById('figure-breakeven').data.length")
+    z_rows = page.evaluate(
+        "() => document.getElementById('figure-breakeven')._fullData[0].z.length")
+    assert n_traces == 2 and z_rows == 25  # heatmap + contour; one row per volume
+    assert figure.locator("svg.main-svg g.hm image").count() == 1  # the drawn heat map
+    figure.scroll_into_view_if_needed()
+    _shot(page, "03-results")
+    page.evaluate("() => document.getElementById('figure-breakeven').scrollIntoView()")
+    _shot(page, "web-results", readme=True)
+
+    with page.expect_download() as info:
+        page.click("#download-report")
+    download = info.value
+    target = ARTIFACTS / "report.html"
+    download.save_as(str(target))
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and 'id="figure-breakeven"' in text
+    assert len(text) > 1_000_000  # plotly.js is inlined

@@ -1,0 +1,143 @@
+"""Server-rendered pages (forms, validation messages, error pages without stack traces) and
+runs surviving a server restart: an in-flight run is marked interrupted and resumes to the
+same result; a queued run is queued again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+from fastapi.testclient import TestClient
+
+from rxtwin import jobs
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.store import Store
+from rxtwin.web.app import create_app
+
+from .conftest import SMALL_BREAKEVEN, wait_done
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "src" / "rxtwin" / "data" / "scenarios"
+
+
+def test_home_lists_bundled_scenarios_and_opens_one(client):
+    home = client.get("/")
+    assert home.status_code == 200 and "generic_oral_solid" in home.text
+    page = client.post("/scenarios/bundled", data={"name": "metformin"})
+    assert page.status_code == 200 and str(page.url).split("/")[-2] == "scenarios"
+    assert "Launch a run" in page.text and "Assumptions and sources" in page.text
+
+
+def test_upload_valid_and_invalid_files(client):
+    text = (SCENARIOS / "high_volume_single_product.yaml").read_text()
+    ok = client.post("/scenarios/upload",
+                     files={"file": ("hv.yaml", text.encode(), "application/yaml")})
+    assert ok.status_code == 200 and "Launch a run" in ok.text
+    bad = client.post("/scenarios/upload",
+                      files={"file": ("bad.yaml", b"name: [unclosed", "application/yaml")})
+    assert bad.status_code == 422 and "not valid YAML" in bad.text
+    wrong = client.post("/scenarios/upload",
+                        files={"file": ("w.yaml", b"name: x\nhorizon_yr: -3\n", "text/plain")})
+    assert wrong.status_code == 422 and "horizon_yr" in wrong.text
+    assert "Traceback" not in bad.text + wrong.text
+    missing = client.post("/scenarios/upload", data={})
+    assert missing.status_code == 422 and "choose a scenario file" in missing.text
+
+
+def test_invalid_run_form_shows_the_message_and_keeps_values(client, scenario_hash):
+    page = client.post(f"/scenarios/{scenario_hash}/runs",
+                       data={"kind": "econ.breakeven", "products_min": "12",
+                             "products_max": "3"})
+    assert page.status_code == 422
+    assert "products_min = 12 must be &lt;= products_max = 3" in page.text
+    assert 'id="problems-econ-breakeven"' in page.text and 'value="12"' in page.text
+    typed = client.post(f"/scenarios/{scenario_hash}/runs",
+                        data={"kind": "econ.breakeven", "volume_steps": "lots"})
+    assert typed.status_code == 422 and "volume_steps" in typed.text
+
+
+def test_run_form_launches_and_run_page_shows_figures_and_downloads(client, scenario_hash):
+    page = client.post(f"/scenarios/{scenario_hash}/runs",
+                       data={"kind": "econ.breakeven", "products_max": "5",
+                             "volume_steps": "4"})
+    assert page.status_code == 200 and 'id="progress"' in page.text
+    run_id = str(page.url).rsplit("/", 1)[-1]
+    assert wait_done(client, run_id)["status"] == "done"
+    done = client.get(f"/runs/{run_id}").text
+    assert 'id="figure-breakeven"' in done and 'id="download-report"' in done
+    assert "/static/plotly.min.js" in done
+    assert client.get("/static/plotly.min.js").status_code == 200
+    assert run_id[:12] in client.get("/runs").text
+
+
+def test_edit_scenario_makes_a_new_version_or_shows_messages(client, scenario_hash):
+    bad = client.post(f"/scenarios/{scenario_hash}/edit",
+                      data={"firm.hurdle_rate": "abc", "horizon_yr": "2.5"})
+    assert bad.status_code == 422
+    assert "hurdle rate [1/yr] must be a number" in bad.text
+    assert "must be a whole number" in bad.text
+    out_of_range = client.post(f"/scenarios/{scenario_hash}/edit",
+                               data={"firm.hurdle_rate": "3"})
+    assert out_of_range.status_code == 422 and "firm.hurdle_rate" in out_of_range.text
+    good = client.post(f"/scenarios/{scenario_hash}/edit", data={"firm.hurdle_rate": "0.08"})
+    assert good.status_code == 200
+    new_hash = str(good.url).rsplit("/", 1)[-1]
+    assert new_hash != scenario_hash
+    assert client.get(f"/api/scenarios/{new_hash}").json()["firm"]["hurdle_rate"] == 0.08
+    versions = [s["version"] for s in client.get("/api/scenarios").json()]
+    assert sorted(versions) == [1, 2]
+
+
+def test_error_pages_are_html_without_stack_traces(client):
+    for path in ("/runs/" + "0" * 32, "/scenarios/" + "f" * 64, "/no/such/page"):
+        page = client.get(path)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Traceback" not in page.text and 'id="error-message"' in page.text
+    too_big = client.post("/scenarios/upload",
+                          files={"file": ("x.yaml", b"a" * 300_000, "text/plain")})
+    assert too_big.status_code == 413
+
+
+def _kill_mid_run(db: Path, run_id: str) -> None:
+    """Execute ``run_id`` in a child process that dies after 3 chunks (no clean-up)."""
+    code = textwrap.dedent(f"""
+        import os
+        from rxtwin import jobs
+        from rxtwin.store import Store
+        store = Store.open({str(db)!r})
+        def progress(done, total):
+            if done == 3:
+                os._exit(0)
+        jobs.execute_run(store, {run_id!r}, progress)
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_run_killed_mid_flight_is_interrupted_on_restart_and_resumes_identically(tmp_path):
+    db = tmp_path / "restart.sqlite"
+    scenario = load_scenario("generic_oral_solid")
+    params = jobs.parse_params("econ.breakeven", scenario, SMALL_BREAKEVEN).model_dump()
+    with Store.open(db) as store:
+        scenario_hash = store.put_scenario(scenario.document(), scenario.name)
+        killed = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
+        reference = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
+        jobs.execute_run(store, reference)
+        waiting = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
+    _kill_mid_run(db, killed)
+    with Store.open(db) as store:
+        assert store.get_run(killed).status == "running"  # its process is gone
+        assert store.done_chunk_indices(killed) == {0, 1, 2}
+
+    with TestClient(create_app(str(db)), raise_server_exceptions=False) as client:
+        run = client.get(f"/api/runs/{killed}").json()
+        assert run["status"] == "interrupted" and run["resumable"]
+        assert "Resume" in client.get(f"/runs/{killed}").text
+        assert wait_done(client, waiting)["status"] == "done"  # queued run was queued again
+        assert client.post(f"/api/runs/{killed}/resume").status_code == 202
+        assert wait_done(client, killed)["status"] == "done"
+        resumed = client.get(f"/api/runs/{killed}/summaries/breakeven").json()
+        expected = client.get(f"/api/runs/{reference}/summaries/breakeven").json()
+    pd.testing.assert_frame_equal(pd.DataFrame(resumed), pd.DataFrame(expected))
