@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import tempfile
-from pathlib import Path
 
 from rxtwin.data.scenarios import (
     bundled_scenario_dir,
