@@ -1,12 +1,18 @@
 """Benchmark of rxtwin.econ: one JSON object on stdout.
 
 Times the pieces a break-even study calls many times: building a 20-year cash-flow table,
-appraising it, solving a required subsidy and filling a 20 x 20 break-even map.
+appraising it, solving a required subsidy and filling a 20 x 20 break-even map; then a
+technology break-even map with line simulations (rxtwin.appraisal.breakeven_map_2d) on the
+bundled 24-product generic line: products per line x volume scale, every technology,
+200 replications per technology and point, 2 worker processes. The full 50 x 50 map is
+measured when RXTWIN_BENCH_FULL_MAP=1; otherwise a 10 x 10 map is timed and the 50 x 50
+time extrapolated linearly in the number of points (keys say which).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 
@@ -74,7 +80,40 @@ def main() -> None:
         "breakeven_map_20x20_s": map_s,
         "breakeven_map_points_meeting_target": int(grid["meets_target"].sum()),
     }
+    result.update(_technology_map())
     print(json.dumps(result))
+
+
+def _technology_map() -> dict:
+    from rxtwin.appraisal import breakeven_map_2d
+    from rxtwin.data.scenarios import load_scenario
+
+    scenario = load_scenario("generic_oral_solid")
+    n = 50 if os.environ.get("RXTWIN_BENCH_FULL_MAP") == "1" else 10
+    products = np.round(np.linspace(1, 24, n))  # 50 values repeat some of the 24 counts
+    volumes = np.linspace(0.5, 1.5, n)
+    start = time.perf_counter()
+    frame = breakeven_map_2d(scenario, "products_per_line", [round(float(p)) for p in products],
+                             "volume_scale", volumes, n_replications=200, entropy=1,
+                             backend="processes", workers=2)
+    seconds = time.perf_counter() - start
+    cells = frame.drop_duplicates(["products_per_line", "volume_scale"])
+    points = len(cells)
+    out = {
+        "tech_map_scenario": scenario.name,
+        "tech_map_params": "products_per_line x volume_scale",
+        "tech_map_technologies": int(frame["technology"].nunique()) + 1,
+        "tech_map_replications_per_point": 200,
+        "tech_map_workers": 2,
+        "tech_map_measured_points": points,
+        "tech_map_measured_s": seconds,
+        "tech_map_winners": {k: int(v) for k, v in cells["winner"].value_counts().items()},
+    }
+    if n == 50:
+        out["breakeven_map_50x50_200reps_2workers_s"] = seconds
+    else:
+        out["breakeven_map_50x50_200reps_2workers_s_extrapolated"] = seconds * 2500 / points
+    return out
 
 
 if __name__ == "__main__":

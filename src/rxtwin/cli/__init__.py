@@ -11,6 +11,7 @@ from rxtwin.cli import runs as runs_cli
 from rxtwin.cli import supply as supply_cli
 from rxtwin.cli import twin as twin_cli
 from rxtwin.cli.demo import demo
+from rxtwin.cli.econ import breakeven, econ, sensitivity
 from rxtwin.cli.report import report
 from rxtwin.cli.serve import serve
 from rxtwin.cli.validate import validate
@@ -45,6 +46,9 @@ app.command()(demo)
 app.command()(validate)
 app.command()(report)
 app.command()(serve)
+app.command()(econ)
+app.command()(breakeven)
+app.command()(sensitivity)
 app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.")
 app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
 app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")

@@ -1,0 +1,393 @@
+"""A line's yearly operating performance in money and units, the currency between the line
+simulator and the cash-flow model.
+
+:class:`LinePerformance` is filled by :func:`rxtwin.appraisal.line_performance_from_results`
+(which knows the simulator); this module knows nothing of the simulator. The helpers here
+turn a technology's installation and ramp-up times into the yearly timeline of
+:class:`rxtwin.econ.cashflow.CashFlowInputs`:
+
+* :func:`install_years` -- whole years of installation, ``ceil(months / 12)``;
+* :func:`ramp_up_fractions` -- mean output fraction of each operating year under a linear
+  ramp-up;
+* :func:`blend_performance` -- the yearly performance while the new line ramps up and the
+  incumbent covers the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+__all__ = [
+    "MONTHS_PER_YR",
+    "LinePerformance",
+    "SwitchCashFlows",
+    "blend_performance",
+    "install_years",
+    "ramp_up_fractions",
+    "technology_switch_cash_flows",
+]
+
+MONTHS_PER_YR = 12
+
+
+@dataclass(frozen=True)
+class LinePerformance:
+    """Mean yearly performance of one line run with one technology.
+
+    All money in USD per year, units per year, means over simulator replications.
+
+    Attributes
+    ----------
+    units_good : float
+        Good units sent to QC [unit/yr].
+    waste_units : float
+        Units wasted: rejected lot units, yield loss, start-up/shut-down scrap [unit/yr].
+    units_sold : float
+        Units shipped to customers [unit/yr].
+    revenue_usd : float
+        Price x units sold [USD/yr].
+    materials_usd : float
+        Material cost of all output, including scrap and rejects [USD/yr].
+    labour_usd : float
+        Operating labour over the staffed hours [USD/yr].
+    energy_usd : float
+        Energy of all output [USD/yr].
+    qc_usd : float
+        QC testing of completed lots [USD/yr].
+    cleaning_usd : float
+        Cleaning cost of the changeovers [USD/yr].
+    overhead_usd : float
+        Fixed line overhead and maintenance [USD/yr].
+    rejected_value_usd : float
+        Material value of wasted units (rejected lots, yield loss, scrap) [USD/yr]; a part
+        of ``materials_usd``, shown separately, not an extra cost.
+    inventory_carrying_usd : float
+        Mean inventory valued at material cost x the firm's carrying rate [USD/yr].
+    inventory_build_usd : float
+        Material value of the stock built in the year (final - initial inventory) [USD/yr];
+        a part of ``materials_usd``, negative when stock is drawn down.
+    fill_rate : float
+        Demand shipped on the day it arose / demand [-].
+    oee : float
+        Overall equipment effectiveness (Nakajima) [-]; a memo, not money.
+    """
+
+    units_good: float
+    waste_units: float
+    units_sold: float
+    revenue_usd: float
+    materials_usd: float
+    labour_usd: float
+    energy_usd: float
+    qc_usd: float
+    cleaning_usd: float
+    overhead_usd: float
+    rejected_value_usd: float
+    inventory_carrying_usd: float
+    inventory_build_usd: float
+    fill_rate: float
+    oee: float = float("nan")
+
+    @property
+    def production_cost_usd(self) -> float:
+        """Materials + labour + energy + QC + cleaning + overhead [USD/yr]: the simulator's
+        ``cost_total_usd`` per year."""
+        return (self.materials_usd + self.labour_usd + self.energy_usd + self.qc_usd
+                + self.cleaning_usd + self.overhead_usd)
+
+    @property
+    def operating_profit_usd(self) -> float:
+        """Revenue - production cost - inventory carrying [USD/yr] (before depreciation and
+        tax)."""
+        return self.revenue_usd - self.production_cost_usd - self.inventory_carrying_usd
+
+
+def install_years(install_time_months: float) -> int:
+    """Whole years from the decision to the first operating year of a new line [yr].
+
+    Parameters
+    ----------
+    install_time_months : float
+        Months from decision to first GMP batch [month], >= 0.
+
+    Returns
+    -------
+    int
+        ``ceil(install_time_months / 12)``: the line starts operating at the start of the
+        next whole year (a year partly spent installing produces nothing new).
+
+    Examples
+    --------
+    >>> install_years(0.0), install_years(12.0), install_years(18.0), install_years(36.0)
+    (0, 1, 2, 3)
+    """
+    if not (math.isfinite(install_time_months) and install_time_months >= 0):
+        raise ValueError(f"install_time_months = {install_time_months} must be finite and >= 0")
+    return math.ceil(install_time_months / MONTHS_PER_YR - 1e-12)
+
+
+def ramp_up_fractions(ramp_up_months: float, n_operating_yr: int) -> np.ndarray:
+    """Mean output fraction of each operating year under a linear ramp-up [-].
+
+    Parameters
+    ----------
+    ramp_up_months : float
+        Months from the first operating day to full rate [month], >= 0.
+    n_operating_yr : int
+        Operating years [yr], >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``phi_j`` for operating years ``j = 1 .. n_operating_yr``.
+
+    Notes
+    -----
+    With ramp length :math:`R` months the output fraction at month :math:`m` after start is
+    :math:`\\min(1, m / R)`; year :math:`j` covers months :math:`[a, b] = [12(j-1), 12j]`
+    and :math:`\\phi_j = \\frac{1}{12}\\int_a^b \\min(1, m/R)\\,dm`. For :math:`R = 0`,
+    :math:`\\phi_j = 1`. Linear ramp: the definition of ``Technology.ramp_up_months``.
+
+    Examples
+    --------
+    >>> ramp_up_fractions(12.0, 3).tolist()
+    [0.5, 1.0, 1.0]
+    >>> ramp_up_fractions(3.0, 2).tolist()
+    [0.875, 1.0]
+    """
+    if not (math.isfinite(ramp_up_months) and ramp_up_months >= 0):
+        raise ValueError(f"ramp_up_months = {ramp_up_months} must be finite and >= 0")
+    if n_operating_yr < 1:
+        raise ValueError(f"n_operating_yr = {n_operating_yr} must be >= 1")
+    if ramp_up_months == 0:
+        return np.ones(n_operating_yr)
+
+    def integral(m: np.ndarray) -> np.ndarray:
+        # integral of min(1, s / R) ds from 0 to m
+        r = ramp_up_months
+        ramping = np.minimum(m, r)
+        return ramping * (ramping / (2.0 * r)) + (m - ramping)
+
+    a = MONTHS_PER_YR * np.arange(n_operating_yr, dtype=float)
+    # clip: rounding can put a full year a few ulps above 1
+    return np.clip((integral(a + MONTHS_PER_YR) - integral(a)) / MONTHS_PER_YR, 0.0, 1.0)
+
+
+def blend_performance(new: LinePerformance, incumbent: LinePerformance,
+                      fraction: float) -> LinePerformance:
+    """Yearly performance while the new line makes ``fraction`` of its full-rate output and
+    the incumbent the rest.
+
+    Parameters
+    ----------
+    new, incumbent : LinePerformance
+        Full-rate performance of the new technology and of the incumbent.
+    fraction : float
+        Output fraction of the new line in the year [-], within [0, 1].
+
+    Returns
+    -------
+    LinePerformance
+        Every field ``fraction * new + (1 - fraction) * incumbent``.
+
+    Notes
+    -----
+    Assumption: during ramp-up the incumbent keeps running for the share of demand the new
+    line cannot yet make (the firm does not give up sales to commission a line), so every
+    flow -- units, revenue and each cost -- is the output-weighted mix of the two.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction = {fraction} must be within [0, 1]")
+    return LinePerformance(**{
+        f.name: fraction * getattr(new, f.name) + (1.0 - fraction) * getattr(incumbent, f.name)
+        for f in fields(LinePerformance)
+    })
+
+
+@dataclass(frozen=True)
+class SwitchCashFlows:
+    """Cash-flow tables of replacing an incumbent line technology by a new one.
+
+    Attributes
+    ----------
+    option : pandas.DataFrame
+        The line if the firm switches: incumbent performance until the new line runs, the
+        ramp-up mix, then the new technology; with its capex, training and filings.
+    baseline : pandas.DataFrame
+        The line if the firm keeps the incumbent (its capex is sunk).
+    incremental : pandas.DataFrame
+        ``option - baseline`` line by line (:func:`rxtwin.econ.incremental_cash_flows`).
+    install_yr : int
+        Years of installation; the new line's first operating year is ``install_yr + 1``.
+    ramp_up_fraction : numpy.ndarray
+        Output share of the new line in operating years 1, 2, ... [-].
+    """
+
+    option: object
+    baseline: object
+    incremental: object
+    install_yr: int
+    ramp_up_fraction: np.ndarray
+
+
+def _materials_of_units_sold(p: LinePerformance) -> float:
+    """materials - rejected value - stock build [USD/yr], >= 0 up to rounding."""
+    value = p.materials_usd - p.rejected_value_usd - p.inventory_build_usd
+    if value < -1e-9 * max(1.0, p.materials_usd):
+        raise ValueError(
+            f"materials_usd = {p.materials_usd} is less than rejected_value_usd "
+            f"({p.rejected_value_usd}) + inventory_build_usd ({p.inventory_build_usd}); both "
+            "are parts of materials_usd")
+    return max(0.0, value)
+
+
+def _operating_sequences(performances: list[LinePerformance],
+                         waste_disposal_usd_per_unit: float) -> dict[str, tuple[float, ...]]:
+    """CashFlowInputs yearly fields from one LinePerformance per operating year."""
+    def seq(fn) -> tuple[float, ...]:
+        return tuple(float(fn(p)) for p in performances)
+
+    return {
+        "output_units_per_yr": seq(lambda p: p.units_good),
+        "revenue_usd_per_yr": seq(lambda p: p.revenue_usd),
+        # materials of the units sold: the stock built in a simulated year is a change of
+        # working capital that cannot recur every year of a steady state (see the docs)
+        "materials_usd_per_yr": seq(_materials_of_units_sold),
+        "rejected_batches_usd_per_yr": seq(lambda p: p.rejected_value_usd),
+        # labour + cleaning + overhead go through the tax computation together and are
+        # split into three columns afterwards (CashFlowInputs has one fixed-cost line)
+        "labour_usd_per_yr": seq(lambda p: p.labour_usd + p.cleaning_usd + p.overhead_usd),
+        "energy_usd_per_yr": seq(lambda p: p.energy_usd),
+        "qc_usd_per_yr": seq(lambda p: p.qc_usd),
+        "waste_usd_per_yr": seq(lambda p: waste_disposal_usd_per_unit * p.waste_units),
+        "inventory_carrying_usd_per_yr": seq(lambda p: p.inventory_carrying_usd),
+    }
+
+
+def _split_fixed_costs(table, performances: list[LinePerformance], first_op: int):
+    """Split the lumped ``labour_usd`` column into labour, cleaning and overhead."""
+    import pandas as pd
+
+    n = len(table)
+    cleaning, overhead = np.zeros(n), np.zeros(n)
+    cleaning[first_op:] = [p.cleaning_usd for p in performances]
+    overhead[first_op:] = [p.overhead_usd for p in performances]
+    out = table.copy()
+    out["labour_usd"] = out["labour_usd"].to_numpy() + cleaning + overhead
+    position = list(out.columns).index("labour_usd") + 1
+    out.insert(position, "cleaning_usd", 0.0 - cleaning)
+    out.insert(position + 1, "overhead_usd", 0.0 - overhead)
+    return pd.DataFrame(out)
+
+
+def technology_switch_cash_flows(
+    new: LinePerformance,
+    incumbent: LinePerformance,
+    *,
+    horizon_yr: int,
+    install_time_months: float,
+    ramp_up_months: float,
+    capex_usd: float,
+    training_usd: float,
+    filing_cost_usd_per_product: float,
+    products_moved: int,
+    tax_rate: float,
+    depreciation_method: str,
+    depreciation_life_yr: int,
+    salvage_value_usd: float = 0.0,
+    waste_disposal_usd_per_unit: float = 0.0,
+    capex_grant_fraction: float = 0.0,
+    itc_fraction: float = 0.0,
+) -> SwitchCashFlows:
+    """Yearly after-tax cash flows of switching a running line to a new technology.
+
+    Parameters
+    ----------
+    new, incumbent : LinePerformance
+        Full-rate yearly performance of the line with the new technology and with the
+        incumbent (same products, same random numbers) [USD/yr, unit/yr].
+    horizon_yr : int
+        Last year of the appraisal [yr].
+    install_time_months, ramp_up_months : float
+        Installation time (decision to first GMP batch) and linear ramp-up to full rate of
+        the new technology [month].
+    capex_usd : float
+        Equipment, installation and validation of the new line [USD], paid in equal parts at
+        the start of each installation year (years ``0 .. install_yr - 1``; year 0 when
+        ``install_yr = 0``).
+    training_usd : float
+        Staff training [USD], expensed in year ``install_yr``.
+    filing_cost_usd_per_product : float
+        Regulatory filing per product moved [USD/product], expensed in year ``install_yr``.
+    products_moved : int
+        Products moved onto the new line [product] (all the line's products).
+    tax_rate : float
+        Income tax rate [-].
+    depreciation_method : str
+        A :class:`rxtwin.econ.depreciation.DepreciationMethod` value.
+    depreciation_life_yr : int
+        Recovery period [yr].
+    salvage_value_usd : float
+        Sale value of the new equipment at the horizon [USD].
+    waste_disposal_usd_per_unit : float
+        Disposal cost per wasted unit [USD/unit].
+    capex_grant_fraction, itc_fraction : float
+        Subsidies [-] (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
+
+    Returns
+    -------
+    SwitchCashFlows
+
+    Notes
+    -----
+    Install years :math:`k = \\lceil m_{inst} / 12 \\rceil` (:func:`install_years`);
+    operating years of the new line :math:`t = k+1 .. H` with output share
+    :math:`\\phi_j` (:func:`ramp_up_fractions`). In operating year :math:`t = k + j` the
+    switched line performs as :math:`\\phi_j P_{new} + (1 - \\phi_j) P_{inc}` (the
+    incumbent covers the shortfall, :func:`blend_performance`); the kept line as
+    :math:`P_{inc}` every year. In years :math:`1..k` both are the incumbent, so their
+    operating flows cancel in the increment and both tables leave them out (rows are 0).
+    Each table is :func:`rxtwin.econ.build_cash_flows` with ``install_yr = k``, so tax
+    :math:`= -\\tau\\,TI_t` on the table's own taxable income and depreciation of the new
+    equipment from year :math:`k + 1`. Yearly operating lines:
+    revenue; materials of the units sold (materials - rejected value - stock build, so the
+    stock a simulated year builds or draws is not repeated every year); rejected value
+    (material of wasted units); labour; cleaning; overhead (firm overhead + maintenance);
+    energy; QC; waste disposal; inventory carrying. The incumbent's capex is sunk (0).
+
+    References
+    ----------
+    Brealey, R. A., Myers, S. C. and Allen, F., *Principles of Corporate Finance*, 13th ed.,
+    McGraw-Hill, 2020, ch. 6 (incremental cash flows; sunk costs are ignored).
+    """
+    from rxtwin.econ.cashflow import CashFlowInputs, build_cash_flows, incremental_cash_flows
+
+    k = install_years(install_time_months)
+    if k >= horizon_yr:
+        raise ValueError(f"install_time_months = {install_time_months} gives {k} install "
+                         f"years, leaving no operating year within horizon_yr = {horizon_yr}")
+    n_op = horizon_yr - k
+    ramp = ramp_up_fractions(ramp_up_months, n_op)
+    switched = [blend_performance(new, incumbent, float(phi)) for phi in ramp]
+    kept = [incumbent] * n_op
+    capex_by_yr = (capex_usd,) if k == 0 else (capex_usd / k,) * k
+    common = dict(horizon_yr=horizon_yr, install_yr=k, tax_rate=tax_rate,
+                  depreciation_method=depreciation_method,
+                  depreciation_life_yr=depreciation_life_yr)
+    option_inputs = CashFlowInputs(
+        capex_usd_by_yr=capex_by_yr, training_usd=training_usd,
+        regulatory_filing_usd_per_product=filing_cost_usd_per_product,
+        products_moved=products_moved, salvage_value_usd=salvage_value_usd,
+        capex_grant_fraction=capex_grant_fraction, itc_fraction=itc_fraction,
+        **common, **_operating_sequences(switched, waste_disposal_usd_per_unit))
+    baseline_inputs = CashFlowInputs(
+        capex_usd_by_yr=(0.0,), **common,
+        **_operating_sequences(kept, waste_disposal_usd_per_unit))
+    option = _split_fixed_costs(build_cash_flows(option_inputs), switched, k + 1)
+    baseline = _split_fixed_costs(build_cash_flows(baseline_inputs), kept, k + 1)
+    return SwitchCashFlows(option=option, baseline=baseline,
+                           incremental=incremental_cash_flows(option, baseline),
+                           install_yr=k, ramp_up_fraction=ramp)
