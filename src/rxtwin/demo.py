@@ -2,6 +2,8 @@
 
 ``run_demo`` composes the library (no printing here): it loads every bundled scenario,
 simulates the reference generic line under every technology (stored in the run store),
+appraises every technology against the incumbent batch line for the firm (NPV, IRR,
+payback against its hurdle) and maps which technology wins over products per line x volume,
 ranks the most exposed products and sites of the supply networks, and derives the
 continuous line's losses from the digital twin. It returns typed tables for the CLI to
 present and write; it grows as the engines land.
@@ -14,9 +16,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from rxtwin.appraisal import (
+    appraisal_table,
+    appraise_technology,
+    breakeven_map_2d,
+    line_performance_from_results,
+)
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.model import Scenario
 from rxtwin.runs import LineRun, comparison_table, run_line_simulation
 from rxtwin.store import Store
@@ -81,6 +90,43 @@ def twin_losses(campaign_length_h: float) -> pd.DataFrame:
                          if isinstance(value, int | float)])
 
 
+def technology_ranking(scenario: Scenario, runs: list[LineRun]) -> pd.DataFrame:
+    """Every technology appraised against the incumbent batch line from the demo's stored
+    line runs (same seed for all: common random numbers), ranked by NPV at the firm's
+    hurdle rate. Columns as :func:`rxtwin.appraisal.appraisal_table`, plus ``rank``."""
+    line_id = scenario.lines[0].id
+    carrying = scenario.firm.inventory_carrying_rate_per_yr
+    performances = {
+        run.technology_id: line_performance_from_results(
+            run.results, line_inputs_from_scenario(scenario, line_id,
+                                                   technology_id=run.technology_id),
+            carrying)
+        for run in runs}
+    appraisals = [appraise_technology(scenario, line_id, tid, "batch",
+                                      performances=performances)
+                  for tid in performances if tid != "batch"]
+    table = appraisal_table(appraisals).sort_values("npv_usd", ascending=False)
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table.reset_index(drop=True)
+
+
+DEMO_MAP_PRODUCTS = (1, 6, 12, 24)
+DEMO_MAP_VOLUME_SCALES = (0.25, 0.5, 1.0)
+
+
+def breakeven_winners(scenario: Scenario, n_replications: int) -> pd.DataFrame:
+    """Which technology wins (highest NPV vs batch, or batch when none clears the hurdle)
+    on the reference line for a few products-per-line x volume-scale points: a small
+    version of ``rxtwin breakeven``. Columns: products_per_line, volume_scale, winner,
+    best_npv_usd."""
+    grid = breakeven_map_2d(scenario, "products_per_line", DEMO_MAP_PRODUCTS, "volume_scale",
+                            DEMO_MAP_VOLUME_SCALES, n_replications=n_replications,
+                            entropy=DEMO_SEED)
+    best = grid.groupby(["products_per_line", "volume_scale"], as_index=False).agg(
+        winner=("winner", "first"), best_npv_usd=("npv_usd", "max"))
+    return best
+
+
 def run_demo(store: Store, *, n_replications: int = 200,
              progress: Callable[[str], Callable[[int, int], None]] | None = None) -> DemoResult:
     """Run the demo on the bundled data and return its tables.
@@ -114,5 +160,7 @@ def run_demo(store: Store, *, n_replications: int = 200,
         "exposed_products": pd.concat(exposed_products, ignore_index=True),
         "exposed_sites": pd.concat(exposed_sites, ignore_index=True),
         "twin_losses": twin_losses(campaign_h),
+        "technology_ranking": technology_ranking(reference, runs),
+        "breakeven_winners": breakeven_winners(reference, max(20, n_replications // 4)),
     }
     return DemoResult(scenarios=scenarios, tables=tables, line_runs=runs)

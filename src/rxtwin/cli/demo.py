@@ -29,8 +29,9 @@ def demo(
     reps: int = typer.Option(200, "--reps", min=10, max=100_000,
                              help="Replication-years per technology on the reference line."),
 ) -> None:
-    """Run the bundled demo: the reference generic line under every technology, the most
-    exposed products and sites, and the continuous line's losses from the twin.
+    """Run the bundled demo: the reference generic line under every technology, their
+    appraisal for the firm and a break-even map, the most exposed products and sites, and
+    the continuous line's losses from the twin.
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
 
@@ -68,6 +69,17 @@ def demo(
     console.print(frame_table("Most exposed sites (time-to-survive vs time-to-recover)",
                               sites, {"rank": "d", "tts_days": ",.0f", "ttr_days": ",.0f",
                                       "weighted_lost_days": ",.1f"}))
+    ranking = result.tables["technology_ranking"][
+        ["rank", "technology", "npv_usd", "irr", "payback_yr", "discounted_payback_yr",
+         "meets_hurdle", "meets_payback"]]
+    console.print(frame_table("Technologies vs the incumbent batch line, for the firm "
+                              "(NPV at its hurdle rate)", ranking,
+                              {"rank": "d", "npv_usd": ",.0f", "irr": ".3f",
+                               "payback_yr": ".2f", "discounted_payback_yr": ".2f"}))
+    console.print(frame_table("Break-even: which technology wins (generic line, products "
+                              "per line x volume scale)", result.tables["breakeven_winners"],
+                              {"products_per_line": ".0f", "volume_scale": ".2f",
+                               "best_npv_usd": ",.0f"}))
     console.print(frame_table("Continuous line losses from the digital twin",
                               result.tables["twin_losses"], {"value": ".4g"}))
     for name, frame in result.tables.items():
