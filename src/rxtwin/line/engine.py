@@ -90,8 +90,9 @@ N_LINE = len(LINE_STATISTICS)
 N_PRODUCT = len(PRODUCT_STATISTICS)
 
 # per-product parameter columns (packed by _pack)
-(Q_DEMAND, Q_CV, Q_PRICE, Q_MATERIAL, Q_INIT_INV, Q_TARGET_DAYS, Q_REORDER_DAYS) = range(7)
-N_Q = 7
+(Q_DEMAND, Q_CV, Q_PRICE, Q_MATERIAL, Q_INIT_INV, Q_TARGET_DAYS, Q_REORDER_DAYS, Q_SIGMA,
+ Q_HALF_SIGMA2) = range(9)
+N_Q = 9
 # demand-event kind parameter columns
 (G_MULT, G_KIND, G_A, G_B, G_C) = range(5)
 # line parameter slots
@@ -138,6 +139,10 @@ def _pack(x: LineEngineInputs):
     q = np.empty((x.n_products, N_Q))
     q[:, Q_DEMAND] = x.demand_units_per_day
     q[:, Q_CV] = x.demand_cv
+    # log-normal daily demand: sigma^2 = ln(1 + cv^2), computed once per run, not per day
+    sigma2 = np.log1p(x.demand_cv * x.demand_cv)
+    q[:, Q_SIGMA] = np.sqrt(sigma2)
+    q[:, Q_HALF_SIGMA2] = 0.5 * sigma2
     q[:, Q_PRICE] = x.price_usd_per_unit
     q[:, Q_MATERIAL] = x.material_cost_usd_per_unit
     q[:, Q_INIT_INV] = x.initial_inventory_units
@@ -272,9 +277,8 @@ def _close_day(rng, day, q, s, ev_rate, ev_par, ev_next, ev_until, acc, pacc, pe
     for p in range(q.shape[0]):
         mean = _demand_rate(q, ev_par, ev_until, p, big_t)
         # log-normal with this mean and cv: sigma^2 = ln(1 + cv^2), mu = ln(mean) - sigma^2/2
-        sigma2 = math.log1p(q[p, Q_CV] * q[p, Q_CV])
-        if sigma2 > 0.0 and mean > 0.0:
-            demand = mean * math.exp(math.sqrt(sigma2) * rng.standard_normal() - 0.5 * sigma2)
+        if q[p, Q_SIGMA] > 0.0 and mean > 0.0:
+            demand = mean * math.exp(q[p, Q_SIGMA] * rng.standard_normal() - q[p, Q_HALF_SIGMA2])
         else:
             demand = mean
         stock = s[p, S_RELEASED]
