@@ -1,0 +1,73 @@
+"""Load ``disruption_defaults.yaml``: defaults of the disruption simulator, with provenance."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import TypeAdapter
+
+from rxtwin.model.distributions import DurationDistribution
+from rxtwin.supply.disruption_inputs import DisruptionDefaults, OutageMode
+
+__all__ = ["load_disruption_defaults"]
+
+_PROVENANCE = ("source", "assumption")
+_DURATION = TypeAdapter(DurationDistribution)
+
+
+def _provenance(where: str, leaf: dict) -> None:
+    given = [k for k in _PROVENANCE if k in leaf]
+    if len(given) != 1 or not str(leaf[given[0]]).strip():
+        raise ValueError(f"disruption defaults '{where}': give exactly one of 'source' or "
+                         f"'assumption' (got keys {sorted(leaf)})")
+
+
+def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
+    """Read the simulator defaults (bundled file unless ``path`` is given).
+
+    Returns
+    -------
+    DisruptionDefaults
+
+    Raises
+    ------
+    ValueError
+        When a value lacks its ``source:``/``assumption:`` or a field is unknown.
+    """
+    if path is None:
+        path = Path(str(resources.files("rxtwin.data").joinpath("disruption_defaults.yaml")))
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    modes = []
+    for k, leaf in enumerate(raw.pop("site_outage_modes")):
+        where = f"site_outage_modes.{k}"
+        _provenance(where, leaf)
+        extra = set(leaf) - {"category", "rate_per_yr", "duration_days", *_PROVENANCE}
+        if extra:
+            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+        rate = float(leaf["rate_per_yr"])
+        if not rate >= 0:
+            raise ValueError(f"disruption defaults '{where}.rate_per_yr' = {rate}, must be >= 0")
+        modes.append(OutageMode(str(leaf["category"]), rate,
+                                _DURATION.validate_python(leaf["duration_days"]), 1.0))
+    values = {}
+    for key, leaf in raw.items():
+        _provenance(key, leaf)
+        if set(leaf) - {"value", *_PROVENANCE}:
+            raise ValueError(f"disruption defaults '{key}': unknown keys {sorted(leaf)}")
+        values[key] = leaf["value"]
+    known = {"input_cover_days", "supplier_headroom_fraction",
+             "surge_capacity_fraction_of_demand", "initial_stock_age_fraction",
+             "scenario_year_days"}
+    if set(values) != known:
+        raise ValueError(f"disruption defaults: keys {sorted(values)} differ from "
+                         f"{sorted(known)}")
+    return DisruptionDefaults(
+        site_outage_modes=tuple(modes),
+        input_cover_days=float(values["input_cover_days"]),
+        supplier_headroom_fraction=float(values["supplier_headroom_fraction"]),
+        surge_capacity_fraction_of_demand=float(values["surge_capacity_fraction_of_demand"]),
+        initial_stock_age_fraction=float(values["initial_stock_age_fraction"]),
+        scenario_year_days=int(values["scenario_year_days"]),
+    )

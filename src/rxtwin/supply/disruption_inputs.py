@@ -1,0 +1,596 @@
+"""Inputs of the disruption simulator: per-product supply chains as padded arrays.
+
+A product ``p`` is a small tree of **tiers** (KSM -> API -> FDF, components -> FDF). Tier
+``t`` holds the stock of its output at its customer (for the FDF tier: finished goods in
+the channel) and is fed by up to ``S`` supplier **sites**. Sites are shared between
+products: an outage is drawn once per site and hits every tier that site supplies.
+Quantities are product-equivalent units (one unit of API or component per unit of
+product; the model has no recipe).
+
+:func:`supply_inputs_from_scenario` builds :class:`SupplyEngineInputs` from a scenario;
+tests and the benchmark build them directly with :func:`chain_inputs`.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rxtwin.model import FailureEffect, InterventionKind, MaterialKind, Scenario
+
+__all__ = [
+    "DemandShock",
+    "DisruptionDefaults",
+    "OutageMode",
+    "SupplyEngineInputs",
+    "chain_inputs",
+    "stream_key",
+    "supply_inputs_from_scenario",
+]
+
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365.0
+NO_SITE = -1
+MARKET_PARENT = -1
+UNUSED_TIER = -2
+
+
+@dataclass(frozen=True)
+class OutageMode:
+    """One way a site stops: Poisson arrivals, a random duration.
+
+    Attributes
+    ----------
+    name : str
+        Category or failure-mode id (for reports).
+    rate_per_yr : float
+        Arrival rate [1/yr].
+    duration : Distribution
+        A :mod:`rxtwin.model.distributions` duration, in units of ``duration_unit_days``.
+    duration_unit_days : float
+        Days per unit of ``duration`` [d] (1 for days, 1/24 for hours).
+    """
+
+    name: str
+    rate_per_yr: float
+    duration: object
+    duration_unit_days: float = 1.0
+
+
+@dataclass(frozen=True)
+class DemandShock:
+    """Demand of a product times ``demand_multiplier`` for a random duration.
+
+    Attributes
+    ----------
+    name : str
+    rate_per_yr : float
+        Arrival rate [1/yr].
+    duration : Distribution
+        Duration in units of ``duration_unit_days``.
+    demand_multiplier : float
+        Demand factor while the shock lasts [-]; overlapping shocks take the largest.
+    duration_unit_days : float
+        Days per unit of ``duration`` [d].
+    """
+
+    name: str
+    rate_per_yr: float
+    duration: object
+    demand_multiplier: float
+    duration_unit_days: float = 1.0
+
+
+@dataclass(frozen=True)
+class DisruptionDefaults:
+    """Values the scenario does not give (from ``data/disruption_defaults.yaml``).
+
+    Attributes
+    ----------
+    site_outage_modes : tuple of OutageMode
+        Modes of supplier sites, and of finished-dose sites without scenario modes.
+    input_cover_days : float
+        Stock of each input tier in days of mean demand [d].
+    supplier_headroom_fraction : float
+        Output above a supplier's share of mean demand allowed without surge [-].
+    surge_capacity_fraction_of_demand : float
+        Surge capacity of a supplier as a fraction of the product's mean demand [-].
+    initial_stock_age_fraction : float
+        Age of the initial stock as a fraction of its cover days [-].
+    scenario_year_days : int
+        Days in one scenario-year [d].
+    """
+
+    site_outage_modes: tuple[OutageMode, ...]
+    input_cover_days: float
+    supplier_headroom_fraction: float
+    surge_capacity_fraction_of_demand: float
+    initial_stock_age_fraction: float
+    scenario_year_days: int = 365
+
+
+@dataclass(frozen=True, eq=False)
+class SupplyEngineInputs:
+    """Everything the disruption kernel needs, as arrays (``P`` products, ``T`` tiers,
+    ``S`` suppliers per tier, ``N`` sites).
+
+    Tiers of a product are ordered upstream first: a tier's parent has a larger index; the
+    FDF tier (parent :data:`MARKET_PARENT`) is the last used tier. Unused tier slots have
+    parent :data:`UNUSED_TIER`; unused supplier slots have site :data:`NO_SITE`.
+
+    Attributes
+    ----------
+    product_ids : tuple of str, (P,)
+    dosage_form_classes : tuple of str, (P,)
+        ``oral_solid``, ``sterile_injectable`` or ``other``.
+    tier_labels : tuple of tuple of str
+        Per product, a label per used tier (``"api:metformin-api"``, ``"fdf"``...).
+    demand_units_per_day : ndarray (P,)
+        Mean daily demand [units/d].
+    demand_cv : ndarray (P,)
+        Coefficient of variation of daily demand [-] (log-normal day to day).
+    tier_parent : ndarray of int64 (P, T)
+        Index of the tier this one feeds; -1 = market; -2 = unused.
+    base_stock_units : ndarray (P, T)
+        Inventory-position target (on hand + in transit) [units].
+    initial_on_hand_units : ndarray (P, T)
+        Stock on hand at the start of each scenario-year [units].
+    initial_age_days : ndarray of int64 (P, T)
+        Age of that stock [d].
+    shelf_life_days : ndarray of int64 (P, T)
+        Shelf life of the tier's material [d]; a lot made on day ``m`` expires at the start
+        of day ``m + shelf_life_days``.
+    unit_value_usd : ndarray (P, T)
+        Value of one unit held in the tier [USD/unit] (holding cost).
+    supplier_site : ndarray of int64 (P, T, S)
+        Site index of each supplier; -1 = none.
+    supplier_share : ndarray (P, T, S)
+        Share of the tier's need ordered from the supplier [-] (0 = qualified backup).
+    supplier_normal_units_per_day : ndarray (P, T, S)
+        Most the supplier delivers without surge [units/d].
+    supplier_capacity_units_per_day : ndarray (P, T, S)
+        Most it delivers once surging [units/d], >= the normal rate.
+    supplier_lead_days : ndarray of int64 (P, T, S)
+        Transit time from the supplier to the tier's stock [d].
+    supplier_lag_days : ndarray of int64 (P, T, S)
+        Consecutive days of shortfall before it may surge (qualification lag) [d].
+    holding_rate_per_yr : float
+        Inventory carrying rate [1/yr].
+    site_ids : tuple of str, (N,)
+    site_outage_modes : tuple of tuple of OutageMode, (N,)
+    product_demand_shocks : tuple of tuple of DemandShock, (P,)
+    scenario_year_days : int
+        Days simulated per scenario-year [d].
+    """
+
+    product_ids: tuple[str, ...]
+    dosage_form_classes: tuple[str, ...]
+    tier_labels: tuple[tuple[str, ...], ...]
+    demand_units_per_day: np.ndarray
+    demand_cv: np.ndarray
+    tier_parent: np.ndarray
+    base_stock_units: np.ndarray
+    initial_on_hand_units: np.ndarray
+    initial_age_days: np.ndarray
+    shelf_life_days: np.ndarray
+    unit_value_usd: np.ndarray
+    supplier_site: np.ndarray
+    supplier_share: np.ndarray
+    supplier_normal_units_per_day: np.ndarray
+    supplier_capacity_units_per_day: np.ndarray
+    supplier_lead_days: np.ndarray
+    supplier_lag_days: np.ndarray
+    holding_rate_per_yr: float
+    site_ids: tuple[str, ...]
+    site_outage_modes: tuple[tuple[OutageMode, ...], ...]
+    product_demand_shocks: tuple[tuple[DemandShock, ...], ...]
+    scenario_year_days: int = 365
+    site_stream_keys: np.ndarray = field(init=False)
+    product_stream_keys: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n_products = len(self.product_ids)
+        shapes = {
+            "demand_units_per_day": (n_products,), "demand_cv": (n_products,),
+        }
+        for name, shape in shapes.items():
+            if getattr(self, name).shape != shape:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {shape}")
+        pt = self.tier_parent.shape
+        for name in ("base_stock_units", "initial_on_hand_units", "initial_age_days",
+                     "shelf_life_days", "unit_value_usd"):
+            if getattr(self, name).shape != pt:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {pt}")
+        pts = self.supplier_site.shape
+        for name in ("supplier_share", "supplier_normal_units_per_day",
+                     "supplier_capacity_units_per_day", "supplier_lead_days",
+                     "supplier_lag_days"):
+            if getattr(self, name).shape != pts:
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {pts}")
+        if len(self.site_outage_modes) != len(self.site_ids):
+            raise ValueError("site_outage_modes needs one tuple of modes per site")
+        if len(self.product_demand_shocks) != n_products:
+            raise ValueError("product_demand_shocks needs one tuple of shocks per product")
+        if np.any(self.supplier_site >= len(self.site_ids)):
+            raise ValueError("supplier_site names a site index >= the number of sites")
+        if np.any(self.supplier_capacity_units_per_day < self.supplier_normal_units_per_day):
+            raise ValueError("supplier_capacity_units_per_day must be >= "
+                             "supplier_normal_units_per_day")
+        if np.any(self.shelf_life_days[self.tier_parent != UNUSED_TIER] < 1):
+            raise ValueError("shelf_life_days must be >= 1 on used tiers")
+        site_keys = np.array([stream_key(s) for s in self.site_ids], dtype=np.int64)
+        product_keys = np.array([stream_key(p) for p in self.product_ids], dtype=np.int64)
+        for what, ids, keys in (("site", self.site_ids, site_keys),
+                                ("product", self.product_ids, product_keys)):
+            if len(set(keys.tolist())) != len(ids):
+                raise ValueError(f"{what} ids must be unique (their random streams are keyed "
+                                 "by id)")
+        object.__setattr__(self, "site_stream_keys", site_keys)
+        object.__setattr__(self, "product_stream_keys", product_keys)
+        for name in ("demand_units_per_day", "demand_cv", "tier_parent", "base_stock_units",
+                     "initial_on_hand_units", "initial_age_days", "shelf_life_days",
+                     "unit_value_usd", "supplier_site", "supplier_share",
+                     "supplier_normal_units_per_day", "supplier_capacity_units_per_day",
+                     "supplier_lead_days", "supplier_lag_days"):
+            getattr(self, name).flags.writeable = False
+
+    @property
+    def n_products(self) -> int:
+        """Number of products [-]."""
+        return len(self.product_ids)
+
+    @property
+    def n_sites(self) -> int:
+        """Number of sites [-]."""
+        return len(self.site_ids)
+
+
+def stream_key(identifier: str) -> int:
+    """The random-stream key of a site or product id: CRC-32 of its UTF-8 text.
+
+    Keying streams by id (not by position) gives a site the same outage history in every
+    variant of a scenario, e.g. after a redundant supplier is added (common random numbers).
+    """
+    return zlib.crc32(identifier.encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------
+# A helper for hand-built chains (tests, benchmark)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Supplier:
+    site: int
+    share: float
+    normal_units_per_day: float
+    capacity_units_per_day: float
+    lead_days: int
+    lag_days: int
+
+
+def chain_inputs(
+    products: Sequence[dict],
+    site_ids: Sequence[str],
+    site_outage_modes: Sequence[Sequence[OutageMode]],
+    *,
+    holding_rate_per_yr: float = 0.0,
+    scenario_year_days: int = 365,
+) -> SupplyEngineInputs:
+    """Build :class:`SupplyEngineInputs` from plain per-product descriptions.
+
+    Parameters
+    ----------
+    products : sequence of dict
+        Each with ``id``, ``demand_units_per_day``, optional ``demand_cv`` (0),
+        ``dosage_form_class`` ("other"), ``shocks`` (()), and ``tiers``: a list, upstream
+        first, of dicts with ``label``, ``parent`` (index, -1 for the FDF tier, which must be
+        last), ``base_stock_units``, ``initial_on_hand_units`` (= base stock minus the
+        pipeline), ``initial_age_days`` (0), ``shelf_life_days``, ``unit_value_usd`` (0) and
+        ``suppliers``: dicts with ``site`` (index), ``share``, ``normal_units_per_day``,
+        ``capacity_units_per_day`` (= normal), ``lead_days`` (0), ``lag_days`` (0).
+    site_ids : sequence of str
+    site_outage_modes : sequence of sequence of OutageMode
+        One per site.
+    holding_rate_per_yr : float
+        [1/yr].
+    scenario_year_days : int
+        [d].
+    """
+    n_products = len(products)
+    n_tiers = max(len(p["tiers"]) for p in products)
+    n_sup = max(len(t["suppliers"]) for p in products for t in p["tiers"])
+    parent = np.full((n_products, n_tiers), UNUSED_TIER, dtype=np.int64)
+    base = np.zeros((n_products, n_tiers))
+    on_hand = np.zeros((n_products, n_tiers))
+    age = np.zeros((n_products, n_tiers), dtype=np.int64)
+    shelf = np.ones((n_products, n_tiers), dtype=np.int64)
+    value = np.zeros((n_products, n_tiers))
+    site = np.full((n_products, n_tiers, n_sup), NO_SITE, dtype=np.int64)
+    share = np.zeros((n_products, n_tiers, n_sup))
+    normal = np.zeros((n_products, n_tiers, n_sup))
+    cap = np.zeros((n_products, n_tiers, n_sup))
+    lead = np.zeros((n_products, n_tiers, n_sup), dtype=np.int64)
+    lag = np.zeros((n_products, n_tiers, n_sup), dtype=np.int64)
+    labels = []
+    for i, product in enumerate(products):
+        tiers = product["tiers"]
+        if tiers[-1]["parent"] != MARKET_PARENT:
+            raise ValueError(f"product '{product['id']}': the last tier must feed the market "
+                             "(parent -1)")
+        labels.append(tuple(t["label"] for t in tiers))
+        for t, tier in enumerate(tiers):
+            if tier["parent"] != MARKET_PARENT and not t < tier["parent"] < len(tiers):
+                raise ValueError(f"product '{product['id']}' tier {t}: parent "
+                                 f"{tier['parent']} must be a later tier")
+            parent[i, t] = tier["parent"]
+            base[i, t] = tier["base_stock_units"]
+            pipeline = sum(s["share"] * product["demand_units_per_day"] * s.get("lead_days", 0)
+                           for s in tier["suppliers"])
+            on_hand[i, t] = tier.get("initial_on_hand_units", base[i, t] - pipeline)
+            age[i, t] = tier.get("initial_age_days", 0)
+            shelf[i, t] = tier["shelf_life_days"]
+            value[i, t] = tier.get("unit_value_usd", 0.0)
+            for s, sup in enumerate(tier["suppliers"]):
+                site[i, t, s] = sup["site"]
+                share[i, t, s] = sup["share"]
+                normal[i, t, s] = sup["normal_units_per_day"]
+                cap[i, t, s] = sup.get("capacity_units_per_day", sup["normal_units_per_day"])
+                lead[i, t, s] = sup.get("lead_days", 0)
+                lag[i, t, s] = sup.get("lag_days", 0)
+    return SupplyEngineInputs(
+        product_ids=tuple(p["id"] for p in products),
+        dosage_form_classes=tuple(p.get("dosage_form_class", "other") for p in products),
+        tier_labels=tuple(labels),
+        demand_units_per_day=np.array([p["demand_units_per_day"] for p in products], float),
+        demand_cv=np.array([p.get("demand_cv", 0.0) for p in products], float),
+        tier_parent=parent, base_stock_units=base, initial_on_hand_units=on_hand,
+        initial_age_days=age, shelf_life_days=shelf, unit_value_usd=value,
+        supplier_site=site, supplier_share=share, supplier_normal_units_per_day=normal,
+        supplier_capacity_units_per_day=cap, supplier_lead_days=lead, supplier_lag_days=lag,
+        holding_rate_per_yr=holding_rate_per_yr, site_ids=tuple(site_ids),
+        site_outage_modes=tuple(tuple(m) for m in site_outage_modes),
+        product_demand_shocks=tuple(tuple(p.get("shocks", ())) for p in products),
+        scenario_year_days=scenario_year_days,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# From a scenario
+# ------------------------------------------------------------------------------------------
+
+
+def _days(value: float) -> int:
+    return int(math.ceil(value - 1e-9))
+
+
+def supply_inputs_from_scenario(
+    scenario: Scenario,
+    interventions: Sequence[str] = (),
+    *,
+    defaults: DisruptionDefaults,
+) -> SupplyEngineInputs:
+    """Per-product supply chains of a scenario, with interventions applied.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    interventions : sequence of str
+        Ids of scenario interventions to apply: ``buffer_stock`` adds ``extra_stock_days``
+        to the finished-goods target and start stock; ``api_reserve`` to the API tier;
+        ``dual_sourcing`` adds an independent, already qualified second supplier (its own
+        site ``<first supplier>~dual``, default outage modes, half the share) to each
+        single-sourced tier of a critical material of the product, or to its API tier when
+        it has no critical material; ``failure_mode_changes`` scale rates and durations of
+        scenario failure modes.
+    defaults : DisruptionDefaults
+        Values the scenario does not give (:func:`rxtwin.data.disruption_defaults.
+        load_disruption_defaults`).
+
+    Returns
+    -------
+    SupplyEngineInputs
+
+    Notes
+    -----
+    Rules (see docs/supply_simulation.md): the FDF tier's suppliers are the product's
+    market edges or else the sites of the lines that make it (equal shares); its outage
+    modes are the scenario's ``site_outage`` failure modes for the product's dosage form
+    (rate times the line technology's multiplier), or the defaults if there are none. The
+    API tier's suppliers are the edges delivering ``api_id`` to an FDF site; KSM edges
+    into those API sites form a KSM tier feeding the API tier; each component is a tier
+    feeding the FDF tier. A material without supply edges is assumed always available and
+    gets no tier. Base stock = (cover days + share-weighted lead time) x mean demand;
+    cover is the product's ``target_inventory_days`` for finished goods and
+    ``defaults.input_cover_days`` for inputs. Supplier capacity per day is
+    ``capacity_units_per_yr / 365`` when given, else ``max(share (1 + headroom),
+    surge fraction) x demand``.
+    """
+    by_id = {i.id: i for i in scenario.interventions}
+    unknown = [i for i in interventions if i not in by_id]
+    if unknown:
+        raise ValueError(f"interventions {unknown} are not in scenario '{scenario.name}'; "
+                         f"known: {sorted(by_id)}")
+    chosen = [by_id[i] for i in interventions]
+    rate_mult: dict[str, float] = {}
+    dur_mult: dict[str, float] = {}
+    for intervention in chosen:
+        for change in intervention.failure_mode_changes:
+            rate_mult[change.failure_mode_id] = (rate_mult.get(change.failure_mode_id, 1.0)
+                                                 * change.rate_multiplier)
+            dur_mult[change.failure_mode_id] = (dur_mult.get(change.failure_mode_id, 1.0)
+                                                * change.duration_multiplier)
+
+    def applies(intervention, product_id: str) -> bool:
+        return not intervention.product_ids or product_id in intervention.product_ids
+
+    site_index = {s.id: i for i, s in enumerate(scenario.sites)}
+    site_ids = [s.id for s in scenario.sites]
+    site_modes: dict[str, list[OutageMode]] = {}
+    materials = {m.id: m for m in scenario.materials}
+    tech_kind = {t.id: t.kind for t in scenario.technologies}
+    site_tech = {}
+    for line in scenario.lines:
+        site_tech.setdefault(line.site_id, tech_kind[line.technology_id])
+
+    def fdf_modes(site_id: str, dosage_form) -> list[OutageMode]:
+        modes = []
+        for mode in scenario.failure_modes:
+            if mode.effect != FailureEffect.site_outage or dosage_form not in mode.dosage_forms:
+                continue
+            rate = mode.rate_per_yr * rate_mult.get(mode.id, 1.0)
+            if site_id in site_tech:
+                rate *= mode.multiplier_for(site_tech[site_id])
+            factor = dur_mult.get(mode.id, 1.0)
+            modes.append(OutageMode(mode.id, rate, mode.duration_h, factor / HOURS_PER_DAY))
+        return modes
+
+    def add_site(site_id: str, modes: list[OutageMode] | None) -> int:
+        if site_id not in site_index:
+            site_index[site_id] = len(site_ids)
+            site_ids.append(site_id)
+        if modes is not None and site_id not in site_modes:
+            site_modes[site_id] = modes
+        return site_index[site_id]
+
+    edges_in: dict[tuple[str | None, str], list] = {}
+    for edge in scenario.supply_edges:
+        edges_in.setdefault((edge.customer_site_id, edge.material_id), []).append(edge)
+
+    products = []
+    for product in scenario.products:
+        d = product.demand_units_per_yr / DAYS_PER_YEAR
+        extra_fdf = sum(i.extra_stock_days for i in chosen
+                        if i.kind == InterventionKind.buffer_stock and applies(i, product.id))
+        extra_api = sum(i.extra_stock_days for i in chosen
+                        if i.kind == InterventionKind.api_reserve and applies(i, product.id))
+        dual = any(i.kind == InterventionKind.dual_sourcing and applies(i, product.id)
+                   for i in chosen)
+
+        market = edges_in.get((None, product.id), [])
+        if market:
+            fdf_sup = [(e.supplier_site_id, e.share, e.capacity_units_per_yr, e.lead_time_days,
+                        e.qualification_lag_days) for e in market]
+        else:
+            makers = [ln.site_id for ln in scenario.lines if product.id in ln.product_ids]
+            if not makers:
+                raise ValueError(f"product '{product.id}': no supply edge to the market and no "
+                                 "line makes it, so it has no finished-dose supplier")
+            makers = list(dict.fromkeys(makers))
+            fdf_sup = [(s, 1.0 / len(makers), None, 0.0, 0.0) for s in makers]
+        fdf_sites = [s for s, *_ in fdf_sup]
+        for s in fdf_sites:
+            modes = fdf_modes(s, product.dosage_form)
+            add_site(s, modes if modes else list(defaults.site_outage_modes))
+
+        def supplier_rows(material_id: str, customers: list[str]):
+            rows = []
+            for customer in customers:
+                for e in edges_in.get((customer, material_id), []):
+                    rows.append((e.supplier_site_id, e.share / len(customers),
+                                 e.capacity_units_per_yr, e.lead_time_days,
+                                 e.qualification_lag_days))
+            return rows
+
+        input_tiers = []  # (label, material, rows, is_api)
+        if product.api_id is not None:
+            rows = supplier_rows(product.api_id, fdf_sites)
+            if rows:
+                input_tiers.append((f"api:{product.api_id}", materials[product.api_id], rows,
+                                    True))
+        for component in product.component_ids:
+            rows = supplier_rows(component, fdf_sites)
+            if rows:
+                input_tiers.append((f"component:{component}", materials[component], rows,
+                                    False))
+        if dual:
+            critical = [k for k, tier in enumerate(input_tiers)
+                        if tier[1].critical and len(tier[2]) == 1]
+            targets = critical or [k for k, tier in enumerate(input_tiers)
+                                   if tier[3] and len(tier[2]) == 1]
+            for k in targets:
+                label, material, rows, is_api = input_tiers[k]
+                site, share, cap, lead, _lag = rows[0]
+                twin = f"{site}~dual"
+                add_site(twin, list(defaults.site_outage_modes))
+                input_tiers[k] = (label, material, [(site, share / 2, cap, lead, 0.0),
+                                                    (twin, share / 2, cap, lead, 0.0)], is_api)
+
+        tiers = []
+        api_ksm = []  # (API tier label, shortest-lived KSM material, KSM supplier rows)
+        for label, _material, rows, is_api in input_tiers:
+            if not is_api:
+                continue
+            api_sites = list(dict.fromkeys(r[0] for r in rows))
+            ksm_rows, ksm_materials = [], []
+            for m in scenario.materials:
+                if m.kind == MaterialKind.ksm:
+                    found = supplier_rows(m.id, api_sites)
+                    ksm_rows += found
+                    ksm_materials += [m] if found else []
+            if ksm_rows:
+                total = sum(r[1] for r in ksm_rows)
+                ksm_rows = [(r[0], r[1] / total, *r[2:]) for r in ksm_rows]
+                shortest = min(ksm_materials, key=lambda m: m.shelf_life_days)
+                api_ksm.append((label, shortest, ksm_rows))
+        # order: KSM tier(s), then input tiers, then FDF
+        order = [("ksm->" + label, material, rows, label) for label, material, rows in api_ksm]
+        for label, material, rows, _ in input_tiers:
+            order.append((label, material, rows, "fdf"))
+        order.append(("fdf", None, fdf_sup, None))
+        index_of = {entry[0]: k for k, entry in enumerate(order)}
+        for label, material, rows, parent_label in order:
+            is_fdf = parent_label is None
+            if is_fdf:
+                cover = product.target_inventory_days + extra_fdf
+                start = product.initial_inventory_days + extra_fdf
+                shelf = product.shelf_life_days
+                value = product.material_cost_usd_per_unit
+            else:
+                extra = extra_api if label.startswith("api:") else 0.0
+                cover = defaults.input_cover_days + extra
+                start = cover
+                shelf = material.shelf_life_days
+                value = 0.0
+            suppliers = []
+            for site, share, cap_yr, lead, lag in rows:
+                if site not in site_modes:
+                    add_site(site, list(defaults.site_outage_modes))
+                normal = share * (1.0 + defaults.supplier_headroom_fraction) * d
+                cap = (cap_yr / DAYS_PER_YEAR if cap_yr is not None
+                       else max(normal, defaults.surge_capacity_fraction_of_demand * d))
+                suppliers.append({"site": site_index[site], "share": share,
+                                  "normal_units_per_day": min(normal, cap),
+                                  "capacity_units_per_day": cap,
+                                  "lead_days": _days(lead), "lag_days": _days(lag)})
+            pipeline = sum(s["share"] * s["lead_days"] for s in suppliers) * d
+            tiers.append({
+                "label": label,
+                "parent": MARKET_PARENT if is_fdf else index_of[parent_label],
+                "base_stock_units": cover * d + pipeline,
+                "initial_on_hand_units": start * d,
+                "initial_age_days": int(round(defaults.initial_stock_age_fraction * start)),
+                "shelf_life_days": max(1, int(round(shelf))),
+                "unit_value_usd": value,
+                "suppliers": suppliers,
+            })
+        shocks = tuple(
+            DemandShock(m.id, m.rate_per_yr * rate_mult.get(m.id, 1.0), m.duration_h,
+                        m.demand_multiplier, dur_mult.get(m.id, 1.0) / HOURS_PER_DAY)
+            for m in scenario.failure_modes
+            if m.effect == FailureEffect.demand_change and product.dosage_form in m.dosage_forms
+        )
+        products.append({
+            "id": product.id, "demand_units_per_day": d, "demand_cv": product.demand_cv,
+            "dosage_form_class": product.dosage_form.value, "shocks": shocks,
+            "tiers": tiers,
+        })
+    modes = [tuple(site_modes.get(s, defaults.site_outage_modes)) for s in site_ids]
+    return chain_inputs(products, site_ids, modes,
+                        holding_rate_per_yr=scenario.firm.inventory_carrying_rate_per_yr,
+                        scenario_year_days=defaults.scenario_year_days)
+

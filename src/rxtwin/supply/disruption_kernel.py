@@ -1,0 +1,324 @@
+"""Compiled (numba) kernels of the disruption simulator: daily steps of one product chain.
+
+Called by :mod:`rxtwin.supply.disruption`; see there and docs/supply_simulation.md for the
+model. Kernels take arrays only and draw no random numbers: every random input (site
+outage calendars, demand paths) is drawn beforehand from the chunk's seed tree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+# Per scenario-year statistics of a product, in this order (columns of the kernel output).
+STATISTICS = (
+    "any_shortage",  # 1 if some day had unmet demand [-]
+    "shortage_days",  # days with unmet demand [d]
+    "unmet_units",  # demand not served (lost) [units]
+    "demand_units",  # demand [units]
+    "expired_units",  # units discarded at expiry, all tiers [units]
+    "mean_on_hand_units",  # end-of-day stock on hand, all tiers, mean over days [units]
+    "holding_cost_usd",  # mean on-hand value x carrying rate x year fraction [USD]
+    "episodes_count",  # shortage episodes started in the year [-]
+    "longest_episode_days",  # longest shortage episode (censored at year end) [d]
+)
+N_STATISTICS = len(STATISTICS)
+# Columns of the per-tier flow balance.
+BALANCE = ("initial_units", "produced_units", "delivered_units", "expired_units",
+           "final_units")
+_TINY = 1e-9
+
+
+@numba.njit(cache=True)
+def paint_outages(years, start_days, duration_days, n_years, horizon_days, down):
+    """Mark the down days of one site; events must be sorted by (year, start).
+
+    An arrival while the site is already down is ignored (the site is already stopped);
+    an outage starting at ``t`` lasting ``x`` days stops days ``floor(t)`` to
+    ``floor(t) + ceil(x) - 1``.
+    """
+    current_year = -1
+    busy_until = 0
+    for k in range(years.shape[0]):
+        y = years[k]
+        if y != current_year:
+            current_year = y
+            busy_until = 0
+        start = int(math.floor(start_days[k]))
+        if start < busy_until:
+            continue
+        length = max(1, int(math.ceil(duration_days[k] - 1e-12)))
+        end = min(horizon_days, start + length)
+        for day in range(start, end):
+            down[y, day] = 1
+        busy_until = start + length
+    return down
+
+
+@numba.njit(cache=True)
+def paint_shocks(years, start_days, duration_days, multipliers, factor):
+    """Multiply demand by the largest active shock multiplier, in place (``factor``:
+    (n_years, horizon) multipliers, initially 1)."""
+    horizon = factor.shape[1]
+    for k in range(years.shape[0]):
+        start = int(math.floor(start_days[k]))
+        length = max(1, int(math.ceil(duration_days[k] - 1e-12)))
+        for day in range(start, min(horizon, start + length)):
+            if multipliers[k] > factor[years[k], day]:
+                factor[years[k], day] = multipliers[k]
+    return factor
+
+
+@numba.njit(cache=True, inline="always")
+def _insert_lot(lot_q, lot_e, head, tail, t, qty, expiry):
+    """Insert a lot keeping the tier's lots sorted by expiry (FEFO); returns new tail."""
+    n = tail[t]
+    if n > head[t] and lot_e[t, n - 1] == expiry:
+        lot_q[t, n - 1] += qty
+        return
+    pos = n
+    while pos > head[t] and lot_e[t, pos - 1] > expiry:
+        lot_q[t, pos] = lot_q[t, pos - 1]
+        lot_e[t, pos] = lot_e[t, pos - 1]
+        pos -= 1
+    lot_q[t, pos] = qty
+    lot_e[t, pos] = expiry
+    tail[t] = n + 1
+
+
+@numba.njit(cache=True, inline="always")
+def _take(lot_q, head, tail, t, qty):
+    """Remove ``qty`` from the tier's earliest-expiring lots (FEFO)."""
+    left = qty
+    while left > 0.0 and head[t] < tail[t]:
+        h = head[t]
+        if lot_q[t, h] > left:
+            lot_q[t, h] -= left
+            left = 0.0
+        else:
+            left -= lot_q[t, h]
+            lot_q[t, h] = 0.0
+            head[t] += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, unit_value,
+                     sup_site, sup_share, sup_normal, sup_cap, sup_lead, sup_lag,
+                     mean_demand, site_down, demand, holding_rate_per_yr,
+                     stats, hist_done, hist_censored, balance):
+    """Simulate one product's chain over ``demand.shape[0]`` scenario-years.
+
+    Parameters (arrays of one product; see SupplyEngineInputs for meanings and units)
+    ----------
+    site_down : uint8 (n_sites, n_years, horizon)
+        1 where the site produces nothing that day.
+    demand : float64 (n_years, horizon)
+        Daily demand [units].
+    stats : float64 (n_years, N_STATISTICS), output
+    hist_done, hist_censored : int64 (horizon + 1,), output, accumulated
+        Counts of shortage episodes by length in days (ended / still open at year end).
+    balance : float64 (n_tiers, 5), output, accumulated over years
+        Columns of :data:`BALANCE` per tier.
+
+    Notes
+    -----
+    Day ``k`` runs in this fixed order: (1) pipeline arrivals join stock as lots sorted by
+    expiry; (2) lots with expiry <= k are discarded; (3) tiers produce, upstream first:
+    need = base stock - (on hand + in transit); each supplier that is up delivers
+    ``min(share x need, normal rate)``; if that leaves a shortfall for more than ``lag``
+    consecutive days, up suppliers add up to their surge capacity; the total is capped by
+    the stock of every child tier, taken from those FEFO, and shipped with the supplier's
+    lead time (lot expiry = production day + shelf life); (4) the market demand is served
+    from finished goods FEFO; what is not served is lost.
+    """
+    n_years, horizon = demand.shape
+    n_tiers = parent.shape[0]
+    n_sup = sup_site.shape[1]
+    used = 0
+    for t in range(n_tiers):
+        if parent[t] != -2:
+            used = t + 1
+    fdf = used - 1
+    max_lead = 0
+    for t in range(used):
+        for s in range(n_sup):
+            if sup_site[t, s] >= 0 and sup_lead[t, s] > max_lead:
+                max_lead = sup_lead[t, s]
+    width = max_lead + 1
+    n_used_sup = np.zeros(used, dtype=np.int64)  # suppliers are packed first in each tier
+    children = np.full((used, used), -1, dtype=np.int64)
+    n_children = np.zeros(used, dtype=np.int64)
+    for t in range(used):
+        for s in range(n_sup):
+            if sup_site[t, s] >= 0:
+                n_used_sup[t] = s + 1
+        if parent[t] >= 0:
+            children[parent[t], n_children[parent[t]]] = t
+            n_children[parent[t]] += 1
+    cap_lots = 2 + horizon * (n_sup + 1) + width * n_sup
+    lot_q = np.zeros((used, cap_lots))
+    lot_e = np.zeros((used, cap_lots), dtype=np.int64)
+    head = np.zeros(used, dtype=np.int64)
+    tail = np.zeros(used, dtype=np.int64)
+    pipe = np.zeros((used, n_sup, width))
+    transit = np.zeros(used)
+    onhand = np.zeros(used)
+    short_days = np.zeros(used, dtype=np.int64)
+    give = np.zeros(n_sup)
+    tiny = _TINY * max(mean_demand, 1e-300)
+
+    for y in range(n_years):
+        # ---- reset to the start-of-year state
+        for t in range(used):
+            head[t] = 0
+            tail[t] = 0
+            transit[t] = 0.0
+            short_days[t] = 0
+            onhand[t] = 0.0
+            if init_on_hand[t] > 0.0:
+                _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
+                            shelf_life[t] - init_age[t])
+                onhand[t] = init_on_hand[t]
+            balance[t, 0] += init_on_hand[t]
+            for s in range(n_sup):
+                for w in range(width):
+                    pipe[t, s, w] = 0.0
+                if sup_site[t, s] < 0:
+                    continue
+                # steady flow share x mean demand already in transit (made days -L..-1)
+                for k in range(sup_lead[t, s]):
+                    q = sup_share[t, s] * mean_demand
+                    pipe[t, s, k % width] += q
+                    transit[t] += q
+                    balance[t, 0] += q
+        unmet_total = 0.0
+        demand_total = 0.0
+        expired_total = 0.0
+        on_hand_sum = 0.0
+        value_sum = 0.0
+        shortage_days = 0
+        episodes = 0
+        run = 0
+        longest = 0
+        slot = width - 1
+        for day in range(horizon):
+            slot += 1  # = day % width, without a division
+            if slot == width:
+                slot = 0
+            # (1) arrivals and (2) expiry
+            for t in range(used):
+                for s in range(n_used_sup[t]):
+                    q = pipe[t, s, slot]
+                    if q > 0.0:
+                        pipe[t, s, slot] = 0.0
+                        transit[t] -= q
+                        made = day - sup_lead[t, s]
+                        _insert_lot(lot_q, lot_e, head, tail, t, q, made + shelf_life[t])
+                        onhand[t] += q
+                while head[t] < tail[t] and lot_e[t, head[t]] <= day:
+                    q = lot_q[t, head[t]]
+                    onhand[t] -= q
+                    expired_total += q
+                    balance[t, 3] += q
+                    lot_q[t, head[t]] = 0.0
+                    head[t] += 1
+            # (3) production, upstream tiers first
+            for t in range(used):
+                need = base_stock[t] - onhand[t] - transit[t]
+                if need <= tiny:
+                    short_days[t] = 0
+                    continue
+                total = 0.0
+                for s in range(n_used_sup[t]):
+                    give[s] = 0.0
+                    site = sup_site[t, s]
+                    if site < 0 or site_down[site, y, day] == 1:
+                        continue
+                    give[s] = min(sup_share[t, s] * need, sup_normal[t, s])
+                    total += give[s]
+                if total < need - tiny:
+                    short_days[t] += 1
+                    for s in range(n_used_sup[t]):
+                        site = sup_site[t, s]
+                        if site < 0 or site_down[site, y, day] == 1:
+                            continue
+                        if short_days[t] > sup_lag[t, s] and total < need - tiny:
+                            extra = min(sup_cap[t, s] - give[s], need - total)
+                            if extra > 0.0:
+                                give[s] += extra
+                                total += extra
+                else:
+                    short_days[t] = 0
+                if total <= 0.0:
+                    continue
+                # inputs: every child tier must hold the units
+                avail = total
+                for k in range(n_children[t]):
+                    c = children[t, k]
+                    if onhand[c] < avail:
+                        avail = max(onhand[c], 0.0)
+                if avail <= 0.0:
+                    continue
+                scale = avail / total
+                for k in range(n_children[t]):
+                    c = children[t, k]
+                    _take(lot_q, head, tail, c, avail)
+                    onhand[c] -= avail
+                    balance[c, 2] += avail
+                balance[t, 1] += avail
+                for s in range(n_used_sup[t]):
+                    q = give[s] * scale
+                    if q <= 0.0:
+                        continue
+                    if sup_lead[t, s] == 0:
+                        _insert_lot(lot_q, lot_e, head, tail, t, q, day + shelf_life[t])
+                        onhand[t] += q
+                    else:
+                        arrive = slot + sup_lead[t, s]
+                        if arrive >= width:
+                            arrive -= width
+                        pipe[t, s, arrive] += q
+                        transit[t] += q
+            # (4) market demand from finished goods
+            want = demand[y, day]
+            served = min(want, max(onhand[fdf], 0.0))
+            _take(lot_q, head, tail, fdf, served)
+            onhand[fdf] -= served
+            balance[fdf, 2] += served
+            unmet = want - served
+            demand_total += want
+            if unmet > tiny:
+                unmet_total += unmet
+                shortage_days += 1
+                if run == 0:
+                    episodes += 1
+                run += 1
+            elif run > 0:
+                hist_done[min(run, horizon)] += 1
+                if run > longest:
+                    longest = run
+                run = 0
+            for t in range(used):
+                on_hand_sum += onhand[t]
+                value_sum += onhand[t] * unit_value[t]
+        if run > 0:
+            hist_censored[min(run, horizon)] += 1
+            if run > longest:
+                longest = run
+        for t in range(used):
+            stock = transit[t]
+            for k in range(head[t], tail[t]):
+                stock += lot_q[t, k]
+            balance[t, 4] += stock
+        stats[y, 0] = 1.0 if shortage_days > 0 else 0.0
+        stats[y, 1] = shortage_days
+        stats[y, 2] = unmet_total
+        stats[y, 3] = demand_total
+        stats[y, 4] = expired_total
+        stats[y, 5] = on_hand_sum / horizon
+        # mean value held x carrying rate x (horizon / 365 d) = value_sum x rate / 365
+        stats[y, 6] = value_sum * holding_rate_per_yr / 365.0
+        stats[y, 7] = episodes
+        stats[y, 8] = longest

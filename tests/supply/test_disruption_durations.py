@@ -1,0 +1,105 @@
+"""Kaplan-Meier quantiles from counts and the simulated-vs-FDA duration table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rxtwin.compute import HistogramSummary, MomentSummary
+from rxtwin.data.public_tables import kaplan_meier_quantiles_days
+from rxtwin.supply.disruption import (
+    STATISTICS,
+    DisruptionSummary,
+    kaplan_meier_quantiles_from_counts,
+    shortage_duration_comparison,
+)
+
+PROBS = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.integers(1, 30), st.booleans()), min_size=1, max_size=60))
+def test_counts_version_agrees_with_the_public_tables_estimator(records):
+    # Second implementation: rxtwin.data.public_tables.kaplan_meier_quantiles_days works on
+    # one record per duration; the counts version must give identical quantiles.
+    durations = np.array([r[0] for r in records], dtype=float)
+    censored = np.array([r[1] for r in records])
+    values = np.arange(31, dtype=float)
+    events = np.bincount(durations[~censored].astype(int), minlength=31)
+    cens = np.bincount(durations[censored].astype(int), minlength=31)
+    ours = kaplan_meier_quantiles_from_counts(values, events, cens, PROBS)
+    theirs = kaplan_meier_quantiles_days(durations, censored, PROBS)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_hand_example():
+    # Durations 1, 2 (censored), 3, 4: S(1) = 3/4, S(3) = 3/4 x 1/2 = 3/8 -> median 3.
+    q = kaplan_meier_quantiles_from_counts([1, 2, 3, 4], [1, 0, 1, 1], [0, 1, 0, 0], [0.5])
+    assert q.tolist() == [3.0]
+
+
+def test_bad_probability_is_rejected():
+    with pytest.raises(ValueError, match="strictly"):
+        kaplan_meier_quantiles_from_counts([1], [1], [0], [1.0])
+
+
+def summary_with(ended: np.ndarray, open_: np.ndarray) -> DisruptionSummary:
+    n_products, n_bins = ended.shape
+    edges = np.arange(n_bins + 1, dtype=float)
+    zeros = np.zeros(n_products, dtype=np.int64)
+    moments = MomentSummary.from_samples(np.zeros((2, n_products * len(STATISTICS))))
+    return DisruptionSummary(tuple(f"p{i}" for i in range(n_products)), moments,
+                             HistogramSummary(edges, ended, zeros, zeros.copy()),
+                             HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()))
+
+
+def test_comparison_pools_products_of_the_class_and_matches_by_hand():
+    # Product 0 (oral_solid): ended episodes of 2, 2 and 6 days, one open at 4 days.
+    # Product 1 (sterile_injectable): 100 episodes of 50 days -- must be ignored.
+    ended = np.zeros((2, 60), dtype=np.int64)
+    open_ = np.zeros((2, 60), dtype=np.int64)
+    ended[0, 2] = 2
+    ended[0, 6] = 1
+    open_[0, 4] = 1
+    ended[1, 50] = 100
+    summary = summary_with(ended, open_)
+    episodes = pd.DataFrame({
+        "dosage_form_class": pd.Categorical(["oral_solid"] * 3 + ["other"]),
+        "duration_days": [10, 20, 30, 1],
+        "censored": [False, True, False, False],
+    })
+    table = shortage_duration_comparison(summary, ["oral_solid", "sterile_injectable"],
+                                         episodes, "oral_solid", probabilities=(0.5, 0.9))
+    # simulated: at 2 days S = 1 - 2/4 = 1/2 -> median 2; at 6 days S = 1/2 x 0 -> 0 -> p90 6
+    assert table["simulated_days"].tolist() == [2.0, 6.0]
+    # FDA oral_solid: 10 (event), 20 (censored), 30 (event): S(10) = 2/3, S(30) = 0
+    assert table["fda_days"].tolist() == [30.0, 30.0]
+    assert table["ratio"].tolist() == pytest.approx([2 / 30, 6 / 30])
+    assert table.attrs["simulated_episodes"] == 4
+    assert table.attrs["simulated_censored"] == 1
+    assert table.attrs["fda_episodes"] == 3
+    assert table.attrs["fda_censored"] == 1
+
+
+def test_comparison_checks_the_class_list_length():
+    summary = summary_with(np.zeros((2, 5), np.int64), np.zeros((2, 5), np.int64))
+    episodes = pd.DataFrame({"dosage_form_class": ["oral_solid"], "duration_days": [1],
+                             "censored": [False]})
+    with pytest.raises(ValueError, match="product_classes"):
+        shortage_duration_comparison(summary, ["oral_solid"], episodes, "oral_solid")
+
+
+def test_fast_duration_quantiles_match_the_scipy_path():
+    from rxtwin.model.distributions import Exponential, LogNormal, Triangular
+    from rxtwin.supply.disruption import _duration_quantiles
+    from rxtwin.uq.sampling import ppf
+
+    u = np.linspace(0.001, 0.999, 101)
+    for dist in (Exponential(dist="exponential", mean=7.0),
+                 LogNormal(dist="lognormal", mean=180.0, cv=0.6),
+                 LogNormal(dist="lognormal", mean=3.0, cv=0.0),
+                 Triangular(dist="triangular", low=1.0, mode=2.0, high=5.0)):
+        np.testing.assert_allclose(_duration_quantiles(dist, u), ppf(dist, u), rtol=1e-12)
