@@ -282,7 +282,11 @@ def appraise_technology(
     line = scenario.line(line_id)
     option = scenario.technology(option_tech_id)
     scenario.technology(baseline_tech_id)
-    if performances is None or not {option_tech_id, baseline_tech_id} <= set(performances):
+    if performances is not None and not {option_tech_id, baseline_tech_id} <= set(performances):
+        missing = sorted({option_tech_id, baseline_tech_id} - set(performances))
+        raise ValueError(f"performances lack technologies {missing}; simulate them with the "
+                         "same seed as the others")
+    if performances is None:
         performances = simulate_performances(
             scenario, line_id, [baseline_tech_id, option_tech_id],
             n_replications=n_replications, entropy=entropy, backend=backend, workers=workers)

@@ -37,6 +37,10 @@ def test_mapping_rules_on_the_generic_line():
     i = names.index("equipment-breakdown")
     # mean run hours between stops = expected run hours / (rate x effect-matrix multiplier)
     assert x.failures.mtbf_h[i] == pytest.approx(run_h / (breakdown.rate_per_yr * 1.3))
+    # a site outage is calendar time: entered x staffed fraction, stretched back by the engine
+    k = names.index("regulatory-action")
+    assert x.failures.duration[k].mean_h * (8760.0 / 7000.0) == pytest.approx(4380.0)
+    assert x.failures.duration[i].mean_h == pytest.approx(8.0)  # repairs: staffed hours
     j = names.index("oos-batch-reject")
     assert x.failures.probability[j] == pytest.approx(0.01 * 0.5)
     assert x.failures.effect[names.index("labelling-recall")] == li.FailureEffectCode.REJECT_BATCH

@@ -136,6 +136,8 @@ def simulate(
     line_id = _line_id(scenario, line)
     techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
     interventions = [i for i in intervention.split(",") if i]
+    for tid in techs:  # unknown ids fail before a progress bar is drawn
+        scenario.technology(tid)
     with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
         def progress_for(tid):
             task = bar.add_task(tid, total=None)
@@ -169,9 +171,15 @@ def resume(
     """
     from rxtwin.runs import comparison_table, resume_line_run
 
-    with Store.open(db or default_db_url(), create=False) as store, _progress_bar() as bar:
+    with Store.open(db or default_db_url(), create=False) as store:
+        store.get_run(run_id)  # an unknown id fails before any progress bar is drawn
+        bar = _progress_bar()
+        bar.start()
         task = bar.add_task(run_id[:12], total=None)
-        run = resume_line_run(store, run_id, backend=_backend(workers, scheduler),
-                              workers=workers, scheduler_address=scheduler,
-                              progress=lambda d, t: bar.update(task, completed=d, total=t))
+        try:
+            run = resume_line_run(store, run_id, backend=_backend(workers, scheduler),
+                                  workers=workers, scheduler_address=scheduler,
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+        finally:
+            bar.stop()
     print_comparison(comparison_table([run]))

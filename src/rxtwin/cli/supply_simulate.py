@@ -52,8 +52,9 @@ def simulate(
                               help="Scenario-years to simulate."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
                              "printed so the run can be repeated)."),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes "
-                                "(more than 1 uses a process pool)."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (more than "
+                                "1 runs chunks on a thread pool: the compiled kernels "
+                                "release the GIL)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
                                   "(tcp://host:8786)."),
     intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
@@ -66,7 +67,7 @@ def simulate(
     chosen = [i for i in intervention.split(",") if i]
     inputs = supply_inputs_from_scenario(load_scenario(scenario), chosen,
                                          defaults=load_disruption_defaults())
-    backend = "dask" if scheduler else ("processes" if workers and workers > 1 else "serial")
+    backend = "dask" if scheduler else ("threads" if workers and workers > 1 else "serial")
     n_chunks = math.ceil(years / DEFAULT_CHUNK_SIZE)
     with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as bar:

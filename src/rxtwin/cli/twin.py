@@ -26,6 +26,8 @@ from rxtwin.twin.handoff import continuous_loss_parameters
 from rxtwin.twin.parameters import DisturbanceParameters, DiversionParameters, TwinParameters
 from rxtwin.twin.rtd_fit import RTD_FAMILIES, select_rtd_model
 
+MAX_SIMULATED_H = 168.0  # a compute limit, not a model parameter: 604,800 1-s steps
+
 app = typer.Typer(
     help="Process twin of a continuous direct-compression line: simulate, fit RTDs, replay "
     "NIR data with a Kalman filter, expected losses.",
@@ -91,7 +93,8 @@ def _table(title: str, rows: list[tuple[str, str]]) -> Table:
 @app.command("simulate")
 @user_errors
 def simulate_command(
-    hours: float = typer.Option(8.0, "--hours", help="Simulated time [h] (> 0)."),
+    hours: float = typer.Option(8.0, "--hours", help="Simulated time [h] (> 0, at most a "
+                                "week)."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the feeder noise."),
     upset: list[str] = typer.Option(
         [], "--upset", help="Feeder upset START_S:DURATION_S:MAGNITUDE[:FEEDER] (API feeder "
@@ -103,8 +106,9 @@ def simulate_command(
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Simulate the line (feeders -> blender -> press) on the default 1 s grid."""
-    if not hours > 0:
-        raise fail(f"--hours={hours}: must be > 0")
+    if not 0 < hours <= MAX_SIMULATED_H:
+        raise fail(f"--hours={hours}: must be > 0 and <= {MAX_SIMULATED_H:g} (one week at "
+                   "1-s steps; split longer studies)")
     params = _with_limits(load_twin_defaults(), lower, upper, None)
     upsets = [_parse_upset(u, params.api_feeder.name) for u in upset]
     flowsheet = Flowsheet.from_parameters(params)

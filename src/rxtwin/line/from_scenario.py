@@ -26,7 +26,9 @@ number comes from the scenario; the rules of the mapping are:
   ``breakdown`` and ``site_outage`` become breakdowns whose mean run hours between failures
   is the line's expected run hours per year / (rate x multipliers): the engine's failure
   clock runs while the line makes product, so this keeps the yearly count of stops equal to
-  the scenario's rate. A contamination after a changeover adds a re-clean drawn from the
+  the scenario's rate; repair times are staffed hours, while a site outage's duration is
+  calendar time (entered as duration x staffed fraction, which the engine stretches back).
+  A probability that the multipliers push above 1 is an error, not clipped. A contamination after a changeover adds a re-clean drawn from the
   technology's changeover distribution. ``demand_change`` modes become demand events of
   every product (rate per product per year, multiplier, duration).
 * **Costs**: labour = FTE x loaded cost / staffed hours [USD per staffed h]; energy =
@@ -222,6 +224,11 @@ def line_inputs_from_scenario(
         if mode.effect in _STOPS:
             if multiplier * mode.rate_per_yr == 0:
                 continue
+            # repairs are staffed (operating) hours, which the engine stretches by
+            # 1 / staffed_fraction; a site outage lasts calendar hours, so it enters as
+            # duration x staffed_fraction to come out at its calendar length
+            if mode.effect == FailureEffect.site_outage:
+                scale *= staffed_fraction
             failures.append(dict(name=mode.id, effect=li.FailureEffectCode.BREAKDOWN,
                                  mtbf_h=run_h_per_yr / (mode.rate_per_yr * multiplier),
                                  duration=engine_duration(mode.duration_h, scale)))
@@ -236,8 +243,14 @@ def line_inputs_from_scenario(
                 duration = engine_duration(mode.duration_h, scale)
             else:
                 duration = li.fixed(0.0)
+            probability = mode.probability_per_event * multiplier
+            if probability > 1.0:
+                raise ValueError(
+                    f"failure mode '{mode.id}': probability {mode.probability_per_event} x "
+                    f"multiplier {multiplier:g} (technology and interventions) = "
+                    f"{probability:g} exceeds 1")
             failures.append(dict(name=mode.id, effect=_PER_EVENT_CODES[mode.effect],
-                                 probability=min(1.0, mode.probability_per_event * multiplier),
+                                 probability=probability,
                                  duration=duration, loss_fraction=mode.loss_fraction))
 
     return li.LineEngineInputs(

@@ -98,7 +98,8 @@ def _by_id(items, item_id: str, what: str):
     for item in items:
         if item.id == item_id:
             return item
-    raise KeyError(f"no {what} with id '{item_id}'")
+    known = ", ".join(item.id for item in items) or "none"
+    raise KeyError(f"no {what} with id '{item_id}' (known: {known})")
 
 
 def _error(loc: tuple, value: object, kind: str, message: str) -> InitErrorDetails:

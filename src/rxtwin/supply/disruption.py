@@ -143,20 +143,29 @@ def demand_paths(inputs: SupplyEngineInputs, product: int, seed: np.random.SeedS
     """
     horizon = inputs.scenario_year_days
     key = inputs.product_stream_keys[product]
-    factor = np.ones((n_years, horizon))
     shocks = inputs.product_demand_shocks[product]
+    factor = None
     if shocks:
+        factor = np.ones((n_years, horizon))
         rng = _child(seed, _PRODUCT_STREAM, key, _SHOCKS)
         years, starts, durations, which = _events(rng, shocks, n_years, horizon)
         multipliers = np.array([s.demand_multiplier for s in shocks])[which] if which.size \
             else np.zeros(0)
         paint_shocks(years, starts, durations, multipliers, factor)
+    mean = float(inputs.demand_units_per_day[product])
     cv = float(inputs.demand_cv[product])
-    if cv > 0.0:
-        _, sigma = lognormal_mu_sigma(1.0, cv)
-        z = _child(seed, _PRODUCT_STREAM, key, _NOISE).standard_normal((n_years, horizon))
-        factor *= np.exp(sigma * z - 0.5 * sigma * sigma)
-    return float(inputs.demand_units_per_day[product]) * factor
+    if cv <= 0.0:
+        return mean * (factor if factor is not None else np.ones((n_years, horizon)))
+    # In place, in the order of mean x (shock x exp(sigma z - sigma^2 / 2)): same bits.
+    _, sigma = lognormal_mu_sigma(1.0, cv)
+    path = _child(seed, _PRODUCT_STREAM, key, _NOISE).standard_normal((n_years, horizon))
+    path *= sigma
+    path -= 0.5 * sigma * sigma
+    np.exp(path, out=path)
+    if factor is not None:
+        path *= factor
+    path *= mean
+    return path
 
 
 def _product_args(inputs: SupplyEngineInputs, p: int):

@@ -31,7 +31,7 @@ BALANCE = ("initial_units", "produced_units", "delivered_units", "expired_units"
 _TINY = 1e-9
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def paint_outages(years, start_days, duration_days, n_years, horizon_days, down):
     """Mark the down days of one site; events must be sorted by (year, start).
 
@@ -57,7 +57,7 @@ def paint_outages(years, start_days, duration_days, n_years, horizon_days, down)
     return down
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def paint_shocks(years, start_days, duration_days, multipliers, factor):
     """Multiply demand by the largest active shock multiplier, in place (``factor``:
     (n_years, horizon) multipliers, initially 1)."""
@@ -71,7 +71,7 @@ def paint_shocks(years, start_days, duration_days, multipliers, factor):
     return factor
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _insert_lot(lot_q, lot_e, head, tail, t, qty, expiry):
     """Insert a lot keeping the tier's lots sorted by expiry (FEFO); returns new tail."""
     n = tail[t]
@@ -88,7 +88,7 @@ def _insert_lot(lot_q, lot_e, head, tail, t, qty, expiry):
     tail[t] = n + 1
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _take(lot_q, head, tail, t, qty):
     """Remove ``qty`` from the tier's earliest-expiring lots (FEFO)."""
     left = qty
@@ -103,7 +103,7 @@ def _take(lot_q, head, tail, t, qty):
             head[t] += 1
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, unit_value,
                      sup_site, sup_share, sup_normal, sup_cap, sup_lead, sup_lag,
                      mean_demand, site_down, demand, holding_rate_per_yr,
@@ -150,13 +150,22 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     n_used_sup = np.zeros(used, dtype=np.int64)  # suppliers are packed first in each tier
     children = np.full((used, used), -1, dtype=np.int64)
     n_children = np.zeros(used, dtype=np.int64)
+    # A tier needs its lots only if some lot can expire within the year: every lot expires
+    # on or after min(shelf life - initial age, shelf life - longest lead) (made on day
+    # -lead or later); otherwise FEFO order changes no output and on-hand is one number.
+    use_lots = np.zeros(used, dtype=np.bool_)
     for t in range(used):
+        tier_lead = 0
         for s in range(n_sup):
             if sup_site[t, s] >= 0:
                 n_used_sup[t] = s + 1
+                if sup_lead[t, s] > tier_lead:
+                    tier_lead = sup_lead[t, s]
         if parent[t] >= 0:
             children[parent[t], n_children[parent[t]]] = t
             n_children[parent[t]] += 1
+        use_lots[t] = shelf_life[t] - max(init_age[t], tier_lead) < horizon
+    up = np.zeros(n_sup, dtype=np.bool_)
     cap_lots = 2 + horizon * (n_sup + 1) + width * n_sup
     lot_q = np.zeros((used, cap_lots))
     lot_e = np.zeros((used, cap_lots), dtype=np.int64)
@@ -178,8 +187,9 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             short_days[t] = 0
             onhand[t] = 0.0
             if init_on_hand[t] > 0.0:
-                _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
-                            shelf_life[t] - init_age[t])
+                if use_lots[t]:
+                    _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
+                                shelf_life[t] - init_age[t])
                 onhand[t] = init_on_hand[t]
             balance[t, 0] += init_on_hand[t]
             for s in range(n_sup):
@@ -209,14 +219,18 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 slot = 0
             # (1) arrivals and (2) expiry
             for t in range(used):
+                lots = use_lots[t]
                 for s in range(n_used_sup[t]):
                     q = pipe[t, s, slot]
                     if q > 0.0:
                         pipe[t, s, slot] = 0.0
                         transit[t] -= q
-                        made = day - sup_lead[t, s]
-                        _insert_lot(lot_q, lot_e, head, tail, t, q, made + shelf_life[t])
+                        if lots:
+                            made = day - sup_lead[t, s]
+                            _insert_lot(lot_q, lot_e, head, tail, t, q, made + shelf_life[t])
                         onhand[t] += q
+                if not lots:
+                    continue
                 while head[t] < tail[t] and lot_e[t, head[t]] <= day:
                     q = lot_q[t, head[t]]
                     onhand[t] -= q
@@ -234,15 +248,15 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 for s in range(n_used_sup[t]):
                     give[s] = 0.0
                     site = sup_site[t, s]
-                    if site < 0 or site_down[site, y, day] == 1:
+                    up[s] = site >= 0 and site_down[site, y, day] != 1
+                    if not up[s]:
                         continue
                     give[s] = min(sup_share[t, s] * need, sup_normal[t, s])
                     total += give[s]
                 if total < need - tiny:
                     short_days[t] += 1
                     for s in range(n_used_sup[t]):
-                        site = sup_site[t, s]
-                        if site < 0 or site_down[site, y, day] == 1:
+                        if not up[s]:
                             continue
                         if short_days[t] > sup_lag[t, s] and total < need - tiny:
                             extra = min(sup_cap[t, s] - give[s], need - total)
@@ -264,7 +278,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 scale = avail / total
                 for k in range(n_children[t]):
                     c = children[t, k]
-                    _take(lot_q, head, tail, c, avail)
+                    if use_lots[c]:
+                        _take(lot_q, head, tail, c, avail)
                     onhand[c] -= avail
                     balance[c, 2] += avail
                 balance[t, 1] += avail
@@ -273,7 +288,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                     if q <= 0.0:
                         continue
                     if sup_lead[t, s] == 0:
-                        _insert_lot(lot_q, lot_e, head, tail, t, q, day + shelf_life[t])
+                        if use_lots[t]:
+                            _insert_lot(lot_q, lot_e, head, tail, t, q, day + shelf_life[t])
                         onhand[t] += q
                     else:
                         arrive = slot + sup_lead[t, s]
@@ -284,7 +300,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             # (4) market demand from finished goods
             want = demand[y, day]
             served = min(want, max(onhand[fdf], 0.0))
-            _take(lot_q, head, tail, fdf, served)
+            if use_lots[fdf]:
+                _take(lot_q, head, tail, fdf, served)
             onhand[fdf] -= served
             balance[fdf, 2] += served
             unmet = want - served
@@ -309,6 +326,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 longest = run
         for t in range(used):
             stock = transit[t]
+            if not use_lots[t]:
+                stock += onhand[t]
             for k in range(head[t], tail[t]):
                 stock += lot_q[t, k]
             balance[t, 4] += stock
