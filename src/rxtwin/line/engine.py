@@ -22,10 +22,7 @@ import numba
 import numpy as np
 
 from rxtwin.line.inputs import LineEngineInputs
-
-HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8760.0  # 365-day year, the calendar of the simulator
-DAYS_PER_YEAR = 365.0
+from rxtwin.model.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
 # --- line statistics: (name, unit, description) -- order = column order -------------------
 LINE_STATISTICS: tuple[tuple[str, str, str], ...] = (

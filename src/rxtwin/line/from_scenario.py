@@ -60,9 +60,7 @@ from rxtwin.model import (
     Uniform,
 )
 from rxtwin.model.intervention import Intervention
-from rxtwin.model.site import HOURS_PER_YEAR
-
-DAYS_PER_YEAR = 365.0
+from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 
 _PER_EVENT_CODES = {
     FailureEffect.reject_batch: li.FailureEffectCode.REJECT_BATCH,
@@ -210,7 +208,7 @@ def line_inputs_from_scenario(
     staffed_fraction = line.available_h_per_yr / HOURS_PER_YEAR
     # plan times are line-days (staffed time); QC release runs on the calendar
     first_release_day = ((plan.start_day + plan.setup_days + plan.campaign_days)
-                         / staffed_fraction + qc_release_h / 24.0)
+                         / staffed_fraction + qc_release_h / HOURS_PER_DAY)
     run_h_per_yr = sum(p.demand_units_per_yr for p in products) / (
         tech.throughput_units_per_h * tech.speed_fraction * tech.process_yield_fraction)
     forms = {p.dosage_form for p in products}

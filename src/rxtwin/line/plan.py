@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
+from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
+
 __all__ = [
     "DAYS_PER_YR",
     "HOURS_PER_DAY",
@@ -81,9 +83,8 @@ __all__ = [
 ]
 
 #: [day/yr] A 365-day year, the calendar of the line simulator (``rxtwin.line.engine``).
-DAYS_PER_YR = 365.0
+DAYS_PER_YR = DAYS_PER_YEAR
 #: [h/day] (unit conversion).
-HOURS_PER_DAY = 24.0
 #: Worst-case cost ratio of power-of-two rounding with a fixed base period,
 #: 3 / (2 sqrt 2) ~= 1.0607 ("within 6 %"), Roundy (1989) / Roundy (1985).
 ROUNDY_FIXED_BASE_RATIO = 3.0 / (2.0 * math.sqrt(2.0))

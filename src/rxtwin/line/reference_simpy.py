@@ -43,9 +43,7 @@ from rxtwin.line.inputs import (
     LineEngineInputs,
     OperatingMode,
 )
-
-HOURS_PER_DAY = 24.0
-HOURS_PER_YEAR = 8760.0
+from rxtwin.model.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
 
 def draw_duration(rng: np.random.Generator, d: Duration) -> float:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from rxtwin.model.base import Identifier, RxModel
+from rxtwin.model.units import HOURS_PER_YEAR
 
 
 class InspectionStatus(StrEnum):
@@ -30,7 +31,6 @@ class Site(RxModel):
     last_inspection_year: int | None = Field(None, ge=1950, le=2100)
 
 
-HOURS_PER_YEAR = 8760.0
 
 
 class Line(RxModel):

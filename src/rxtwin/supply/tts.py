@@ -44,6 +44,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from rxtwin.model import FailureEffect, Scenario
+from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 from rxtwin.supply.network import MARKET, ItemInfo, inputs_of, product_chain
 
 __all__ = [
@@ -58,10 +59,8 @@ __all__ = [
     "time_to_survive_table",
 ]
 
-DAYS_PER_YEAR = 365.0
 """Unit conversion for ``*_per_yr`` inputs (a 365-day year)."""
 
-HOURS_PER_DAY = 24.0
 # Relative tolerance on TTS vs TTR: HiGHS meets constraints to ~1e-7, so a TTS equal to the
 # TTR may come back a hair short of it.
 _DAYS_TOLERANCE = 1e-6

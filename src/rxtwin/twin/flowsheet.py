@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.blender import blend
 from rxtwin.twin.feeders import FeedDisturbance, feed_rate_kg_per_h, first_order_ramp
 from rxtwin.twin.parameters import (
@@ -31,7 +32,7 @@ from rxtwin.twin.rtd import (
     discrete_rtd_kernel,
 )
 
-S_PER_H = 3600.0
+S_PER_H = SECONDS_PER_HOUR
 
 RTD_MODEL_FACTORIES: dict[str, Callable[[BlenderParameters], RtdModel]] = {
     "tanks_in_series": lambda b: TanksInSeries(b.mean_residence_time_s, b.n_tanks),

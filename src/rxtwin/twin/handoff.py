@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.diversion import diverted_time_per_upset_s
 from rxtwin.twin.flowsheet import rtd_model_from_parameters
 from rxtwin.twin.losses import campaign_losses
 from rxtwin.twin.parameters import TwinParameters
 from rxtwin.twin.rtd import discrete_rtd_kernel
 
-S_PER_H = 3600.0
+S_PER_H = SECONDS_PER_HOUR
 
 
 def expected_diverted_fraction(rate_per_h: float, diverted_time_per_upset_s: float) -> float:

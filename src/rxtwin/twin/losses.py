@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.diversion import out_of_spec_mask
 from rxtwin.twin.flowsheet import Flowsheet, rtd_model_from_parameters
 from rxtwin.twin.parameters import TwinParameters
 from rxtwin.twin.press import MG_PER_KG
 
-S_PER_H = 3600.0
+S_PER_H = SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)

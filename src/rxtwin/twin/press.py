@@ -11,10 +11,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.rtd import FloatArray
 
 MG_PER_KG = 1e6
-S_PER_H = 3600.0
+S_PER_H = SECONDS_PER_HOUR
 
 
 def tablet_rate_per_s(blend_flow_kg_per_h: ArrayLike, tablet_weight_mg: float) -> FloatArray:
