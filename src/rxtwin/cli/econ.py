@@ -31,6 +31,19 @@ SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
 DB = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                   "./rxtwin.sqlite).")
 WORKERS = typer.Option(None, "--workers", min=1, help="Local worker processes.")
+LINE = typer.Option(None, "--line", help="Line id (default: the scenario's first line).")
+BASELINE = typer.Option(None, "--baseline", help="Incumbent technology (default: the "
+                        "line's own technology).")
+
+
+def _line_and_baseline(loaded, line: str | None, baseline: str | None) -> tuple[str, str]:
+    """The line to study and its incumbent technology, checked against the scenario."""
+    if not loaded.lines:
+        raise ValueError(f"scenario '{loaded.name}' has no lines")
+    chosen = loaded.line(line) if line is not None else loaded.lines[0]
+    incumbent = baseline or chosen.technology_id
+    loaded.technology(incumbent)
+    return chosen.id, incumbent
 
 #: default grid of each break-even parameter for maps: (low, high); products use 1..n
 MAP_RANGES = {"volume_scale": (0.25, 2.0), "price_scale": (0.5, 2.0), "capex_grant": (0.0, 1.0),
@@ -99,7 +112,8 @@ def econ(
     scenario: str = SCENARIO,
     tech: str = typer.Option(None, "--tech", help="Candidate technology ids, comma-separated "
                              "(default: every technology but the baseline)."),
-    baseline: str = typer.Option("batch", "--baseline", help="Incumbent technology."),
+    baseline: str = BASELINE,
+    line: str = LINE,
     reps: int = typer.Option(400, "--reps", min=1, max=10_000_000,
                              help="Replication-years per technology."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh "
@@ -123,7 +137,7 @@ def econ(
 
     subsidies = _parse_subsidy(subsidy)
     loaded = load_scenario(scenario)
-    line_id = loaded.lines[0].id
+    line_id, baseline = _line_and_baseline(loaded, line, baseline)
     techs = _techs(loaded, tech, baseline)
     start = time.perf_counter()
     with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
@@ -186,7 +200,9 @@ def breakeven(
                               "volume_scale, price_scale, capex_grant, itc or capex_scale."),
     param2: str = typer.Option(None, "--param2", help="Second parameter: draw a 2-D map."),
     tech: str = typer.Option(None, "--tech", help="Candidate technology ids, comma-separated "
-                             "(default: every technology but batch)."),
+                             "(default: every technology but the baseline)."),
+    baseline: str = BASELINE,
+    line: str = LINE,
     reps: int = typer.Option(200, "--reps", min=1, max=1_000_000,
                              help="Replication-years per technology and point."),
     workers: int = WORKERS,
@@ -195,7 +211,7 @@ def breakeven(
                                "of a map."),
     seed: int = typer.Option(0, "--seed", min=0, help="Root seed of every simulation."),
 ) -> None:
-    """Break-even of switching from batch: one parameter, or a map over two.
+    """Break-even of switching from the incumbent: one parameter, or a map over two.
 
     Example: rxtwin breakeven generic_oral_solid --param products_per_line
     --param2 volume_scale --tech advanced_batch,continuous --reps 200 --workers 2
@@ -204,8 +220,8 @@ def breakeven(
     from rxtwin.econ.breakeven import BreakevenBracketError
 
     loaded = load_scenario(scenario)
-    line_id = loaded.lines[0].id
-    techs = _techs(loaded, tech, "batch")
+    line_id, baseline = _line_and_baseline(loaded, line, baseline)
+    techs = _techs(loaded, tech, baseline)
     known = [p.value for p in BreakevenParam]
     for flag, value in (("--param", param), ("--param2", param2)):
         if value is not None and value not in known:
@@ -217,6 +233,7 @@ def breakeven(
             for tid in techs:
                 try:
                     value = breakeven_1d(loaded, param, line_id=line_id, option_tech_id=tid,
+                                         baseline_tech_id=baseline,
                                          n_replications=reps, entropy=seed,
                                          backend=_backend(workers), workers=workers)
                     note = ""
@@ -225,7 +242,8 @@ def breakeven(
                 rows.append({"technology": tid, "param": param, "breakeven": value,
                              "note": note})
         frame = pd.DataFrame(rows, columns=["technology", "param", "breakeven", "note"])
-        table = Table(title=f"Break-even {param} vs batch (incremental NPV = 0 at the hurdle)",
+        table = Table(title=f"Break-even {param} vs {baseline} (incremental NPV = 0 at the "
+                      "hurdle)",
                       title_justify="left")
         for column in ("technology", param, "note"):
             table.add_column(column)
@@ -242,6 +260,7 @@ def breakeven(
             task = bar.add_task("map points", total=len(xs) * len(ys))
             frame = breakeven_map_2d(
                 loaded, param, xs, param2, ys, line_id=line_id, technology_ids=techs,
+                baseline_tech_id=baseline,
                 n_replications=reps, entropy=seed, backend=_backend(workers), workers=workers,
                 progress=lambda done, total: bar.update(task, completed=done))
         cells = frame.drop_duplicates([param, param2]).pivot(index=param, columns=param2,
@@ -266,7 +285,9 @@ def breakeven(
 @user_errors
 def sensitivity(
     scenario: str = SCENARIO,
-    tech: str = typer.Option("continuous", "--tech", help="Candidate technology (vs batch)."),
+    tech: str = typer.Option("continuous", "--tech", help="Candidate technology."),
+    baseline: str = BASELINE,
+    line: str = LINE,
     method: str = typer.Option("tornado", "--method", help="sobol, morris or tornado."),
     n: int = typer.Option(16, "--n", min=1, help="Sobol base samples (a power of two) or "
                           "Morris trajectories; unused by tornado."),
@@ -285,13 +306,15 @@ def sensitivity(
     if method not in ("sobol", "morris", "tornado"):
         raise ValueError(f"--method {method!r}: must be sobol, morris or tornado")
     loaded = load_scenario(scenario)
-    _techs(loaded, tech, "batch")
+    line_id, baseline = _line_and_baseline(loaded, line, baseline)
+    _techs(loaded, tech, baseline)
     start = time.perf_counter()
     with console.status(f"{method}: simulating and appraising ..."):
-        frame = npv_sensitivity(loaded, method, option_tech_id=tech, n=n,
+        frame = npv_sensitivity(loaded, method, line_id=line_id, option_tech_id=tech,
+                                baseline_tech_id=baseline, n=n,
                                 rng=np.random.default_rng(seed), n_replications=reps,
                                 entropy=seed, backend=_backend(workers), workers=workers)
-    table = Table(title=f"{method} sensitivity of the NPV of {tech} vs batch [USD]",
+    table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",
                   title_justify="left")
     for column in frame.columns:
         table.add_column(str(column))
@@ -299,6 +322,7 @@ def sensitivity(
         table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
     run_id = _store_run(db, loaded, SENSITIVITY_KIND,
-                        {"technology": tech, "method": method, "n": n, "n_replications": reps},
+                        {"technology": tech, "baseline": baseline, "line_id": line_id,
+                         "method": method, "n": n, "n_replications": reps},
                         seed, "sensitivity", frame, time.perf_counter() - start)
     console.print(f"run: {run_id}", highlight=False)

@@ -131,7 +131,9 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     consecutive days, up suppliers add up to their surge capacity; the total is capped by
     the stock of every child tier, taken from those FEFO, and shipped with the supplier's
     lead time (lot expiry = production day + shelf life); (4) the market demand is served
-    from finished goods FEFO; what is not served is lost.
+    from finished goods FEFO; what is not served is lost. A tier none of whose lots can
+    expire within the year keeps no lots (its stock is ``onhand`` alone): FEFO order then
+    changes no output, and the per-year statistics are the same bits.
     """
     n_years, horizon = demand.shape
     n_tiers = parent.shape[0]
