@@ -314,6 +314,27 @@ def _log(segments, n_seg, start, end, activity, product):
 
 
 @numba.njit(cache=True, nogil=True)
+def _spend(acc, slot, t, dur, stretch, staffed, horizon, trace_on, segments, n_seg, act, who):
+    """Spend ``dur`` operating hours on activity ``act`` from calendar time ``t``.
+
+    Books the hours in ``acc[slot]``, logs the segment when tracing and counts an event; an
+    activity cut by the horizon books only the staffed hours up to it. Returns the new
+    calendar time and whether the horizon was reached.
+    """
+    end = t + dur * stretch
+    if end > horizon:
+        acc[slot] += (horizon - t) * staffed
+        if trace_on:
+            _log(segments, n_seg, t, horizon, act, who)
+        return horizon, True
+    acc[slot] += dur
+    if trace_on:
+        _log(segments, n_seg, t, end, act, who)
+    acc[L_EVENTS] += 1.0
+    return end, False
+
+
+@numba.njit(cache=True, nogil=True)
 def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending, row,
                trace_on, daily, segments, n_seg):
     """Simulate one replication and write its statistics into ``row``."""
@@ -433,19 +454,10 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
                     dur, slot, act, who = k[K_STARTUP_H], L_STARTUP_H, A_STARTUP, p
                 if dur <= 0.0:
                     continue
-                end = t + dur * stretch
-                if end > horizon:
-                    acc[slot] += (horizon - t) * staffed
-                    if trace_on:
-                        _log(segments, n_seg, t, horizon, act, who)
-                    t = horizon
-                    over = True
+                t, over = _spend(acc, slot, t, dur, stretch, staffed, horizon, trace_on,
+                                 segments, n_seg, act, who)
+                if over:
                     break
-                acc[slot] += dur
-                if trace_on:
-                    _log(segments, n_seg, t, end, act, who)
-                t = end
-                acc[L_EVENTS] += 1.0
                 if step != 1:  # start-up / shut-down output is scrap at the ideal rate
                     scrap = ideal_rate * dur
                     pacc[who, P_MADE] += scrap
@@ -466,19 +478,10 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
                         first = m
                 broke = first >= 0 and soonest < remaining
                 run = soonest if broke else remaining
-                end = t + run * stretch
-                if end > horizon:
-                    acc[L_RUN_H] += (horizon - t) * staffed
-                    if trace_on:
-                        _log(segments, n_seg, t, horizon, A_RUN, p)
-                    t = horizon
-                    over = True
+                t, over = _spend(acc, L_RUN_H, t, run, stretch, staffed, horizon, trace_on,
+                                 segments, n_seg, A_RUN, p)
+                if over:
                     break
-                acc[L_RUN_H] += run
-                if trace_on:
-                    _log(segments, n_seg, t, end, A_RUN, p)
-                t = end
-                acc[L_EVENTS] += 1.0
                 for m in range(n_modes):
                     ttf[m] -= run
                 remaining -= run
@@ -489,33 +492,16 @@ def _replicate(rng, q, k, fm, ev_rate, ev_par, rotation, campaign_lots, pending,
                     ttf[first] = rng.exponential(fm[first, 2])
                     repair = _draw_duration(rng, int(fm[first, 3]), fm[first, 4],
                                             fm[first, 5], fm[first, 6])
-                    end = t + repair * stretch
-                    if end > horizon:
-                        acc[L_REPAIR_H] += (horizon - t) * staffed
-                        if trace_on:
-                            _log(segments, n_seg, t, horizon, A_REPAIR, p)
-                        t = horizon
-                        over = True
+                    t, over = _spend(acc, L_REPAIR_H, t, repair, stretch, staffed, horizon,
+                                     trace_on, segments, n_seg, A_REPAIR, p)
+                    if over:
                         break
-                    acc[L_REPAIR_H] += repair
-                    if trace_on:
-                        _log(segments, n_seg, t, end, A_REPAIR, p)
-                    t = end
-                    acc[L_EVENTS] += 1.0
                     if continuous and k[K_STARTUP_H] > 0.0:
-                        end = t + k[K_STARTUP_H] * stretch
-                        if end > horizon:
-                            acc[L_STARTUP_H] += (horizon - t) * staffed
-                            if trace_on:
-                                _log(segments, n_seg, t, horizon, A_STARTUP, p)
-                            t = horizon
-                            over = True
+                        t, over = _spend(acc, L_STARTUP_H, t, k[K_STARTUP_H], stretch,
+                                         staffed, horizon, trace_on, segments, n_seg,
+                                         A_STARTUP, p)
+                        if over:
                             break
-                        acc[L_STARTUP_H] += k[K_STARTUP_H]
-                        if trace_on:
-                            _log(segments, n_seg, t, end, A_STARTUP, p)
-                        t = end
-                        acc[L_EVENTS] += 1.0
                         scrap = ideal_rate * k[K_STARTUP_H]
                         pacc[p, P_MADE] += scrap
                         pacc[p, P_WASTE] += scrap
