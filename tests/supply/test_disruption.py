@@ -50,21 +50,50 @@ def single_supplier(rate_per_yr: float, mean_outage_days: float, buffer_days: in
 
 
 def test_single_supplier_shortage_probability_matches_exponential_closed_form():
-    # Closed form: an outage of length X (exponential, mean m days) stops the plant for
-    # ceil(X) whole days; a buffer of B days runs out iff ceil(X) > B, i.e. X > B, with
-    # probability exp(-B/m) (integer B). Outages arrive as a Poisson process of rate lam;
-    # those that cause a shortage inside the year must start before day 365 - B, so
-    # P(any shortage in a year) = 1 - exp(-lam (365 - B)/365 exp(-B/m)).
-    # Approximations in the closed form: arrivals during an outage are ignored by the model
-    # (lam E[down days] / 365 ~ 0.8 % of exposure lost) and back-to-back outages merge;
-    # both shift P by < 0.001 here, below the 99 % Monte Carlo half-width (~0.006).
+    # Closed form: an outage of length X (exponential, mean m days) starting in day s
+    # stops the plant on days s .. s + K - 1, K = ceil(X); a buffer of B days runs out iff
+    # K > B (probability exp(-B/m), integer B), and days s + B .. s + K - 1 are short.
+    # Years follow one another (state carries over), so an outage that started late in
+    # the previous year can make this year short: the short days meet year [0, 364] iff
+    # 1 - K <= s <= 364 - B, i.e. for 364 - B + K start days. With arrivals at lam per
+    # 365 days, the expected number of outages leaving a short day in the year is
+    # lam/365 E[(364 - B + K) 1{K > B}] = lam/365 exp(-B/m) (364 + 1/(1 - exp(-1/m)))
+    # (E[K - B | K > B] = E[ceil(Exp(m))] = 1/(1 - exp(-1/m)) by memorylessness), and
+    # P(any shortage in a year) = 1 - exp(-that).
+    # Approximations: arrivals during an outage are ignored by the model (lam E[K] / 365
+    # ~ 0.8 % of exposure lost) and back-to-back outages merge; both shift P by < 0.001
+    # here, below the 99 % Monte Carlo half-width (~0.006). The fresh-start formula
+    # 1 - exp(-lam (365 - B)/365 exp(-B/m)) differs by 0.0034.
     lam, m, b = 0.5, 5.0, 7
     inputs = single_supplier(lam, m, b)
     run = simulate_disruptions(inputs, 20_000, entropy=20261127, chunk_size=5_000)
     p_sim = run.summary.statistic("any_shortage")[0][0]
-    p_exact = 1.0 - math.exp(-lam * (365 - b) / 365 * math.exp(-b / m))
+    carry = 364 + 1.0 / (1.0 - math.exp(-1.0 / m))
+    p_exact = 1.0 - math.exp(-lam / 365 * math.exp(-b / m) * carry)
     half = stats.norm.ppf(0.995) * math.sqrt(p_exact * (1 - p_exact) / 20_000)
     assert abs(p_sim - p_exact) < half + 0.001, (p_sim, p_exact, half)
+
+
+def test_single_supplier_shortage_days_match_renewal_reward():
+    # Exact closed form (renewal-reward theorem, Ross 1996, Stochastic Processes, thm
+    # 3.6.1), with long outages so that arrivals ignored during them matter: after an
+    # outage ends on an integer day the site is up for floor(U) whole days, U ~ Exp with
+    # rate r = lam/365 per day (an arrival at time t starts an outage on day floor(t)),
+    # E[floor U] = exp(-r)/(1 - exp(-r)); then down K = ceil(X) days, E[K] = 1/(1 - q),
+    # q = exp(-1/m). Short days per cycle: (K - B)^+, E = exp(-B/m)/(1 - q). Long-run short
+    # days per year = 365 E[(K - B)^+] / (E[floor U] + E[K]) = 55.2 d here, whereas
+    # lam E[(K - B)^+] (arrivals never ignored) gives 73.4 d: the test tells them apart.
+    lam, m, b = 2.0, 60.0, 30
+    inputs = single_supplier(lam, m, b)
+    run = simulate_disruptions(inputs, 20_000, entropy=11, chunk_size=5_000)
+    mean, half = run.summary.statistic("shortage_days")
+    q = math.exp(-1.0 / m)
+    r = lam / 365.0
+    cycle_days = math.exp(-r) / (1.0 - math.exp(-r)) + 1.0 / (1.0 - q)
+    exact = 365.0 * math.exp(-b / m) / (1.0 - q) / cycle_days
+    # 95 % half-width x 1.6 ~ a 99.9 % band; years of one chunk are weakly correlated
+    assert abs(mean[0] - exact) < 1.6 * half[0], (mean[0], exact, half[0])
+    assert abs(lam * math.exp(-b / m) / (1.0 - q) - exact) > 3 * half[0]
 
 
 def test_shortage_episode_length_is_geometric_median():
@@ -185,19 +214,26 @@ def test_flows_balance_at_every_tier():
     assert s[:, STATISTICS.index("shortage_days")].sum() > 0
 
 
+HISTORY_YEARS = 300
+HISTORY_DAYS = HISTORY_YEARS * 365
+API_SHELF_DAYS = HISTORY_DAYS + 500
+
+
 def two_tier_inputs(api_initial_age_days: int):
-    """API -> FDF with outages and noisy demand; long shelf lives, so that only the API's
-    initial lot (20 days of demand, expiring on day 1000 - age) can come near expiry."""
+    """API -> FDF with outages and noisy demand; shelf lives so long that only the API's
+    initial lot (20 days of demand, expiring on day API_SHELF_DAYS - age) can come near
+    expiry within a history of HISTORY_YEARS years."""
     d = 40.0
     mode = OutageMode("x", 2.0, Exponential(dist="exponential", mean=5.0))
     tiers = [
-        {"label": "api", "parent": 1, "base_stock_units": 30 * d, "shelf_life_days": 1000,
+        {"label": "api", "parent": 1, "base_stock_units": 30 * d,
+         "shelf_life_days": API_SHELF_DAYS,
          "initial_on_hand_units": 20 * d, "initial_age_days": api_initial_age_days,
          "unit_value_usd": 0.5,
          "suppliers": [{"site": 0, "share": 1.0, "normal_units_per_day": 1.2 * d,
                         "capacity_units_per_day": 2 * d, "lead_days": 10, "lag_days": 3}]},
         {"label": "fdf", "parent": MARKET_PARENT, "base_stock_units": 15 * d,
-         "shelf_life_days": 2000, "unit_value_usd": 1.0,
+         "shelf_life_days": 2 * HISTORY_DAYS, "unit_value_usd": 1.0,
          "suppliers": [{"site": 1, "share": 1.0, "normal_units_per_day": 1.3 * d}]},
     ]
     return chain_inputs([{"id": "p", "demand_units_per_day": d, "demand_cv": 0.3,
@@ -205,14 +241,15 @@ def two_tier_inputs(api_initial_age_days: int):
 
 
 def test_stock_without_lots_matches_lots_when_nothing_expires():
-    # Second implementation: a tier whose lots cannot expire within the year keeps its
-    # stock as one number (no lots). With the API's initial lot expiring on day 364 (age
-    # 636) the kernel keeps lots; at day 365 (age 635) it does not. That lot is always
-    # used up within weeks (FEFO takes it first), so both runs must give the same bits
-    # per year, and flow balances equal to rounding.
+    # Second implementation: a tier whose lots cannot expire within the history keeps its
+    # stock as one number (no lots). With the API's initial lot expiring on the last day
+    # of the history (HISTORY_DAYS - 1) the kernel keeps lots; one day later it does not.
+    # That lot is always used up within weeks (FEFO takes it first), so both runs must
+    # give the same bits per year, and flow balances equal to rounding.
     seed = np.random.SeedSequence(17)
-    with_lots = trace_product(two_tier_inputs(636), 0, 300, seed)
-    without = trace_product(two_tier_inputs(635), 0, 300, seed)
+    age_with_lots = API_SHELF_DAYS - (HISTORY_DAYS - 1)
+    with_lots = trace_product(two_tier_inputs(age_with_lots), 0, HISTORY_YEARS, seed)
+    without = trace_product(two_tier_inputs(age_with_lots - 1), 0, HISTORY_YEARS, seed)
     assert with_lots.stats[:, STATISTICS.index("expired_units")].sum() == 0.0
     assert with_lots.stats[:, STATISTICS.index("shortage_days")].sum() > 0
     np.testing.assert_array_equal(with_lots.stats, without.stats)
@@ -370,3 +407,63 @@ def test_ksm_edges_into_api_sites_form_a_ksm_tier(defaults):
     # one row per API maker the KSM site serves (same site: they fail together)
     assert inputs.supplier_share[0, 0, :2].tolist() == [0.5, 0.5]
     assert inputs.supplier_site[0, 0, 0] == inputs.supplier_site[0, 0, 1]
+
+
+def run_on_calendar(inputs, down_days, n_years, warmup_years=0):
+    """Run the kernel of product 0 on a hand-made calendar: site 0 down on ``down_days``
+    (days counted from the start of the history), demand at its mean."""
+    from rxtwin.supply.disruption import N_EPISODE_BINS, _product_args
+    from rxtwin.supply.disruption_kernel import N_STATISTICS, simulate_product
+
+    n_total = warmup_years + n_years
+    down = np.zeros((1, n_total, 365), dtype=np.uint8)
+    down[0].reshape(-1)[list(down_days)] = 1
+    demand = np.full((n_total, 365), inputs.demand_units_per_day[0])
+    stats = np.zeros((n_years, N_STATISTICS))
+    ended = np.zeros(N_EPISODE_BINS, dtype=np.int64)
+    open_ = np.zeros_like(ended)
+    balance = np.zeros((inputs.tier_parent.shape[1], len(BALANCE)))
+    simulate_product(*_product_args(inputs, 0), down, demand, 0.0, warmup_years,
+                     inputs.episode_gap_days, stats, ended, open_, balance)
+    return stats, ended, open_
+
+
+def test_an_outage_runs_on_into_the_next_year():
+    # By hand: base stock 8 d (B = 7 days of buffer), site down on days 300..399 of the
+    # history (100 days, across the year end at day 365). Short days: 307..399, i.e. 58
+    # in year 0 (307..364) and 35 in year 1 (365..399): one episode of 93 days that ends
+    # in year 1 and started in year 0.
+    inputs = single_supplier(0.0, 1.0, 7)
+    stats, ended, open_ = run_on_calendar(inputs, range(300, 400), 2)
+    row = {name: stats[:, k] for k, name in enumerate(STATISTICS)}
+    assert row["shortage_days"].tolist() == [58, 35]
+    assert row["episodes_count"].tolist() == [1, 0]
+    assert row["longest_episode_days"].tolist() == [58, 93]
+    assert np.flatnonzero(ended).tolist() == [93] and ended[93] == 1
+    assert open_.sum() == 0
+
+
+def test_warmup_years_are_simulated_but_not_recorded():
+    # Same outage with year 0 as warm-up: the recorded year sees the episode's tail.
+    inputs = single_supplier(0.0, 1.0, 7)
+    stats, ended, _ = run_on_calendar(inputs, range(300, 400), 1, warmup_years=1)
+    assert stats[0, STATISTICS.index("shortage_days")] == 35
+    assert stats[0, STATISTICS.index("episodes_count")] == 0
+    assert ended[93] == 1  # full length, although it started in the warm-up
+
+
+@pytest.mark.parametrize(("gap_days", "expected"), [(0, {10: 2}), (6, {10: 2}),
+                                                     (7, {27: 1})])
+def test_short_days_close_together_merge_into_one_episode(gap_days, expected):
+    # By hand: buffer B = 2 days; outages on days 10..21 and 27..38 give short days
+    # 12..21 and 29..38 (10 each); days 22..28 are not short (the plant refills on day
+    # 22, and the buffer covers 27 and 28): 7 days between the two runs. Allowing gaps of
+    # 7 days or more makes them one episode from day 12 to day 38: 27 days.
+    import dataclasses
+
+    inputs = dataclasses.replace(single_supplier(0.0, 1.0, 2), episode_gap_days=gap_days)
+    down = [*range(10, 22), *range(27, 39)]
+    stats, ended, _ = run_on_calendar(inputs, down, 1)
+    assert stats[0, STATISTICS.index("shortage_days")] == 20
+    got = {int(k): int(ended[k]) for k in np.flatnonzero(ended)}
+    assert got == expected

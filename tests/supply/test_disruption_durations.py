@@ -72,7 +72,8 @@ def test_comparison_pools_products_of_the_class_and_matches_by_hand():
         "censored": [False, True, False, False],
     })
     table = shortage_duration_comparison(summary, ["oral_solid", "sterile_injectable"],
-                                         episodes, "oral_solid", probabilities=(0.5, 0.9))
+                                         episodes, "oral_solid", probabilities=(0.5, 0.9),
+                                         snapshot_interval_days=None)
     # simulated: at 2 days S = 1 - 2/4 = 1/2 -> median 2; at 6 days S = 1/2 x 0 -> 0 -> p90 6
     assert table["simulated_days"].tolist() == [2.0, 6.0]
     # FDA oral_solid: 10 (event), 20 (censored), 30 (event): S(10) = 2/3, S(30) = 0
@@ -82,6 +83,29 @@ def test_comparison_pools_products_of_the_class_and_matches_by_hand():
     assert table.attrs["simulated_censored"] == 1
     assert table.attrs["fda_episodes"] == 3
     assert table.attrs["fda_censored"] == 1
+
+
+def test_snapshot_weights_favour_long_episodes_as_yearly_snapshots_do():
+    # By hand: 9 ended episodes of 10 days and 1 of 100 days; a snapshot every 100 days
+    # sees a 10-day episode with probability 0.1 and the 100-day one surely: weights
+    # 9 x 0.1 = 0.9 at 10 days and 1 at 100 days. Kaplan-Meier: S(10) = 1 - 0.9/1.9 =
+    # 0.526 -> median 100 days (unweighted: 10 days).
+    ended = np.zeros((1, 120), dtype=np.int64)
+    ended[0, 10] = 9
+    ended[0, 100] = 1
+    summary = summary_with(ended, np.zeros_like(ended))
+    episodes = pd.DataFrame({"dosage_form_class": ["oral_solid"], "duration_days": [50],
+                             "censored": [False]})
+    weighted = shortage_duration_comparison(summary, ["oral_solid"], episodes, "oral_solid",
+                                            probabilities=(0.5,), snapshot_interval_days=100)
+    plain = shortage_duration_comparison(summary, ["oral_solid"], episodes, "oral_solid",
+                                         probabilities=(0.5,), snapshot_interval_days=None)
+    assert weighted["simulated_days"].tolist() == [100.0]
+    assert plain["simulated_days"].tolist() == [10.0]
+    assert weighted.attrs["simulated_observed"] == pytest.approx(1.9)
+    with pytest.raises(ValueError, match="snapshot_interval_days"):
+        shortage_duration_comparison(summary, ["oral_solid"], episodes, "oral_solid",
+                                     snapshot_interval_days=0)
 
 
 def test_comparison_checks_the_class_list_length():

@@ -1,14 +1,16 @@
 """Simulated shortage-episode durations beside the FDA shortage episodes (FDA Drug
-Shortages yearly snapshots, bundled in rxtwin/data/public; episodes and Kaplan-Meier
-quantiles as rxtwin.data.public_tables.shortage_episodes builds them).
+Shortages yearly snapshots 2019-2025, bundled in rxtwin/data/public; episodes and
+Kaplan-Meier quantiles as rxtwin.data.public_tables.shortage_episodes builds them).
 
-No pass/fail on the fit: the issue asks for the comparison to be reported, whatever it is.
-The test checks that the table is well-formed and prints it (run with ``-s`` to see it).
-Expected, and reported: a scenario-year cannot show an episode longer than 365 days and
-the default outage modes last days to months, while FDA episodes last months to years
-(median ~2 years for oral solids, with heavy censoring), so simulated quantiles are far
-shorter: shortages in the FDA list are driven by exits and long remediation that the
-default modes do not contain.
+The issue asks for the comparison to be reported, whatever it is: the test prints the
+table (run with ``-s``) and checks that it is computed as documented: simulated episodes
+are spells of short days (gaps up to ``episode_gap_days``), carried across scenario-years,
+and weighted as yearly snapshots would see them (length-biased), so that episodes longer
+than a year appear and short ones count less. The fit itself (docs/supply_simulation.md,
+"FDA durations"): with the bundled defaults the simulated oral-solid median is about a
+quarter of the FDA median, and calibrating the regulatory-action duration alone does not
+close the gap (tests/supply/test_calibration.py checks the calibration routine; the fit on
+the bundled data ends at the edge of its grid).
 """
 
 from __future__ import annotations
@@ -26,14 +28,24 @@ def test_oral_solid_portfolio_durations_beside_fda_oral_solid_episodes():
     inputs = supply_inputs_from_scenario(load_scenario("generic_oral_solid"),
                                          defaults=load_disruption_defaults())
     run = simulate_disruptions(inputs, 400, entropy=2026, chunk_size=200)
+    episodes = shortage_episodes()
     table = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
-                                         shortage_episodes(), "oral_solid")
-    print("\nshortage-episode duration quantiles [d], generic_oral_solid (400 scenario-years)"
-          " vs FDA oral-solid episodes (Kaplan-Meier):")
+                                         episodes, "oral_solid")
+    raw = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
+                                       episodes, "oral_solid", snapshot_interval_days=None)
+    print("\nshortage-episode duration quantiles [d], generic_oral_solid (400 scenario-years,"
+          " as yearly snapshots see them) vs FDA oral-solid episodes (Kaplan-Meier):")
     print(table.to_string(index=False))
     print(table.attrs)
-    assert table.attrs["fda_episodes"] > 0
-    assert table.attrs["simulated_episodes"] > 0
+    assert table.attrs["fda_episodes"] == int((episodes["dosage_form_class"].astype(str)
+                                               == "oral_solid").sum()) > 0
+    assert 0 < table.attrs["simulated_observed"] < table.attrs["simulated_episodes"]
     assert np.all(np.diff(table["simulated_days"].dropna()) >= 0)
     assert np.all(np.diff(table["fda_days"].dropna()) >= 0)
-    assert table["simulated_days"].dropna().max() <= 365
+    # length-biased observation favours long episodes at every level
+    assert np.all(table["simulated_days"] >= raw["simulated_days"])
+    # histories carry over year ends: episodes longer than a scenario-year exist
+    lengths = run.summary.episodes_ended.edges[:-1]
+    longer = lengths > inputs.scenario_year_days
+    assert (run.summary.episodes_ended.counts[:, longer].sum()
+            + run.summary.episodes_open.counts[:, longer].sum()) > 0

@@ -49,8 +49,18 @@ def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
         rate = float(leaf["rate_per_yr"])
         if not rate >= 0:
             raise ValueError(f"disruption defaults '{where}.rate_per_yr' = {rate}, must be >= 0")
-        modes.append(OutageMode(str(leaf["category"]), rate,
-                                _DURATION.validate_python(leaf["duration_days"]), 1.0))
+        category = str(leaf["category"])
+        modes.append(OutageMode(category, rate,
+                                _DURATION.validate_python(leaf["duration_days"]), 1.0,
+                                category=category))
+    calibrated = {}
+    for category, leaf in (raw.pop("calibrated_outage_durations", None) or {}).items():
+        where = f"calibrated_outage_durations.{category}"
+        _provenance(where, leaf)
+        extra = set(leaf) - {"duration_days", *_PROVENANCE}
+        if extra:
+            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+        calibrated[str(category)] = _DURATION.validate_python(leaf["duration_days"])
     values = {}
     for key, leaf in raw.items():
         _provenance(key, leaf)
@@ -59,7 +69,7 @@ def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
         values[key] = leaf["value"]
     known = {"input_cover_days", "supplier_headroom_fraction",
              "surge_capacity_fraction_of_demand", "initial_stock_age_fraction",
-             "scenario_year_days"}
+             "scenario_year_days", "warmup_years", "episode_gap_days"}
     if set(values) != known:
         raise ValueError(f"disruption defaults: keys {sorted(values)} differ from "
                          f"{sorted(known)}")
@@ -70,4 +80,7 @@ def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
         surge_capacity_fraction_of_demand=float(values["surge_capacity_fraction_of_demand"]),
         initial_stock_age_fraction=float(values["initial_stock_age_fraction"]),
         scenario_year_days=int(values["scenario_year_days"]),
+        warmup_years=int(values["warmup_years"]),
+        episode_gap_days=int(values["episode_gap_days"]),
+        calibrated_durations=calibrated,
     )

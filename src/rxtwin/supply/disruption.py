@@ -1,12 +1,15 @@
 """Supply-disruption simulator: many scenario-years of every product's supply chain.
 
-Each scenario-year starts with every site up and every stock at its start level, and runs
-day by day (:func:`rxtwin.supply.disruption_kernel.simulate_product`): site outages (random
-arrivals and durations per site, shared by every product the site supplies), demand shocks
-and day-to-day demand noise, inventories at each tier aged in lots (first-expired-first-out,
-expiry losses counted), base-stock replenishment, and surge of surviving suppliers after
-their qualification lag. Stockpiles (API reserve, finished-goods buffer) are larger base
-stocks, with their holding cost.
+A chunk of scenario-years is one continuous history of every product's chain
+(:func:`rxtwin.supply.disruption_kernel.simulate_product`): it starts with every site up and
+every stock at its start level, runs ``warmup_years`` unrecorded years, then records its
+scenario-years one after another, carrying stocks, pipelines, outages under way and open
+shortage episodes from one year into the next (an outage or a shortage can last years).
+Each day: site outages (random arrivals and durations per site, shared by every product the
+site supplies), demand shocks and day-to-day demand noise, inventories at each tier aged in
+lots (first-expired-first-out, expiry losses counted), base-stock replenishment, and surge
+of surviving suppliers after their qualification lag. Stockpiles (API reserve,
+finished-goods buffer) are larger base stocks, with their holding cost.
 
 Random numbers come only from the chunk's :class:`numpy.random.SeedSequence`. Within a
 chunk, each site draws from ``SeedSequence(entropy, spawn_key=chunk_key + (0, key))`` and
@@ -34,6 +37,8 @@ from rxtwin.model.distributions import Exponential, LogNormal
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 from rxtwin.supply.disruption_kernel import (
     BALANCE,
+    EPISODE_COARSE_BIN_DAYS,
+    EPISODE_DAILY_BINS_DAYS,
     N_STATISTICS,
     STATISTICS,
     paint_outages,
@@ -45,6 +50,8 @@ from rxtwin.uq.sampling import lognormal_mu_sigma, ppf
 __all__ = [
     "BALANCE",
     "DEFAULT_CHUNK_SIZE",
+    "EPISODE_HISTOGRAM_DAYS",
+    "N_EPISODE_BINS",
     "STATISTICS",
     "DisruptionRun",
     "DisruptionSummary",
@@ -53,10 +60,27 @@ __all__ = [
     "kaplan_meier_quantiles_from_counts",
     "shortage_duration_comparison",
     "simulate_disruptions",
+    "episode_bin_edges_days",
     "trace_product",
 ]
 
 DEFAULT_CHUNK_SIZE = 250  # compute setting (memory per chunk), part of the seed contract
+# Episode-length histograms reach this length; longer episodes are counted in the last bin
+# (the longest FDA episode in the bundled snapshots lasts 4,304 days).
+EPISODE_HISTOGRAM_DAYS = 15 * 365
+
+
+def episode_bin_edges_days() -> np.ndarray:
+    """Edges of the episode-length bins [d]: daily below two years, weekly above, to
+    :data:`EPISODE_HISTOGRAM_DAYS` (bin ``k`` holds lengths ``[edges[k], edges[k+1])``;
+    the kernel's :func:`~rxtwin.supply.disruption_kernel.episode_bin`)."""
+    daily = np.arange(EPISODE_DAILY_BINS_DAYS, dtype=float)
+    stop = EPISODE_HISTOGRAM_DAYS + 2 * EPISODE_COARSE_BIN_DAYS
+    weekly = np.arange(EPISODE_DAILY_BINS_DAYS, stop, EPISODE_COARSE_BIN_DAYS, dtype=float)
+    return np.concatenate([daily, weekly])
+
+
+N_EPISODE_BINS = episode_bin_edges_days().size - 1
 _SITE_STREAM = 0
 _PRODUCT_STREAM = 1
 _NOISE, _SHOCKS = 0, 1
@@ -119,20 +143,22 @@ def site_down_calendar(inputs: SupplyEngineInputs, seed: np.random.SeedSequence,
     seed : numpy.random.SeedSequence
         The chunk's seed; each site draws from its own child stream (module docstring).
     n_years : int
-        Scenario-years [-].
+        Scenario-years of the history, warm-up included [-]; an outage runs on into the
+        next year.
     """
     horizon = inputs.scenario_year_days
     down = np.zeros((inputs.n_sites, n_years, horizon), dtype=np.uint8)
     for i, modes in enumerate(inputs.site_outage_modes):
         rng = _child(seed, _SITE_STREAM, inputs.site_stream_keys[i])
         years, starts, durations, _ = _events(rng, modes, n_years, horizon)
-        paint_outages(years, starts, durations, n_years, horizon, down[i])
+        paint_outages(years, starts, durations, horizon, down[i].reshape(-1))
     return down
 
 
 def demand_paths(inputs: SupplyEngineInputs, product: int, seed: np.random.SeedSequence,
                  n_years: int) -> np.ndarray:
-    """Daily demand of one product [units], shape (n_years, horizon).
+    """Daily demand of one product [units], shape (n_years, horizon); a demand shock runs
+    on into the next year.
 
     Notes
     -----
@@ -151,7 +177,7 @@ def demand_paths(inputs: SupplyEngineInputs, product: int, seed: np.random.SeedS
         years, starts, durations, which = _events(rng, shocks, n_years, horizon)
         multipliers = np.array([s.demand_multiplier for s in shocks])[which] if which.size \
             else np.zeros(0)
-        paint_shocks(years, starts, durations, multipliers, factor)
+        paint_shocks(years, starts, durations, multipliers, horizon, factor.reshape(-1))
     mean = float(inputs.demand_units_per_day[product])
     cv = float(inputs.demand_cv[product])
     if cv <= 0.0:
@@ -262,7 +288,7 @@ class DisruptionSummary:
                              ("holding_cost_usd", "holding_cost_usd_per_yr"),
                              ("episodes_count", "episodes_per_yr")):
             out[column] = self.statistic(name)[0]
-        lengths = np.arange(self.episodes_ended.counts.shape[1], dtype=float)
+        lengths = self.episodes_ended.edges[:-1]
         q = np.array([[*kaplan_meier_quantiles_from_counts(
             lengths, self.episodes_ended.counts[p], self.episodes_open.counts[p], (0.5, 0.9))]
             for p in range(len(self.product_ids))]).reshape(-1, 2)
@@ -312,7 +338,8 @@ class ProductTrace:
     stats : ndarray (n_years, len(STATISTICS))
     balance : ndarray (n_tiers, len(BALANCE))
         Summed over years; per tier ``initial + produced = delivered + expired + final``.
-    episodes_ended, episodes_open : ndarray of int64 (horizon + 1,)
+    episodes_ended, episodes_open : ndarray of int64 (N_EPISODE_BINS,)
+        Episode counts in the bins of :func:`episode_bin_edges_days`.
     """
 
     stats: np.ndarray
@@ -328,17 +355,19 @@ class ProductTrace:
 
 def _run_chunk(inputs: SupplyEngineInputs, seed: np.random.SeedSequence, n_years: int,
                products: Sequence[int]):
-    horizon = inputs.scenario_year_days
-    down = site_down_calendar(inputs, seed, n_years)
+    """One history of ``inputs.warmup_years + n_years`` years; ``n_years`` recorded."""
+    n_total = inputs.warmup_years + n_years
+    down = site_down_calendar(inputs, seed, n_total)
     out = []
     for p in products:
         stats = np.zeros((n_years, N_STATISTICS))
-        ended = np.zeros(horizon + 1, dtype=np.int64)
-        open_ = np.zeros(horizon + 1, dtype=np.int64)
+        ended = np.zeros(N_EPISODE_BINS, dtype=np.int64)
+        open_ = np.zeros(N_EPISODE_BINS, dtype=np.int64)
         balance = np.zeros((inputs.tier_parent.shape[1], len(BALANCE)))
-        demand = demand_paths(inputs, p, seed, n_years)
+        demand = demand_paths(inputs, p, seed, n_total)
         simulate_product(*_product_args(inputs, p), down, demand, inputs.holding_rate_per_yr,
-                         stats, ended, open_, balance)
+                         inputs.warmup_years, inputs.episode_gap_days, stats, ended, open_,
+                         balance)
         out.append(ProductTrace(stats, balance, ended, open_))
     return out
 
@@ -350,7 +379,7 @@ def disruption_chunk_task(inputs: SupplyEngineInputs, chunk: ChunkSpec) -> Disru
     """
     traces = _run_chunk(inputs, chunk.seed, chunk.n_reps, range(inputs.n_products))
     rows = np.concatenate([t.stats for t in traces], axis=1)
-    edges = np.arange(inputs.scenario_year_days + 2, dtype=float)
+    edges = episode_bin_edges_days()
     zeros = np.zeros(inputs.n_products, dtype=np.int64)
     ended = np.stack([t.episodes_ended for t in traces])
     open_ = np.stack([t.episodes_open for t in traces])
@@ -404,7 +433,8 @@ def simulate_disruptions(
 def trace_product(inputs: SupplyEngineInputs, product: int, n_years: int,
                   seed: np.random.SeedSequence) -> ProductTrace:
     """Per-year statistics and flow balance of one product, drawn from ``seed`` as a chunk
-    of ``n_years`` would be (same streams as :func:`disruption_chunk_task`)."""
+    of ``n_years`` recorded years would be (same streams and warm-up as
+    :func:`disruption_chunk_task`)."""
     return _run_chunk(inputs, seed, n_years, [product])[0]
 
 
@@ -473,6 +503,7 @@ def shortage_duration_comparison(
     episodes: pd.DataFrame,
     dosage_form_class: str,
     probabilities: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
+    snapshot_interval_days: float | None = 365.0,
 ) -> pd.DataFrame:
     """Quantiles of simulated shortage-episode lengths beside the FDA episodes' durations.
 
@@ -489,29 +520,48 @@ def shortage_duration_comparison(
         of this class.
     probabilities : sequence of float
         Quantile levels in (0, 1).
+    snapshot_interval_days : float or None
+        Days between the FDA snapshots the episodes were read from [d]; simulated
+        episodes are weighted by the chance that such a snapshot sees them (Notes). None
+        compares all simulated episodes unweighted.
 
     Returns
     -------
     pandas.DataFrame
         One row per probability: ``probability``, ``simulated_days``, ``fda_days`` (both
         Kaplan-Meier quantiles, NaN when censoring hides them), ``ratio`` = simulated /
-        FDA; ``attrs`` holds the episode and censoring counts of both samples.
+        FDA; ``attrs`` holds the episode and censoring counts of both samples and the
+        simulated episodes a snapshot would see (``simulated_observed``, a weight sum).
 
     Notes
     -----
-    Simulated episodes still open at the end of a scenario-year are right-censored there,
-    as FDA episodes still listed at the last snapshot are; a scenario-year cannot show an
-    episode longer than one year, while FDA episodes last years, so the upper quantiles
-    are expected to differ. No verdict is drawn here; the table is the fit.
+    The FDA episodes come from yearly snapshots of the shortage list
+    (:func:`rxtwin.data.public_tables.episodes_from_presentations`): a shortage is seen
+    only if it is listed on a snapshot day, so an episode of ``L`` days enters the data
+    with probability ``min(1, L / snapshot_interval_days)`` (snapshot day uniform over
+    the interval; length-biased sampling, Cox 1969, "Some sampling problems in
+    technology"). The same observation is applied to the simulated episodes as weights
+    on their Kaplan-Meier counts. Simulated episodes still open when a chunk's history
+    ends are right-censored there, as FDA episodes still listed at the last snapshot are.
+    Episodes are spells of short days with gaps of at most ``episode_gap_days``
+    (inputs); simulated quantiles are the left edges of the episode-length bins (a day
+    below two years, a week above). No verdict is drawn here; the table is the fit.
     """
     chosen = [i for i, c in enumerate(product_classes) if c == dosage_form_class]
     if len(product_classes) != len(summary.product_ids):
         raise ValueError(f"product_classes has {len(product_classes)} entries, the summary "
                          f"{len(summary.product_ids)} products")
-    lengths = np.arange(summary.episodes_ended.counts.shape[1], dtype=float)
+    lengths = summary.episodes_ended.edges[:-1]
     ended = summary.episodes_ended.counts[chosen].sum(axis=0)
     open_ = summary.episodes_open.counts[chosen].sum(axis=0)
-    sim = kaplan_meier_quantiles_from_counts(lengths, ended, open_, probabilities)
+    seen = np.ones_like(lengths)
+    if snapshot_interval_days is not None:
+        if not snapshot_interval_days > 0:
+            raise ValueError(f"snapshot_interval_days = {snapshot_interval_days!r}, must "
+                             "be > 0 or None")
+        seen = np.minimum(1.0, lengths / snapshot_interval_days)
+    sim = kaplan_meier_quantiles_from_counts(lengths, ended * seen, open_ * seen,
+                                             probabilities)
     fda = episodes[episodes["dosage_form_class"].astype(str) == dosage_form_class]
     values, inverse = np.unique(fda["duration_days"].to_numpy(dtype=float),
                                 return_inverse=True)
@@ -528,6 +578,8 @@ def shortage_duration_comparison(
         "simulated_products": len(chosen),
         "simulated_episodes": int(ended.sum() + open_.sum()),
         "simulated_censored": int(open_.sum()),
+        "simulated_observed": float(((ended + open_) * seen).sum()),
+        "snapshot_interval_days": snapshot_interval_days,
         "fda_episodes": int(len(fda)),
         "fda_censored": int(cens.sum()),
     })

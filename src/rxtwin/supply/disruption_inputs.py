@@ -13,9 +13,10 @@ tests and the benchmark build them directly with :func:`chain_inputs`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,12 +54,16 @@ class OutageMode:
         A :mod:`rxtwin.model.distributions` duration, in units of ``duration_unit_days``.
     duration_unit_days : float
         Days per unit of ``duration`` [d] (1 for days, 1/24 for hours).
+    category : str
+        Failure category (``regulatory_action``...), "" when unknown; calibrated
+        durations (:attr:`DisruptionDefaults.calibrated_durations`) are looked up by it.
     """
 
     name: str
     rate_per_yr: float
     duration: object
     duration_unit_days: float = 1.0
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,14 @@ class DisruptionDefaults:
         Age of the initial stock as a fraction of its cover days [-].
     scenario_year_days : int
         Days in one scenario-year [d].
+    warmup_years : int
+        Unrecorded scenario-years at the start of every chunk [-].
+    episode_gap_days : int
+        Days without shortage that still leave two short spells one episode [d].
+    calibrated_durations : mapping of str to Distribution
+        Outage duration in days per failure category (``regulatory_action``...), fitted
+        to the FDA shortage episodes (:mod:`rxtwin.supply.calibration`); replaces the
+        duration of every site outage mode of that category, scenario modes included.
     """
 
     site_outage_modes: tuple[OutageMode, ...]
@@ -111,6 +124,17 @@ class DisruptionDefaults:
     surge_capacity_fraction_of_demand: float
     initial_stock_age_fraction: float
     scenario_year_days: int = 365
+    warmup_years: int = 0
+    episode_gap_days: int = 0
+    calibrated_durations: Mapping[str, object] = field(default_factory=dict)
+
+    def outage_mode(self, mode: OutageMode) -> OutageMode:
+        """``mode`` with its duration replaced by the calibrated one of its category, if
+        any (durations then in days)."""
+        duration = self.calibrated_durations.get(mode.category)
+        if duration is None:
+            return mode
+        return dataclasses.replace(mode, duration=duration, duration_unit_days=1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,6 +189,13 @@ class SupplyEngineInputs:
     product_demand_shocks : tuple of tuple of DemandShock, (P,)
     scenario_year_days : int
         Days simulated per scenario-year [d].
+    warmup_years : int
+        Scenario-years simulated before the recorded ones in every chunk, so that recorded
+        years start from a state the chain has reached on its own (outages and shortages
+        already under way) rather than from the start state [-].
+    episode_gap_days : int
+        Short days separated by at most this many days without shortage count as one
+        shortage episode [d]; 0 makes every run of consecutive short days an episode.
     """
 
     product_ids: tuple[str, ...]
@@ -189,6 +220,8 @@ class SupplyEngineInputs:
     site_outage_modes: tuple[tuple[OutageMode, ...], ...]
     product_demand_shocks: tuple[tuple[DemandShock, ...], ...]
     scenario_year_days: int = 365
+    warmup_years: int = 0
+    episode_gap_days: int = 0
     site_stream_keys: np.ndarray = field(init=False)
     product_stream_keys: np.ndarray = field(init=False)
 
@@ -220,6 +253,12 @@ class SupplyEngineInputs:
         if np.any(self.supplier_capacity_units_per_day < self.supplier_normal_units_per_day):
             raise ValueError("supplier_capacity_units_per_day must be >= "
                              "supplier_normal_units_per_day")
+        for name in ("scenario_year_days", "warmup_years", "episode_gap_days"):
+            value = getattr(self, name)
+            least = 1 if name == "scenario_year_days" else 0
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+                    or value < least:
+                raise ValueError(f"{name} = {value!r}, must be an integer >= {least}")
         if np.any(self.shelf_life_days[self.tier_parent != UNUSED_TIER] < 1):
             raise ValueError("shelf_life_days must be >= 1 on used tiers")
         site_keys = np.array([stream_key(s) for s in self.site_ids], dtype=np.int64)
@@ -280,6 +319,8 @@ def chain_inputs(
     *,
     holding_rate_per_yr: float = 0.0,
     scenario_year_days: int = 365,
+    warmup_years: int = 0,
+    episode_gap_days: int = 0,
 ) -> SupplyEngineInputs:
     """Build :class:`SupplyEngineInputs` from plain per-product descriptions.
 
@@ -300,6 +341,9 @@ def chain_inputs(
         [1/yr].
     scenario_year_days : int
         [d].
+    warmup_years, episode_gap_days : int
+        As :class:`SupplyEngineInputs` (default 0: record from the start state, episodes
+        are runs of consecutive short days).
     """
     n_products = len(products)
     n_tiers = max(len(p["tiers"]) for p in products)
@@ -355,7 +399,8 @@ def chain_inputs(
         holding_rate_per_yr=holding_rate_per_yr, site_ids=tuple(site_ids),
         site_outage_modes=tuple(tuple(m) for m in site_outage_modes),
         product_demand_shocks=tuple(tuple(p.get("shocks", ())) for p in products),
-        scenario_year_days=scenario_year_days,
+        scenario_year_days=scenario_year_days, warmup_years=warmup_years,
+        episode_gap_days=episode_gap_days,
     )
 
 
@@ -431,6 +476,7 @@ def supply_inputs_from_scenario(
     site_index = {s.id: i for i, s in enumerate(scenario.sites)}
     site_ids = [s.id for s in scenario.sites]
     site_modes: dict[str, list[OutageMode]] = {}
+    default_modes = tuple(defaults.outage_mode(m) for m in defaults.site_outage_modes)
     materials = {m.id: m for m in scenario.materials}
     tech_kind = {t.id: t.kind for t in scenario.technologies}
     site_tech = {}
@@ -446,7 +492,9 @@ def supply_inputs_from_scenario(
             if site_id in site_tech:
                 rate *= mode.multiplier_for(site_tech[site_id])
             factor = dur_mult.get(mode.id, 1.0)
-            modes.append(OutageMode(mode.id, rate, mode.duration_h, factor / HOURS_PER_DAY))
+            modes.append(defaults.outage_mode(OutageMode(
+                mode.id, rate, mode.duration_h, factor / HOURS_PER_DAY,
+                category=mode.category.value)))
         return modes
 
     def add_site(site_id: str, modes: list[OutageMode] | None) -> int:
@@ -485,7 +533,7 @@ def supply_inputs_from_scenario(
         fdf_sites = [s for s, *_ in fdf_sup]
         for s in fdf_sites:
             modes = fdf_modes(s, product.dosage_form)
-            add_site(s, modes if modes else list(defaults.site_outage_modes))
+            add_site(s, modes if modes else list(default_modes))
 
         def supplier_rows(material_id: str, customers: list[str]):
             rows = []
@@ -516,7 +564,7 @@ def supply_inputs_from_scenario(
                 label, material, rows, is_api = input_tiers[k]
                 site, share, cap, lead, _lag = rows[0]
                 twin = f"{site}~dual"
-                add_site(twin, list(defaults.site_outage_modes))
+                add_site(twin, list(default_modes))
                 input_tiers[k] = (label, material, [(site, share / 2, cap, lead, 0.0),
                                                     (twin, share / 2, cap, lead, 0.0)], is_api)
 
@@ -559,7 +607,7 @@ def supply_inputs_from_scenario(
             suppliers = []
             for site, share, cap_yr, lead, lag in rows:
                 if site not in site_modes:
-                    add_site(site, list(defaults.site_outage_modes))
+                    add_site(site, list(default_modes))
                 normal = share * (1.0 + defaults.supplier_headroom_fraction) * d
                 cap = (cap_yr / DAYS_PER_YEAR if cap_yr is not None
                        else max(normal, defaults.surge_capacity_fraction_of_demand * d))
@@ -589,8 +637,10 @@ def supply_inputs_from_scenario(
             "dosage_form_class": product.dosage_form.value, "shocks": shocks,
             "tiers": tiers,
         })
-    modes = [tuple(site_modes.get(s, defaults.site_outage_modes)) for s in site_ids]
+    modes = [tuple(site_modes.get(s, default_modes)) for s in site_ids]
     return chain_inputs(products, site_ids, modes,
                         holding_rate_per_yr=scenario.firm.inventory_carrying_rate_per_yr,
-                        scenario_year_days=defaults.scenario_year_days)
+                        scenario_year_days=defaults.scenario_year_days,
+                        warmup_years=defaults.warmup_years,
+                        episode_gap_days=defaults.episode_gap_days)
 

@@ -22,7 +22,7 @@ STATISTICS = (
     "mean_on_hand_units",  # end-of-day stock on hand, all tiers, mean over days [units]
     "holding_cost_usd",  # mean on-hand value x carrying rate x year fraction [USD]
     "episodes_count",  # shortage episodes started in the year [-]
-    "longest_episode_days",  # longest shortage episode (censored at year end) [d]
+    "longest_episode_days",  # longest episode ended in the year or open at its end [d]
 )
 N_STATISTICS = len(STATISTICS)
 # Columns of the per-tier flow balance.
@@ -32,43 +32,58 @@ _TINY = 1e-9
 
 
 @numba.njit(cache=True, nogil=True)
-def paint_outages(years, start_days, duration_days, n_years, horizon_days, down):
-    """Mark the down days of one site; events must be sorted by (year, start).
+def paint_outages(years, start_days, duration_days, horizon_days, down):
+    """Mark the down days of one site on its whole timeline; events must be sorted by
+    (year, start).
 
-    An arrival while the site is already down is ignored (the site is already stopped);
-    an outage starting at ``t`` lasting ``x`` days stops days ``floor(t)`` to
-    ``floor(t) + ceil(x) - 1``.
+    ``down`` is the site's calendar as one row of ``n_years x horizon_days`` consecutive
+    days (scenario-year ``y``, day ``k`` is entry ``y x horizon + k``), so an outage runs on
+    into the next year. An arrival while the site is already down is ignored (the site is
+    already stopped); an outage starting at ``t`` lasting ``x`` days stops days
+    ``floor(t)`` to ``floor(t) + ceil(x) - 1``.
     """
-    current_year = -1
+    total = down.shape[0]
     busy_until = 0
     for k in range(years.shape[0]):
-        y = years[k]
-        if y != current_year:
-            current_year = y
-            busy_until = 0
-        start = int(math.floor(start_days[k]))
+        start = years[k] * horizon_days + int(math.floor(start_days[k]))
         if start < busy_until:
             continue
         length = max(1, int(math.ceil(duration_days[k] - 1e-12)))
-        end = min(horizon_days, start + length)
+        end = min(total, start + length)
         for day in range(start, end):
-            down[y, day] = 1
+            down[day] = 1
         busy_until = start + length
     return down
 
 
 @numba.njit(cache=True, nogil=True)
-def paint_shocks(years, start_days, duration_days, multipliers, factor):
-    """Multiply demand by the largest active shock multiplier, in place (``factor``:
-    (n_years, horizon) multipliers, initially 1)."""
-    horizon = factor.shape[1]
+def paint_shocks(years, start_days, duration_days, multipliers, horizon_days, factor):
+    """Multiply demand by the largest active shock multiplier, in place (``factor``: the
+    product's whole timeline of multipliers, initially 1, laid out as in
+    :func:`paint_outages`; a shock runs on into the next year)."""
+    total = factor.shape[0]
     for k in range(years.shape[0]):
-        start = int(math.floor(start_days[k]))
+        start = years[k] * horizon_days + int(math.floor(start_days[k]))
         length = max(1, int(math.ceil(duration_days[k] - 1e-12)))
-        for day in range(start, min(horizon, start + length)):
-            if multipliers[k] > factor[years[k], day]:
-                factor[years[k], day] = multipliers[k]
+        for day in range(start, min(total, start + length)):
+            if multipliers[k] > factor[day]:
+                factor[day] = multipliers[k]
     return factor
+
+
+# Episode-length bins: one per day below EPISODE_DAILY_BINS_DAYS, then one per
+# EPISODE_COARSE_BIN_DAYS (a week: quantile resolution of a week beyond two years).
+EPISODE_DAILY_BINS_DAYS = 730
+EPISODE_COARSE_BIN_DAYS = 7
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def episode_bin(length_days):
+    """Histogram bin of an episode of ``length_days`` days (see the constants above)."""
+    if length_days < EPISODE_DAILY_BINS_DAYS:
+        return length_days
+    return EPISODE_DAILY_BINS_DAYS + (length_days - EPISODE_DAILY_BINS_DAYS) \
+        // EPISODE_COARSE_BIN_DAYS
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -106,36 +121,51 @@ def _take(lot_q, head, tail, t, qty):
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, unit_value,
                      sup_site, sup_share, sup_normal, sup_cap, sup_lead, sup_lag,
-                     mean_demand, site_down, demand, holding_rate_per_yr,
-                     stats, hist_done, hist_censored, balance):
-    """Simulate one product's chain over ``demand.shape[0]`` scenario-years.
+                     mean_demand, site_down, demand, holding_rate_per_yr, warmup_years,
+                     episode_gap_days, stats, hist_done, hist_censored, balance):
+    """Simulate one product's chain over one continuous history of scenario-years.
 
     Parameters (arrays of one product; see SupplyEngineInputs for meanings and units)
     ----------
-    site_down : uint8 (n_sites, n_years, horizon)
-        1 where the site produces nothing that day.
-    demand : float64 (n_years, horizon)
+    site_down : uint8 (n_sites, n_total, horizon)
+        1 where the site produces nothing that day; ``n_total = warmup_years + n_years``.
+    demand : float64 (n_total, horizon)
         Daily demand [units].
+    warmup_years : int
+        Leading scenario-years simulated but not recorded [-].
+    episode_gap_days : int
+        Shortage days separated by at most this many days without shortage belong to one
+        episode [d] (0: every run of consecutive short days is an episode).
     stats : float64 (n_years, N_STATISTICS), output
-    hist_done, hist_censored : int64 (horizon + 1,), output, accumulated
-        Counts of shortage episodes by length in days (ended / still open at year end).
-    balance : float64 (n_tiers, 5), output, accumulated over years
-        Columns of :data:`BALANCE` per tier.
+        One row per recorded scenario-year.
+    hist_done, hist_censored : int64 (n_bins,), output, accumulated
+        Counts of shortage episodes by length in days, from first to last short day
+        (``hist_done``: ended in a recorded year; ``hist_censored``: still open when the
+        history ends), in the bins of :func:`episode_bin` (the last bin takes every longer
+        episode).
+    balance : float64 (n_tiers, 5), output
+        Columns of :data:`BALANCE` per tier, over the recorded years.
 
     Notes
     -----
-    Day ``k`` runs in this fixed order: (1) pipeline arrivals join stock as lots sorted by
-    expiry; (2) lots with expiry <= k are discarded; (3) tiers produce, upstream first:
-    need = base stock - (on hand + in transit); each supplier that is up delivers
-    ``min(share x need, normal rate)``; if that leaves a shortfall for more than ``lag``
-    consecutive days, up suppliers add up to their surge capacity; the total is capped by
-    the stock of every child tier, taken from those FEFO, and shipped with the supplier's
-    lead time (lot expiry = production day + shelf life); (4) the market demand is served
-    from finished goods FEFO; what is not served is lost. A tier none of whose lots can
-    expire within the year keeps no lots (its stock is ``onhand`` alone): FEFO order then
-    changes no output, and the per-year statistics are the same bits.
+    The chain starts on day 0 of the first year from its start state (every stock at its
+    start level, the pipelines full with ``share x mean demand`` per day) and carries its
+    state (stocks, lots, pipelines, shortfall counters, an open shortage episode) from one
+    scenario-year into the next. Day ``k`` runs in this fixed order: (1) pipeline arrivals
+    join stock as lots sorted by expiry; (2) lots with expiry <= k are discarded; (3) tiers
+    produce, upstream first: need = base stock - (on hand + in transit); each supplier that
+    is up delivers ``min(share x need, normal rate)``; if that leaves a shortfall for more
+    than ``lag`` consecutive days, up suppliers add up to their surge capacity; the total
+    is capped by the stock of every child tier, taken from those FEFO, and shipped with
+    the supplier's lead time (lot expiry = production day + shelf life); (4) the market
+    demand is served from finished goods FEFO; what is not served is lost. A tier none of
+    whose lots can expire within the whole history keeps no lots (its stock is ``onhand``
+    alone): FEFO order then changes no output, and the statistics are the same bits.
     """
-    n_years, horizon = demand.shape
+    n_total, horizon = demand.shape
+    n_years = n_total - warmup_years
+    total_days = n_total * horizon
+    last_bin = hist_done.shape[0] - 1
     n_tiers = parent.shape[0]
     n_sup = sup_site.shape[1]
     used = 0
@@ -152,10 +182,11 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     n_used_sup = np.zeros(used, dtype=np.int64)  # suppliers are packed first in each tier
     children = np.full((used, used), -1, dtype=np.int64)
     n_children = np.zeros(used, dtype=np.int64)
-    # A tier needs its lots only if some lot can expire within the year: every lot expires
-    # on or after min(shelf life - initial age, shelf life - longest lead) (made on day
-    # -lead or later); otherwise FEFO order changes no output and on-hand is one number.
+    # A tier needs its lots only if some lot can expire within the history: every lot
+    # expires on or after min(shelf life - initial age, shelf life - longest lead) (made on
+    # day -lead or later); otherwise FEFO order changes no output and on-hand is one number.
     use_lots = np.zeros(used, dtype=np.bool_)
+    longest_shelf = 1
     for t in range(used):
         tier_lead = 0
         for s in range(n_sup):
@@ -166,9 +197,13 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         if parent[t] >= 0:
             children[parent[t], n_children[parent[t]]] = t
             n_children[parent[t]] += 1
-        use_lots[t] = shelf_life[t] - max(init_age[t], tier_lead) < horizon
+        use_lots[t] = shelf_life[t] - max(init_age[t], tier_lead) < total_days
+        if use_lots[t] and shelf_life[t] > longest_shelf:
+            longest_shelf = shelf_life[t]
     up = np.zeros(n_sup, dtype=np.bool_)
-    cap_lots = 2 + horizon * (n_sup + 1) + width * n_sup
+    # Live lots were made within the last shelf life (one per supplier and day, plus the
+    # start lot); lots are moved to the front of the store at every year end.
+    cap_lots = 2 + (min(longest_shelf, total_days) + horizon + width) * (n_sup + 1)
     lot_q = np.zeros((used, cap_lots))
     lot_e = np.zeros((used, cap_lots), dtype=np.int64)
     head = np.zeros(used, dtype=np.int64)
@@ -178,44 +213,58 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     onhand = np.zeros(used)
     short_days = np.zeros(used, dtype=np.int64)
     give = np.zeros(n_sup)
+    tier_on_hand_sum = np.zeros(used)
     tiny = _TINY * max(mean_demand, 1e-300)
 
-    for y in range(n_years):
-        # ---- reset to the start-of-year state
-        for t in range(used):
-            head[t] = 0
-            tail[t] = 0
-            transit[t] = 0.0
-            short_days[t] = 0
-            onhand[t] = 0.0
-            if init_on_hand[t] > 0.0:
-                if use_lots[t]:
-                    _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
-                                shelf_life[t] - init_age[t])
-                onhand[t] = init_on_hand[t]
-            balance[t, 0] += init_on_hand[t]
-            for s in range(n_sup):
-                for w in range(width):
-                    pipe[t, s, w] = 0.0
-                if sup_site[t, s] < 0:
+    # ---- start state
+    for t in range(used):
+        if init_on_hand[t] > 0.0:
+            if use_lots[t]:
+                _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
+                            shelf_life[t] - init_age[t])
+            onhand[t] = init_on_hand[t]
+        for s in range(n_used_sup[t]):
+            if sup_site[t, s] < 0:
+                continue
+            # steady flow share x mean demand already in transit (made days -L..-1)
+            for k in range(sup_lead[t, s]):
+                q = sup_share[t, s] * mean_demand
+                pipe[t, s, k % width] += q
+                transit[t] += q
+
+    in_episode = False
+    episode_days = 0  # first to last short day of the open episode
+    gap = 0  # days without shortage since its last short day
+    slot = width - 1
+    day = -1  # days since the start of the history
+    for y in range(n_total):
+        recording = y >= warmup_years
+        if y == warmup_years:
+            for t in range(used):
+                balance[t, 0] = onhand[t] + transit[t]
+                balance[t, 1] = 0.0
+                balance[t, 2] = 0.0
+                balance[t, 3] = 0.0
+        if y > 0:  # move the live lots to the front of the store
+            for t in range(used):
+                if not use_lots[t]:
                     continue
-                # steady flow share x mean demand already in transit (made days -L..-1)
-                for k in range(sup_lead[t, s]):
-                    q = sup_share[t, s] * mean_demand
-                    pipe[t, s, k % width] += q
-                    transit[t] += q
-                    balance[t, 0] += q
+                n_live = tail[t] - head[t]
+                for k in range(n_live):
+                    lot_q[t, k] = lot_q[t, head[t] + k]
+                    lot_e[t, k] = lot_e[t, head[t] + k]
+                head[t] = 0
+                tail[t] = n_live
         unmet_total = 0.0
         demand_total = 0.0
         expired_total = 0.0
-        on_hand_sum = 0.0
-        value_sum = 0.0
+        for t in range(used):
+            tier_on_hand_sum[t] = 0.0
         shortage_days = 0
         episodes = 0
-        run = 0
         longest = 0
-        slot = width - 1
-        for day in range(horizon):
+        for k_day in range(horizon):
+            day += 1
             slot += 1  # = day % width, without a division
             if slot == width:
                 slot = 0
@@ -250,7 +299,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 for s in range(n_used_sup[t]):
                     give[s] = 0.0
                     site = sup_site[t, s]
-                    up[s] = site >= 0 and site_down[site, y, day] != 1
+                    up[s] = site >= 0 and site_down[site, y, k_day] != 1
                     if not up[s]:
                         continue
                     give[s] = min(sup_share[t, s] * need, sup_normal[t, s])
@@ -300,7 +349,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                         pipe[t, s, arrive] += q
                         transit[t] += q
             # (4) market demand from finished goods
-            want = demand[y, day]
+            want = demand[y, k_day]
             served = min(want, max(onhand[fdf], 0.0))
             if use_lots[fdf]:
                 _take(lot_q, head, tail, fdf, served)
@@ -311,35 +360,44 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             if unmet > tiny:
                 unmet_total += unmet
                 shortage_days += 1
-                if run == 0:
+                if not in_episode:
+                    in_episode = True
+                    episode_days = 0
+                    gap = 0
                     episodes += 1
-                run += 1
-            elif run > 0:
-                hist_done[min(run, horizon)] += 1
-                if run > longest:
-                    longest = run
-                run = 0
+                episode_days += gap + 1
+                gap = 0
+            elif in_episode:
+                gap += 1
+                if gap > episode_gap_days:
+                    in_episode = False
+                    if recording:
+                        hist_done[min(episode_bin(episode_days), last_bin)] += 1
+                    if episode_days > longest:
+                        longest = episode_days
             for t in range(used):
-                on_hand_sum += onhand[t]
-                value_sum += onhand[t] * unit_value[t]
-        if run > 0:
-            hist_censored[min(run, horizon)] += 1
-            if run > longest:
-                longest = run
+                tier_on_hand_sum[t] += onhand[t]
+        if in_episode and episode_days > longest:
+            longest = episode_days
+        if not recording:
+            continue
+        r = y - warmup_years
+        on_hand_sum = 0.0
+        value_sum = 0.0
         for t in range(used):
-            stock = transit[t]
-            if not use_lots[t]:
-                stock += onhand[t]
-            for k in range(head[t], tail[t]):
-                stock += lot_q[t, k]
-            balance[t, 4] += stock
-        stats[y, 0] = 1.0 if shortage_days > 0 else 0.0
-        stats[y, 1] = shortage_days
-        stats[y, 2] = unmet_total
-        stats[y, 3] = demand_total
-        stats[y, 4] = expired_total
-        stats[y, 5] = on_hand_sum / horizon
+            on_hand_sum += tier_on_hand_sum[t]
+            value_sum += tier_on_hand_sum[t] * unit_value[t]
+        stats[r, 0] = 1.0 if shortage_days > 0 else 0.0
+        stats[r, 1] = shortage_days
+        stats[r, 2] = unmet_total
+        stats[r, 3] = demand_total
+        stats[r, 4] = expired_total
+        stats[r, 5] = on_hand_sum / horizon
         # mean value held x carrying rate x (horizon / 365 d) = value_sum x rate / 365
-        stats[y, 6] = value_sum * holding_rate_per_yr / 365.0
-        stats[y, 7] = episodes
-        stats[y, 8] = longest
+        stats[r, 6] = value_sum * holding_rate_per_yr / 365.0
+        stats[r, 7] = episodes
+        stats[r, 8] = longest
+    if in_episode and n_years > 0:
+        hist_censored[min(episode_bin(episode_days), last_bin)] += 1
+    for t in range(used):
+        balance[t, 4] = onhand[t] + transit[t]
