@@ -9,8 +9,9 @@ from rxtwin.cli.supply_simulate import app
 runner = CliRunner()
 
 
-def test_simulate_prints_a_row_per_product_and_the_seed():
-    result = runner.invoke(app, ["metformin", "--years", "20", "--seed", "3"])
+def test_simulate_prints_a_row_per_product_and_the_seed(tmp_path):
+    result = runner.invoke(app, ["metformin", "--years", "20", "--seed", "3",
+                                 "--db", str(tmp_path / "runs.sqlite")])
     assert result.exit_code == 0, result.output
     assert "metformin-500" in result.output
     assert "seed 3" in result.output

@@ -14,6 +14,8 @@ from rxtwin.cli.demo import demo
 from rxtwin.cli.econ import breakeven, econ, sensitivity
 from rxtwin.cli.report import report
 from rxtwin.cli.serve import serve
+from rxtwin.cli.supply_calibrate import calibrate as supply_calibrate
+from rxtwin.cli.supply_simulate import resume as supply_resume
 from rxtwin.cli.supply_simulate import simulate as supply_simulate
 from rxtwin.cli.validate import validate
 
@@ -54,5 +56,7 @@ app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.
 app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
 app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")
 supply_cli.app.command("simulate")(supply_simulate)
+supply_cli.app.command("calibrate")(supply_calibrate)
+supply_cli.app.command("resume")(supply_resume)
 app.add_typer(supply_cli.app, name="supply", help="Supply network: map, exposure, time-to-survive.")
 app.add_typer(line_cli.app, name="line", help="Line: campaign plans and the stochastic simulator.")

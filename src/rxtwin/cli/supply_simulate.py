@@ -1,24 +1,26 @@
-"""``rxtwin supply simulate``: many scenario-years of the supply-disruption simulator.
+"""``rxtwin supply simulate|resume``: many scenario-years of the supply-disruption simulator.
 
-Thin: load the scenario and the simulator defaults, build the engine inputs, run the
-chunks on the chosen backend with a progress bar, print the per-product table. The lead
-registers :func:`simulate` on the ``supply`` sub-app (e.g.
-``supply_app.command("simulate")(supply_simulate.simulate)``).
+Thin: load the scenario, run :func:`rxtwin.supply_runs.run_supply_simulation` (which
+stores the run, chunk by chunk, in the run store) with a progress bar, print the
+per-product table and the run id. ``resume`` finishes a killed run from its stored
+chunks. The lead registers both on the ``supply`` sub-app (e.g.
+``supply_app.command("simulate")(supply_simulate.simulate)`` and
+``supply_app.command("resume")(supply_simulate.resume)``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
-from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.supply.disruption import DEFAULT_CHUNK_SIZE, simulate_disruptions
-from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
+from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Supply-disruption simulator: shortage probability, shortage-days, "
                   "fill rate and time-to-recover per product.", no_args_is_help=True,
@@ -43,6 +45,45 @@ def _cell(fmt: str, value) -> str:
     return fmt.format(value)
 
 
+DB_HELP = "Run store (path or URL; default RXTWIN_DB or ./rxtwin.sqlite)."
+
+
+def _backend(workers: int | None, scheduler: str | None) -> str:
+    return "dask" if scheduler else ("threads" if workers and workers > 1 else "serial")
+
+
+@contextmanager
+def _chunk_progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar, shown from its first call (so
+    input errors found before the run starts print no bar)."""
+    bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=False)
+    tasks: list = []
+
+    def update(done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+            tasks.append(bar.add_task(description, total=total))
+        bar.update(tasks[0], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
+
+
+def _print_outcomes(title: str, frame) -> None:
+    table = Table(title=title, title_justify="left")
+    widest = max(len(p) for p in frame["product_id"])
+    table.add_column("product", no_wrap=True, min_width=widest)
+    for _, label, _ in _COLUMNS[1:]:
+        table.add_column(label, justify="right")
+    for row in frame.itertuples(index=False):
+        values = row._asdict()
+        table.add_row(*(_cell(fmt, values[name]) for name, _, fmt in _COLUMNS))
+    console.print(table)
+
+
 @app.command("simulate")
 @user_errors
 def simulate(
@@ -51,7 +92,7 @@ def simulate(
     years: int = typer.Option(1000, "--years", min=1, max=100_000_000,
                               help="Scenario-years to simulate."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
-                             "printed so the run can be repeated)."),
+                             "printed and stored with the run)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Local workers (more than "
                                 "1 runs chunks on a thread pool: the compiled kernels "
                                 "release the GIL)."),
@@ -59,30 +100,54 @@ def simulate(
                                   "(tcp://host:8786)."),
     intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
                                      "comma-separated."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
-    """Simulate scenario-years of every product's supply chain and print the outcomes.
+    """Simulate scenario-years of every product's supply chain; store the run; print the
+    outcomes and the run id (``rxtwin supply resume RUN_ID`` finishes a killed run).
 
     Example: rxtwin supply simulate sterile_injectable --years 10000 --workers 2 --seed 1
     """
+    from rxtwin.supply_runs import run_supply_simulation
+
+    loaded = load_scenario(scenario)
     chosen = [i for i in intervention.split(",") if i]
-    inputs = supply_inputs_from_scenario(load_scenario(scenario), chosen,
-                                         defaults=load_disruption_defaults())
-    backend = "dask" if scheduler else ("threads" if workers and workers > 1 else "serial")
-    n_chunks = math.ceil(years / DEFAULT_CHUNK_SIZE)
-    with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
-        task = bar.add_task("scenario chunks", total=n_chunks)
-        run = simulate_disruptions(inputs, years, entropy=seed, backend=backend,
-                                   workers=workers, scheduler_address=scheduler,
-                                   on_chunk_done=lambda i, s: bar.advance(task))
-    frame = run.summary.table()
-    table = Table(title=f"Supply disruptions, {scenario}: {years} scenario-years "
-                  f"(seed {run.entropy})", title_justify="left")
-    widest = max(len(p) for p in inputs.product_ids)
-    table.add_column("product", no_wrap=True, min_width=widest)
-    for _, label, _ in _COLUMNS[1:]:
-        table.add_column(label, justify="right")
-    for row in frame.itertuples(index=False):
-        values = row._asdict()
-        table.add_row(*(_cell(fmt, values[name]) for name, _, fmt in _COLUMNS))
-    console.print(table)
+    known = [i.id for i in loaded.interventions]
+    unknown = [i for i in chosen if i not in known]
+    if unknown:  # fails before the store is opened
+        raise ValueError(f"--intervention: {', '.join(unknown)} not in scenario "
+                         f"'{loaded.name}' (known: {', '.join(known) or 'none'})")
+    with Store.open(db or default_db_url()) as store, \
+            _chunk_progress("scenario chunks") as progress:
+        run_id, run = run_supply_simulation(
+            store, loaded, n_years=years, entropy=seed, intervention_ids=chosen,
+            backend=_backend(workers, scheduler), workers=workers,
+            scheduler_address=scheduler, progress=progress)
+    _print_outcomes(f"Supply disruptions, {scenario}: {years} scenario-years "
+                    f"(seed {run.entropy})", run.summary.table())
+    console.print(f"run: {run_id}", highlight=False)
+
+
+@user_errors
+def resume(
+    run_id: str = typer.Argument(..., help="Id of an interrupted or failed supply run.",
+                                 show_default=False),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (threads)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
+                                  "(tcp://host:8786)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Finish an interrupted supply run; only its missing chunks are simulated, and the
+    result is identical to an uninterrupted run.
+
+    Example: rxtwin supply resume 0193f...
+    """
+    from rxtwin.supply_runs import resume_supply_run
+
+    with Store.open(db or default_db_url(), create=False) as store, \
+            _chunk_progress(run_id[:12]) as progress:
+        run = resume_supply_run(store, run_id, backend=_backend(workers, scheduler),
+                                workers=workers, scheduler_address=scheduler,
+                                progress=progress)
+    _print_outcomes(f"Supply disruptions, run {run_id}: {run.n_years} scenario-years "
+                    f"(seed {run.entropy})", run.summary.table())
+    console.print(f"run: {run_id}", highlight=False)

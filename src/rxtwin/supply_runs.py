@@ -1,0 +1,263 @@
+"""Stored supply-disruption runs: the disruption simulator + compute backends + the run store.
+
+The CLI calls these functions, as it calls :mod:`rxtwin.runs` for the line simulator: every
+finished chunk is recorded in the store (so a killed run resumes where it stopped), the
+per-product table is stored with the run, and the typed result is returned. The engine
+(:func:`rxtwin.supply.disruption.simulate_disruptions`) stays free of I/O.
+
+A chunk's :class:`~rxtwin.supply.disruption.DisruptionSummary` holds two histograms of
+``EPISODE_HISTOGRAM_DAYS + 1`` bins per product, nearly all zero; it is stored as
+zlib-compressed JSON of :meth:`~rxtwin.supply.disruption.DisruptionSummary.to_dict`
+(:func:`encode_supply_chunk`), which reads back bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+import zlib
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from rxtwin import __version__
+from rxtwin.compute.seeding import plan_chunks
+from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.model import Scenario
+from rxtwin.store import Store
+from rxtwin.supply.disruption import (
+    DEFAULT_CHUNK_SIZE,
+    DisruptionRun,
+    DisruptionSummary,
+    simulate_disruptions,
+)
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs, supply_inputs_from_scenario
+
+__all__ = [
+    "SUPPLY_CHUNK_FORMAT",
+    "SUPPLY_RUN_KIND",
+    "SUPPLY_TABLE",
+    "decode_supply_chunk",
+    "encode_supply_chunk",
+    "resume_supply_run",
+    "run_supply_simulation",
+    "supply_inputs_sha256",
+]
+
+SUPPLY_RUN_KIND = "supply.simulate"
+SUPPLY_TABLE = "supply_summary"
+SUPPLY_CHUNK_FORMAT = "rxtwin.supply-chunk/1"
+# Engineering setting: zlib level 6 (its default) compresses a chunk of the 8-product
+# sterile-injectable scenario from ~67 kB of JSON to ~6 kB; higher levels gain little.
+_ZLIB_LEVEL = 6
+
+Progress = Callable[[int, int], None]
+"""progress(done_chunks, total_chunks), called in the parent process."""
+
+
+def encode_supply_chunk(summary: DisruptionSummary) -> bytes:
+    """A chunk's summary as compact bytes for :meth:`rxtwin.store.Store.record_chunk`.
+
+    Parameters
+    ----------
+    summary : DisruptionSummary
+
+    Returns
+    -------
+    bytes
+        zlib-compressed UTF-8 JSON ``{"format": SUPPLY_CHUNK_FORMAT, "summary":
+        summary.to_dict()}``. Floats are written at ``repr`` precision, so
+        :func:`decode_supply_chunk` gives back a summary that ``equals`` this one.
+    """
+    document = {"format": SUPPLY_CHUNK_FORMAT, "summary": summary.to_dict()}
+    textual = json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return zlib.compress(textual.encode("utf-8"), _ZLIB_LEVEL)
+
+
+def decode_supply_chunk(data: bytes) -> DisruptionSummary:
+    """Inverse of :func:`encode_supply_chunk`.
+
+    Raises
+    ------
+    ValueError
+        ``data`` is not a chunk written by :func:`encode_supply_chunk`.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ValueError(f"a stored supply chunk must be bytes, got {type(data).__name__}")
+    try:
+        document = json.loads(zlib.decompress(bytes(data)).decode("utf-8"))
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"stored supply chunk is unreadable: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != SUPPLY_CHUNK_FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise ValueError(f"stored supply chunk has format {found!r}, "
+                         f"expected {SUPPLY_CHUNK_FORMAT!r}")
+    return DisruptionSummary.from_dict(document["summary"])
+
+
+def supply_inputs_sha256(inputs: SupplyEngineInputs) -> str:
+    """Fingerprint of the engine inputs: equal inputs give equal digests.
+
+    Parameters
+    ----------
+    inputs : SupplyEngineInputs
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest over every field in declaration order: arrays by dtype, shape
+        and bytes; other values by ``repr`` (exact for floats). A resume compares it
+        with the digest stored at the start, so chunks simulated from different inputs
+        (the scenario adapter or ``data/disruption_defaults.yaml`` changed in between)
+        are never merged into one run.
+    """
+    digest = hashlib.sha256()
+    for item in dataclasses.fields(inputs):
+        value = getattr(inputs, item.name)
+        digest.update(item.name.encode("utf-8") + b"\0")
+        if isinstance(value, np.ndarray):
+            digest.update(f"{value.dtype.str}{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            digest.update(repr(value).encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str]) -> SupplyEngineInputs:
+    return supply_inputs_from_scenario(scenario, list(intervention_ids),
+                                       defaults=load_disruption_defaults())
+
+
+def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, params: dict,
+                        entropy: int, backend: str, workers: int | None,
+                        scheduler_address: str | None,
+                        progress: Progress | None) -> DisruptionRun:
+    """Simulate the chunks of a stored run that are not recorded yet, record each as it
+    finishes, then store the per-product table and mark the run done (failed on error)."""
+    total = params["n_chunks"]
+    done = {i: decode_supply_chunk(b) for i, b in store.chunk_summaries(run_id).items()}
+    finished = [len(done)]
+
+    def on_chunk_done(index: int, summary: DisruptionSummary) -> None:
+        store.record_chunk(run_id, index, encode_supply_chunk(summary))
+        finished[0] += 1
+        if progress:
+            progress(finished[0], total)
+
+    started = time.perf_counter()
+    store.start_run(run_id)
+    try:
+        if progress:
+            progress(finished[0], total)
+        run = simulate_disruptions(inputs, params["n_years"], entropy=entropy,
+                                   chunk_size=params["chunk_size"], backend=backend,
+                                   workers=workers, scheduler_address=scheduler_address,
+                                   done=done, on_chunk_done=on_chunk_done)
+        store.put_summary(run_id, SUPPLY_TABLE, run.summary.table())
+    except BaseException as exc:
+        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    store.finish_run(run_id, time.perf_counter() - started)
+    return run
+
+
+def run_supply_simulation(
+    store: Store,
+    scenario: Scenario,
+    *,
+    n_years: int,
+    entropy: int | None = None,
+    intervention_ids: Sequence[str] = (),
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    backend: str = "serial",
+    workers: int | None = None,
+    scheduler_address: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[str, DisruptionRun]:
+    """Simulate scenario-years of every product's supply chain and store the run.
+
+    Parameters
+    ----------
+    store : Store
+        Where the scenario, the run, its chunks and its table
+        (:data:`SUPPLY_TABLE`, :meth:`DisruptionSummary.table`) are kept.
+    scenario : Scenario
+    n_years : int
+        Scenario-years [-], >= 1.
+    entropy : int or None
+        Root entropy of the seed tree; None draws fresh entropy (stored with the run).
+    intervention_ids : sequence of str
+        Scenario interventions applied (:func:`supply_inputs_from_scenario`).
+    chunk_size : int
+        Scenario-years per chunk [-]; part of the seed contract.
+    backend, workers, scheduler_address
+        As :func:`rxtwin.compute.executors.run_chunks`.
+    progress : callable, optional
+        ``progress(done_chunks, total_chunks)``, after every recorded chunk.
+
+    Returns
+    -------
+    run_id : str
+    run : DisruptionRun
+
+    Notes
+    -----
+    The run's parameters (``intervention_ids``, ``n_years``, ``chunk_size``, ``n_chunks``,
+    ``rxtwin_version``, ``inputs_sha256``), the scenario's hash and the entropy are all a
+    resume needs (:func:`resume_supply_run`). Unknown interventions and a bad ``n_years``
+    or ``chunk_size`` fail before anything is stored.
+    """
+    if isinstance(n_years, bool) or not isinstance(n_years, int) or n_years < 1:
+        raise ValueError(f"n_years = {n_years!r}, must be an integer >= 1")
+    inputs = _supply_inputs(scenario, intervention_ids)
+    entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
+    digest = store.put_scenario(scenario.document(), scenario.name)
+    params = {"intervention_ids": list(intervention_ids), "n_years": n_years,
+              "chunk_size": int(chunk_size), "n_chunks": len(chunks),
+              "rxtwin_version": __version__, "inputs_sha256": supply_inputs_sha256(inputs)}
+    run_id = store.create_run(SUPPLY_RUN_KIND, digest, params, entropy, n_chunks=len(chunks))
+    run = _execute_supply_run(store, run_id, inputs, params, entropy, backend, workers,
+                              scheduler_address, progress)
+    return run_id, run
+
+
+def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
+                      workers: int | None = None, scheduler_address: str | None = None,
+                      progress: Progress | None = None) -> DisruptionRun:
+    """Finish an interrupted, failed or never-started supply run.
+
+    Only the chunks not recorded are simulated; the result equals (bit for bit) that of
+    an uninterrupted run with the same entropy, on any backend.
+
+    Raises
+    ------
+    rxtwin.store.UnknownRunError
+        No run ``run_id`` (a ``KeyError``).
+    ValueError
+        The run is not a :data:`SUPPLY_RUN_KIND` run, is already done, was started by
+        another rxtwin version, or its inputs rebuilt today differ from those it started
+        with (chunks from two sets of inputs would not make one run).
+    rxtwin.store.StoreError
+        The run is still running in a live process.
+    """
+    store.mark_interrupted_runs()
+    record = store.get_run(run_id)
+    if record.kind != SUPPLY_RUN_KIND:
+        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{SUPPLY_RUN_KIND}'")
+    if record.status == "done":
+        raise ValueError(f"run {run_id} is already done")
+    params = dict(record.parameters)
+    if params["rxtwin_version"] != __version__:
+        raise ValueError(f"run {run_id} was started by rxtwin {params['rxtwin_version']}, "
+                         f"this is rxtwin {__version__}: start a new run")
+    scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
+    inputs = _supply_inputs(scenario, params["intervention_ids"])
+    if supply_inputs_sha256(inputs) != params["inputs_sha256"]:
+        raise ValueError(f"run {run_id}: its scenario now gives other simulator inputs than "
+                         "when it started (simulator defaults or the scenario adapter "
+                         "changed): start a new run")
+    return _execute_supply_run(store, run_id, inputs, params, int(record.seed_entropy),
+                               backend, workers, scheduler_address, progress)
