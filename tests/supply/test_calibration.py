@@ -15,6 +15,7 @@ import pytest
 from rxtwin.model.distributions import LogNormal
 from rxtwin.supply.calibration import (
     MISSING_QUANTILE_PENALTY,
+    CalibrationTarget,
     calibrate_outage_duration,
     quantile_distance,
 )
@@ -40,6 +41,9 @@ def build(defaults: DisruptionDefaults):
                      "suppliers": [{"site": 0, "share": 1.0,
                                     "normal_units_per_day": 3 * D}]}]}],
         ["plant"], [[defaults.outage_mode(MODE)]])
+
+
+TARGET = CalibrationTarget("chain", build, "oral_solid")
 
 
 def defaults_with(duration=None) -> DisruptionDefaults:
@@ -71,7 +75,7 @@ def test_grid_search_recovers_the_duration_the_episodes_came_from(true_mean, tru
     episodes = snapshot_sample(run.summary, seed=5)
     assert len(episodes) > 500
     result = calibrate_outage_duration(
-        build, defaults_with(), episodes, "oral_solid",
+        [TARGET], defaults_with(), episodes,
         mean_grid_days=(180.0, 365.0, 730.0, 1460.0), cv_grid=(0.5, 1.0, 2.0),
         quantiles=(0.25, 0.5, 0.75), n_years=3000, entropy=7, chunk_size=500)
     assert (result.best_mean_days, result.best_cv) == (true_mean, true_cv), result.grid
@@ -79,15 +83,32 @@ def test_grid_search_recovers_the_duration_the_episodes_came_from(true_mean, tru
     assert len(result.grid) == 12
     assert result.grid["distance"].min() == result.best_distance
     # the recovered point reproduces the target quantiles to within 10 %
-    row = result.comparison.set_index("probability").loc[[0.25, 0.5, 0.75]]
-    assert np.all(np.abs(row["ratio"] - 1.0) < 0.10), result.comparison
+    row = result.comparisons["chain"].set_index("probability").loc[[0.25, 0.5, 0.75]]
+    assert np.all(np.abs(row["ratio"] - 1.0) < 0.10), result.comparisons
+
+
+def test_distances_of_several_targets_add():
+    # the same target twice under two names: every total is twice the single distance
+    truth = build(defaults_with(LogNormal(dist="lognormal", mean=365.0, cv=1.0)))
+    episodes = snapshot_sample(simulate_disruptions(truth, 500, entropy=3,
+                                                    chunk_size=250).summary, seed=2)
+    kwargs = {"mean_grid_days": (180.0, 365.0), "cv_grid": (1.0,), "n_years": 250,
+              "entropy": 4, "chunk_size": 250}
+    one = calibrate_outage_duration([TARGET], defaults_with(), episodes, **kwargs)
+    twin = CalibrationTarget("twin", build, "oral_solid")
+    two = calibrate_outage_duration([TARGET, twin], defaults_with(), episodes, **kwargs)
+    np.testing.assert_allclose(two.grid["distance"], 2 * one.grid["distance"])
+    np.testing.assert_array_equal(two.grid["distance_twin"], one.grid["distance_chain"])
+    assert two.targets == ("chain", "twin")
+    with pytest.raises(ValueError, match="unique"):
+        calibrate_outage_duration([TARGET, TARGET], defaults_with(), episodes, **kwargs)
 
 
 def test_best_point_on_the_edge_is_flagged():
     truth = build(defaults_with(LogNormal(dist="lognormal", mean=1460.0, cv=0.5)))
     episodes = snapshot_sample(simulate_disruptions(truth, 2000, entropy=3,
                                                     chunk_size=500).summary, seed=1)
-    result = calibrate_outage_duration(build, defaults_with(), episodes, "oral_solid",
+    result = calibrate_outage_duration([TARGET], defaults_with(), episodes,
                                        mean_grid_days=(90.0, 180.0), cv_grid=(0.5,),
                                        n_years=500, entropy=7, chunk_size=250)
     assert result.best_mean_days == 180.0
@@ -105,8 +126,9 @@ def test_bad_grid_and_missing_class_are_rejected():
     episodes = pd.DataFrame({"dosage_form_class": ["oral_solid"], "duration_days": [10],
                              "censored": [False]})
     with pytest.raises(ValueError, match="mean_grid_days"):
-        calibrate_outage_duration(build, defaults_with(), episodes, "oral_solid",
+        calibrate_outage_duration([TARGET], defaults_with(), episodes,
                                   mean_grid_days=(0.0,), n_years=10)
+    sterile = CalibrationTarget("chain", build, "sterile_injectable")
     with pytest.raises(ValueError, match="no simulated product of class 'sterile"):
-        calibrate_outage_duration(build, defaults_with(), episodes, "sterile_injectable",
+        calibrate_outage_duration([sterile], defaults_with(), episodes,
                                   mean_grid_days=(10.0,), cv_grid=(1.0,), n_years=10)

@@ -3,6 +3,7 @@ determinism and the scenario adapter."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 
@@ -355,12 +356,25 @@ def test_sterile_scenario_tiers_and_interventions(defaults):
     labels = base.tier_labels[0]
     assert labels == ("api:ondansetron-api", "component:vial-10ml",
                       "component:stopper-20mm", "fdf")
-    # FDF site outage modes come from the scenario (regulatory action, hours -> days)
+    # FDF site outage modes come from the scenario (regulatory action, hours -> days) ...
     fdf_site = base.site_ids.index("fdf-site")
-    (mode,) = base.site_outage_modes[fdf_site]
+    uncalibrated = supply_inputs_from_scenario(
+        scenario, defaults=dataclasses.replace(defaults, calibrated_durations={}))
+    (mode,) = uncalibrated.site_outage_modes[fdf_site]
     assert mode.name == "regulatory-action"
+    assert mode.category == "regulatory_action"
     assert mode.rate_per_yr == pytest.approx(0.05)
     assert mode.duration_unit_days == pytest.approx(1 / 24)
+    assert mode.duration.mean == pytest.approx(4380.0)
+    # ... with the calibrated duration of their category, in days, where there is one
+    (calibrated,) = base.site_outage_modes[fdf_site]
+    fitted = defaults.calibrated_durations["regulatory_action"]
+    assert calibrated.rate_per_yr == pytest.approx(0.05)
+    assert calibrated.duration == fitted and calibrated.duration_unit_days == 1.0
+    supplier = base.site_ids.index("api-site-1")
+    by_category = {m.category: m for m in base.site_outage_modes[supplier]}
+    assert by_category["regulatory_action"].duration == fitted
+    assert by_category["qa_lapse"].duration.mean == pytest.approx(30.0)
     buffered = supply_inputs_from_scenario(scenario, ["buffer-stock-90d"], defaults=defaults)
     d = base.demand_units_per_day[0]
     assert buffered.base_stock_units[0, 3] - base.base_stock_units[0, 3] == pytest.approx(
@@ -467,3 +481,15 @@ def test_short_days_close_together_merge_into_one_episode(gap_days, expected):
     assert stats[0, STATISTICS.index("shortage_days")] == 20
     got = {int(k): int(ended[k]) for k in np.flatnonzero(ended)}
     assert got == expected
+
+
+def test_calibrated_duration_keeps_an_interventions_duration_change(defaults):
+    # a scenario mode in hours whose duration an intervention halves: the calibrated
+    # duration (days) replaces it, and the halving still applies
+    mode = OutageMode("reg", 0.1, Exponential(dist="exponential", mean=4380.0), 0.5 / 24,
+                      category="regulatory_action")
+    replaced = defaults.outage_mode(mode, duration_multiplier=0.5)
+    assert replaced.duration == defaults.calibrated_durations["regulatory_action"]
+    assert replaced.duration_unit_days == 0.5
+    other = OutageMode("x", 0.1, mode.duration, 1 / 24, category="qa_lapse")
+    assert defaults.outage_mode(other, duration_multiplier=0.5) is other

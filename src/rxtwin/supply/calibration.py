@@ -2,13 +2,13 @@
 
 The disruption simulator's shortage episodes (spells of short days, length-biased as yearly
 FDA snapshots see them: :func:`rxtwin.supply.disruption.shortage_duration_comparison`) are
-compared with the FDA episodes of one dosage-form class by Kaplan-Meier quantiles. This
-module searches a grid of log-normal durations (mean, coefficient of variation) for one
+compared with the FDA episodes of a dosage-form class by Kaplan-Meier quantiles, for one or
+several targets (a scenario and its class; distances add). This module searches a grid of log-normal durations (mean, coefficient of variation) for one
 failure category (``regulatory_action`` by default: remediation after an OAI inspection,
 whose length no bundled data gives) and returns the grid point whose simulated quantiles are
 closest to the FDA ones:
 
-.. math::  J(\\mu, c) = \\sum_{q \\in Q} \\left(\\ln \\hat t^{sim}_q(\\mu, c)
+.. math::  J(\\mu, c) = \\sum_{targets} \\sum_{q \\in Q} \\left(\\ln \\hat t^{sim}_q(\\mu, c)
            - \\ln \\hat t^{FDA}_q\\right)^2
 
 over the quantile levels ``Q`` where both quantiles exist (a missing simulated quantile
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_MEAN_GRID_DAYS",
     "DEFAULT_QUANTILES",
     "MISSING_QUANTILE_PENALTY",
+    "CalibrationTarget",
     "DurationCalibration",
     "calibrate_outage_duration",
     "quantile_distance",
@@ -80,45 +81,67 @@ def quantile_distance(simulated_days: Sequence[float], target_days: Sequence[flo
 
 
 @dataclass(frozen=True)
+class CalibrationTarget:
+    """One comparison the fit is scored on: a supply model and the FDA class it is held
+    against.
+
+    Attributes
+    ----------
+    name : str
+        Label (e.g. the scenario name); unique among the targets.
+    build_inputs : callable
+        ``build_inputs(defaults) -> SupplyEngineInputs``, e.g.
+        ``lambda d: supply_inputs_from_scenario(scenario, defaults=d)``.
+    dosage_form_class : str
+        Class compared: simulated products and FDA episodes of this class.
+    """
+
+    name: str
+    build_inputs: Callable[[DisruptionDefaults], SupplyEngineInputs]
+    dosage_form_class: str
+
+
+@dataclass(frozen=True)
 class DurationCalibration:
     """Result of :func:`calibrate_outage_duration`.
 
     Attributes
     ----------
     category : str
-    dosage_form_class : str
+    targets : tuple of str
+        Target names, in order.
     best_mean_days, best_cv : float
-        Grid point with the smallest distance.
+        Grid point with the smallest total distance.
     best_distance : float
+        Sum over targets of :func:`quantile_distance` at the best point.
     grid : pandas.DataFrame
-        One row per grid point: ``mean_days``, ``cv``, ``distance``, and the simulated
-        quantile at each level (``sim_q50``...).
-    comparison : pandas.DataFrame
-        :func:`shortage_duration_comparison` table at the best point (all five levels).
+        One row per grid point: ``mean_days``, ``cv``, ``distance`` (total), and per
+        target ``distance_<name>`` and its simulated quantiles ``<name>_q50``...
+    comparisons : dict of str to pandas.DataFrame
+        Per target, :func:`shortage_duration_comparison` at the best point (five levels).
     at_grid_edge : bool
         True when the best mean is the smallest or largest on the grid: the optimum may
         lie outside it, or the model cannot reach the target.
     n_years, entropy : int
-        Scenario-years per grid point and the entropy they share.
+        Scenario-years per grid point and target, and the entropy they all share.
     """
 
     category: str
-    dosage_form_class: str
+    targets: tuple[str, ...]
     best_mean_days: float
     best_cv: float
     best_distance: float
     grid: pd.DataFrame
-    comparison: pd.DataFrame
+    comparisons: dict[str, pd.DataFrame]
     at_grid_edge: bool
     n_years: int
     entropy: int
 
 
 def calibrate_outage_duration(
-    build_inputs: Callable[[DisruptionDefaults], SupplyEngineInputs],
+    targets: Sequence[CalibrationTarget],
     defaults: DisruptionDefaults,
     episodes: pd.DataFrame,
-    dosage_form_class: str,
     *,
     category: str = "regulatory_action",
     mean_grid_days: Sequence[float] = DEFAULT_MEAN_GRID_DAYS,
@@ -135,16 +158,13 @@ def calibrate_outage_duration(
 
     Parameters
     ----------
-    build_inputs : callable
-        ``build_inputs(defaults) -> SupplyEngineInputs``, e.g.
-        ``lambda d: supply_inputs_from_scenario(scenario, defaults=d)``; called once per
-        grid point with ``defaults.calibrated_durations[category]`` set to the point.
+    targets : sequence of CalibrationTarget
+        Comparisons scored; their distances add (a joint fit over classes).
     defaults : DisruptionDefaults
+        Each grid point sets ``defaults.calibrated_durations[category]``.
     episodes : pandas.DataFrame
         Target episodes (``dosage_form_class``, ``duration_days``, ``censored``), e.g.
         :func:`rxtwin.data.public_tables.shortage_episodes`.
-    dosage_form_class : str
-        Class compared (simulated products and FDA episodes of this class).
     category : str
         Failure category whose duration is fitted.
     mean_grid_days, cv_grid : sequence of float
@@ -152,7 +172,8 @@ def calibrate_outage_duration(
     quantiles : sequence of float
         Levels in (0, 1) the distance is taken over.
     n_years, entropy, chunk_size, backend, workers
-        Simulation of every grid point (as :func:`simulate_disruptions`; one entropy).
+        Simulation of every grid point and target (as :func:`simulate_disruptions`; one
+        entropy for all).
     on_point_done : callable, optional
         ``on_point_done(done, total)`` after each grid point (progress bars).
 
@@ -163,45 +184,56 @@ def calibrate_outage_duration(
     Raises
     ------
     ValueError
-        On an empty or non-positive grid, or no simulated product of the class.
+        On an empty or non-positive grid, no or duplicate targets, or a target without a
+        simulated product of its class.
     """
     means = [float(m) for m in mean_grid_days]
     cvs = [float(c) for c in cv_grid]
     if not means or not cvs or min(means) <= 0 or min(cvs) <= 0:
         raise ValueError(f"mean_grid_days {means} and cv_grid {cvs} must be non-empty and "
                          "> 0")
+    names = [t.name for t in targets]
+    if not names or len(set(names)) != len(names):
+        raise ValueError(f"targets {names}: give at least one, with unique names")
     points = list(itertools.product(means, cvs))
     rows = []
-    tables = {}
+    tables: dict[tuple[float, float], dict[str, pd.DataFrame]] = {}
     for k, (mean, cv) in enumerate(points):
         trial = dataclasses.replace(defaults, calibrated_durations={
             **defaults.calibrated_durations,
             category: LogNormal(dist="lognormal", mean=mean, cv=cv)})
-        inputs = build_inputs(trial)
-        if dosage_form_class not in inputs.dosage_form_classes:
-            raise ValueError(f"no simulated product of class '{dosage_form_class}' (classes: "
-                             f"{sorted(set(inputs.dosage_form_classes))})")
-        run = simulate_disruptions(inputs, n_years, entropy=entropy, chunk_size=chunk_size,
-                                   backend=backend, workers=workers)
-        table = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
-                                             episodes, dosage_form_class)
-        picked = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
-                                              episodes, dosage_form_class,
-                                              probabilities=quantiles)
-        distance = quantile_distance(picked["simulated_days"], picked["fda_days"])
-        row = {"mean_days": mean, "cv": cv, "distance": distance}
-        for q, value in zip(quantiles, picked["simulated_days"], strict=True):
-            row[f"sim_q{round(100 * q)}"] = value
+        row = {"mean_days": mean, "cv": cv, "distance": 0.0}
+        tables[(mean, cv)] = {}
+        for target in targets:
+            inputs = target.build_inputs(trial)
+            if target.dosage_form_class not in inputs.dosage_form_classes:
+                raise ValueError(
+                    f"target '{target.name}': no simulated product of class "
+                    f"'{target.dosage_form_class}' (classes: "
+                    f"{sorted(set(inputs.dosage_form_classes))})")
+            run = simulate_disruptions(inputs, n_years, entropy=entropy,
+                                       chunk_size=chunk_size, backend=backend,
+                                       workers=workers)
+            table = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
+                                                 episodes, target.dosage_form_class)
+            picked = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
+                                                  episodes, target.dosage_form_class,
+                                                  probabilities=quantiles)
+            distance = quantile_distance(picked["simulated_days"], picked["fda_days"])
+            row["distance"] += distance
+            row[f"distance_{target.name}"] = distance
+            for q, value in zip(quantiles, picked["simulated_days"], strict=True):
+                row[f"{target.name}_q{round(100 * q)}"] = value
+            tables[(mean, cv)][target.name] = table
         rows.append(row)
-        tables[(mean, cv)] = table
         if on_point_done is not None:
             on_point_done(k + 1, len(points))
     grid = pd.DataFrame(rows)
     best = grid.loc[grid["distance"].idxmin()]
     key = (float(best["mean_days"]), float(best["cv"]))
     return DurationCalibration(
-        category=category, dosage_form_class=dosage_form_class,
+        category=category, targets=tuple(names),
         best_mean_days=key[0], best_cv=key[1], best_distance=float(best["distance"]),
-        grid=grid, comparison=tables[key],
+        grid=grid, comparisons=tables[key],
         at_grid_edge=key[0] in (min(means), max(means)) and len(means) > 1,
         n_years=n_years, entropy=entropy)

@@ -128,13 +128,15 @@ class DisruptionDefaults:
     episode_gap_days: int = 0
     calibrated_durations: Mapping[str, object] = field(default_factory=dict)
 
-    def outage_mode(self, mode: OutageMode) -> OutageMode:
+    def outage_mode(self, mode: OutageMode, duration_multiplier: float = 1.0) -> OutageMode:
         """``mode`` with its duration replaced by the calibrated one of its category, if
-        any (durations then in days)."""
+        any (in days, times ``duration_multiplier``: an intervention's change of the
+        mode's duration still applies)."""
         duration = self.calibrated_durations.get(mode.category)
         if duration is None:
             return mode
-        return dataclasses.replace(mode, duration=duration, duration_unit_days=1.0)
+        return dataclasses.replace(mode, duration=duration,
+                                   duration_unit_days=float(duration_multiplier))
 
 
 @dataclass(frozen=True, eq=False)
@@ -494,7 +496,7 @@ def supply_inputs_from_scenario(
             factor = dur_mult.get(mode.id, 1.0)
             modes.append(defaults.outage_mode(OutageMode(
                 mode.id, rate, mode.duration_h, factor / HOURS_PER_DAY,
-                category=mode.category.value)))
+                category=mode.category.value), duration_multiplier=factor))
         return modes
 
     def add_site(site_id: str, modes: list[OutageMode] | None) -> int:
