@@ -86,36 +86,10 @@ def episode_bin(length_days):
         // EPISODE_COARSE_BIN_DAYS
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _insert_lot(lot_q, lot_e, head, tail, t, qty, expiry):
-    """Insert a lot keeping the tier's lots sorted by expiry (FEFO); returns new tail."""
-    n = tail[t]
-    if n > head[t] and lot_e[t, n - 1] == expiry:
-        lot_q[t, n - 1] += qty
-        return
-    pos = n
-    while pos > head[t] and lot_e[t, pos - 1] > expiry:
-        lot_q[t, pos] = lot_q[t, pos - 1]
-        lot_e[t, pos] = lot_e[t, pos - 1]
-        pos -= 1
-    lot_q[t, pos] = qty
-    lot_e[t, pos] = expiry
-    tail[t] = n + 1
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _take(lot_q, head, tail, t, qty):
-    """Remove ``qty`` from the tier's earliest-expiring lots (FEFO)."""
-    left = qty
-    while left > 0.0 and head[t] < tail[t]:
-        h = head[t]
-        if lot_q[t, h] > left:
-            lot_q[t, h] -= left
-            left = 0.0
-        else:
-            left -= lot_q[t, h]
-            lot_q[t, h] = 0.0
-            head[t] += 1
+# Lots (per tier, sorted by expiry: FEFO) are inserted and taken by code written out in
+# simulate_product rather than by helper functions: passing the lot arrays to a helper,
+# even one inlined by numba, costs an NRT incref/decref pair per call (a third of the run
+# time of the daily loop).
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -200,7 +174,6 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         use_lots[t] = shelf_life[t] - max(init_age[t], tier_lead) < total_days
         if use_lots[t] and shelf_life[t] > longest_shelf:
             longest_shelf = shelf_life[t]
-    up = np.zeros(n_sup, dtype=np.bool_)
     # Live lots were made within the last shelf life (one per supplier and day, plus the
     # start lot); lots are moved to the front of the store at every year end.
     cap_lots = 2 + (min(longest_shelf, total_days) + horizon + width) * (n_sup + 1)
@@ -212,7 +185,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     transit = np.zeros(used)
     onhand = np.zeros(used)
     short_days = np.zeros(used, dtype=np.int64)
-    give = np.zeros(n_sup)
+    give = np.zeros(n_sup)  # per supplier of the tier producing; < 0: supplier down
     tier_on_hand_sum = np.zeros(used)
     tiny = _TINY * max(mean_demand, 1e-300)
 
@@ -220,8 +193,22 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     for t in range(used):
         if init_on_hand[t] > 0.0:
             if use_lots[t]:
-                _insert_lot(lot_q, lot_e, head, tail, t, init_on_hand[t],
-                            shelf_life[t] - init_age[t])
+                # insert the start lot, keeping FEFO order
+                lq = init_on_hand[t]
+                le = shelf_life[t] - init_age[t]
+                n = tail[t]
+                h = head[t]
+                if n > h and lot_e[t, n - 1] == le:
+                    lot_q[t, n - 1] += lq
+                else:
+                    pos = n
+                    while pos > h and lot_e[t, pos - 1] > le:
+                        lot_q[t, pos] = lot_q[t, pos - 1]
+                        lot_e[t, pos] = lot_e[t, pos - 1]
+                        pos -= 1
+                    lot_q[t, pos] = lq
+                    lot_e[t, pos] = le
+                    tail[t] = n + 1
             onhand[t] = init_on_hand[t]
         for s in range(n_used_sup[t]):
             if sup_site[t, s] < 0:
@@ -271,48 +258,68 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             # (1) arrivals and (2) expiry
             for t in range(used):
                 lots = use_lots[t]
+                h = head[t]
+                n = tail[t]
+                oh = onhand[t]
+                tr = transit[t]
                 for s in range(n_used_sup[t]):
                     q = pipe[t, s, slot]
                     if q > 0.0:
                         pipe[t, s, slot] = 0.0
-                        transit[t] -= q
+                        tr -= q
                         if lots:
-                            made = day - sup_lead[t, s]
-                            _insert_lot(lot_q, lot_e, head, tail, t, q, made + shelf_life[t])
-                        onhand[t] += q
-                if not lots:
-                    continue
-                while head[t] < tail[t] and lot_e[t, head[t]] <= day:
-                    q = lot_q[t, head[t]]
-                    onhand[t] -= q
-                    expired_total += q
-                    balance[t, 3] += q
-                    lot_q[t, head[t]] = 0.0
-                    head[t] += 1
+                            # insert lot (q, expiry made + shelf life), keeping FEFO order
+                            le = day - sup_lead[t, s] + shelf_life[t]
+                            if n > h and lot_e[t, n - 1] == le:
+                                lot_q[t, n - 1] += q
+                            else:
+                                pos = n
+                                while pos > h and lot_e[t, pos - 1] > le:
+                                    lot_q[t, pos] = lot_q[t, pos - 1]
+                                    lot_e[t, pos] = lot_e[t, pos - 1]
+                                    pos -= 1
+                                lot_q[t, pos] = q
+                                lot_e[t, pos] = le
+                                n += 1
+                        oh += q
+                if lots:
+                    while h < n and lot_e[t, h] <= day:
+                        q = lot_q[t, h]
+                        oh -= q
+                        expired_total += q
+                        balance[t, 3] += q
+                        h += 1
+                head[t] = h
+                tail[t] = n
+                onhand[t] = oh
+                transit[t] = tr
             # (3) production, upstream tiers first
             for t in range(used):
                 need = base_stock[t] - onhand[t] - transit[t]
                 if need <= tiny:
                     short_days[t] = 0
                     continue
+                ns = n_used_sup[t]
                 total = 0.0
-                for s in range(n_used_sup[t]):
-                    give[s] = 0.0
+                for s in range(ns):  # give < 0 marks a supplier that is down
                     site = sup_site[t, s]
-                    up[s] = site >= 0 and site_down[site, y, k_day] != 1
-                    if not up[s]:
-                        continue
-                    give[s] = min(sup_share[t, s] * need, sup_normal[t, s])
-                    total += give[s]
+                    if site < 0 or site_down[site, y, k_day] == 1:
+                        give[s] = -1.0
+                    else:
+                        g = min(sup_share[t, s] * need, sup_normal[t, s])
+                        give[s] = g
+                        total += g
                 if total < need - tiny:
-                    short_days[t] += 1
-                    for s in range(n_used_sup[t]):
-                        if not up[s]:
+                    sd = short_days[t] + 1
+                    short_days[t] = sd
+                    for s in range(ns):
+                        g = give[s]
+                        if g < 0.0:
                             continue
-                        if short_days[t] > sup_lag[t, s] and total < need - tiny:
-                            extra = min(sup_cap[t, s] - give[s], need - total)
+                        if sd > sup_lag[t, s] and total < need - tiny:
+                            extra = min(sup_cap[t, s] - g, need - total)
                             if extra > 0.0:
-                                give[s] += extra
+                                give[s] = g + extra
                                 total += extra
                 else:
                     short_days[t] = 0
@@ -330,17 +337,41 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 for k in range(n_children[t]):
                     c = children[t, k]
                     if use_lots[c]:
-                        _take(lot_q, head, tail, c, avail)
+                        # take avail from the child's earliest-expiring lots (FEFO)
+                        left = avail
+                        h = head[c]
+                        n = tail[c]
+                        while left > 0.0 and h < n:
+                            if lot_q[c, h] > left:
+                                lot_q[c, h] -= left
+                                left = 0.0
+                            else:
+                                left -= lot_q[c, h]
+                                h += 1
+                        head[c] = h
                     onhand[c] -= avail
                     balance[c, 2] += avail
                 balance[t, 1] += avail
-                for s in range(n_used_sup[t]):
+                for s in range(ns):
                     q = give[s] * scale
                     if q <= 0.0:
                         continue
                     if sup_lead[t, s] == 0:
                         if use_lots[t]:
-                            _insert_lot(lot_q, lot_e, head, tail, t, q, day + shelf_life[t])
+                            le = day + shelf_life[t]
+                            n = tail[t]
+                            h = head[t]
+                            if n > h and lot_e[t, n - 1] == le:
+                                lot_q[t, n - 1] += q
+                            else:
+                                pos = n
+                                while pos > h and lot_e[t, pos - 1] > le:
+                                    lot_q[t, pos] = lot_q[t, pos - 1]
+                                    lot_e[t, pos] = lot_e[t, pos - 1]
+                                    pos -= 1
+                                lot_q[t, pos] = q
+                                lot_e[t, pos] = le
+                                tail[t] = n + 1
                         onhand[t] += q
                     else:
                         arrive = slot + sup_lead[t, s]
@@ -352,7 +383,19 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             want = demand[y, k_day]
             served = min(want, max(onhand[fdf], 0.0))
             if use_lots[fdf]:
-                _take(lot_q, head, tail, fdf, served)
+                # take served from the earliest-expiring lots (FEFO)
+                left = served
+                h = head[fdf]
+                n = tail[fdf]
+                while left > 0.0 and h < n:
+                    if lot_q[fdf, h] > left:
+                        lot_q[fdf, h] -= left
+                        left = 0.0
+                    else:
+                        left -= lot_q[fdf, h]
+                        lot_q[fdf, h] = 0.0
+                        h += 1
+                head[fdf] = h
             onhand[fdf] -= served
             balance[fdf, 2] += served
             unmet = want - served
