@@ -19,12 +19,13 @@ import json
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
-from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
 from rxtwin.model import Scenario
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
@@ -126,9 +127,10 @@ def supply_inputs_sha256(inputs: SupplyEngineInputs) -> str:
     return digest.hexdigest()
 
 
-def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str]) -> SupplyEngineInputs:
+def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str],
+                   defaults_yaml: str, where: str) -> SupplyEngineInputs:
     return supply_inputs_from_scenario(scenario, list(intervention_ids),
-                                       defaults=load_disruption_defaults())
+                                       defaults=parse_disruption_defaults(defaults_yaml, where))
 
 
 def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, params: dict,
@@ -176,6 +178,7 @@ def run_supply_simulation(
     workers: int | None = None,
     scheduler_address: str | None = None,
     progress: Progress | None = None,
+    defaults_path: str | Path | None = None,
 ) -> tuple[str, DisruptionRun]:
     """Simulate scenario-years of every product's supply chain and store the run.
 
@@ -197,6 +200,10 @@ def run_supply_simulation(
         As :func:`rxtwin.compute.executors.run_chunks`.
     progress : callable, optional
         ``progress(done_chunks, total_chunks)``, after every recorded chunk.
+    defaults_path : path, optional
+        Simulator defaults file (e.g. one written by ``rxtwin supply calibrate --out``);
+        the bundled file when omitted. Its text is stored with the run, so a resume uses
+        the same defaults.
 
     Returns
     -------
@@ -212,10 +219,13 @@ def run_supply_simulation(
     """
     if isinstance(n_years, bool) or not isinstance(n_years, int) or n_years < 1:
         raise ValueError(f"n_years = {n_years!r}, must be an integer >= 1")
-    inputs = _supply_inputs(scenario, intervention_ids)
+    path = bundled_defaults_path() if defaults_path is None else Path(defaults_path)
+    defaults_yaml = path.read_text(encoding="utf-8")
+    inputs = _supply_inputs(scenario, intervention_ids, defaults_yaml, str(path))
     entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
     digest = store.put_scenario(scenario.document(), scenario.name)
     params = {"intervention_ids": list(intervention_ids), "n_years": n_years,
+              "defaults_file": str(path), "defaults_yaml": defaults_yaml,
               "chunk_size": int(chunk_size), "n_chunks": len(chunks),
               "rxtwin_version": __version__, "inputs_sha256": supply_inputs_sha256(inputs)}
     run_id = store.create_run(SUPPLY_RUN_KIND, digest, params, entropy, n_chunks=len(chunks))
@@ -254,7 +264,8 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
         raise ValueError(f"run {run_id} was started by rxtwin {params['rxtwin_version']}, "
                          f"this is rxtwin {__version__}: start a new run")
     scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
-    inputs = _supply_inputs(scenario, params["intervention_ids"])
+    inputs = _supply_inputs(scenario, params["intervention_ids"], params["defaults_yaml"],
+                            f"run {run_id} defaults ({params['defaults_file']})")
     if supply_inputs_sha256(inputs) != params["inputs_sha256"]:
         raise ValueError(f"run {run_id}: its scenario now gives other simulator inputs than "
                          "when it started (simulator defaults or the scenario adapter "

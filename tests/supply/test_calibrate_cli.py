@@ -37,3 +37,37 @@ def test_bad_class_and_bad_grid_exit_2_with_one_line():
                                  "--means", "a,b", "--years", "10"])
     assert result.exit_code == 2
     assert "--means" in result.output
+
+
+def test_simulate_with_a_calibrated_defaults_file_stores_and_resumes_with_it(tmp_path):
+    # a defaults file from `calibrate --out` drives `simulate --defaults`; the run keeps
+    # the file's text, so its inputs fingerprint (checked on resume) is the calibrated one
+    from rxtwin.store import Store
+    from rxtwin.supply_runs import SUPPLY_RUN_KIND
+
+    out = tmp_path / "calibrated.yaml"
+    assert runner.invoke(app, ["supply", "calibrate", "sterile_injectable", "--means",
+                               "730", "--cvs", "1", "--years", "20",
+                               "--out", str(out)]).exit_code == 0
+    db = tmp_path / "runs.sqlite"
+    result = runner.invoke(app, ["supply", "simulate", "sterile_injectable", "--years",
+                                 "20", "--seed", "1", "--db", str(db),
+                                 "--defaults", str(out)])
+    assert result.exit_code == 0, result.output
+    with Store.open(str(db), create=False) as store:
+        (record,) = store.list_runs(kind=SUPPLY_RUN_KIND)
+        assert record.parameters["defaults_yaml"] == out.read_text()
+        assert "mean: 730.0" in record.parameters["defaults_yaml"]
+
+
+def test_bad_defaults_file_exits_2_naming_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("site_outage_modes: []\ninput_cover_days: {value: 30}\n")
+    result = runner.invoke(app, ["supply", "simulate", "sterile_injectable", "--years", "5",
+                                 "--db", str(tmp_path / "r.sqlite"), "--defaults", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r.sqlite").exists()
+    missing = runner.invoke(app, ["supply", "simulate", "sterile_injectable", "--years", "5",
+                                  "--defaults", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2

@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
+from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.store import Store, default_db_url
 
@@ -101,6 +103,9 @@ def simulate(
     intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
                                      "comma-separated."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
+    defaults: Path = typer.Option(None, "--defaults", help="Simulator defaults file (e.g. "
+                                  "written by `rxtwin supply calibrate --out`); default: "
+                                  "the bundled one."),
 ) -> None:
     """Simulate scenario-years of every product's supply chain; store the run; print the
     outcomes and the run id (``rxtwin supply resume RUN_ID`` finishes a killed run).
@@ -109,6 +114,8 @@ def simulate(
     """
     from rxtwin.supply_runs import run_supply_simulation
 
+    if defaults is not None:  # a bad defaults file fails before the store is opened
+        load_disruption_defaults(defaults)
     loaded = load_scenario(scenario)
     chosen = [i for i in intervention.split(",") if i]
     known = [i.id for i in loaded.interventions]
@@ -121,7 +128,7 @@ def simulate(
         run_id, run = run_supply_simulation(
             store, loaded, n_years=years, entropy=seed, intervention_ids=chosen,
             backend=_backend(workers, scheduler), workers=workers,
-            scheduler_address=scheduler, progress=progress)
+            scheduler_address=scheduler, progress=progress, defaults_path=defaults)
     _print_outcomes(f"Supply disruptions, {scenario}: {years} scenario-years "
                     f"(seed {run.entropy})", run.summary.table())
     console.print(f"run: {run_id}", highlight=False)

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from rxtwin.model.distributions import DurationDistribution
 from rxtwin.supply.disruption_inputs import DisruptionDefaults, OutageMode
 
-__all__ = ["load_disruption_defaults"]
+__all__ = ["bundled_defaults_path", "load_disruption_defaults", "parse_disruption_defaults"]
 
 _PROVENANCE = ("source", "assumption")
 _DURATION = TypeAdapter(DurationDistribution)
@@ -24,6 +24,11 @@ def _provenance(where: str, leaf: dict) -> None:
                          f"'assumption' (got keys {sorted(leaf)})")
 
 
+def bundled_defaults_path() -> Path:
+    """Path of the bundled ``disruption_defaults.yaml``."""
+    return Path(str(resources.files("rxtwin.data").joinpath("disruption_defaults.yaml")))
+
+
 def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
     """Read the simulator defaults (bundled file unless ``path`` is given).
 
@@ -34,11 +39,29 @@ def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
     Raises
     ------
     ValueError
-        When a value lacks its ``source:``/``assumption:`` or a field is unknown.
+        When a value lacks its ``source:``/``assumption:`` or a field is unknown; the
+        message names the file.
     """
-    if path is None:
-        path = Path(str(resources.files("rxtwin.data").joinpath("disruption_defaults.yaml")))
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path = bundled_defaults_path() if path is None else Path(path)
+    return parse_disruption_defaults(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_disruption_defaults(text: str, where: str = "<text>") -> DisruptionDefaults:
+    """The simulator defaults from the text of a defaults file (as
+    :func:`load_disruption_defaults`; ``where`` names the file in error messages)."""
+    try:
+        return _parse(text)
+    except (KeyError, TypeError, AttributeError, ValueError, yaml.YAMLError) as exc:
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, KeyError):
+            detail = f"missing key {detail!r}"
+        raise ValueError(f"{where}: {detail}") from None
+
+
+def _parse(text: str) -> DisruptionDefaults:
+    raw = yaml.safe_load(text)
+    if not isinstance(raw, dict):
+        raise ValueError("a defaults file is a YAML mapping")
     modes = []
     for k, leaf in enumerate(raw.pop("site_outage_modes")):
         where = f"site_outage_modes.{k}"
