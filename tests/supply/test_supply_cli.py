@@ -86,3 +86,21 @@ def test_bad_input_exits_2_with_one_line(args, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+def test_exposure_and_tts_keep_their_tables_in_the_store(tmp_path):
+    from rxtwin.store import Store
+
+    db = str(tmp_path / "runs.sqlite")
+    first = invoke("exposure", "metformin", "--db", db)
+    second = invoke("tts", "sterile_injectable", "--ttr-days", "90", "--db", db)
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    with Store.open(db, create=False) as store:
+        kinds = {r.kind: r for r in store.list_runs()}
+        assert set(kinds) == {"supply.exposure", "supply.tts"}
+        assert all(r.status == "done" for r in kinds.values())
+        tts = store.get_summary(kinds["supply.tts"].id, "risk_exposure")
+        exposure = store.get_summary(kinds["supply.exposure"].id, "exposure_summary")
+    assert kinds["supply.tts"].parameters["ttr_days"] == 90
+    assert len(tts) > 0 and len(exposure) > 0
+    assert kinds["supply.tts"].id in second.output

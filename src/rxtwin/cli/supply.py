@@ -41,6 +41,30 @@ _SITES = typer.Option(None, "--sites", help="Sites CSV (site_id, country_code, o
                       "name]) instead of a scenario; needs --edges.")
 _EDGES = typer.Option(None, "--edges", help="Edges CSV (supplier_site_id, customer_site_id, "
                       "item_id, item_kind, share, ...) instead of a scenario; needs --sites.")
+_DB = typer.Option(None, "--db", help="Also keep the table as a run in this store (SQLite "
+                   "path or postgresql:// URL); `rxtwin runs show RUN_ID` reads it back.")
+
+
+def _keep(db: str | None, kind: str, loaded: Scenario | None, params: dict, name: str,
+          frame: pd.DataFrame) -> None:
+    """Store ``frame`` as the one summary of a finished deterministic run (no seed)."""
+    if db is None:
+        return
+    import time
+
+    from rxtwin import __version__
+    from rxtwin.store import Store
+
+    started = time.perf_counter()
+    with Store.open(db) as store:
+        digest = (store.put_scenario(loaded.document(), loaded.name)
+                  if loaded is not None else None)
+        run_id = store.create_run(kind, digest, {**params, "rxtwin_version": __version__},
+                                  None)
+        store.start_run(run_id)
+        store.put_summary(run_id, name, frame.reset_index(drop=True))
+        store.finish_run(run_id, time.perf_counter() - started)
+    console.print(f"run: {run_id}", highlight=False)
 
 
 def _network(scenario: str | None, sites: Path | None,
@@ -98,12 +122,13 @@ def exposure_command(
     edges: Path | None = _EDGES,
     detail: bool = typer.Option(False, "--detail", help="One row per product and input "
                                 "instead of one per product."),
+    db: str | None = _DB,
 ) -> None:
     """Concentration (HHI by site, supplier, country), single sources, independent paths.
 
     Example: rxtwin supply exposure metformin --detail
     """
-    graph, label, _ = _network(scenario, sites, edges)
+    graph, label, loaded = _network(scenario, sites, edges)
     threshold = load_supply_defaults()["highly_concentrated_hhi"]
     caption = (f"HHI on shares in [0, 1]; highly concentrated above {threshold:g} "
                "(US DOJ/FTC Merger Guidelines 2023, section 2.1)")
@@ -113,6 +138,9 @@ def exposure_command(
     else:
         frame = exposure_summary(graph, threshold)
         console.print(_table(frame, f"Supply exposure per product, {label}", caption))
+    _keep(db, "supply.exposure", loaded, {"network": label, "detail": detail,
+                                          "highly_concentrated_hhi": threshold},
+          "exposure_detail" if detail else "exposure_summary", frame)
 
 
 @app.command("tts")
@@ -129,6 +157,7 @@ def tts_command(
         "tts_horizon_days of supply_defaults.yaml."),
     in_transit: bool = typer.Option(False, "--in-transit", help="Count goods already "
                                     "shipped (flow x lead time) as stock at the customer."),
+    db: str | None = _DB,
 ) -> None:
     """Time-to-survive of each site's outage and the demand lost over its time-to-recover.
 
@@ -147,3 +176,6 @@ def tts_command(
         f"TTR {ttr:.4g} days for every site; TTS capped at {horizon:g} days; exposed = TTS < "
         "TTR; no surge capacity where none is given; in-transit stock "
         f"{'counted' if in_transit else 'not counted'}"))
+    _keep(db, "supply.tts", loaded, {"network": label, "ttr_days": ttr,
+                                     "horizon_days": horizon, "in_transit": in_transit},
+          "risk_exposure", frame)
