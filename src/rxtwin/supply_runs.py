@@ -6,7 +6,7 @@ per-product table is stored with the run, and the typed result is returned. The 
 (:func:`rxtwin.supply.disruption.simulate_disruptions`) stays free of I/O.
 
 A chunk's :class:`~rxtwin.supply.disruption.DisruptionSummary` holds two histograms of
-``EPISODE_HISTOGRAM_DAYS + 1`` bins per product, nearly all zero; it is stored as
+``N_EPISODE_BINS`` bins per product, nearly all zero; it is stored as
 zlib-compressed JSON of :meth:`~rxtwin.supply.disruption.DisruptionSummary.to_dict`
 (:func:`encode_supply_chunk`), which reads back bit for bit.
 """

@@ -30,7 +30,8 @@ the model, not bugs to hide):
   56 units unmet with equal short days). This is an echelon effect of base-stock
   replenishment with capacity limits, so pathwise monotonicity is tested on one tier only;
 * stock that can expire: more of it can expire, and replacing it loads a capacity-limited
-  upstream tier (e.g. 0 -> 1 short day). Shelf lives here exceed the horizon plus cover.
+  upstream tier (e.g. 0 -> 1 short day). Shelf lives here (500-2000 d) keep
+  stock from expiring in practice: FEFO turns it over in cover plus lead-time days.
 """
 
 from __future__ import annotations

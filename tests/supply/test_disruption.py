@@ -86,13 +86,13 @@ def test_single_supplier_shortage_days_match_renewal_reward():
     # lam E[(K - B)^+] (arrivals never ignored) gives 73.4 d: the test tells them apart.
     lam, m, b = 2.0, 60.0, 30
     inputs = single_supplier(lam, m, b)
-    run = simulate_disruptions(inputs, 20_000, entropy=11, chunk_size=5_000)
+    run = simulate_disruptions(inputs, 20_000, entropy=11, chunk_size=500)
     mean, half = run.summary.statistic("shortage_days")
     q = math.exp(-1.0 / m)
     r = lam / 365.0
     cycle_days = math.exp(-r) / (1.0 - math.exp(-r)) + 1.0 / (1.0 - q)
     exact = 365.0 * math.exp(-b / m) / (1.0 - q) / cycle_days
-    # 95 % half-width x 1.6 ~ a 99.9 % band; years of one chunk are weakly correlated
+    # 95 % batch-means half-width over 40 chunks x 1.6 ~ a 99.8 % band
     assert abs(mean[0] - exact) < 1.6 * half[0], (mean[0], exact, half[0])
     assert abs(lam * math.exp(-b / m) / (1.0 - q) - exact) > 3 * half[0]
 
@@ -493,3 +493,48 @@ def test_calibrated_duration_keeps_an_interventions_duration_change(defaults):
     assert replaced.duration_unit_days == 0.5
     other = OutageMode("x", 0.1, mode.duration, 1 / 24, category="qa_lapse")
     assert defaults.outage_mode(other, duration_multiplier=0.5) is other
+
+
+def test_a_shock_below_one_lowers_demand_and_overlaps_take_the_largest():
+    # By hand: one product, mean 10/day, no noise; a "loss" shock (x0.5) and a "surge"
+    # (x1.5), both certain to arrive (rate 1000/yr) and long (mean 10^6 days, fixed), so
+    # every day of the history has both active -> x1.5; with the loss alone -> x0.5.
+    from rxtwin.model.distributions import Fixed
+    from rxtwin.supply.disruption import demand_paths
+    from rxtwin.supply.disruption_inputs import DemandShock
+
+    def inputs_with(*shocks):
+        return chain_inputs(
+            [{"id": "p", "demand_units_per_day": 10.0, "shocks": shocks,
+              "tiers": [{"label": "fdf", "parent": MARKET_PARENT, "base_stock_units": 50.0,
+                         "shelf_life_days": 10_000,
+                         "suppliers": [{"site": 0, "share": 1.0,
+                                        "normal_units_per_day": 20.0}]}]}],
+            ["plant"], [[]])
+
+    long = Fixed(dist="fixed", value=1e6)
+    loss = DemandShock("loss", 1000.0, long, 0.5)
+    surge = DemandShock("surge", 1000.0, long, 1.5)
+    seed = np.random.SeedSequence(4)
+    only_loss = demand_paths(inputs_with(loss), 0, seed, 3)
+    both = demand_paths(inputs_with(loss, surge), 0, seed, 3)
+    none = demand_paths(inputs_with(), 0, seed, 3)
+    # the first arrival comes within the first day or so; after it, the factor holds
+    assert np.all(only_loss[:, 5:] == 5.0) and np.all(both[:, 5:] == 15.0)
+    assert np.all(none == 10.0)
+
+
+def test_confidence_intervals_are_batch_means_over_chunks():
+    # Second computation: the half-width is Student's t over the chunk means, which are
+    # the means of each chunk's own summary (chunks are independent histories).
+    inputs = three_tier_inputs()
+    run = simulate_disruptions(inputs, 60, entropy=13, chunk_size=10)
+    _, chunks = plan_chunks(60, 10, 13)
+    means = np.array([disruption_chunk_task(inputs, c).statistic("shortage_days")[0][0]
+                      for c in chunks])
+    expected = stats.t.ppf(0.975, 5) * means.std(ddof=1) / math.sqrt(6)
+    mean, half = run.summary.statistic("shortage_days")
+    assert half[0] == pytest.approx(expected, rel=1e-12)
+    assert mean[0] == pytest.approx(means.mean(), rel=1e-12)  # equal chunks
+    single = simulate_disruptions(inputs, 10, entropy=13, chunk_size=10)
+    assert np.isnan(single.summary.statistic("shortage_days")[1][0])

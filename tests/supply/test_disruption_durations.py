@@ -53,7 +53,8 @@ def summary_with(ended: np.ndarray, open_: np.ndarray) -> DisruptionSummary:
     moments = MomentSummary.from_samples(np.zeros((2, n_products * len(STATISTICS))))
     return DisruptionSummary(tuple(f"p{i}" for i in range(n_products)), moments,
                              HistogramSummary(edges, ended, zeros, zeros.copy()),
-                             HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()))
+                             HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()),
+                             moments)
 
 
 def test_comparison_pools_products_of_the_class_and_matches_by_hand():

@@ -3,9 +3,9 @@
 data/disruption_defaults.yaml carries a regulatory-action duration calibrated by
 ``rxtwin supply calibrate`` against the FDA shortage episodes (bundled yearly snapshots
 2019-2025) of the oral-solid and sterile-injectable classes. A change to the simulator or
-the scenarios can make it stale; this reruns the fit on the stored point's grid neighbours
-(same seed and scenario-years as the recorded command) and requires the stored point to
-stay the best, and prints the fit.
+the scenarios can make it stale; this reruns the fit on the stored point's neighbours along
+each axis of the recorded grid (same seed and scenario-years as the recorded command),
+requires the stored point to stay the best, and prints the fit.
 """
 
 from __future__ import annotations
@@ -32,14 +32,25 @@ def test_stored_regulatory_action_duration_is_the_best_of_its_neighbours():
     text = resources.files("rxtwin.data").joinpath("disruption_defaults.yaml").read_text(
         encoding="utf-8")
     assert "calibrated with `rxtwin supply calibrate" in text  # says how it was made
-    result = calibrate_outage_duration(
-        [target("generic_oral_solid", "oral_solid"),
-         target("sterile_injectable", "sterile_injectable")],
-        defaults, shortage_episodes(), category="regulatory_action",
-        mean_grid_days=(1460.0, 2190.0, 2920.0), cv_grid=(0.5, 1.0),
-        n_years=1000, entropy=1, backend="threads", workers=2)
-    print("\n" + result.grid.to_string(index=False))
-    for name, table in result.comparisons.items():
+    targets = [target("generic_oral_solid", "oral_solid"),
+               target("sterile_injectable", "sterile_injectable")]
+    step = {2190.0: (1460.0, 2920.0), 2920.0: (2190.0, 4380.0)}.get(stored.mean)
+    assert step is not None, f"stored mean {stored.mean} is not on the recorded grid"
+    cv_step = {0.5: (1.0,), 1.0: (0.5, 1.5), 1.5: (1.0,)}[stored.cv]
+    kwargs = {"category": "regulatory_action", "n_years": 1000, "entropy": 1,
+              "backend": "threads", "workers": 2}
+    # the stored point against its neighbours along each axis of the recorded grid
+    along_mean = calibrate_outage_duration(
+        targets, defaults, shortage_episodes(), mean_grid_days=(step[0], stored.mean,
+                                                                step[1]),
+        cv_grid=(stored.cv,), **kwargs)
+    along_cv = calibrate_outage_duration(
+        targets, defaults, shortage_episodes(), mean_grid_days=(stored.mean,),
+        cv_grid=tuple(sorted((*cv_step, stored.cv))), **kwargs)
+    for result in (along_mean, along_cv):
+        print("\n" + result.grid.to_string(index=False))
+        assert (result.best_mean_days, result.best_cv) == (stored.mean, stored.cv), \
+            result.grid
+    for name, table in along_mean.comparisons.items():
         print(name)
         print(table.to_string(index=False))
-    assert (result.best_mean_days, result.best_cv) == (stored.mean, stored.cv), result.grid

@@ -84,6 +84,7 @@ N_EPISODE_BINS = episode_bin_edges_days().size - 1
 _SITE_STREAM = 0
 _PRODUCT_STREAM = 1
 _NOISE, _SHOCKS = 0, 1
+_NO_SHOCK = -1.0  # demand factor of a day without a shock, before it becomes 1
 
 
 # ------------------------------------------------------------------------------------------
@@ -172,12 +173,13 @@ def demand_paths(inputs: SupplyEngineInputs, product: int, seed: np.random.SeedS
     shocks = inputs.product_demand_shocks[product]
     factor = None
     if shocks:
-        factor = np.ones((n_years, horizon))
+        factor = np.full((n_years, horizon), _NO_SHOCK)
         rng = _child(seed, _PRODUCT_STREAM, key, _SHOCKS)
         years, starts, durations, which = _events(rng, shocks, n_years, horizon)
         multipliers = np.array([s.demand_multiplier for s in shocks])[which] if which.size \
             else np.zeros(0)
         paint_shocks(years, starts, durations, multipliers, horizon, factor.reshape(-1))
+        factor[factor == _NO_SHOCK] = 1.0
     mean = float(inputs.demand_units_per_day[product])
     cv = float(inputs.demand_cv[product])
     if cv <= 0.0:
@@ -222,13 +224,25 @@ class DisruptionSummary:
         Per product, shortage episodes that ended within their year, by length [d]
         (bins ``[k, k + 1)``; an episode of ``k`` days falls in bin ``k``).
     episodes_open : HistogramSummary
-        Per product, episodes still open at year end (right-censored), by length so far.
+        Per product, episodes still open when their chunk's history ends
+        (right-censored), by length so far.
+    chunk_means : MomentSummary
+        The same statistics averaged over each chunk, one sample per chunk: chunks are
+        independent histories while the years of one chunk are not, so confidence
+        intervals are taken over chunk means (batch means; Law 2015, Simulation Modeling
+        and Analysis, 5th ed., sec. 9.5.3).
+
+    Notes
+    -----
+    Episode-length bins are those of :func:`episode_bin_edges_days` (a day wide below two
+    years, a week above; the last bin takes every longer episode).
     """
 
     product_ids: tuple[str, ...]
     moments: MomentSummary
     episodes_ended: HistogramSummary
     episodes_open: HistogramSummary
+    chunk_means: MomentSummary
 
     def merge(self, other: DisruptionSummary) -> DisruptionSummary:
         """Union of two sets of scenario-years (exact for counts and histograms)."""
@@ -236,7 +250,8 @@ class DisruptionSummary:
             raise ValueError("cannot merge summaries of different products")
         return DisruptionSummary(self.product_ids, self.moments.merge(other.moments),
                                  self.episodes_ended.merge(other.episodes_ended),
-                                 self.episodes_open.merge(other.episodes_open))
+                                 self.episodes_open.merge(other.episodes_open),
+                                 self.chunk_means.merge(other.chunk_means))
 
     @property
     def scenario_years(self) -> int:
@@ -250,11 +265,18 @@ class DisruptionSummary:
         ----------
         name : str
             One of :data:`STATISTICS`.
+
+        Notes
+        -----
+        The mean is over scenario-years; the half-width is Student's
+        :math:`t_{0.975,k-1} s_c / \\sqrt{k}` over the ``k`` chunk means (batch means),
+        NaN with a single chunk. Chunks of unequal length (the last one may be shorter)
+        are weighted equally: an approximation when one chunk is much shorter.
         """
         j = STATISTICS.index(name)
         n = len(STATISTICS)
         cols = np.arange(len(self.product_ids)) * n + j
-        return self.moments.mean[cols], self.moments.ci_half_width(0.95)[cols]
+        return self.moments.mean[cols], self.chunk_means.ci_half_width(0.95)[cols]
 
     def table(self) -> pd.DataFrame:
         """Outputs per product.
@@ -301,7 +323,8 @@ class DisruptionSummary:
         return {"kind": "disruption", "product_ids": list(self.product_ids),
                 "moments": self.moments.to_dict(),
                 "episodes_ended": self.episodes_ended.to_dict(),
-                "episodes_open": self.episodes_open.to_dict()}
+                "episodes_open": self.episodes_open.to_dict(),
+                "chunk_means": self.chunk_means.to_dict()}
 
     @classmethod
     def from_dict(cls, data: Mapping) -> DisruptionSummary:
@@ -310,13 +333,15 @@ class DisruptionSummary:
             raise ValueError(f"kind = {data.get('kind')!r}, expected 'disruption'")
         return cls(tuple(data["product_ids"]), MomentSummary.from_dict(data["moments"]),
                    HistogramSummary.from_dict(data["episodes_ended"]),
-                   HistogramSummary.from_dict(data["episodes_open"]))
+                   HistogramSummary.from_dict(data["episodes_open"]),
+                   MomentSummary.from_dict(data["chunk_means"]))
 
     def equals(self, other: DisruptionSummary) -> bool:
         """Bit-for-bit equality."""
         return (self.product_ids == other.product_ids and self.moments.equals(other.moments)
                 and self.episodes_ended.equals(other.episodes_ended)
-                and self.episodes_open.equals(other.episodes_open))
+                and self.episodes_open.equals(other.episodes_open)
+                and self.chunk_means.equals(other.chunk_means))
 
 
 @dataclass(frozen=True)
@@ -386,7 +411,8 @@ def disruption_chunk_task(inputs: SupplyEngineInputs, chunk: ChunkSpec) -> Disru
     return DisruptionSummary(
         inputs.product_ids, MomentSummary.from_samples(rows),
         HistogramSummary(edges, ended, zeros, zeros.copy()),
-        HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()))
+        HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()),
+        MomentSummary.from_samples(rows.mean(axis=0, keepdims=True)))
 
 
 def simulate_disruptions(
@@ -401,7 +427,8 @@ def simulate_disruptions(
     done: Mapping[int, DisruptionSummary] | None = None,
     on_chunk_done: Callable[[int, DisruptionSummary], None] | None = None,
 ) -> DisruptionRun:
-    """Simulate ``n_years`` independent scenario-years of every product.
+    """Simulate ``n_years`` scenario-years of every product, in chunks that are
+    independent histories of ``chunk_size`` consecutive years (module docstring).
 
     Parameters
     ----------

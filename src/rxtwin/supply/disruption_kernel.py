@@ -58,9 +58,11 @@ def paint_outages(years, start_days, duration_days, horizon_days, down):
 
 @numba.njit(cache=True, nogil=True)
 def paint_shocks(years, start_days, duration_days, multipliers, horizon_days, factor):
-    """Multiply demand by the largest active shock multiplier, in place (``factor``: the
-    product's whole timeline of multipliers, initially 1, laid out as in
-    :func:`paint_outages`; a shock runs on into the next year)."""
+    """Set each day's demand factor to the largest multiplier of the shocks active that day,
+    in place (``factor``: the product's whole timeline, laid out as in
+    :func:`paint_outages`, initially a negative "no shock" mark the caller turns into 1
+    afterwards, so that a shock below 1 (a lost contract) lowers demand; a shock runs on
+    into the next year)."""
     total = factor.shape[0]
     for k in range(years.shape[0]):
         start = years[k] * horizon_days + int(math.floor(start_days[k]))
