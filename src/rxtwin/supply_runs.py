@@ -51,7 +51,7 @@ SUPPLY_RUN_KIND = "supply.simulate"
 SUPPLY_TABLE = "supply_summary"
 SUPPLY_CHUNK_FORMAT = "rxtwin.supply-chunk/1"
 # Engineering setting: zlib level 6 (its default) compresses a chunk of the 8-product
-# sterile-injectable scenario from ~67 kB of JSON to ~6 kB; higher levels gain little.
+# sterile-injectable scenario from ~70 kB of JSON to ~7 kB; higher levels gain little.
 _ZLIB_LEVEL = 6
 
 Progress = Callable[[int, int], None]
