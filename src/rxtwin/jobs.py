@@ -44,6 +44,7 @@ __all__ = [
     "RUN_KINDS",
     "BreakevenParams",
     "RunKind",
+    "SupplySimulateParams",
     "TwinSimulateParams",
     "execute_run",
     "parse_params",
@@ -316,6 +317,46 @@ def _line_figures(store: Store, run_id: str, scenario: Scenario,
     }
 
 
+# -------------------------------------------------------------------------- supply.simulate
+class SupplySimulateParams(_Params):
+    """Scenario-years of the supply-disruption simulator (``supply.simulate``), on the
+    bundled simulator defaults; a run resumes like one of ``rxtwin supply simulate``."""
+
+    intervention_ids: list[str] = Field(default_factory=list,
+                                        description="interventions applied to the supply")
+    n_years: int = Field(1000, ge=1, le=10_000_000, description="scenario-years")
+    chunk_size: int = Field(250, ge=1, le=100_000,
+                            description="scenario-years per chunk (one continuous history; "
+                            "part of the seed contract)")
+    seed: int = Field(default_factory=_fresh_seed, ge=0, description="root seed entropy")
+
+
+def _check_supply(scenario: Scenario, params: SupplySimulateParams) -> list[Problem]:
+    known = {i.id for i in scenario.interventions}
+    return [Problem("<params>", "intervention_ids", iid, "no such intervention in the "
+                    "scenario") for iid in params.intervention_ids if iid not in known]
+
+
+def _run_supply(scenario: Scenario, params: SupplySimulateParams, store: Store, run_id: str,
+                progress: ProgressCallback) -> None:
+    from rxtwin.supply_runs import resume_supply_run
+
+    resume_supply_run(store, run_id, progress=progress)
+
+
+def _supply_figures(store: Store, run_id: str, scenario: Scenario,
+                    params: SupplySimulateParams) -> dict[str, go.Figure]:
+    from rxtwin.supply_runs import SUPPLY_TABLE
+
+    table = store.get_summary(run_id, SUPPLY_TABLE)
+    days = table["shortage_days_per_yr"]
+    half = table["shortage_days_per_yr_ci95"].fillna(0.0)
+    ranking = pd.DataFrame({"product": table["product_id"], "expected_shortage_days": days,
+                            "ci95_low": (days - half).clip(lower=0.0),
+                            "ci95_high": days + half})
+    return {"shortage_risk": fig.risk_ranking_figure(ranking)}
+
+
 RUN_KINDS: dict[str, RunKind] = {
     "econ.breakeven": RunKind(
         name="econ.breakeven",
@@ -338,6 +379,20 @@ RUN_KINDS: dict[str, RunKind] = {
         n_chunks=lambda p: -(-p.n_replications // p.chunk_size),
         run=_run_line,
         figures=_line_figures,
+        manages_lifecycle=True,
+    ),
+    "supply.simulate": RunKind(
+        name="supply.simulate",
+        title="Supply: disruption simulation of every product",
+        description="Scenario-years of every product's supply chain (site outages, stocks "
+        "with shelf life, surge, demand shocks): shortage probability, shortage-days, fill "
+        "rate, time-to-recover; chunks recorded, resumable (also with `rxtwin supply "
+        "resume`).",
+        params_model=SupplySimulateParams,
+        check=_check_supply,
+        n_chunks=lambda p: -(-p.n_years // p.chunk_size),
+        run=_run_supply,
+        figures=_supply_figures,
         manages_lifecycle=True,
     ),
     "twin.simulate": RunKind(

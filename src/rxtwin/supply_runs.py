@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
@@ -38,6 +39,7 @@ from rxtwin.supply.disruption_inputs import SupplyEngineInputs, supply_inputs_fr
 
 __all__ = [
     "SUPPLY_CHUNK_FORMAT",
+    "SUPPLY_INPUTS_TABLE",
     "SUPPLY_RUN_KIND",
     "SUPPLY_TABLE",
     "decode_supply_chunk",
@@ -49,6 +51,9 @@ __all__ = [
 
 SUPPLY_RUN_KIND = "supply.simulate"
 SUPPLY_TABLE = "supply_summary"
+# Fingerprint of the inputs of a run launched by the web app (its parameters are the form's):
+# recorded at its first start, compared on every later one.
+SUPPLY_INPUTS_TABLE = "supply_inputs"
 SUPPLY_CHUNK_FORMAT = "rxtwin.supply-chunk/1"
 # Engineering setting: zlib level 6 (its default) compresses a chunk of the 8-product
 # sterile-injectable scenario from ~70 kB of JSON to ~7 kB; higher levels gain little.
@@ -237,7 +242,9 @@ def run_supply_simulation(
 def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
                       workers: int | None = None, scheduler_address: str | None = None,
                       progress: Progress | None = None) -> DisruptionRun:
-    """Finish an interrupted, failed or never-started supply run.
+    """Finish an interrupted, failed or never-started supply run (started by
+    :func:`run_supply_simulation`, or queued by the web app with the parameters of
+    :class:`rxtwin.jobs.SupplySimulateParams`, which run on the bundled defaults).
 
     Only the chunks not recorded are simulated; the result equals (bit for bit) that of
     an uninterrupted run with the same entropy, on any backend.
@@ -260,13 +267,27 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
     if record.status == "done":
         raise ValueError(f"run {run_id} is already done")
     params = dict(record.parameters)
-    if params["rxtwin_version"] != __version__:
-        raise ValueError(f"run {run_id} was started by rxtwin {params['rxtwin_version']}, "
-                         f"this is rxtwin {__version__}: start a new run")
     scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
-    inputs = _supply_inputs(scenario, params["intervention_ids"], params["defaults_yaml"],
-                            f"run {run_id} defaults ({params['defaults_file']})")
-    if supply_inputs_sha256(inputs) != params["inputs_sha256"]:
+    if "defaults_yaml" in params:  # started by run_supply_simulation
+        version, expected = params["rxtwin_version"], params["inputs_sha256"]
+        inputs = _supply_inputs(scenario, params["intervention_ids"], params["defaults_yaml"],
+                                f"run {run_id} defaults ({params['defaults_file']})")
+    else:  # launched by the web app: bundled defaults, fingerprint kept at the first start
+        path = bundled_defaults_path()
+        inputs = _supply_inputs(scenario, params["intervention_ids"],
+                                path.read_text(encoding="utf-8"), str(path))
+        if SUPPLY_INPUTS_TABLE in store.list_summaries(run_id):
+            first = store.get_summary(run_id, SUPPLY_INPUTS_TABLE).iloc[0]
+            version, expected = str(first["rxtwin_version"]), str(first["inputs_sha256"])
+        else:
+            version, expected = __version__, supply_inputs_sha256(inputs)
+            store.put_summary(run_id, SUPPLY_INPUTS_TABLE, pd.DataFrame(
+                {"inputs_sha256": [expected], "rxtwin_version": [version]}))
+        params["n_chunks"] = -(-params["n_years"] // params["chunk_size"])
+    if version != __version__:
+        raise ValueError(f"run {run_id} was started by rxtwin {version}, this is rxtwin "
+                         f"{__version__}: start a new run")
+    if supply_inputs_sha256(inputs) != expected:
         raise ValueError(f"run {run_id}: its scenario now gives other simulator inputs than "
                          "when it started (simulator defaults or the scenario adapter "
                          "changed): start a new run")

@@ -94,3 +94,49 @@ def test_line_run_from_the_web_equals_the_cli_run(store):
     with pytest.raises(InputError) as caught:
         jobs.parse_params("line.simulate", scenario, {"technology_id": "laser"})
     assert caught.value.problems[0].path == "technology_id"
+
+
+def test_supply_run_from_the_web_equals_the_cli_run_and_resumes_from_the_cli(store):
+    """A 'supply.simulate' run queued through the registry gives the same table as
+    rxtwin.supply_runs.run_supply_simulation with the same seed; the CLI's resume accepts
+    it, and refuses it once the bundled inputs it started with have changed."""
+    from rxtwin.supply_runs import SUPPLY_INPUTS_TABLE, SUPPLY_TABLE, run_supply_simulation
+
+    scenario = load_scenario("sterile_injectable")
+    scenario_hash = store.put_scenario(scenario.document(), scenario.name)
+    params = jobs.parse_params("supply.simulate", scenario, {
+        "n_years": 40, "chunk_size": 20, "seed": 5,
+        "intervention_ids": ["buffer-stock-90d"]})
+    run_id = store.create_run("supply.simulate", scenario_hash, params.model_dump(mode="json"),
+                              params.seed, n_chunks=2)
+    seen = []
+    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    assert store.get_run(run_id).status == "done" and seen[-1] == (2, 2)
+    assert SUPPLY_INPUTS_TABLE in store.list_summaries(run_id)
+    cli_id, _ = run_supply_simulation(store, scenario, n_years=40, entropy=5, chunk_size=20,
+                                      intervention_ids=["buffer-stock-90d"])
+    assert store.get_summary(run_id, SUPPLY_TABLE).equals(store.get_summary(cli_id,
+                                                                            SUPPLY_TABLE))
+    assert set(jobs.run_figures(store, run_id)) == {"shortage_risk"}
+    with pytest.raises(InputError) as caught:
+        jobs.parse_params("supply.simulate", scenario, {"intervention_ids": ["nope"]})
+    assert caught.value.problems[0].path == "intervention_ids"
+
+
+def test_web_supply_run_with_changed_inputs_is_refused_on_resume(store):
+    import pandas as pd
+
+    from rxtwin.supply_runs import SUPPLY_INPUTS_TABLE, resume_supply_run
+
+    scenario = load_scenario("sterile_injectable")
+    scenario_hash = store.put_scenario(scenario.document(), scenario.name)
+    params = jobs.parse_params("supply.simulate", scenario, {"n_years": 20, "chunk_size": 10,
+                                                             "seed": 1})
+    run_id = store.create_run("supply.simulate", scenario_hash, params.model_dump(mode="json"),
+                              params.seed, n_chunks=2)
+    from rxtwin import __version__
+
+    store.put_summary(run_id, SUPPLY_INPUTS_TABLE, pd.DataFrame(
+        {"inputs_sha256": ["0" * 64], "rxtwin_version": [__version__]}))
+    with pytest.raises(ValueError, match="other simulator inputs"):
+        resume_supply_run(store, run_id)
