@@ -141,3 +141,24 @@ def test_a_run_killed_mid_flight_is_interrupted_on_restart_and_resumes_identical
         resumed = client.get(f"/api/runs/{killed}/summaries/breakeven").json()
         expected = client.get(f"/api/runs/{reference}/summaries/breakeven").json()
     pd.testing.assert_frame_equal(pd.DataFrame(resumed), pd.DataFrame(expected))
+
+
+def test_list_and_fresh_seed_fields_start_empty_and_lists_are_comma_separated(
+        client, scenario_hash):
+    # A list parameter is one text input (comma-separated) and a per-run default (a fresh
+    # seed) starts empty: the page must not show pydantic's "undefined" marker, and
+    # posting the form as shown must launch the run.
+    page = client.get(f"/scenarios/{scenario_hash}").text
+    assert "PydanticUndefined" not in page
+    launched = client.post(f"/scenarios/{scenario_hash}/runs",
+                           data={"kind": "supply.simulate", "intervention_ids": "",
+                                 "n_years": "20", "chunk_size": "10", "seed": ""})
+    assert launched.status_code == 200, launched.text[:500]
+    run_id = str(launched.url).rsplit("/", 1)[-1]
+    assert wait_done(client, run_id)["status"] == "done"
+    assert 'id="figure-shortage_risk"' in client.get(f"/runs/{run_id}").text
+    bad = client.post(f"/scenarios/{scenario_hash}/runs",
+                      data={"kind": "supply.simulate", "n_years": "20",
+                            "intervention_ids": "buffer-stock-60d, nope"})
+    assert bad.status_code == 422
+    assert "nope" in bad.text and 'value="buffer-stock-60d, nope"' in bad.text

@@ -3,6 +3,7 @@ downloads). Forms post back here; invalid input re-renders the form with its mes
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
 from rxtwin.data.scenarios import bundled_scenario_names
 from rxtwin.jobs import PLACEHOLDER_NOTE, RUN_KINDS
@@ -29,25 +31,47 @@ def _render(request: Request, template: str, context: dict[str, Any],
                                                         status_code=status_code)
 
 
+def _is_list(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is list
+
+
 def _form_fields(model: type[BaseModel], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Form inputs of a run kind's parameters. A list is one text input, comma-separated;
+    a field whose default is made per run (a fresh seed) starts empty."""
     fields = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
         kind = ("checkbox" if annotation is bool else
                 "number" if annotation in (int, float) else "text")
-        value = values.get(name, info.default)
+        if name in values:
+            value = values[name]
+        elif info.default is not PydanticUndefined:
+            value = info.default
+        elif _is_list(annotation) and info.default_factory is not None:
+            value = info.default_factory()
+        else:
+            value = ""
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
         fields.append({"name": name, "label": info.description or name, "type": kind,
                        "step": "1" if annotation is int else "any", "value": value})
     return fields
 
 
 def _raw_params(model: type[BaseModel], form: dict[str, Any]) -> dict[str, Any]:
+    """The form's values for ``model``: checkboxes as booleans, lists split on commas,
+    empty inputs left out (their defaults apply)."""
     raw: dict[str, Any] = {}
     for name, info in model.model_fields.items():
+        text = str(form.get(name, "")).strip()
         if info.annotation is bool:
             raw[name] = name in form
-        elif str(form.get(name, "")).strip():
-            raw[name] = str(form[name]).strip()
+        elif _is_list(info.annotation):
+            items = [item.strip() for item in text.split(",") if item.strip()]
+            if items:
+                raw[name] = items
+        elif text:
+            raw[name] = text
     return raw
 
 
