@@ -133,9 +133,10 @@ def supply_inputs_sha256(inputs: SupplyEngineInputs) -> str:
 
 
 def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str],
-                   defaults_yaml: str, where: str) -> SupplyEngineInputs:
-    return supply_inputs_from_scenario(scenario, list(intervention_ids),
-                                       defaults=parse_disruption_defaults(defaults_yaml, where))
+                   defaults_yaml: str, where: str,
+                   fda_calibrated: bool = False) -> SupplyEngineInputs:
+    defaults = parse_disruption_defaults(defaults_yaml, where, fda_calibrated=fda_calibrated)
+    return supply_inputs_from_scenario(scenario, list(intervention_ids), defaults=defaults)
 
 
 def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, params: dict,
@@ -184,6 +185,7 @@ def run_supply_simulation(
     scheduler_address: str | None = None,
     progress: Progress | None = None,
     defaults_path: str | Path | None = None,
+    fda_calibrated: bool = False,
 ) -> tuple[str, DisruptionRun]:
     """Simulate scenario-years of every product's supply chain and store the run.
 
@@ -209,6 +211,9 @@ def run_supply_simulation(
         Simulator defaults file (e.g. one written by ``rxtwin supply calibrate --out``);
         the bundled file when omitted. Its text is stored with the run, so a resume uses
         the same defaults.
+    fda_calibrated : bool
+        Apply the file's opt-in ``fda_calibrated_outage_durations``
+        (:func:`rxtwin.data.disruption_defaults.load_disruption_defaults`); stored too.
 
     Returns
     -------
@@ -226,11 +231,13 @@ def run_supply_simulation(
         raise ValueError(f"n_years = {n_years!r}, must be an integer >= 1")
     path = bundled_defaults_path() if defaults_path is None else Path(defaults_path)
     defaults_yaml = path.read_text(encoding="utf-8")
-    inputs = _supply_inputs(scenario, intervention_ids, defaults_yaml, str(path))
+    inputs = _supply_inputs(scenario, intervention_ids, defaults_yaml, str(path),
+                            fda_calibrated)
     entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
     digest = store.put_scenario(scenario.document(), scenario.name)
     params = {"intervention_ids": list(intervention_ids), "n_years": n_years,
               "defaults_file": str(path), "defaults_yaml": defaults_yaml,
+              "fda_calibrated": bool(fda_calibrated),
               "chunk_size": int(chunk_size), "n_chunks": len(chunks),
               "rxtwin_version": __version__, "inputs_sha256": supply_inputs_sha256(inputs)}
     run_id = store.create_run(SUPPLY_RUN_KIND, digest, params, entropy, n_chunks=len(chunks))
@@ -271,7 +278,8 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
     if "defaults_yaml" in params:  # started by run_supply_simulation
         version, expected = params["rxtwin_version"], params["inputs_sha256"]
         inputs = _supply_inputs(scenario, params["intervention_ids"], params["defaults_yaml"],
-                                f"run {run_id} defaults ({params['defaults_file']})")
+                                f"run {run_id} defaults ({params['defaults_file']})",
+                                params.get("fda_calibrated", False))
     else:  # launched by the web app: bundled defaults, fingerprint kept at the first start
         path = bundled_defaults_path()
         inputs = _supply_inputs(scenario, params["intervention_ids"],

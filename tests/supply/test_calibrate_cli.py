@@ -71,3 +71,23 @@ def test_bad_defaults_file_exits_2_naming_the_file(tmp_path):
     missing = runner.invoke(app, ["supply", "simulate", "sterile_injectable", "--years", "5",
                                   "--defaults", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
+
+
+def test_fda_calibrated_flag_is_applied_and_kept_with_the_run(tmp_path):
+    from rxtwin.store import Store
+    from rxtwin.supply_runs import SUPPLY_RUN_KIND, SUPPLY_TABLE
+
+    db = str(tmp_path / "runs.sqlite")
+    tables = {}
+    for flag in ([], ["--fda-calibrated"]):
+        result = runner.invoke(app, ["supply", "simulate", "sterile_injectable", "--years",
+                                     "40", "--seed", "2", "--db", db, *flag])
+        assert result.exit_code == 0, result.output
+    with Store.open(db, create=False) as store:
+        for record in store.list_runs(kind=SUPPLY_RUN_KIND):
+            tables[record.parameters["fda_calibrated"]] = store.get_summary(record.id,
+                                                                            SUPPLY_TABLE)
+    assert set(tables) == {False, True}
+    # six-year remediation instead of six months: more shortage on the same random numbers
+    assert tables[True]["shortage_days_per_yr"].mean() > \
+        tables[False]["shortage_days_per_yr"].mean()

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from rxtwin.compute import merge_all, plan_chunks
-from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import (
@@ -323,6 +323,18 @@ def test_defaults_file_loads_with_provenance(defaults):
     assert defaults.scenario_year_days == 365
 
 
+def test_fda_calibration_is_opt_in_and_its_absence_is_named(tmp_path):
+    assert load_disruption_defaults().calibrated_durations == {}
+    fda = load_disruption_defaults(fda_calibrated=True).calibrated_durations
+    assert set(fda) == {"regulatory_action"}
+    plain = tmp_path / "plain.yaml"
+    text = bundled_defaults_path().read_text()
+    plain.write_text(text[:text.index("fda_calibrated_outage_durations:")])
+    assert load_disruption_defaults(plain).calibrated_durations == {}
+    with pytest.raises(ValueError, match="plain.yaml: fda_calibrated"):
+        load_disruption_defaults(plain, fda_calibrated=True)
+
+
 def test_defaults_without_provenance_are_rejected(tmp_path):
     bad = tmp_path / "d.yaml"
     bad.write_text("site_outage_modes: []\ninput_cover_days: {value: 30}\n")
@@ -358,21 +370,22 @@ def test_sterile_scenario_tiers_and_interventions(defaults):
                       "component:stopper-20mm", "fdf")
     # FDF site outage modes come from the scenario (regulatory action, hours -> days) ...
     fdf_site = base.site_ids.index("fdf-site")
-    uncalibrated = supply_inputs_from_scenario(
-        scenario, defaults=dataclasses.replace(defaults, calibrated_durations={}))
-    (mode,) = uncalibrated.site_outage_modes[fdf_site]
+    assert defaults.calibrated_durations == {}  # the FDA fit is opt-in
+    (mode,) = base.site_outage_modes[fdf_site]
     assert mode.name == "regulatory-action"
     assert mode.category == "regulatory_action"
     assert mode.rate_per_yr == pytest.approx(0.05)
     assert mode.duration_unit_days == pytest.approx(1 / 24)
     assert mode.duration.mean == pytest.approx(4380.0)
-    # ... with the calibrated duration of their category, in days, where there is one
-    (calibrated,) = base.site_outage_modes[fdf_site]
-    fitted = defaults.calibrated_durations["regulatory_action"]
+    # ... with the calibrated duration of their category, in days, when it is chosen
+    fda = load_disruption_defaults(fda_calibrated=True)
+    calibrated_inputs = supply_inputs_from_scenario(scenario, defaults=fda)
+    (calibrated,) = calibrated_inputs.site_outage_modes[fdf_site]
+    fitted = fda.calibrated_durations["regulatory_action"]
     assert calibrated.rate_per_yr == pytest.approx(0.05)
     assert calibrated.duration == fitted and calibrated.duration_unit_days == 1.0
     supplier = base.site_ids.index("api-site-1")
-    by_category = {m.category: m for m in base.site_outage_modes[supplier]}
+    by_category = {m.category: m for m in calibrated_inputs.site_outage_modes[supplier]}
     assert by_category["regulatory_action"].duration == fitted
     assert by_category["qa_lapse"].duration.mean == pytest.approx(30.0)
     buffered = supply_inputs_from_scenario(scenario, ["buffer-stock-90d"], defaults=defaults)
@@ -473,7 +486,6 @@ def test_short_days_close_together_merge_into_one_episode(gap_days, expected):
     # 12..21 and 29..38 (10 each); days 22..28 are not short (the plant refills on day
     # 22, and the buffer covers 27 and 28): 7 days between the two runs. Allowing gaps of
     # 7 days or more makes them one episode from day 12 to day 38: 27 days.
-    import dataclasses
 
     inputs = dataclasses.replace(single_supplier(0.0, 1.0, 2), episode_gap_days=gap_days)
     down = [*range(10, 22), *range(27, 39)]
@@ -483,9 +495,10 @@ def test_short_days_close_together_merge_into_one_episode(gap_days, expected):
     assert got == expected
 
 
-def test_calibrated_duration_keeps_an_interventions_duration_change(defaults):
+def test_calibrated_duration_keeps_an_interventions_duration_change():
     # a scenario mode in hours whose duration an intervention halves: the calibrated
     # duration (days) replaces it, and the halving still applies
+    defaults = load_disruption_defaults(fda_calibrated=True)
     mode = OutageMode("reg", 0.1, Exponential(dist="exponential", mean=4380.0), 0.5 / 24,
                       category="regulatory_action")
     replaced = defaults.outage_mode(mode, duration_multiplier=0.5)

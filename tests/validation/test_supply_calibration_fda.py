@@ -1,6 +1,6 @@
 """The bundled calibrated outage duration is still the best fit to the FDA episodes.
 
-data/disruption_defaults.yaml carries a regulatory-action duration calibrated by
+data/disruption_defaults.yaml carries (opt-in) a regulatory-action duration calibrated by
 ``rxtwin supply calibrate`` against the FDA shortage episodes (bundled yearly snapshots
 2019-2025) of the oral-solid and sterile-injectable classes. A change to the simulator or
 the scenarios can make it stale; this reruns the fit on the stored point's neighbours along
@@ -28,7 +28,8 @@ def target(name: str, dosage_form_class: str) -> CalibrationTarget:
 
 def test_stored_regulatory_action_duration_is_the_best_of_its_neighbours():
     defaults = load_disruption_defaults()
-    stored = defaults.calibrated_durations["regulatory_action"]
+    stored = load_disruption_defaults(fda_calibrated=True).calibrated_durations[
+        "regulatory_action"]
     text = resources.files("rxtwin.data").joinpath("disruption_defaults.yaml").read_text(
         encoding="utf-8")
     assert "calibrated with `rxtwin supply calibrate" in text  # says how it was made

@@ -106,6 +106,10 @@ def simulate(
     defaults: Path = typer.Option(None, "--defaults", help="Simulator defaults file (e.g. "
                                   "written by `rxtwin supply calibrate --out`); default: "
                                   "the bundled one."),
+    fda_calibrated: bool = typer.Option(False, "--fda-calibrated", help="Apply the "
+                                        "defaults' outage durations fitted to the FDA "
+                                        "shortage episodes (opt-in; see "
+                                        "docs/supply_simulation.md)."),
 ) -> None:
     """Simulate scenario-years of every product's supply chain; store the run; print the
     outcomes and the run id (``rxtwin supply resume RUN_ID`` finishes a killed run).
@@ -114,8 +118,8 @@ def simulate(
     """
     from rxtwin.supply_runs import run_supply_simulation
 
-    if defaults is not None:  # a bad defaults file fails before the store is opened
-        load_disruption_defaults(defaults)
+    # a bad defaults file fails before the store is opened
+    load_disruption_defaults(defaults, fda_calibrated=fda_calibrated)
     loaded = load_scenario(scenario)
     chosen = [i for i in intervention.split(",") if i]
     known = [i.id for i in loaded.interventions]
@@ -128,7 +132,8 @@ def simulate(
         run_id, run = run_supply_simulation(
             store, loaded, n_years=years, entropy=seed, intervention_ids=chosen,
             backend=_backend(workers, scheduler), workers=workers,
-            scheduler_address=scheduler, progress=progress, defaults_path=defaults)
+            scheduler_address=scheduler, progress=progress, defaults_path=defaults,
+            fda_calibrated=fda_calibrated)
     _print_outcomes(f"Supply disruptions, {scenario}: {years} scenario-years "
                     f"(seed {run.entropy})", run.summary.table())
     console.print(f"run: {run_id}", highlight=False)

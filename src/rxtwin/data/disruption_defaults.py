@@ -29,8 +29,13 @@ def bundled_defaults_path() -> Path:
     return Path(str(resources.files("rxtwin.data").joinpath("disruption_defaults.yaml")))
 
 
-def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
+def load_disruption_defaults(path: Path | None = None, *,
+                             fda_calibrated: bool = False) -> DisruptionDefaults:
     """Read the simulator defaults (bundled file unless ``path`` is given).
+
+    With ``fda_calibrated``, the file's ``fda_calibrated_outage_durations`` (outage
+    durations fitted to the FDA shortage episodes, opt-in) are applied on top of its
+    ``calibrated_outage_durations``.
 
     Returns
     -------
@@ -43,14 +48,16 @@ def load_disruption_defaults(path: Path | None = None) -> DisruptionDefaults:
         message names the file.
     """
     path = bundled_defaults_path() if path is None else Path(path)
-    return parse_disruption_defaults(path.read_text(encoding="utf-8"), str(path))
+    return parse_disruption_defaults(path.read_text(encoding="utf-8"), str(path),
+                                     fda_calibrated=fda_calibrated)
 
 
-def parse_disruption_defaults(text: str, where: str = "<text>") -> DisruptionDefaults:
+def parse_disruption_defaults(text: str, where: str = "<text>", *,
+                              fda_calibrated: bool = False) -> DisruptionDefaults:
     """The simulator defaults from the text of a defaults file (as
     :func:`load_disruption_defaults`; ``where`` names the file in error messages)."""
     try:
-        return _parse(text)
+        return _parse(text, fda_calibrated)
     except (KeyError, TypeError, AttributeError, ValueError, yaml.YAMLError) as exc:
         detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         if isinstance(exc, KeyError):
@@ -58,7 +65,19 @@ def parse_disruption_defaults(text: str, where: str = "<text>") -> DisruptionDef
         raise ValueError(f"{where}: {detail}") from None
 
 
-def _parse(text: str) -> DisruptionDefaults:
+def _durations(section: dict | None, name: str) -> dict:
+    durations = {}
+    for category, leaf in (section or {}).items():
+        where = f"{name}.{category}"
+        _provenance(where, leaf)
+        extra = set(leaf) - {"duration_days", *_PROVENANCE}
+        if extra:
+            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+        durations[str(category)] = _DURATION.validate_python(leaf["duration_days"])
+    return durations
+
+
+def _parse(text: str, fda_calibrated: bool) -> DisruptionDefaults:
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise ValueError("a defaults file is a YAML mapping")
@@ -76,14 +95,14 @@ def _parse(text: str) -> DisruptionDefaults:
         modes.append(OutageMode(category, rate,
                                 _DURATION.validate_python(leaf["duration_days"]), 1.0,
                                 category=category))
-    calibrated = {}
-    for category, leaf in (raw.pop("calibrated_outage_durations", None) or {}).items():
-        where = f"calibrated_outage_durations.{category}"
-        _provenance(where, leaf)
-        extra = set(leaf) - {"duration_days", *_PROVENANCE}
-        if extra:
-            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
-        calibrated[str(category)] = _DURATION.validate_python(leaf["duration_days"])
+    calibrated = _durations(raw.pop("calibrated_outage_durations", None),
+                            "calibrated_outage_durations")
+    fda = _durations(raw.pop("fda_calibrated_outage_durations", None),
+                     "fda_calibrated_outage_durations")
+    if fda_calibrated:
+        if not fda:
+            raise ValueError("fda_calibrated: the file has no fda_calibrated_outage_durations")
+        calibrated = {**calibrated, **fda}
     values = {}
     for key, leaf in raw.items():
         _provenance(key, leaf)
