@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,18 +71,37 @@ def line_inputs_for_run(scenario: Scenario, params: dict):
     return inputs
 
 
-def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
-                      entropy: int, backend: str, workers: int | None,
-                      scheduler_address: str | None, progress: Progress | None) -> LineRun:
-    inputs = line_inputs_for_run(scenario, params)
-    total = _n_chunks(params["n_replications"], params["chunk_size"])
-    done = {i: line_chunk_from_record(r) for i, r in store.chunk_summaries(run_id).items()}
-    finished = [len(done)]
-    if progress:
-        progress(finished[0], total)
+def run_recorded_chunks(store: Store, run_id: str, total: int, *,
+                        decode: Callable[[Any], Any], encode: Callable[[Any], Any],
+                        work: Callable[[dict, Callable[[int, Any], None]], Any],
+                        progress: Progress | None = None) -> Any:
+    """Drive a stored, chunked run through its life cycle: start it, run ``work`` on the
+    chunks not recorded yet, finish it (or mark it failed and re-raise).
 
-    def on_chunk_done(index: int, chunk: LineChunk) -> None:
-        store.record_chunk(run_id, index, line_chunk_to_record(chunk))
+    Parameters
+    ----------
+    store, run_id
+        The run, created beforehand (status ``queued``, ``interrupted`` or ``failed``).
+    total : int
+        Chunks of the run (the progress total).
+    decode, encode : callable
+        A recorded chunk to its summary, and back (what ``store.record_chunk`` keeps).
+    work : callable
+        ``work(done, on_chunk_done) -> result``: ``done`` maps the indices of recorded
+        chunks to their summaries; ``on_chunk_done(index, summary)`` records a new chunk
+        and advances ``progress``. Result tables are written here, inside the life cycle.
+    progress : callable, optional
+        ``progress(done_chunks, total)``, at the start and after every recorded chunk.
+
+    Returns
+    -------
+    Whatever ``work`` returns.
+    """
+    done = {i: decode(record) for i, record in store.chunk_summaries(run_id).items()}
+    finished = [len(done)]
+
+    def on_chunk_done(index: int, summary: Any) -> None:
+        store.record_chunk(run_id, index, encode(summary))
         finished[0] += 1
         if progress:
             progress(finished[0], total)
@@ -89,15 +109,33 @@ def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dic
     started = time.perf_counter()
     store.start_run(run_id)
     try:
+        if progress:
+            progress(finished[0], total)
+        result = work(done, on_chunk_done)
+    except BaseException as exc:
+        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    store.finish_run(run_id, time.perf_counter() - started)
+    return result
+
+
+def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
+                      entropy: int, backend: str, workers: int | None,
+                      scheduler_address: str | None, progress: Progress | None) -> LineRun:
+    inputs = line_inputs_for_run(scenario, params)
+
+    def work(done: dict, on_chunk_done: Callable[[int, LineChunk], None]) -> LineResults:
         results = simulate(inputs, params["n_replications"], entropy=entropy,
                            chunk_size=params["chunk_size"], backend=backend, workers=workers,
                            scheduler_address=scheduler_address, done=done,
                            on_chunk_done=on_chunk_done)
-    except BaseException as exc:
-        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
-        raise
-    store.put_summary(run_id, LINE_TABLE, results.table())
-    store.finish_run(run_id, time.perf_counter() - started)
+        store.put_summary(run_id, LINE_TABLE, results.table())
+        return results
+
+    results = run_recorded_chunks(
+        store, run_id, _n_chunks(params["n_replications"], params["chunk_size"]),
+        decode=line_chunk_from_record, encode=line_chunk_to_record, work=work,
+        progress=progress)
     return LineRun(run_id, params["technology_id"], results)
 
 

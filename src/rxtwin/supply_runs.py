@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
 from rxtwin.model import Scenario
+from rxtwin.runs import run_recorded_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
     DEFAULT_CHUNK_SIZE,
@@ -145,31 +145,18 @@ def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, p
                         progress: Progress | None) -> DisruptionRun:
     """Simulate the chunks of a stored run that are not recorded yet, record each as it
     finishes, then store the per-product table and mark the run done (failed on error)."""
-    total = params["n_chunks"]
-    done = {i: decode_supply_chunk(b) for i, b in store.chunk_summaries(run_id).items()}
-    finished = [len(done)]
 
-    def on_chunk_done(index: int, summary: DisruptionSummary) -> None:
-        store.record_chunk(run_id, index, encode_supply_chunk(summary))
-        finished[0] += 1
-        if progress:
-            progress(finished[0], total)
-
-    started = time.perf_counter()
-    store.start_run(run_id)
-    try:
-        if progress:
-            progress(finished[0], total)
+    def work(done: dict, on_chunk_done: Callable[[int, DisruptionSummary], None]
+             ) -> DisruptionRun:
         run = simulate_disruptions(inputs, params["n_years"], entropy=entropy,
                                    chunk_size=params["chunk_size"], backend=backend,
                                    workers=workers, scheduler_address=scheduler_address,
                                    done=done, on_chunk_done=on_chunk_done)
         store.put_summary(run_id, SUPPLY_TABLE, run.summary.table())
-    except BaseException as exc:
-        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
-        raise
-    store.finish_run(run_id, time.perf_counter() - started)
-    return run
+        return run
+
+    return run_recorded_chunks(store, run_id, params["n_chunks"], decode=decode_supply_chunk,
+                               encode=encode_supply_chunk, work=work, progress=progress)
 
 
 def run_supply_simulation(
