@@ -23,7 +23,7 @@ from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
-from rxtwin.store import Store
+from rxtwin.store import RunRecord, Store
 from rxtwin.twin.handoff import continuous_loss_parameters
 
 LINE_RUN_KIND = "line.simulate"
@@ -119,6 +119,24 @@ def run_recorded_chunks(store: Store, run_id: str, total: int, *,
     return result
 
 
+def resumable_run(store: Store, run_id: str, kind: str) -> tuple[RunRecord, Scenario]:
+    """The record and scenario of a stored run of ``kind`` that may be resumed (runs of dead
+    processes are marked interrupted first).
+
+    Raises
+    ------
+    ValueError
+        The run is of another kind or already done.
+    """
+    store.mark_interrupted_runs()
+    record = store.get_run(run_id)
+    if record.kind != kind:
+        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{kind}'")
+    if record.status == "done":
+        raise ValueError(f"run {run_id} is already done")
+    return record, Scenario.model_validate(store.get_scenario(record.scenario_hash))
+
+
 def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,
                       entropy: int, backend: str, workers: int | None,
                       scheduler_address: str | None, progress: Progress | None) -> LineRun:
@@ -193,13 +211,7 @@ def resume_line_run(store: Store, run_id: str, *, backend: str = "serial",
                     progress: Progress | None = None) -> LineRun:
     """Finish an interrupted or failed line run: only its missing chunks are simulated, and
     the result is identical to an uninterrupted run."""
-    store.mark_interrupted_runs()
-    record = store.get_run(run_id)
-    if record.kind != LINE_RUN_KIND:
-        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{LINE_RUN_KIND}'")
-    if record.status == "done":
-        raise ValueError(f"run {run_id} is already done")
-    scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
+    record, scenario = resumable_run(store, run_id, LINE_RUN_KIND)
     return _execute_line_run(store, scenario, run_id, dict(record.parameters),
                              int(record.seed_entropy), backend, workers, scheduler_address,
                              progress)

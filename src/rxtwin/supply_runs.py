@@ -27,7 +27,7 @@ from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
 from rxtwin.model import Scenario
-from rxtwin.runs import run_recorded_chunks
+from rxtwin.runs import resumable_run, run_recorded_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
     DEFAULT_CHUNK_SIZE,
@@ -254,14 +254,8 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
     rxtwin.store.StoreError
         The run is still running in a live process.
     """
-    store.mark_interrupted_runs()
-    record = store.get_run(run_id)
-    if record.kind != SUPPLY_RUN_KIND:
-        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{SUPPLY_RUN_KIND}'")
-    if record.status == "done":
-        raise ValueError(f"run {run_id} is already done")
+    record, scenario = resumable_run(store, run_id, SUPPLY_RUN_KIND)
     params = dict(record.parameters)
-    scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
     if "defaults_yaml" in params:  # started by run_supply_simulation
         version, expected = params["rxtwin_version"], params["inputs_sha256"]
         inputs = _supply_inputs(scenario, params["intervention_ids"], params["defaults_yaml"],

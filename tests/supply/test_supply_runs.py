@@ -13,16 +13,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import uuid
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from rxtwin.cli import app
@@ -66,33 +62,6 @@ def reference(scenario):
 
 # ------------------------------------------------------------------ stores
 
-PG_URL_ENV = "RXTWIN_TEST_PG_URL"
-PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> str:
-    """As tests/store/conftest.py: the server of env RXTWIN_TEST_PG_URL (default local);
-    skipped, saying why, when unreachable, except under CI=true, where that fails."""
-    url = make_url(os.environ.get(PG_URL_ENV) or PG_URL_DEFAULT)
-    if "+" not in url.drivername:
-        url = url.set(drivername="postgresql+psycopg")
-    rendered = url.render_as_string(hide_password=False)
-    engine = create_engine(rendered, poolclass=NullPool, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to connect means: no usable server
-        reason = (f"PostgreSQL server unreachable at {url!r} ({PG_URL_ENV}): "
-                  + str(error).strip().splitlines()[0])
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true requires PostgreSQL; {reason}")
-        pytest.skip(reason)
-    finally:
-        engine.dispose()
-    return rendered
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store: a SQLite file in tmp_path, or a fresh PostgreSQL schema (dropped)."""
@@ -100,16 +69,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         with Store.open(tmp_path / "runs.sqlite") as opened:
             yield opened
         return
-    url = request.getfixturevalue("pg_url")
-    schema = f"rx_test_{uuid.uuid4().hex[:16]}"
-    try:
-        with Store.open(url, schema=schema, artifacts_dir=tmp_path / "pg-artifacts") as opened:
-            yield opened
-    finally:
-        engine = create_engine(url, poolclass=NullPool)
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        engine.dispose()
+    # the server and a throw-away schema come from tests/conftest.py (pg_url, pg_schema)
+    url, schema = request.getfixturevalue("pg_url"), request.getfixturevalue("pg_schema")
+    with Store.open(url, schema=schema, artifacts_dir=tmp_path / "pg-artifacts") as opened:
+        yield opened
 
 
 class Killed(Exception):

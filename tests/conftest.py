@@ -1,0 +1,65 @@
+"""Fixtures shared by every test package: the PostgreSQL server of the store tests.
+
+PostgreSQL comes from env ``RXTWIN_TEST_PG_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``). Each test gets its own schema
+``rx_test_<uuid>`` (dropped afterwards), so parallel test runs never collide. If the server
+cannot be reached the PostgreSQL cases are skipped, saying so, except under ``CI=true``,
+where they fail: CI must test both back ends.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+PG_URL_ENV = "RXTWIN_TEST_PG_URL"
+PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _pg_url() -> str:
+    url = make_url(os.environ.get(PG_URL_ENV) or PG_URL_DEFAULT)
+    if "+" not in url.drivername:
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """URL of a reachable PostgreSQL server; skip (fail under CI=true) when there is none."""
+    url = _pg_url()
+    engine = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to connect means: no usable server
+        reason = (
+            f"PostgreSQL server unreachable at {make_url(url)!r} ({PG_URL_ENV}): "
+            + (str(error).strip().splitlines()[0])
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true requires PostgreSQL; {reason}")
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def pg_schema(pg_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test, dropped at teardown."""
+    schema = f"rx_test_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(pg_url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
