@@ -88,10 +88,13 @@ def episode_bin(length_days):
         // EPISODE_COARSE_BIN_DAYS
 
 
-# Lots (per tier, sorted by expiry: FEFO) are inserted and taken by code written out in
-# simulate_product rather than by helper functions: passing the lot arrays to a helper,
-# even one inlined by numba, costs an NRT incref/decref pair per call (a third of the run
-# time of the daily loop).
+# Lots are kept per tier in a ring of buckets keyed by expiry day (bucket ``e & mask`` holds
+# the stock that expires at the start of day ``e``; lots with one expiry day are one lot):
+# inserting a lot is one addition whatever the order of arrival, expiry empties the buckets
+# of the day, and first-expired-first-out takes from the earliest non-empty bucket onwards.
+# The bookkeeping is written out in simulate_product rather than in helper functions:
+# passing the bucket array to a helper, even one inlined by numba, costs an NRT
+# incref/decref pair per call (a third of the run time of the daily loop).
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -162,7 +165,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     # expires on or after min(shelf life - initial age, shelf life - longest lead) (made on
     # day -lead or later); otherwise FEFO order changes no output and on-hand is one number.
     use_lots = np.zeros(used, dtype=np.bool_)
-    longest_shelf = 1
+    ring = 1  # buckets per tier: a power of two above every span of live expiry days
     for t in range(used):
         tier_lead = 0
         for s in range(n_sup):
@@ -174,15 +177,14 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             children[parent[t], n_children[parent[t]]] = t
             n_children[parent[t]] += 1
         use_lots[t] = shelf_life[t] - max(init_age[t], tier_lead) < total_days
-        if use_lots[t] and shelf_life[t] > longest_shelf:
-            longest_shelf = shelf_life[t]
-    # Live lots were made within the last shelf life (one per supplier and day, plus the
-    # start lot); lots are moved to the front of the store at every year end.
-    cap_lots = 2 + (min(longest_shelf, total_days) + horizon + width) * (n_sup + 1)
-    lot_q = np.zeros((used, cap_lots))
-    lot_e = np.zeros((used, cap_lots), dtype=np.int64)
-    head = np.zeros(used, dtype=np.int64)
-    tail = np.zeros(used, dtype=np.int64)
+        # On day d a tier holds lots expiring on day d + 1 to d + shelf life, and receives
+        # lots expiring from d - lead + shelf life on: span <= shelf life + lead + 1.
+        while use_lots[t] and ring < shelf_life[t] + tier_lead + 2:
+            ring *= 2
+    mask = ring - 1
+    bucket = np.zeros((used, ring))  # stock of each tier by expiry day (key & mask)
+    first = np.zeros(used, dtype=np.int64)  # every bucket keyed below first is empty
+    last = np.full(used, -1, dtype=np.int64)  # ... and every bucket keyed above last
     pipe = np.zeros((used, n_sup, width))
     transit = np.zeros(used)
     onhand = np.zeros(used)
@@ -195,22 +197,11 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     for t in range(used):
         if init_on_hand[t] > 0.0:
             if use_lots[t]:
-                # insert the start lot, keeping FEFO order
-                lq = init_on_hand[t]
-                le = shelf_life[t] - init_age[t]
-                n = tail[t]
-                h = head[t]
-                if n > h and lot_e[t, n - 1] == le:
-                    lot_q[t, n - 1] += lq
-                else:
-                    pos = n
-                    while pos > h and lot_e[t, pos - 1] > le:
-                        lot_q[t, pos] = lot_q[t, pos - 1]
-                        lot_e[t, pos] = lot_e[t, pos - 1]
-                        pos -= 1
-                    lot_q[t, pos] = lq
-                    lot_e[t, pos] = le
-                    tail[t] = n + 1
+                # the start lot; one already past its expiry goes on day 0 like any other
+                le = max(shelf_life[t] - init_age[t], 0)
+                bucket[t, le & mask] = init_on_hand[t]
+                first[t] = le
+                last[t] = le
             onhand[t] = init_on_hand[t]
         for s in range(n_used_sup[t]):
             if sup_site[t, s] < 0:
@@ -234,16 +225,6 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 balance[t, 1] = 0.0
                 balance[t, 2] = 0.0
                 balance[t, 3] = 0.0
-        if y > 0:  # move the live lots to the front of the store
-            for t in range(used):
-                if not use_lots[t]:
-                    continue
-                n_live = tail[t] - head[t]
-                for k in range(n_live):
-                    lot_q[t, k] = lot_q[t, head[t] + k]
-                    lot_e[t, k] = lot_e[t, head[t] + k]
-                head[t] = 0
-                tail[t] = n_live
         unmet_total = 0.0
         demand_total = 0.0
         expired_total = 0.0
@@ -260,8 +241,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             # (1) arrivals and (2) expiry
             for t in range(used):
                 lots = use_lots[t]
-                h = head[t]
-                n = tail[t]
+                f = first[t]
+                n = last[t]
                 oh = onhand[t]
                 tr = transit[t]
                 for s in range(n_used_sup[t]):
@@ -270,29 +251,27 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                         pipe[t, s, slot] = 0.0
                         tr -= q
                         if lots:
-                            # insert lot (q, expiry made + shelf life), keeping FEFO order
+                            # the lot expires at made + shelf life
                             le = day - sup_lead[t, s] + shelf_life[t]
-                            if n > h and lot_e[t, n - 1] == le:
-                                lot_q[t, n - 1] += q
-                            else:
-                                pos = n
-                                while pos > h and lot_e[t, pos - 1] > le:
-                                    lot_q[t, pos] = lot_q[t, pos - 1]
-                                    lot_e[t, pos] = lot_e[t, pos - 1]
-                                    pos -= 1
-                                lot_q[t, pos] = q
-                                lot_e[t, pos] = le
-                                n += 1
+                            bucket[t, le & mask] += q
+                            if le < f:
+                                f = le
+                            if le > n:
+                                n = le
                         oh += q
                 if lots:
-                    while h < n and lot_e[t, h] <= day:
-                        q = lot_q[t, h]
-                        oh -= q
-                        expired_total += q
-                        balance[t, 3] += q
-                        h += 1
-                head[t] = h
-                tail[t] = n
+                    while f <= day and f <= n:
+                        q = bucket[t, f & mask]
+                        if q != 0.0:
+                            bucket[t, f & mask] = 0.0
+                            oh -= q
+                            expired_total += q
+                            balance[t, 3] += q
+                        f += 1
+                    if f <= day:  # no stock left: nothing keyed before tomorrow is live
+                        f = day + 1
+                    first[t] = f
+                    last[t] = n
                 onhand[t] = oh
                 transit[t] = tr
             # (3) production, upstream tiers first
@@ -341,16 +320,18 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                     if use_lots[c]:
                         # take avail from the child's earliest-expiring lots (FEFO)
                         left = avail
-                        h = head[c]
-                        n = tail[c]
-                        while left > 0.0 and h < n:
-                            if lot_q[c, h] > left:
-                                lot_q[c, h] -= left
+                        f = first[c]
+                        n = last[c]
+                        while left > 0.0 and f <= n:
+                            q = bucket[c, f & mask]
+                            if q > left:
+                                bucket[c, f & mask] = q - left
                                 left = 0.0
                             else:
-                                left -= lot_q[c, h]
-                                h += 1
-                        head[c] = h
+                                left -= q
+                                bucket[c, f & mask] = 0.0
+                                f += 1
+                        first[c] = f
                     onhand[c] -= avail
                     balance[c, 2] += avail
                 balance[t, 1] += avail
@@ -360,20 +341,11 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                         continue
                     if sup_lead[t, s] == 0:
                         if use_lots[t]:
-                            le = day + shelf_life[t]
-                            n = tail[t]
-                            h = head[t]
-                            if n > h and lot_e[t, n - 1] == le:
-                                lot_q[t, n - 1] += q
-                            else:
-                                pos = n
-                                while pos > h and lot_e[t, pos - 1] > le:
-                                    lot_q[t, pos] = lot_q[t, pos - 1]
-                                    lot_e[t, pos] = lot_e[t, pos - 1]
-                                    pos -= 1
-                                lot_q[t, pos] = q
-                                lot_e[t, pos] = le
-                                tail[t] = n + 1
+                            le = day + shelf_life[t]  # the latest expiry in store
+                            bucket[t, le & mask] += q
+                            if le < first[t]:
+                                first[t] = le
+                            last[t] = le
                         onhand[t] += q
                     else:
                         arrive = slot + sup_lead[t, s]
@@ -387,17 +359,18 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             if use_lots[fdf]:
                 # take served from the earliest-expiring lots (FEFO)
                 left = served
-                h = head[fdf]
-                n = tail[fdf]
-                while left > 0.0 and h < n:
-                    if lot_q[fdf, h] > left:
-                        lot_q[fdf, h] -= left
+                f = first[fdf]
+                n = last[fdf]
+                while left > 0.0 and f <= n:
+                    q = bucket[fdf, f & mask]
+                    if q > left:
+                        bucket[fdf, f & mask] = q - left
                         left = 0.0
                     else:
-                        left -= lot_q[fdf, h]
-                        lot_q[fdf, h] = 0.0
-                        h += 1
-                head[fdf] = h
+                        left -= q
+                        bucket[fdf, f & mask] = 0.0
+                        f += 1
+                first[fdf] = f
             onhand[fdf] -= served
             balance[fdf, 2] += served
             unmet = want - served
