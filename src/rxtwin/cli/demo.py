@@ -28,14 +28,18 @@ def demo(
                              help="Folder for the demo's outputs (created if missing)."),
     reps: int = typer.Option(200, "--reps", min=10, max=100_000,
                              help="Replication-years per technology on the reference line."),
+    supply_years: int = typer.Option(1000, "--supply-years", min=10, max=1_000_000,
+                                     help="Scenario-years per variant of the sterile "
+                                     "injectables' supply-resilience table."),
 ) -> None:
     """Run the bundled demo: the reference generic line under every technology, their
-    appraisal for the firm and a break-even map, the most exposed products and sites, and
-    the continuous line's losses from the twin.
+    appraisal for the firm and a break-even map, the most exposed products and sites, the
+    sterile injectables' supply without and with each intervention, and the continuous
+    line's losses from the twin.
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
 
-    Example: rxtwin demo --out rxtwin-demo --reps 200
+    Example: rxtwin demo --out rxtwin-demo --reps 200 --supply-years 1000
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -47,13 +51,14 @@ def demo(
     console.print("Simulating the 24-product generic line under every technology "
                   f"({reps} replication-years each; the first run compiles the engine)...")
     with Store.open(out / "rxtwin.sqlite") as store, Progress(
-            TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
             console=console) as bar:
         def progress(tid):
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
 
-        result = run_demo(store, n_replications=reps, progress=progress)
+        result = run_demo(store, n_replications=reps, n_supply_years=supply_years,
+                          progress=progress)
     console.print(frame_table("Bundled scenarios", result.tables["scenarios"],
                               {"products": "d", "technologies": "d", "lines": "d",
                                "failure_modes": "d", "demand_units_per_yr": ",.0f"}))
@@ -72,6 +77,20 @@ def demo(
     ranking = result.tables["technology_ranking"][
         ["rank", "technology", "npv_usd", "irr", "payback_yr", "discounted_payback_yr",
          "meets_hurdle", "meets_payback"]]
+    short_names = {"intervention": "intervention", "acts_on_supply": "on supply",
+                   "shortage_days_per_yr": "short d/yr",
+                   "shortage_days_avoided_per_yr": "avoided d/yr",
+                   "unmet_units_per_yr": "unmet/yr", "fill_rate": "fill rate",
+                   "holding_cost_usd_per_yr": "holding USD/yr"}
+    resilience = result.tables["supply_resilience"][list(short_names)].rename(
+        columns=short_names)
+    console.print(frame_table(
+        "Sterile injectables: supply without and with each intervention (same outages and "
+        "demand; per year, summed over products; 'on supply' False: the intervention acts "
+        "on the line only; capex and opex in supply_resilience.csv)", resilience,
+        {"short d/yr": ",.1f",
+         "avoided d/yr": ",.1f", "unmet/yr": ",.0f", "fill rate": ".4f",
+         "holding USD/yr": ",.0f"}))
     console.print(frame_table("Technologies vs the incumbent batch line, for the firm "
                               "(NPV at its hurdle rate)", ranking,
                               {"rank": "d", "npv_usd": ",.0f", "irr": ".3f",
