@@ -164,7 +164,7 @@ class SupplyEngineInputs:
     base_stock_units : ndarray (P, T)
         Inventory-position target (on hand + in transit) [units].
     initial_on_hand_units : ndarray (P, T)
-        Stock on hand at the start of each scenario-year [units].
+        Stock on hand at the start of the history (day 0 of each chunk) [units].
     initial_age_days : ndarray of int64 (P, T)
         Age of that stock [d].
     shelf_life_days : ndarray of int64 (P, T)

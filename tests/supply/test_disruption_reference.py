@@ -1,0 +1,199 @@
+"""The compiled disruption kernel against a second, independent implementation.
+
+``reference_disruption.simulate_product_reference`` is a slow pure-Python reading of
+docs/supply_simulation.md (lots as a sorted list of ``(expiry_day, units)``, plain loops over
+days). Both run on the same random chains and the same random inputs (site-down calendars
+and demand paths drawn once, as a chunk draws them). Compared: every statistic of every
+recorded year, both episode histograms and the per-tier flow balance.
+
+Tolerances: counts (shortage days, episodes, longest episode, any shortage) and histograms
+must be equal; amounts (unmet, demand, expired, mean on hand, holding cost, balances) to a
+relative 1e-9 with an absolute floor of 1e-6 x mean demand, because the two sum the same
+amounts in different orders (running totals against sums over lots) and nothing else.
+
+The chains are drawn to reach the parts of the model where a lot store can go wrong: two
+suppliers of one tier with different lead times (a later-arriving lot can expire before
+stock on hand), shelf lives of 15-120 days (lots expire), start stock already aged, surge
+after qualification lags, zero-share backups, a site shared by two tiers, outages and
+demand shocks running across year ends, warm-up years and episode gaps.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rxtwin.model.distributions import Exponential
+from rxtwin.supply.disruption import (
+    BALANCE,
+    N_EPISODE_BINS,
+    STATISTICS,
+    _product_args,
+    demand_paths,
+    site_down_calendar,
+)
+from rxtwin.supply.disruption_inputs import (
+    MARKET_PARENT,
+    DemandShock,
+    OutageMode,
+    SupplyEngineInputs,
+    chain_inputs,
+)
+from rxtwin.supply.disruption_kernel import simulate_product
+
+
+def _load_reference():
+    """The reference module beside this file (tests/supply is not a package, and the suite
+    imports test files with --import-mode=importlib)."""
+    path = Path(__file__).with_name("reference_disruption.py")
+    spec = importlib.util.spec_from_file_location("reference_disruption", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+reference_disruption = _load_reference()
+
+CASE_SEEDS = tuple(range(24))
+COUNTS = ("any_shortage", "shortage_days", "episodes_count", "longest_episode_days")
+AMOUNTS = ("unmet_units", "demand_units", "expired_units", "mean_on_hand_units",
+           "holding_cost_usd")
+RTOL = 1e-9
+ATOL_PER_MEAN_DEMAND = 1e-6
+
+
+def random_chain(seed: int) -> tuple[SupplyEngineInputs, int]:
+    """A random chain of 1-3 tiers (and its number of recorded years) drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    d = float(rng.uniform(20.0, 200.0))  # mean demand [units/d]
+    n_tiers = int(rng.integers(1, 4))
+    if n_tiers == 1:
+        parents = [MARKET_PARENT]
+    elif n_tiers == 2:
+        parents = [1, MARKET_PARENT]
+    else:  # KSM -> API -> FDF, or API and a component both feeding the FDF tier
+        parents = [1, 2, MARKET_PARENT] if rng.random() < 0.5 else [2, 2, MARKET_PARENT]
+    site_modes: list[list[OutageMode]] = []
+
+    def new_site() -> int:
+        modes = [OutageMode("quality", float(rng.uniform(1.0, 6.0)),
+                            Exponential(dist="exponential", mean=float(rng.uniform(2.0, 25.0))))]
+        if rng.random() < 0.3:  # now and then a long one, running across year ends
+            modes.append(OutageMode("regulatory", 0.5, Exponential(dist="exponential",
+                                                                    mean=120.0)))
+        site_modes.append(modes)
+        return len(site_modes) - 1
+
+    tiers = []
+    for t, parent in enumerate(parents):
+        n_sup = int(rng.integers(1, 3))
+        first_lead = int(rng.integers(0, 8))
+        leads = [first_lead, first_lead + int(rng.integers(4, 25))][:n_sup]
+        rng.shuffle(leads)
+        if n_sup == 1:
+            shares = [1.0]
+        elif rng.random() < 0.25:
+            shares = [1.0, 0.0]  # a qualified zero-share backup
+        else:
+            u = float(rng.uniform(0.25, 0.75))
+            shares = [u, 1.0 - u]
+        suppliers = []
+        for s in range(n_sup):
+            shared = s == 1 and t > 0 and rng.random() < 0.25
+            site = tiers[0]["suppliers"][0]["site"] if shared else new_site()
+            normal = shares[s] * (1.0 + float(rng.uniform(0.05, 0.3))) * d
+            suppliers.append({"site": site, "share": shares[s], "normal_units_per_day": normal,
+                              "capacity_units_per_day": normal + float(rng.uniform(0.1, 1.0)) * d,
+                              "lead_days": leads[s], "lag_days": int(rng.integers(0, 21))})
+        cover_days = float(rng.uniform(3.0, 25.0))
+        base = (cover_days + sum(sh * ld for sh, ld in zip(shares, leads, strict=True))) * d
+        if rng.random() < 0.15:
+            shelf = 10_000  # outlives the history: the kernel keeps no lots for this tier
+        else:  # about the age of stock when it is used (lead + cover): lots do expire
+            shelf = int(np.clip(max(leads) + cover_days * rng.uniform(0.5, 2.0), 15, 120))
+        tiers.append({"label": f"t{t}", "parent": parent, "base_stock_units": base,
+                      "shelf_life_days": shelf,
+                      "initial_age_days": int(rng.integers(0, min(shelf, 120) + 1)),
+                      "unit_value_usd": float(rng.uniform(0.0, 3.0)), "suppliers": suppliers})
+    shocks = ()
+    if rng.random() < 0.6:
+        shocks = (DemandShock("shock", float(rng.uniform(0.5, 3.0)),
+                              Exponential(dist="exponential", mean=float(rng.uniform(10.0, 60.0))),
+                              float(rng.choice([0.5, 1.3, 1.6]))),)
+    product = {"id": f"p{seed}", "demand_units_per_day": d,
+               "demand_cv": float(rng.uniform(0.0, 0.4)), "shocks": shocks, "tiers": tiers}
+    inputs = chain_inputs([product], [f"site{i}" for i in range(len(site_modes))], site_modes,
+                          holding_rate_per_yr=0.2, warmup_years=int(rng.integers(0, 3)),
+                          episode_gap_days=int(rng.integers(0, 15)))
+    return inputs, int(rng.integers(3, 5))
+
+
+@functools.cache
+def run_case(seed: int):
+    """Kernel and reference on one random chain, on the same calendars and demand."""
+    inputs, n_years = random_chain(seed)
+    n_total = inputs.warmup_years + n_years
+    chunk_seed = np.random.SeedSequence(1000 + seed)
+    down = site_down_calendar(inputs, chunk_seed, n_total)
+    demand = demand_paths(inputs, 0, chunk_seed, n_total)
+    args = (*_product_args(inputs, 0), down, demand, inputs.holding_rate_per_yr,
+            inputs.warmup_years, inputs.episode_gap_days)
+    stats = np.zeros((n_years, len(STATISTICS)))
+    done = np.zeros(N_EPISODE_BINS, dtype=np.int64)
+    censored = np.zeros(N_EPISODE_BINS, dtype=np.int64)
+    balance = np.zeros((inputs.tier_parent.shape[1], len(BALANCE)))
+    simulate_product(*args, stats, done, censored, balance)
+    kernel = (stats, done, censored, balance)
+    reference = reference_disruption.simulate_product_reference(*args)
+    return inputs, down, kernel, reference
+
+
+def test_reference_has_the_kernels_columns():
+    assert reference_disruption.STATISTICS == STATISTICS
+    assert reference_disruption.BALANCE == BALANCE
+
+
+@pytest.mark.parametrize("seed", CASE_SEEDS)
+def test_kernel_matches_the_independent_reference(seed):
+    inputs, _, (stats, done, censored, balance), reference = run_case(seed)
+    ref_stats, ref_done, ref_censored, ref_balance = reference
+    atol = ATOL_PER_MEAN_DEMAND * float(inputs.demand_units_per_day[0])
+    for name in COUNTS:
+        k = STATISTICS.index(name)
+        np.testing.assert_array_equal(stats[:, k], ref_stats[:, k], err_msg=name)
+    np.testing.assert_array_equal(done, ref_done, err_msg="episodes ended")
+    np.testing.assert_array_equal(censored, ref_censored, err_msg="episodes open at the end")
+    for name in AMOUNTS:
+        k = STATISTICS.index(name)
+        np.testing.assert_allclose(stats[:, k], ref_stats[:, k], rtol=RTOL, atol=atol,
+                                   err_msg=name)
+    np.testing.assert_allclose(balance, ref_balance, rtol=RTOL, atol=atol, err_msg="balance")
+
+
+def test_cases_exercise_expiry_mixed_leads_outages_and_shortages():
+    # The comparison proves something only where the cases reach the lot store: count the
+    # cases with expired stock, with two producing suppliers of different lead times in one
+    # tier (lots then arrive out of expiry order), with outages and with shortages, and
+    # without warm-up (the start state, start lot included, is then recorded).
+    expired = mixed = outages = short = cold = 0
+    for seed in CASE_SEEDS:
+        inputs, down, kernel, _ = run_case(seed)
+        stats, _, _, balance = kernel
+        expired += balance[:, BALANCE.index("expired_units")].sum() > 0
+        leads = inputs.supplier_lead_days[0]
+        producing = (inputs.supplier_site[0] >= 0) & (inputs.supplier_share[0] > 0)
+        mixed += any(len(set(leads[t][producing[t]].tolist())) > 1
+                     for t in range(leads.shape[0]))
+        outages += down.any()
+        short += stats[:, STATISTICS.index("shortage_days")].sum() > 0
+        cold += inputs.warmup_years == 0
+    n = len(CASE_SEEDS)
+    assert expired >= 0.75 * n, expired
+    assert mixed >= n / 3, mixed
+    assert outages == n, outages
+    assert short >= n / 2, short
+    assert cold >= n / 6, cold
