@@ -10,7 +10,8 @@ A run kind is a small strategy object (:class:`RunKind`) held in the registry
   with ``store.record_chunk`` (skipping chunks already recorded, so an interrupted run
   resumes) and writing result tables with ``store.put_summary`` / ``store.put_array``;
   calls ``progress(done, total)`` after each chunk (the callback may raise to cancel);
-* ``figures(store, run_id, scenario, params)`` -- the run's figures, by name.
+* ``figures(store, run_id, scenario, params)`` -- the run's figures, by name (``scenario``
+  is None for a run stored without one, e.g. ``rxtwin supply tts --sites --edges --db``).
 
 :func:`execute_run` drives one run through the store's life cycle (start, run, finish or
 fail). To add a kind (e.g. ``line.simulate`` once the line simulator is finished), write
@@ -32,6 +33,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.econ.annual_cost import annual_cost_usd_per_yr
 from rxtwin.econ.breakeven import breakeven_map
 from rxtwin.errors import Problem, problems_from_validation_error
@@ -44,7 +46,9 @@ __all__ = [
     "RUN_KINDS",
     "BreakevenParams",
     "RunKind",
+    "SupplyExposureParams",
     "SupplySimulateParams",
+    "SupplyTtsParams",
     "TwinSimulateParams",
     "execute_run",
     "parse_params",
@@ -72,7 +76,7 @@ class RunKind:
     check: Callable[[Scenario, BaseModel], list[Problem]]
     n_chunks: Callable[[BaseModel], int]
     run: Callable[[Scenario, BaseModel, Store, str, ProgressCallback], None]
-    figures: Callable[[Store, str, Scenario, BaseModel], dict[str, go.Figure]]
+    figures: Callable[[Store, str, Scenario | None, BaseModel], dict[str, go.Figure]]
     manages_lifecycle: bool = False
     """True when ``run`` itself calls ``start_run``/``finish_run`` (e.g. a wrapper of
     :func:`rxtwin.runs.resume_line_run`); :func:`execute_run` then only calls ``run``."""
@@ -357,6 +361,128 @@ def _supply_figures(store: Store, run_id: str, scenario: Scenario,
     return {"shortage_risk": fig.risk_ranking_figure(ranking)}
 
 
+# ------------------------------------------------------------- supply.exposure, supply.tts
+# Defaults of the network analyses, as `rxtwin supply exposure|tts` reads them (each value
+# carries its source or assumption in src/rxtwin/data/supply_defaults.yaml).
+_SUPPLY_DEFAULTS = load_supply_defaults()
+# Engineering bound of the web form: ten years of outage or horizon is far beyond any
+# planning question (the longest mean site outage of the bundled scenarios is ~6 months).
+_MAX_DAYS = 3650.0
+
+
+class SupplyExposureParams(_Params):
+    """Concentration, single sources and independent paths of the scenario's supply network
+    (``supply.exposure``); the table of ``rxtwin supply exposure SCENARIO [--detail] --db``."""
+
+    detail: bool = Field(False, description="one row per product and input instead of one "
+                         "per product")
+    highly_concentrated_hhi: float = Field(
+        _SUPPLY_DEFAULTS["highly_concentrated_hhi"], gt=0, le=1,
+        description="HHI by supplier above which an input is highly concentrated [-] "
+        "(default 0.18: US DOJ/FTC Merger Guidelines 2023, section 2.1)")
+    product_ids: list[str] = Field(default_factory=list,
+                                   description="products in the table (empty = every product)")
+
+
+class SupplyTtsParams(_Params):
+    """Time-to-survive of each site's outage and the demand lost over its time-to-recover
+    (``supply.tts``); the table of ``rxtwin supply tts SCENARIO [--ttr-days ...] --db``."""
+
+    ttr_days: float | None = Field(
+        None, ge=0, le=_MAX_DAYS,
+        description="time-to-recover of every site [days] (empty = rate-weighted mean "
+        "duration of the scenario's site_outage failure modes)")
+    horizon_days: float = Field(_SUPPLY_DEFAULTS["tts_horizon_days"], gt=0, le=_MAX_DAYS,
+                                description="cap on the time-to-survive [days]")
+    in_transit: bool = Field(False, description="count goods already shipped (flow x lead "
+                             "time) as stock at the customer")
+    site_ids: list[str] = Field(default_factory=list,
+                                description="sites in the table (empty = every site)")
+
+
+def _check_supply_exposure(scenario: Scenario, params: SupplyExposureParams) -> list[Problem]:
+    known = [p.id for p in scenario.products]
+    return [Problem("<params>", "product_ids", pid, "no such product in the scenario; choose "
+                    f"from {', '.join(known)}") for pid in params.product_ids if pid not in known]
+
+
+def _check_supply_tts(scenario: Scenario, params: SupplyTtsParams) -> list[Problem]:
+    from rxtwin.supply.network import build_network
+    from rxtwin.supply.tts import flow_model, site_outage_ttr_days
+
+    try:
+        known = sorted(flow_model(build_network(scenario)).sites)
+    except ValueError as error:
+        return [Problem("<params>", "scenario", scenario.name, str(error))]
+    problems = [Problem("<params>", "site_ids", sid, "no such site on a product's supply "
+                        f"chain; choose from {', '.join(known)}")
+                for sid in params.site_ids if sid not in known]
+    if params.ttr_days is None:
+        try:
+            site_outage_ttr_days(scenario)
+        except ValueError as error:
+            problems.append(Problem("<params>", "ttr_days", None, str(error)))
+    return problems
+
+
+def _run_supply_exposure(scenario: Scenario, params: SupplyExposureParams, store: Store,
+                         run_id: str, progress: ProgressCallback) -> None:
+    from rxtwin.supply.network import build_network
+    from rxtwin.supply_runs import exposure_table, store_supply_table
+
+    name, frame = exposure_table(build_network(scenario), detail=params.detail,
+                                 highly_concentrated_hhi=params.highly_concentrated_hhi,
+                                 product_ids=params.product_ids)
+    store_supply_table(store, run_id, name, frame)
+    store.record_chunk(run_id, 0, {"rows": len(frame)})
+    progress(1, 1)
+
+
+def _run_supply_tts(scenario: Scenario, params: SupplyTtsParams, store: Store, run_id: str,
+                    progress: ProgressCallback) -> None:
+    from rxtwin.supply.network import build_network
+    from rxtwin.supply.tts import site_outage_ttr_days
+    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE, risk_exposure_table, store_supply_table
+
+    ttr_days = site_outage_ttr_days(scenario) if params.ttr_days is None else params.ttr_days
+    frame = risk_exposure_table(build_network(scenario), ttr_days=ttr_days,
+                                horizon_days=params.horizon_days, in_transit=params.in_transit,
+                                site_ids=params.site_ids)
+    store_supply_table(store, run_id, RISK_EXPOSURE_TABLE, frame)
+    store.record_chunk(run_id, 0, {"rows": len(frame)})
+    progress(1, 1)
+
+
+def _supply_exposure_figures(store: Store, run_id: str, scenario: Scenario | None,
+                             params: SupplyExposureParams) -> dict[str, go.Figure]:
+    from rxtwin.supply_runs import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
+
+    if params.detail:
+        table = store.get_summary(run_id, EXPOSURE_DETAIL_TABLE)
+    else:
+        table = store.get_summary(run_id, EXPOSURE_SUMMARY_TABLE).rename(columns={
+            "most_concentrated": "item_id", "max_hhi_supplier": "hhi_supplier"})
+    if table.empty:
+        return {}
+    return {"concentration": fig.concentration_figure(table, params.highly_concentrated_hhi)}
+
+
+def _supply_tts_figures(store: Store, run_id: str, scenario: Scenario | None,
+                        params: SupplyTtsParams) -> dict[str, go.Figure]:
+    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE
+
+    table = store.get_summary(run_id, RISK_EXPOSURE_TABLE)
+    if table.empty:
+        return {}
+    ranking = fig.risk_ranking_figure(pd.DataFrame({
+        "product": table["site_id"], "expected_shortage_days": table["weighted_lost_days"]}))
+    ranking.update_traces(name="criticality-weighted lost days")
+    ranking.update_layout(
+        title="Sites ranked by criticality-weighted demand lost over their time-to-recover",
+        xaxis_title="criticality-weighted lost days of demand [days]", yaxis_title="site down")
+    return {"site_exposure": ranking, "tts_vs_ttr": fig.time_to_survive_figure(table)}
+
+
 RUN_KINDS: dict[str, RunKind] = {
     "econ.breakeven": RunKind(
         name="econ.breakeven",
@@ -394,6 +520,30 @@ RUN_KINDS: dict[str, RunKind] = {
         run=_run_supply,
         figures=_supply_figures,
         manages_lifecycle=True,
+    ),
+    "supply.exposure": RunKind(
+        name="supply.exposure",
+        title="Supply: concentration and single sources",
+        description="HHI of every product's inputs by site, supplier and country, single "
+        "sources and independent paths of the supply network (as `rxtwin supply exposure "
+        "--db`).",
+        params_model=SupplyExposureParams,
+        check=_check_supply_exposure,
+        n_chunks=lambda p: 1,
+        run=_run_supply_exposure,
+        figures=_supply_exposure_figures,
+    ),
+    "supply.tts": RunKind(
+        name="supply.tts",
+        title="Supply: time-to-survive vs time-to-recover",
+        description="Each site down in turn: how long stocks and other suppliers keep every "
+        "product supplied (TTS, a linear program) and the criticality-weighted demand lost "
+        "over its time-to-recover; sites ranked by it (as `rxtwin supply tts --db`).",
+        params_model=SupplyTtsParams,
+        check=_check_supply_tts,
+        n_chunks=lambda p: 1,
+        run=_run_supply_tts,
+        figures=_supply_tts_figures,
     ),
     "twin.simulate": RunKind(
         name="twin.simulate",
@@ -449,7 +599,7 @@ def execute_run(store: Store, run_id: str,
     try:
         kind = RUN_KINDS[record.kind]
         scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
-        params = kind.params_model.model_validate(record.parameters)
+        params = _stored_params(kind, record.parameters)
         if kind.manages_lifecycle:
             kind.run(scenario, params, store, run_id, progress)
             return
@@ -468,6 +618,23 @@ def run_figures(store: Store, run_id: str) -> dict[str, go.Figure]:
     kind = RUN_KINDS.get(record.kind)
     if kind is None or record.status != "done":
         return {}
-    scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
-    params = kind.params_model.model_validate(record.parameters)
-    return kind.figures(store, run_id, scenario, params)
+    scenario = (None if record.scenario_hash is None
+                else Scenario.model_validate(store.get_scenario(record.scenario_hash)))
+    return kind.figures(store, run_id, scenario, _stored_params(kind, record.parameters))
+
+
+def _stored_params(kind: RunKind, parameters: Mapping[str, Any]) -> BaseModel:
+    """A stored run's parameters as its kind's model.
+
+    A run stored by the CLI (``rxtwin supply simulate|exposure|tts --db``) keeps keys the
+    model does not have (``rxtwin_version``, ``network``, ``defaults_yaml``, ...): they are
+    dropped. Its values were checked by the command that stored them, whose bounds may be
+    wider than the web form's (``--horizon-days`` has no upper bound): a record outside the
+    model's bounds is taken as stored rather than refused.
+    """
+    model = kind.params_model
+    known = {k: v for k, v in parameters.items() if k in model.model_fields}
+    try:
+        return model.model_validate(known)
+    except ValidationError:
+        return model.model_construct(**known)

@@ -162,3 +162,54 @@ def test_list_and_fresh_seed_fields_start_empty_and_lists_are_comma_separated(
                             "intervention_ids": "buffer-stock-60d, nope"})
     assert bad.status_code == 422
     assert "nope" in bad.text and 'value="buffer-stock-60d, nope"' in bad.text
+
+
+def test_supply_exposure_and_tts_forms_launch_runs_that_show_their_figures(
+        client, scenario_hash, tmp_path):
+    # The optional TTR starts empty (worked out from the scenario), not as "None"; the
+    # defaults from supply_defaults.yaml are shown; posting the form as shown launches.
+    page = client.get(f"/scenarios/{scenario_hash}").text
+    assert 'id="launch-supply-exposure"' in page and 'id="launch-supply-tts"' in page
+    assert 'name="ttr_days" value=""' in page and 'name="horizon_days" value="365.0"' in page
+    assert 'name="highly_concentrated_hhi" value="0.18"' in page and 'value="None"' not in page
+    launched = client.post(f"/scenarios/{scenario_hash}/runs",
+                           data={"kind": "supply.tts", "ttr_days": "", "horizon_days": "365",
+                                 "site_ids": ""})
+    assert launched.status_code == 200, launched.text[:500]
+    run_id = str(launched.url).rsplit("/", 1)[-1]
+    assert wait_done(client, run_id)["status"] == "done"
+    done = client.get(f"/runs/{run_id}").text
+    assert 'id="figure-site_exposure"' in done and 'id="figure-tts_vs_ttr"' in done
+    assert "/summaries/risk_exposure?format=csv" in done
+    exposure = client.post(f"/scenarios/{scenario_hash}/runs",
+                           data={"kind": "supply.exposure", "detail": "on",
+                                 "highly_concentrated_hhi": "0.18", "product_ids": ""})
+    exposure_id = str(exposure.url).rsplit("/", 1)[-1]
+    assert wait_done(client, exposure_id)["status"] == "done"
+    shown = client.get(f"/runs/{exposure_id}").text
+    assert 'id="figure-concentration"' in shown and "/summaries/exposure_detail" in shown
+    bad = client.post(f"/scenarios/{scenario_hash}/runs",
+                      data={"kind": "supply.tts", "site_ids": "fdf-site, atlantis"})
+    assert bad.status_code == 422 and 'id="problems-supply-tts"' in bad.text
+    assert "atlantis" in bad.text and 'value="fdf-site, atlantis"' in bad.text
+
+    # A run `rxtwin supply tts --sites --edges --db` stored (no scenario) is shown too.
+    from typer.testing import CliRunner
+
+    from rxtwin.cli import app
+
+    (tmp_path / "s.csv").write_text("site_id,country_code,owner\nF,US,firm\nA1,IN,a1\n")
+    (tmp_path / "e.csv").write_text(
+        "supplier_site_id,customer_site_id,item_id,item_kind,share,demand_units_per_yr,"
+        "inventory_days\nA1,F,x-api,api,1.0,,\nF,,x,product,1.0,365000,45\n")
+    result = CliRunner().invoke(app, [
+        "supply", "tts", "--sites", str(tmp_path / "s.csv"), "--edges",
+        str(tmp_path / "e.csv"), "--ttr-days", "30", "--db", str(tmp_path / "runs.sqlite")])
+    assert result.exit_code == 0, result.output
+    cli_id = result.stdout.split("run: ")[1].split()[0]
+    cli_page = client.get(f"/runs/{cli_id}")
+    assert cli_page.status_code == 200 and "with no stored scenario" in cli_page.text
+    assert "s.csv + e.csv" in cli_page.text and 'id="figure-tts_vs_ttr"' in cli_page.text
+    assert "Supply: time-to-survive vs time-to-recover" in cli_page.text
+    assert 'id="download-report"' not in cli_page.text  # a report needs a scenario
+    assert client.get(f"/api/runs/{cli_id}/report").status_code == 409

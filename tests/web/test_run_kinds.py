@@ -140,3 +140,204 @@ def test_web_supply_run_with_changed_inputs_is_refused_on_resume(store):
         {"inputs_sha256": ["0" * 64], "rxtwin_version": [__version__]}))
     with pytest.raises(ValueError, match="other simulator inputs"):
         resume_supply_run(store, run_id)
+
+
+# ------------------------------------------------------------- supply.exposure, supply.tts
+def _cli_run(db, *args: str) -> str:
+    """Run `rxtwin supply ARGS --db DB` and return the id of the run it stored."""
+    from typer.testing import CliRunner
+
+    from rxtwin.cli import app
+
+    result = CliRunner().invoke(app, ["supply", *args, "--db", str(db)],
+                                env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("run: ")]
+    return line.removeprefix("run: ").strip()
+
+
+def _web_run(store, kind, scenario, raw):
+    """Queue a run of `kind` through the registry (as the web app does) and execute it."""
+    scenario_hash = store.put_scenario(scenario.document(), scenario.name)
+    params = jobs.parse_params(kind, scenario, raw)
+    run_id = store.create_run(kind, scenario_hash, params.model_dump(mode="json"), None,
+                              n_chunks=jobs.RUN_KINDS[kind].n_chunks(params))
+    seen = []
+    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    record = store.get_run(run_id)
+    assert record.status == "done" and seen == [(1, 1)] and record.chunks_done == 1
+    return run_id
+
+
+def _same_figures(store, run_a, run_b):
+    figures_a, figures_b = jobs.run_figures(store, run_a), jobs.run_figures(store, run_b)
+    assert set(figures_a) == set(figures_b)
+    for name in figures_a:
+        assert figures_a[name].to_json() == figures_b[name].to_json(), name
+    return figures_a
+
+
+def test_supply_exposure_run_from_the_web_equals_the_cli_run(store, tmp_path):
+    """A 'supply.exposure' run queued through the registry stores the table `rxtwin supply
+    exposure --db` stores for the same scenario (one row per product, or per input with
+    --detail), draws the same figure from either run, and keeps only the asked products'
+    rows when product_ids is given."""
+    from rxtwin.supply_runs import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
+
+    db = tmp_path / "k.sqlite"
+    scenario = load_scenario("sterile_injectable")
+    web = _web_run(store, "supply.exposure", scenario, {})
+    cli = _cli_run(db, "exposure", "sterile_injectable")
+    table = store.get_summary(web, EXPOSURE_SUMMARY_TABLE)
+    assert table.equals(store.get_summary(cli, EXPOSURE_SUMMARY_TABLE))
+    assert sorted(table["product_id"]) == sorted(p.id for p in scenario.products)
+    assert store.get_run(web).scenario_hash == store.get_run(cli).scenario_hash
+    figures = _same_figures(store, web, cli)
+    (bar,) = figures["concentration"].data
+    # One bar per product, at the supplier HHI of its most concentrated input.
+    assert sorted(bar.y) == sorted(table["product_id"] + " / " + table["most_concentrated"])
+    assert sorted(bar.x) == sorted(table["max_hhi_supplier"])
+
+    web_detail = _web_run(store, "supply.exposure", scenario, {"detail": True})
+    cli_detail = _cli_run(db, "exposure", "sterile_injectable", "--detail")
+    detail = store.get_summary(cli_detail, EXPOSURE_DETAIL_TABLE)
+    assert store.get_summary(web_detail, EXPOSURE_DETAIL_TABLE).equals(detail)
+    _same_figures(store, web_detail, cli_detail)
+
+    chosen = ["heparin", "cefazolin"]
+    web_some = _web_run(store, "supply.exposure", scenario,
+                        {"detail": True, "product_ids": chosen})
+    expected = detail[detail["product_id"].isin(chosen)].reset_index(drop=True)
+    assert set(expected["product_id"]) == set(chosen)
+    assert store.get_summary(web_some, EXPOSURE_DETAIL_TABLE).equals(expected)
+
+    # A threshold of 0.6 instead of the CLI's 0.18: the API split 70/30 (HHI 0.58) is no
+    # longer highly concentrated, the single-site FDF (1.0) still is; the figure agrees.
+    volume = load_scenario("high_volume_single_product")
+    web_06 = _web_run(store, "supply.exposure", volume,
+                      {"detail": True, "highly_concentrated_hhi": 0.6})
+    cli_018 = store.get_summary(_cli_run(db, "exposure", "high_volume_single_product",
+                                         "--detail"), EXPOSURE_DETAIL_TABLE)
+    at_06 = store.get_summary(web_06, EXPOSURE_DETAIL_TABLE)
+    assert at_06.equals(cli_018.assign(highly_concentrated=cli_018["hhi_supplier"] > 0.6))
+    assert sorted(at_06["highly_concentrated"]) == [False, True]
+    (bar,) = jobs.run_figures(store, web_06)["concentration"].data
+    assert [c == "#d62728" for c in bar.marker.color] == [x > 0.6 for x in bar.x]
+
+    with pytest.raises(InputError) as caught:
+        jobs.parse_params("supply.exposure", scenario, {"product_ids": ["heparin", "aspirin"]})
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.value) == ("product_ids", "aspirin")
+    assert "heparin" in problem.rule  # the products to choose from
+
+
+def test_supply_tts_run_from_the_web_equals_the_cli_run(store, tmp_path):
+    """A 'supply.tts' run queued through the registry stores the table `rxtwin supply tts
+    --db` stores for the same inputs: the default TTR (from the scenario's site outages) and
+    horizon, or a given TTR with in-transit stock; site_ids keeps those sites' rows with
+    their rank among all sites. Either run draws the same two figures."""
+    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE
+
+    db = tmp_path / "k.sqlite"
+    sterile = load_scenario("sterile_injectable")
+    web = _web_run(store, "supply.tts", sterile, {})
+    cli = _cli_run(db, "tts", "sterile_injectable")
+    table = store.get_summary(web, RISK_EXPOSURE_TABLE)
+    assert table.equals(store.get_summary(cli, RISK_EXPOSURE_TABLE))
+    assert (table["ttr_days"] == 182.5).all()  # docs/supply.md: the scenario's mean outage
+    figures = _same_figures(store, web, cli)
+    assert set(figures) == {"site_exposure", "tts_vs_ttr"}
+    (ranking,) = figures["site_exposure"].data
+    assert sorted(ranking.x) == sorted(table["weighted_lost_days"])
+    tts_bar, ttr_markers = figures["tts_vs_ttr"].data
+    by_site = table.set_index("site_id")
+    assert list(tts_bar.x) == list(by_site.loc[list(tts_bar.y), "tts_days"])
+    assert list(ttr_markers.x) == list(by_site.loc[list(ttr_markers.y), "ttr_days"])
+    assert ([c == "#d62728" for c in tts_bar.marker.color]
+            == list(by_site.loc[list(tts_bar.y), "exposed"]))
+
+    volume = load_scenario("high_volume_single_product")
+    web_given = _web_run(store, "supply.tts", volume, {"ttr_days": 50, "in_transit": True})
+    cli_given = _cli_run(db, "tts", "high_volume_single_product", "--ttr-days", "50",
+                         "--in-transit")
+    given = store.get_summary(cli_given, RISK_EXPOSURE_TABLE)
+    assert store.get_summary(web_given, RISK_EXPOSURE_TABLE).equals(given)
+    _same_figures(store, web_given, cli_given)
+
+    web_one = _web_run(store, "supply.tts", volume,
+                       {"ttr_days": 50, "in_transit": True, "site_ids": ["api-site-1"]})
+    expected = given[given["site_id"] == "api-site-1"].reset_index(drop=True)
+    assert len(expected) == 1
+    assert store.get_summary(web_one, RISK_EXPOSURE_TABLE).equals(expected)
+
+    with pytest.raises(InputError) as caught:
+        jobs.parse_params("supply.tts", volume, {"site_ids": ["api-site-1", "moon-base"]})
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.value) == ("site_ids", "moon-base")
+    assert "fdf-site" in problem.rule  # the sites to choose from
+    with pytest.raises(InputError) as caught:
+        jobs.parse_params("supply.tts", volume, {"horizon_days": 0})
+    assert caught.value.problems[0].path == "horizon_days"
+
+
+def test_supply_tts_without_a_derivable_ttr_is_refused_at_the_door():
+    from rxtwin.model.scenario import Scenario
+
+    document = load_scenario("metformin").document()
+    for mode in document["failure_modes"]:
+        if mode["effect"] == "site_outage":
+            mode["rate_per_yr"] = 0.0
+    scenario = Scenario.model_validate(document)
+    with pytest.raises(InputError) as caught:
+        jobs.parse_params("supply.tts", scenario, {})
+    (problem,) = caught.value.problems
+    assert problem.path == "ttr_days" and "give the TTR explicitly" in problem.rule
+    assert jobs.parse_params("supply.tts", scenario, {"ttr_days": 30}).ttr_days == 30
+
+
+def test_runs_stored_by_the_cli_draw_their_figures(store, tmp_path):
+    """Runs the CLI stored with parameters the web model does not have (rxtwin_version,
+    network, defaults_yaml, ...), values beyond the web form's bounds, or no scenario at all
+    (a network from CSV files) are drawn like runs launched by the web app."""
+    from rxtwin.supply_runs import run_supply_simulation
+
+    db = tmp_path / "k.sqlite"
+    (tmp_path / "s.csv").write_text("site_id,country_code,owner\nF,US,firm\nA1,IN,a1\n"
+                                    "A2,CN,a2\n")
+    (tmp_path / "e.csv").write_text(
+        "supplier_site_id,customer_site_id,item_id,item_kind,share,demand_units_per_yr,"
+        "inventory_days\nA1,F,x-api,api,0.6,,\nA2,F,x-api,api,0.4,,\nF,,x,product,1.0,"
+        "365000,45\n")
+    files = ("--sites", str(tmp_path / "s.csv"), "--edges", str(tmp_path / "e.csv"))
+    tts = _cli_run(db, "tts", *files, "--ttr-days", "30", "--horizon-days", "40000")
+    exposure = _cli_run(db, "exposure", *files)
+    assert store.get_run(tts).scenario_hash is None
+    assert store.get_run(tts).parameters["horizon_days"] > jobs._MAX_DAYS
+    assert set(jobs.run_figures(store, tts)) == {"site_exposure", "tts_vs_ttr"}
+    assert set(jobs.run_figures(store, exposure)) == {"concentration"}
+    supply_id, _ = run_supply_simulation(store, load_scenario("sterile_injectable"),
+                                         n_years=10, entropy=1, chunk_size=10)
+    assert set(jobs.run_figures(store, supply_id)) == {"shortage_risk"}
+
+
+def test_a_cli_supply_run_that_failed_midway_finishes_from_the_web(store):
+    """A run started by the CLI keeps keys the web model does not know (rxtwin_version,
+    defaults_yaml, ...); the web still finishes it, and the result equals one whole run."""
+    from rxtwin.supply_runs import SUPPLY_TABLE, run_supply_simulation
+
+    scenario = load_scenario("sterile_injectable")
+
+    def stop_after_first_chunk(done, total):
+        if done == 1:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        run_supply_simulation(store, scenario, n_years=40, entropy=9, chunk_size=20,
+                              progress=stop_after_first_chunk)
+    (record,) = [r for r in store.list_runs(kind="supply.simulate") if r.status != "done"]
+    assert record.status == "failed"
+    jobs.execute_run(store, record.id)
+    assert store.get_run(record.id).status == "done"
+    whole_id, _ = run_supply_simulation(store, scenario, n_years=40, entropy=9, chunk_size=20)
+    assert store.get_summary(record.id, SUPPLY_TABLE).equals(
+        store.get_summary(whole_id, SUPPLY_TABLE))

@@ -1,8 +1,10 @@
 """``rxtwin supply``: the supply network of a scenario, its exposure and its TTS.
 
 Thin commands: load the scenario (or a network from ``--sites``/``--edges`` CSV files,
-columns in :mod:`rxtwin.data.supply_io`), call one :mod:`rxtwin.supply` function, print a
-rich table. Bad input (unknown scenario, invalid file, a TTR that cannot be derived)
+columns in :mod:`rxtwin.data.supply_io`), call one :mod:`rxtwin.supply` function (the
+exposure and TTS tables through :mod:`rxtwin.supply_runs`, which the web app's
+``supply.exposure`` and ``supply.tts`` runs call too, and which keeps them with ``--db``),
+print a rich table. Bad input (unknown scenario, invalid file, a TTR that cannot be derived)
 prints one line and exits 2.
 """
 
@@ -20,13 +22,14 @@ from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
 from rxtwin.model import Scenario
-from rxtwin.supply.exposure import concentration, exposure_summary, flag_concentration
 from rxtwin.supply.network import build_network, site_table
-from rxtwin.supply.tts import (
-    flow_model,
-    in_transit_stock_units,
-    risk_exposure,
-    site_outage_ttr_days,
+from rxtwin.supply.tts import site_outage_ttr_days
+from rxtwin.supply_runs import (
+    EXPOSURE_RUN_KIND,
+    RISK_EXPOSURE_TABLE,
+    TTS_RUN_KIND,
+    exposure_table,
+    risk_exposure_table,
 )
 
 app = typer.Typer(
@@ -50,20 +53,11 @@ def _keep(db: str | None, kind: str, loaded: Scenario | None, params: dict, name
     """Store ``frame`` as the one summary of a finished deterministic run (no seed)."""
     if db is None:
         return
-    import time
-
-    from rxtwin import __version__
     from rxtwin.store import Store
+    from rxtwin.supply_runs import record_supply_table_run
 
-    started = time.perf_counter()
     with Store.open(db) as store:
-        digest = (store.put_scenario(loaded.document(), loaded.name)
-                  if loaded is not None else None)
-        run_id = store.create_run(kind, digest, {**params, "rxtwin_version": __version__},
-                                  None)
-        store.start_run(run_id)
-        store.put_summary(run_id, name, frame.reset_index(drop=True))
-        store.finish_run(run_id, time.perf_counter() - started)
+        run_id = record_supply_table_run(store, kind, loaded, params, name, frame)
     console.print(f"run: {run_id}", highlight=False)
 
 
@@ -132,15 +126,12 @@ def exposure_command(
     threshold = load_supply_defaults()["highly_concentrated_hhi"]
     caption = (f"HHI on shares in [0, 1]; highly concentrated above {threshold:g} "
                "(US DOJ/FTC Merger Guidelines 2023, section 2.1)")
-    if detail:
-        frame = flag_concentration(concentration(graph), threshold)
-        console.print(_table(frame, f"Concentration of every input, {label}", caption))
-    else:
-        frame = exposure_summary(graph, threshold)
-        console.print(_table(frame, f"Supply exposure per product, {label}", caption))
-    _keep(db, "supply.exposure", loaded, {"network": label, "detail": detail,
-                                          "highly_concentrated_hhi": threshold},
-          "exposure_detail" if detail else "exposure_summary", frame)
+    name, frame = exposure_table(graph, detail=detail, highly_concentrated_hhi=threshold)
+    title = (f"Concentration of every input, {label}" if detail
+             else f"Supply exposure per product, {label}")
+    console.print(_table(frame, title, caption))
+    _keep(db, EXPOSURE_RUN_KIND, loaded, {"network": label, "detail": detail,
+                                          "highly_concentrated_hhi": threshold}, name, frame)
 
 
 @app.command("tts")
@@ -169,13 +160,12 @@ def tts_command(
     ttr = site_outage_ttr_days(loaded) if ttr_days is None else ttr_days
     horizon = load_supply_defaults()["tts_horizon_days"] if horizon_days is None else (
         horizon_days)
-    model = flow_model(graph, in_transit_stock_units(graph) if in_transit else {})
-    frame = risk_exposure(model, dict.fromkeys(model.sites, ttr), horizon)
+    frame = risk_exposure_table(graph, ttr_days=ttr, horizon_days=horizon, in_transit=in_transit)
     console.print(_table(
         frame, f"Risk exposure of {label}: sites ranked by criticality-weighted lost days",
         f"TTR {ttr:.4g} days for every site; TTS capped at {horizon:g} days; exposed = TTS < "
         "TTR; no surge capacity where none is given; in-transit stock "
         f"{'counted' if in_transit else 'not counted'}"))
-    _keep(db, "supply.tts", loaded, {"network": label, "ttr_days": ttr,
+    _keep(db, TTS_RUN_KIND, loaded, {"network": label, "ttr_days": ttr,
                                      "horizon_days": horizon, "in_transit": in_transit},
-          "risk_exposure", frame)
+          RISK_EXPOSURE_TABLE, frame)

@@ -25,6 +25,7 @@ from rxtwin.econ.metrics import discount_factors
 __all__ = [
     "breakeven_map_figure",
     "cash_flow_figure",
+    "concentration_figure",
     "efficient_frontier_figure",
     "npv_distribution_figure",
     "oee_waterfall_figure",
@@ -33,6 +34,7 @@ __all__ = [
     "supply_network_figure",
     "technology_comparison_figure",
     "technology_comparison_table",
+    "time_to_survive_figure",
     "tornado_figure",
     "winner_map_figure",
 ]
@@ -452,6 +454,79 @@ def risk_ranking_figure(ranking: pd.DataFrame, top: int = 20) -> go.Figure:
     fig = go.Figure(go.Bar(y=chosen["product"].astype(str).tolist(), x=values, orientation="h",
                            name="expected shortage-days", error_x=error))
     fig.update_layout(title="Shortage-risk ranking", xaxis_title="expected shortage-days [d/yr]")
+    return fig
+
+
+def concentration_figure(concentration: pd.DataFrame, highly_concentrated_hhi: float,
+                         top: int = 20) -> go.Figure:
+    """Horizontal bars of supplier concentration (HHI), most concentrated on top.
+
+    Parameters
+    ----------
+    concentration : pandas.DataFrame
+        Columns ``product_id``, ``item_id`` and ``hhi_supplier`` [-]: one row per product
+        input (:func:`rxtwin.supply.exposure.concentration`), or one per product with its
+        most concentrated input.
+    highly_concentrated_hhi : float
+        Threshold [-], drawn as a dashed line; bars above it are red.
+    top : int
+        Number of bars shown.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``Bar`` trace (orientation ``h``), labelled ``product_id / item_id``, of the
+        ``top`` highest HHIs (ties: product, then item, A-Z), and a vertical line at the
+        threshold.
+    """
+    _require(concentration, ("product_id", "item_id", "hhi_supplier"), "concentration_figure")
+    chosen = concentration.sort_values(["hhi_supplier", "product_id", "item_id"],
+                                       ascending=[False, True, True], kind="stable")
+    chosen = chosen.head(top).iloc[::-1]
+    values = chosen["hhi_supplier"].to_numpy(float)
+    labels = (chosen["product_id"].astype(str) + " / " + chosen["item_id"].astype(str))
+    fig = go.Figure(go.Bar(
+        y=labels.tolist(), x=values, orientation="h", name="HHI by supplier",
+        marker={"color": [_LOSE if v > highly_concentrated_hhi else _PALETTE[0]
+                          for v in values]}))
+    fig.add_vline(x=highly_concentrated_hhi, line_dash="dash", line_color="#555",
+                  annotation_text=f"highly concentrated > {highly_concentrated_hhi:g}")
+    fig.update_layout(title="Supplier concentration of each input",
+                      xaxis={"title": "HHI by supplier [-]", "range": [0.0, 1.05]})
+    return fig
+
+
+def time_to_survive_figure(sites: pd.DataFrame, top: int = 20) -> go.Figure:
+    """Time-to-survive of each site's outage against its time-to-recover.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Columns ``site_id``, ``tts_days``, ``ttr_days`` [days] and ``exposed`` (bool,
+        TTS < TTR), as :func:`rxtwin.supply.tts.risk_exposure`.
+    top : int
+        Number of sites shown.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        A ``Bar`` trace (orientation ``h``) of the TTS, red where the site is exposed, and a
+        ``Scatter`` of the TTR markers, for the ``top`` sites of shortest TTS (shortest on
+        top; ties: site id A-Z). A site is a risk when its bar stops short of its marker
+        (Simchi-Levi et al. 2015).
+    """
+    _require(sites, ("site_id", "tts_days", "ttr_days", "exposed"), "time_to_survive_figure")
+    chosen = sites.sort_values(["tts_days", "site_id"], kind="stable").head(top).iloc[::-1]
+    labels = chosen["site_id"].astype(str).tolist()
+    exposed = chosen["exposed"].to_numpy(bool)
+    fig = go.Figure(go.Bar(y=labels, x=chosen["tts_days"].to_numpy(float), orientation="h",
+                           name="time-to-survive",
+                           marker={"color": [_LOSE if e else _PALETTE[0] for e in exposed]}))
+    fig.add_trace(go.Scatter(y=labels, x=chosen["ttr_days"].to_numpy(float), mode="markers",
+                             name="time-to-recover",
+                             marker={"symbol": "diamond", "size": 11, "color": "#222"}))
+    fig.update_layout(title="Time-to-survive vs time-to-recover of each site's outage "
+                      "(red: exposed)", xaxis_title="days")
     return fig
 
 

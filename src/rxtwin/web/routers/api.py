@@ -227,6 +227,9 @@ def report(run_id: str, store: StoreDep) -> HTMLResponse:
     run = service.get_run(store, _check_id(run_id))
     if run.status != "done":
         raise service.WebError(409, f"run {run_id} is {run.status}; the report needs a done run")
+    if run.scenario_hash is None:
+        raise service.WebError(409, f"run {run_id} has no scenario (a network from CSV files); "
+                                    "the report needs one")
     return HTMLResponse(run_report_html(store, run_id),
                         headers=_attachment(f"rxtwin-report-{run_id}.html"))
 

@@ -3,6 +3,7 @@ downloads). Forms post back here; invalid input re-renders the form with its mes
 
 from __future__ import annotations
 
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,22 @@ def _is_list(annotation: Any) -> bool:
     return typing.get_origin(annotation) is list
 
 
+def _without_none(annotation: Any) -> Any:
+    """``X`` for an optional ``X | None`` (``None``: the default applies), else as given."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
 def _form_fields(model: type[BaseModel], values: dict[str, Any]) -> list[dict[str, Any]]:
     """Form inputs of a run kind's parameters. A list is one text input, comma-separated;
-    a field whose default is made per run (a fresh seed) starts empty."""
+    a field whose default is made per run (a fresh seed) or is None (worked out from the
+    scenario) starts empty."""
     fields = []
     for name, info in model.model_fields.items():
-        annotation = info.annotation
+        annotation = _without_none(info.annotation)
         kind = ("checkbox" if annotation is bool else
                 "number" if annotation in (int, float) else "text")
         if name in values:
@@ -50,6 +61,8 @@ def _form_fields(model: type[BaseModel], values: dict[str, Any]) -> list[dict[st
         elif _is_list(annotation) and info.default_factory is not None:
             value = info.default_factory()
         else:
+            value = ""
+        if value is None:
             value = ""
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
