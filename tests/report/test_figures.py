@@ -172,3 +172,29 @@ def test_efficient_frontier_matches_brute_force_dominance():
                    zip(table.budget_usd, table.shortage_days_avoided, strict=True))
     )
     assert list(zip(frontier.x, frontier.y, strict=True)) == expected
+
+
+def test_concentration_bars_keep_the_top_hhis_and_colour_those_above_the_threshold():
+    frame = pd.DataFrame({"product_id": ["a", "a", "b", "c"],
+                          "item_id": ["api", "ksm", "api", "vial"],
+                          "hhi_supplier": [1.0, 0.3, 0.5, 0.1]})
+    figure = fig.concentration_figure(frame, highly_concentrated_hhi=0.4, top=3)
+    (bars,) = figure.data
+    # the three highest, most concentrated on top (plotly draws the last bar on top)
+    assert list(bars.y) == ["a / ksm", "b / api", "a / api"]
+    assert list(bars.x) == [0.3, 0.5, 1.0]
+    above = [c == fig._LOSE for c in bars.marker.color]
+    assert above == [False, True, True]
+    assert figure.layout.shapes[0].x0 == 0.4  # the threshold line
+    with pytest.raises(ValueError, match="hhi_supplier"):
+        fig.concentration_figure(frame.drop(columns="hhi_supplier"), 0.4)
+
+
+def test_time_to_survive_bars_pair_each_site_with_its_recovery_marker():
+    sites = pd.DataFrame({"site_id": ["s1", "s2", "s3"], "tts_days": [90.0, 10.0, 30.0],
+                          "ttr_days": [60.0, 60.0, 20.0], "exposed": [False, True, False]})
+    figure = fig.time_to_survive_figure(sites, top=2)
+    bars, markers = figure.data
+    assert list(bars.y) == ["s3", "s2"] == list(markers.y)  # shortest TTS on top
+    assert list(bars.x) == [30.0, 10.0] and list(markers.x) == [20.0, 60.0]
+    assert [c == fig._LOSE for c in bars.marker.color] == [False, True]
