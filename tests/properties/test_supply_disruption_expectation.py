@@ -78,7 +78,9 @@ numbers).
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -86,7 +88,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from rxtwin.data.disruption_defaults import load_disruption_defaults
-from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import STATISTICS, simulate_disruptions, trace_product
 from rxtwin.supply.disruption_inputs import MARKET_PARENT, OutageMode, chain_inputs
 
@@ -100,46 +101,23 @@ YEARS_PER_CHUNK = 25
 SETTINGS = settings(deadline=None, max_examples=40, derandomize=bool(os.environ.get("CI")))
 
 
-@st.composite
-def chains(draw, max_tiers=3, max_lead=60, max_lag=20):
-    """A product chain of 1-``max_tiers`` tiers (upstream first), 1-2 suppliers per tier.
-
-    The ``chains`` strategy of ``test_supply_disruption_properties.py`` with lead times up
-    to 60 d (test modules are not importable from each other: ``tests`` is no package).
-    """
-    d = 100.0
-    n_tiers = draw(st.integers(1, max_tiers))
-    tiers, sites, modes = [], [], []
-    for t in range(n_tiers):
-        suppliers = []
-        n_sup = draw(st.integers(1, 2))
-        shares = [1.0] if n_sup == 1 else [0.5, 0.5]
-        lead = draw(st.integers(0, max_lead))  # one lead time per tier
-        for share in shares:
-            site = len(sites)
-            sites.append(f"s{site}")
-            modes.append([outage(draw(st.floats(0.5, 6.0)), draw(st.floats(2.0, 40.0)))])
-            normal = share * d * draw(st.floats(1.1, 1.6))
-            suppliers.append({"site": site, "share": share, "normal_units_per_day": normal,
-                              "capacity_units_per_day": normal * draw(st.floats(1.0, 3.0)),
-                              "lead_days": lead, "lag_days": draw(st.integers(0, max_lag))})
-        cover = draw(st.floats(3.0, 40.0))
-        pipeline = sum(s["share"] * s["lead_days"] for s in suppliers) * d
-        tiers.append({"label": f"t{t}",
-                      "parent": t + 1 if t < n_tiers - 1 else MARKET_PARENT,
-                      "base_stock_units": cover * d + pipeline,
-                      "initial_on_hand_units": cover * d,
-                      "initial_age_days": draw(st.integers(0, 30)),
-                      "shelf_life_days": draw(st.integers(500, 2000)),
-                      "suppliers": suppliers})
-    product = {"id": "p", "demand_units_per_day": d,
-               "demand_cv": draw(st.sampled_from([0.0, 0.3])), "tiers": tiers}
-    return product, sites, modes
+def _load_strategies():
+    """The strategies module beside this file (tests/properties is not a package)."""
+    path = Path(__file__).with_name("supply_chain_strategies.py")
+    spec = importlib.util.spec_from_file_location("supply_chain_strategies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def outage(rate_per_yr: float, mean_days: float) -> OutageMode:
-    """Poisson outages with exponential durations."""
-    return OutageMode("x", rate_per_yr, Exponential(dist="exponential", mean=mean_days))
+_strategies = _load_strategies()
+outage = _strategies.outage
+
+
+def chains(max_tiers=3, max_lead=60, max_lag=20):
+    """The shared ``chains`` strategy (supply_chain_strategies.py), lead times up to
+    60 d by default."""
+    return _strategies.chains(max_tiers=max_tiers, max_lead=max_lead, max_lag=max_lag)
 
 
 def with_backup(chain, tier: int, backup: dict, modes: list[OutageMode]):

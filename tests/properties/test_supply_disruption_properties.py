@@ -36,13 +36,16 @@ the model, not bugs to hide):
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import BALANCE, STATISTICS, trace_product
-from rxtwin.supply.disruption_inputs import MARKET_PARENT, OutageMode, chain_inputs
+from rxtwin.supply.disruption_inputs import OutageMode, chain_inputs
 
 YEARS = 8
 SHORT = STATISTICS.index("shortage_days")
@@ -50,39 +53,22 @@ UNMET = STATISTICS.index("unmet_units")
 DEMAND = STATISTICS.index("demand_units")
 
 
-@st.composite
-def chains(draw, max_tiers=3, max_lead=15, max_lag=20):
-    """A product chain of 1-``max_tiers`` tiers (upstream first), 1-2 suppliers per tier."""
-    d = 100.0
-    n_tiers = draw(st.integers(1, max_tiers))
-    tiers, sites, modes = [], [], []
-    for t in range(n_tiers):
-        suppliers = []
-        n_sup = draw(st.integers(1, 2))
-        shares = [1.0] if n_sup == 1 else [0.5, 0.5]
-        lead = draw(st.integers(0, max_lead))  # one lead time per tier (module docstring)
-        for share in shares:
-            site = len(sites)
-            sites.append(f"s{site}")
-            modes.append([OutageMode(
-                "x", draw(st.floats(0.5, 6.0)),
-                Exponential(dist="exponential", mean=draw(st.floats(2.0, 40.0))))])
-            normal = share * d * draw(st.floats(1.1, 1.6))
-            suppliers.append({"site": site, "share": share, "normal_units_per_day": normal,
-                              "capacity_units_per_day": normal * draw(st.floats(1.0, 3.0)),
-                              "lead_days": lead, "lag_days": draw(st.integers(0, max_lag))})
-        cover = draw(st.floats(3.0, 40.0))
-        pipeline = sum(s["share"] * s["lead_days"] for s in suppliers) * d
-        tiers.append({"label": f"t{t}",
-                      "parent": t + 1 if t < n_tiers - 1 else MARKET_PARENT,
-                      "base_stock_units": cover * d + pipeline,
-                      "initial_on_hand_units": cover * d,
-                      "initial_age_days": draw(st.integers(0, 30)),
-                      "shelf_life_days": draw(st.integers(500, 2000)),  # no expiry in a year
-                      "suppliers": suppliers})
-    product = {"id": "p", "demand_units_per_day": d,
-               "demand_cv": draw(st.sampled_from([0.0, 0.3])), "tiers": tiers}
-    return product, sites, modes
+def _load_strategies():
+    """The strategies module beside this file (tests/properties is not a package)."""
+    path = Path(__file__).with_name("supply_chain_strategies.py")
+    spec = importlib.util.spec_from_file_location("supply_chain_strategies", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_strategies = _load_strategies()
+
+
+def chains(max_tiers=3, max_lead=15, max_lag=20):
+    """The shared ``chains`` strategy (supply_chain_strategies.py), lead times up to
+    15 d by default."""
+    return _strategies.chains(max_tiers=max_tiers, max_lead=max_lead, max_lag=max_lag)
 
 
 def run(product, sites, modes, seed):
