@@ -9,8 +9,8 @@ comparisons below are therefore scenario-year by scenario-year, not in distribut
   shortage-days or unmet demand in any scenario-year. Proof sketch: on hand after
   production is min(S, on hand + capacity up today), demand is served from it, and both
   steps are monotone in on hand and capacity.
-* More inventory (a higher base stock and start stock at any tier) never increases
-  shortage-days or unmet demand in any scenario-year.
+* More inventory (a higher base stock and start stock) never increases shortage-days or
+  unmet demand in any scenario-year of a single-tier chain.
 * Flows conserve mass at every tier, and demand = served + unmet.
 
 Domain, and what hypothesis found outside it (kept here because they are properties of
@@ -28,7 +28,13 @@ the model, not bugs to hide):
 * in chains of several tiers a backup can draw the upstream stock down during an outage; a
   later upstream outage then finds less stock (e.g. 8 -> 9 short days in one year, or 50 ->
   56 units unmet with equal short days). This is an echelon effect of base-stock
-  replenishment with capacity limits, so pathwise monotonicity is tested on one tier only;
+  replenishment with capacity limits, so pathwise monotonicity is tested on one tier only.
+  More inventory has the same echelon effect: 100 more units of upstream stock in a
+  two-tier chain (lead 0, surge lag 17 d downstream) moved a short day from year 6 to year
+  7 (3, 3 -> 2, 4; 13 short days in all either way), and in three-tier chains the totals
+  rose too (8 -> 9 short days). Found by random hypothesis runs outside CI; the same with
+  the kernel before the expiry-bucket lot store. Across tiers the property holds in
+  expectation (test_supply_disruption_expectation.py);
 * stock that can expire: more of it can expire, and replacing it loads a capacity-limited
   upstream tier (e.g. 0 -> 1 short day). Shelf lives here (500-2000 d) keep
   stock from expiring in practice: FEFO turns it over in cover plus lead-time days.
@@ -98,7 +104,7 @@ def test_redundant_supplier_never_increases_shortage(chain, data, seed):
 
 
 @settings(deadline=None, max_examples=40)
-@given(chains(), st.data(), st.integers(0, 2**32 - 1))
+@given(chains(max_tiers=1), st.data(), st.integers(0, 2**32 - 1))
 def test_more_inventory_never_increases_shortage_days(chain, data, seed):
     product, sites, modes = chain
     base = run(product, sites, modes, seed)
