@@ -41,6 +41,7 @@ from rxtwin.supply.disruption_kernel import (
     EPISODE_DAILY_BINS_DAYS,
     N_STATISTICS,
     STATISTICS,
+    fill_standard_normal,
     paint_outages,
     paint_shocks,
     simulate_product,
@@ -186,7 +187,8 @@ def demand_paths(inputs: SupplyEngineInputs, product: int, seed: np.random.SeedS
         return mean * (factor if factor is not None else np.ones((n_years, horizon)))
     # In place, in the order of mean x (shock x exp(sigma z - sigma^2 / 2)): same bits.
     _, sigma = lognormal_mu_sigma(1.0, cv)
-    path = _child(seed, _PRODUCT_STREAM, key, _NOISE).standard_normal((n_years, horizon))
+    path = fill_standard_normal(_child(seed, _PRODUCT_STREAM, key, _NOISE),
+                                np.empty(n_years * horizon)).reshape(n_years, horizon)
     path *= sigma
     path -= 0.5 * sigma * sigma
     np.exp(path, out=path)
