@@ -73,8 +73,8 @@ def _prepare(base: str) -> list[str]:
         urls = ["/", "/runs", f"/runs/{breakeven}", f"/api/runs/{breakeven}",
                 f"/api/runs/{breakeven}/figures/breakeven",
                 f"/api/runs/{breakeven}/figures/winner",
-                f"/api/runs/{breakeven}/summaries/breakeven",
-                f"/api/runs/{breakeven}/summaries/breakeven?format=csv",
+                f"/api/runs/{breakeven}/summaries/breakeven_map",
+                f"/api/runs/{breakeven}/summaries/breakeven_map?format=csv",
                 f"/runs/{twin}", f"/api/runs/{twin}", "/api/runs"]
         for url in urls:  # warm the figure cache once, as the first visitor would
             client.get(url).raise_for_status()

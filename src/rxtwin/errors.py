@@ -2,7 +2,9 @@
 
 A :class:`Problem` names the file, the field path, the offending value and the rule it
 breaks; :class:`InputError` carries every problem found at once so that ``rxtwin validate``
-can report them together. The CLI prints one line per problem and exits with code 2.
+can report them together. :class:`UserInputError` (and :class:`UnknownIdError` for an
+unknown id) rejects one argument or value on purpose. The CLI prints one line per problem
+and exits with code 2; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -66,6 +68,26 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(p.line() for p in self.problems))
+
+
+class UserInputError(ValueError):
+    """An argument or input rxtwin rejects on purpose; the message names the value and rule.
+
+    The CLI prints the message as one line and exits with code 2. A bare ``ValueError`` is
+    not rejected input but a bug, and keeps its traceback. Subclassing ``ValueError`` keeps
+    ``except ValueError`` and ``pytest.raises(ValueError)`` working.
+    """
+
+
+class UnknownIdError(UserInputError, KeyError):
+    """No item with the given id or name; the message names it (and the known ones).
+
+    Also a ``KeyError``, so ``except KeyError`` keeps working; ``str()`` is the message
+    itself, without the quotes ``KeyError`` adds.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 def format_loc(loc: Iterable[object]) -> str:

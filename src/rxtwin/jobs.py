@@ -5,6 +5,8 @@ A run kind is a small strategy object (:class:`RunKind`) held in the registry
 
 * ``params_model`` -- a pydantic model of its parameters (defaults, bounds, messages);
 * ``check`` -- cross-checks of the parameters against the scenario (ids exist, ...);
+* ``resolve`` -- the checked parameters with defaults worked out from the scenario filled in
+  (optional; e.g. the grid of a break-even map), so the stored parameters say what runs;
 * ``n_chunks`` -- how many chunks a run records (the progress total);
 * ``run(scenario, params, store, run_id, progress)`` -- does the work, recording each chunk
   with ``store.record_chunk`` (skipping chunks already recorded, so an interrupted run
@@ -23,6 +25,7 @@ finishes or fails the run) sets ``manages_lifecycle=True``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,9 +36,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from rxtwin.appraisal import BreakevenParam
 from rxtwin.data.supply_io import load_supply_defaults
-from rxtwin.econ.annual_cost import annual_cost_usd_per_yr
-from rxtwin.econ.breakeven import breakeven_map
 from rxtwin.errors import Problem, problems_from_validation_error
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE
 from rxtwin.model.scenario import Scenario
@@ -57,14 +59,6 @@ __all__ = [
 
 ProgressCallback = Callable[[int, int], None]
 
-PLACEHOLDER_NOTE = (
-    "Placeholder cost model: annual cost per technology = capex, training and filing per "
-    "product annualised at the hurdle rate over the useful life + labour + energy + QC per "
-    "lot + cleaning per changeover + maintenance (rxtwin.econ.annual_cost). No failures, "
-    "ramp-up or capacity limits: it will be replaced by line-simulator results."
-)
-
-
 @dataclass(frozen=True)
 class RunKind:
     """One kind of run: its parameters, work, progress total and figures."""
@@ -80,117 +74,190 @@ class RunKind:
     manages_lifecycle: bool = False
     """True when ``run`` itself calls ``start_run``/``finish_run`` (e.g. a wrapper of
     :func:`rxtwin.runs.resume_line_run`); :func:`execute_run` then only calls ``run``."""
+    resolve: Callable[[Scenario, BaseModel], BaseModel] = lambda scenario, params: params
+    """Checked parameters with the defaults worked out from the scenario filled in (e.g.
+    the grid of a break-even map), so the stored parameters say exactly what runs and
+    ``n_chunks`` needs no scenario; :func:`parse_params` returns its result."""
 
 
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# ------------------------------------------------------------------------- econ.breakeven
-class BreakevenParams(_Params):
-    """Grid and technologies of a break-even map (``econ.breakeven``)."""
+def _fresh_seed() -> int:
+    import secrets
 
-    challenger: str = Field("continuous", description="technology id of the new line")
-    incumbent: str = Field("batch", description="technology id it is compared with")
-    products_min: int = Field(1, ge=1, le=200, description="fewest products per line [-]")
-    products_max: int = Field(30, ge=1, le=200, description="most products per line [-]")
-    volume_min_units_per_yr: float = Field(1e7, gt=0, le=1e12,
-                                           description="smallest annual volume [units/yr]")
-    volume_max_units_per_yr: float = Field(2e9, gt=0, le=1e12,
-                                           description="largest annual volume [units/yr]")
-    volume_steps: int = Field(25, ge=2, le=100, description="volumes on the grid (log spaced)")
+    return secrets.randbits(63)
+
+
+# ------------------------------------------------------------------------- econ.breakeven
+# Engineering bounds of the web form: 50 x 50 points at 200 replications is the largest map
+# docs/econ.md times (about half an hour on 2 cores), already past the queue's default job
+# timeout; 10,000 replications per point is 50 x the CLI's default of 200.
+_MAX_MAP_POINTS = 50
+_MAX_MAP_REPLICATIONS = 10_000
+
+
+class BreakevenParams(_Params):
+    """Break-even map of switching a line from its incumbent technology (``econ.breakeven``).
+
+    The incremental NPV at the firm's hurdle rate of every candidate technology against the
+    incumbent, from line simulations, over a grid of two
+    :class:`rxtwin.appraisal.BreakevenParam` parameters: the map of ``rxtwin breakeven
+    SCENARIO --param X --param2 Y --db``, which stores the same table for the same inputs.
+    Empty fields are worked out from the scenario when the run is launched (see
+    :func:`_resolve_breakeven`), so the stored parameters name the grid that ran.
+    """
+
+    param: BreakevenParam = Field(
+        BreakevenParam.PRODUCTS_PER_LINE,
+        description="x parameter, one map row (a chunk) per value: products_per_line, "
+        "volume_scale, price_scale, capex_grant, itc or capex_scale")
+    param_values: list[float] = Field(
+        default_factory=list, max_length=_MAX_MAP_POINTS,
+        description="x values (empty = `points` values over the default range: "
+        "products 1..n of the line, volume_scale 0.25-2, price_scale 0.5-2, capex_grant "
+        "and itc 0-1, capex_scale 0.25-2)")
+    param2: BreakevenParam = Field(BreakevenParam.VOLUME_SCALE,
+                                   description="y parameter (same choices)")
+    param2_values: list[float] = Field(
+        default_factory=list, max_length=_MAX_MAP_POINTS,
+        description="y values (empty = `points` values over the default range)")
+    points: int = Field(6, ge=2, le=_MAX_MAP_POINTS,
+                        description="grid points of an axis whose values are empty [-] "
+                        "(as `rxtwin breakeven --points`)")
+    technologies: list[str] = Field(
+        default_factory=list,
+        description="candidate technology ids (empty = every technology but the baseline)")
+    baseline: str | None = Field(None, description="incumbent technology id (empty = the "
+                                 "line's own technology)")
+    line_id: str | None = Field(None, description="line id (empty = the scenario's first line)")
+    n_replications: int = Field(100, ge=1, le=_MAX_MAP_REPLICATIONS,
+                                description="replication-years per technology and grid point")
+    seed: int = Field(default_factory=_fresh_seed, ge=0,
+                      description="root seed entropy of every simulation (the same at every "
+                      "point: common random numbers)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> BreakevenParams:
-        if self.products_min > self.products_max:
-            raise ValueError(f"products_min = {self.products_min} must be <= products_max = "
-                             f"{self.products_max}")
-        if self.volume_min_units_per_yr >= self.volume_max_units_per_yr:
-            raise ValueError(
-                f"volume_min_units_per_yr = {self.volume_min_units_per_yr:g} must be < "
-                f"volume_max_units_per_yr = {self.volume_max_units_per_yr:g}")
-        if self.challenger == self.incumbent:
-            raise ValueError(f"challenger and incumbent are both {self.challenger!r}; "
-                             "pick two different technologies")
+    def _distinct(self) -> BreakevenParams:
+        if self.param == self.param2:
+            raise ValueError(f"param and param2 are both {self.param.value!r}; map two "
+                             "different parameters")
+        for name in ("param_values", "param2_values"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} = {values} repeats a value; give each grid value "
+                                 "once")
         return self
 
-    def products(self) -> np.ndarray:
-        return np.arange(self.products_min, self.products_max + 1)
 
-    def volumes(self) -> np.ndarray:
-        return np.geomspace(self.volume_min_units_per_yr, self.volume_max_units_per_yr,
-                            self.volume_steps)
+def _grid_rule(param: BreakevenParam, value: float, n_products: int) -> str | None:
+    """Why ``value`` cannot be a grid value of ``param`` (None if it can), after the
+    variants of :mod:`rxtwin.appraisal`: the first k products, a demand, price or capex
+    factor, a subsidy share."""
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if param is BreakevenParam.PRODUCTS_PER_LINE:
+        if not (value.is_integer() and 1 <= value <= n_products):
+            return (f"products_per_line must be a whole number within 1..{n_products} (the "
+                    "products of the line)")
+    elif param in (BreakevenParam.CAPEX_GRANT, BreakevenParam.ITC):
+        if not 0.0 <= value <= 1.0:
+            return f"{param.value} is a share of the capex: must be within [0, 1]"
+    elif value <= 0.0:
+        return f"{param.value} multiplies today's value: must be > 0"
+    return None
 
 
 def _check_breakeven(scenario: Scenario, params: BreakevenParams) -> list[Problem]:
+    if not scenario.lines:
+        return [Problem("<params>", "line_id", params.line_id,
+                        f"scenario '{scenario.name}' has no lines")]
+    lines = [line.id for line in scenario.lines]
+    if params.line_id is not None and params.line_id not in lines:
+        return [Problem("<params>", "line_id", params.line_id,
+                        f"no such line; choose one of {', '.join(lines)}")]
+    line = scenario.line(params.line_id or lines[0])
     known = [t.id for t in scenario.technologies]
-    return [
-        Problem("<params>", field, value, f"no technology with this id; choose one of "
-                f"{', '.join(known)}")
-        for field, value in (("challenger", params.challenger), ("incumbent", params.incumbent))
-        if value not in known
-    ]
+    baseline = params.baseline or line.technology_id
+    problems = []
+    if baseline not in known:
+        problems.append(Problem("<params>", "baseline", baseline,
+                                f"no such technology; choose one of {', '.join(known)}"))
+    for tid in params.technologies:
+        if tid not in known:
+            problems.append(Problem("<params>", "technologies", tid,
+                                    f"no such technology; choose from {', '.join(known)}"))
+        elif tid == baseline:
+            problems.append(Problem("<params>", "technologies", tid,
+                                    "is the baseline; list the technologies to compare with "
+                                    "it"))
+    if not params.technologies and known == [baseline]:
+        problems.append(Problem("<params>", "technologies", [], f"the scenario has no "
+                                f"technology but the baseline '{baseline}' to compare with"))
+    for field, param in (("param_values", params.param), ("param2_values", params.param2)):
+        for value in getattr(params, field):
+            rule = _grid_rule(param, value, len(line.product_ids))
+            if rule is not None:
+                problems.append(Problem("<params>", field, value, rule))
+    return problems
+
+
+def _resolve_breakeven(scenario: Scenario, params: BreakevenParams) -> BreakevenParams:
+    """Checked parameters with every empty field worked out from the scenario: the line
+    (its first), the baseline (the line's technology), the candidates (every other
+    technology) and each empty grid (:func:`rxtwin.econ_runs.default_grid` of ``points``)."""
+    from rxtwin.econ_runs import default_grid
+
+    line_id = params.line_id or scenario.lines[0].id
+    baseline = params.baseline or scenario.line(line_id).technology_id
+    return BreakevenParams.model_validate({
+        **params.model_dump(), "line_id": line_id, "baseline": baseline,
+        "technologies": params.technologies or [t.id for t in scenario.technologies
+                                                if t.id != baseline],
+        "param_values": params.param_values or default_grid(params.param, scenario,
+                                                            line_id, params.points),
+        "param2_values": params.param2_values or default_grid(params.param2, scenario,
+                                                              line_id, params.points),
+    })
 
 
 def _run_breakeven(scenario: Scenario, params: BreakevenParams, store: Store, run_id: str,
                    progress: ProgressCallback) -> None:
-    products, volumes = params.products(), params.volumes()
-    total = len(products)
-    done = store.done_chunk_indices(run_id)
-    for index, n_products in enumerate(products):
-        if index in done:
-            continue
-        costs = {
-            t.id: [annual_cost_usd_per_yr(t, scenario.firm, int(n_products), float(v))
-                   for v in volumes]
-            for t in scenario.technologies
-        }
-        store.record_chunk(run_id, index, {"products_per_line": int(n_products),
-                                           "annual_cost_usd": costs})
-        progress(len(store.done_chunk_indices(run_id)), total)
-    rows = []
-    for chunk in store.chunk_summaries(run_id).values():
-        for technology, values in chunk["annual_cost_usd"].items():
-            rows += [(technology, chunk["products_per_line"], float(v), float(c))
-                     for v, c in zip(volumes, values, strict=True)]
-    costs = pd.DataFrame(rows, columns=["technology", "products_per_line",
-                                        "volume_units_per_yr", "annual_cost_usd"])
-    store.put_summary(run_id, "annual_cost", costs)
-    lookup = costs.set_index(["technology", "products_per_line", "volume_units_per_yr"])[
-        "annual_cost_usd"]
+    from rxtwin.econ_runs import run_breakeven_map
 
-    def advantage(n_products: float, volume: float) -> float:
-        return float(lookup[(params.incumbent, int(n_products), volume)]
-                     - lookup[(params.challenger, int(n_products), volume)])
-
-    grid = breakeven_map(advantage, products, volumes, x_name="products_per_line",
-                         y_name="volume_units_per_yr", value_name="advantage_usd_per_yr")
-    store.put_summary(run_id, "breakeven", grid)
-    store.put_summary(run_id, "technologies", pd.DataFrame([
-        {"technology": t.id, "kind": t.kind.value, "operating_mode": t.operating_mode,
-         "capex_usd": t.capex_usd, "labour_fte": t.labour_fte,
-         "qc_cost_usd_per_lot": t.qc_cost_usd_per_lot,
-         "cleaning_cost_usd_per_changeover": t.cleaning_cost_usd_per_changeover,
-         "filing_cost_usd_per_product": t.filing_cost_usd_per_product,
-         "useful_life_yr": t.useful_life_yr}
-        for t in scenario.technologies
-    ]))
-    store.put_summary(run_id, "notes", pd.DataFrame({"note": [PLACEHOLDER_NOTE]}))
+    grid = _resolve_breakeven(scenario, params)
+    run_breakeven_map(store, run_id, scenario, grid.param, grid.param_values, grid.param2,
+                      grid.param2_values, line_id=grid.line_id,
+                      technology_ids=grid.technologies, baseline_tech_id=grid.baseline,
+                      n_replications=grid.n_replications, entropy=grid.seed,
+                      progress=progress)
 
 
-def _breakeven_figures(store: Store, run_id: str, scenario: Scenario,
+def _breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,
                        params: BreakevenParams) -> dict[str, go.Figure]:
-    grid = store.get_summary(run_id, "breakeven")
-    costs = store.get_summary(run_id, "annual_cost")
-    breakeven = fig.breakeven_map_figure(
-        grid, "products_per_line", "volume_units_per_yr", "advantage_usd_per_yr",
-        title=f"{params.challenger} vs {params.incumbent}: annual cost advantage "
-              "(green: challenger cheaper)")
-    breakeven.update_yaxes(type="log")
-    winner = fig.winner_map_figure(costs, "products_per_line", "volume_units_per_yr")
-    winner.update_yaxes(type="log")
-    return {"breakeven": breakeven, "winner": winner}
+    """The best option's NPV and the winner over the map; none for a 1-D break-even
+    (``rxtwin breakeven --param X --db`` stores the kind with one value per technology)."""
+    from rxtwin.econ_runs import BREAKEVEN_MAP_TABLE
 
+    if BREAKEVEN_MAP_TABLE not in store.list_summaries(run_id):
+        return {}
+    table = store.get_summary(run_id, BREAKEVEN_MAP_TABLE)
+    x_name, y_name = table.columns[:2]  # the two parameters (rxtwin.appraisal.breakeven_map_2d)
+    best = (table.groupby([x_name, y_name], as_index=False)["npv_usd"].max()
+            .rename(columns={"npv_usd": "best_npv_usd"}))
+    breakeven = fig.breakeven_map_figure(
+        best, x_name, y_name, "best_npv_usd",
+        title="Incremental NPV of the best option vs the incumbent at the hurdle rate [USD] "
+              "(green: switching pays; blank: no technology can make the demand)")
+    cells = table.drop_duplicates([x_name, y_name])
+    winner = fig.winner_map_figure(
+        pd.DataFrame({"technology": cells["winner"], x_name: cells[x_name],
+                      y_name: cells[y_name], "cell": 0.0}), x_name, y_name, "cell")
+    winner.update_traces(colorbar_title_text="winner")
+    winner.update_layout(title="Which technology wins where: the highest incremental NPV if "
+                               ">= 0, else the incumbent")
+    return {"breakeven": breakeven, "winner": winner}
 
 # --------------------------------------------------------------------------- twin.simulate
 class TwinSimulateParams(_Params):
@@ -256,12 +323,6 @@ def _twin_figures(store: Store, run_id: str, scenario: Scenario,
 
 
 # --------------------------------------------------------------------------- line.simulate
-def _fresh_seed() -> int:
-    import secrets
-
-    return secrets.randbits(63)
-
-
 class LineSimulateParams(_Params):
     """One technology on one line (``line.simulate``); the keys are those
     :func:`rxtwin.runs.run_line_simulation` stores, so a web run resumes like a CLI run."""
@@ -486,14 +547,18 @@ def _supply_tts_figures(store: Store, run_id: str, scenario: Scenario | None,
 RUN_KINDS: dict[str, RunKind] = {
     "econ.breakeven": RunKind(
         name="econ.breakeven",
-        title="Break-even map (placeholder cost model)",
-        description="Annual cost of each technology over products per line x annual volume; "
-        "where the challenger beats the incumbent. " + PLACEHOLDER_NOTE,
+        title="Break-even map: which technology pays where",
+        description="Incremental NPV at the firm's hurdle rate of each candidate technology "
+        "against the line's incumbent, from line simulations (failures, ramp-up, capacity), "
+        "over a grid of two parameters (products per line, volume, price, subsidy or capex "
+        "scale); one chunk per x value, resumable; the map of `rxtwin breakeven --param X "
+        "--param2 Y --db`.",
         params_model=BreakevenParams,
         check=_check_breakeven,
-        n_chunks=lambda p: p.products_max - p.products_min + 1,
+        n_chunks=lambda p: len(p.param_values),
         run=_run_breakeven,
         figures=_breakeven_figures,
+        resolve=_resolve_breakeven,
     ),
     "line.simulate": RunKind(
         name="line.simulate",
@@ -560,7 +625,8 @@ RUN_KINDS: dict[str, RunKind] = {
 
 
 def parse_params(kind: str, scenario: Scenario, raw: Mapping[str, Any]) -> BaseModel:
-    """Validate a run's parameters for ``kind`` against ``scenario``.
+    """Validate a run's parameters for ``kind`` against ``scenario``; return them with the
+    defaults the kind works out from the scenario filled in (``RunKind.resolve``).
 
     Raises
     ------
@@ -581,7 +647,7 @@ def parse_params(kind: str, scenario: Scenario, raw: Mapping[str, Any]) -> BaseM
     problems = run_kind.check(scenario, params)
     if problems:
         raise InputError(problems)
-    return params
+    return run_kind.resolve(scenario, params)
 
 
 def execute_run(store: Store, run_id: str,

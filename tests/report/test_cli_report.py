@@ -20,10 +20,11 @@ def test_report_command_writes_the_file_and_refuses_unknown_runs(tmp_path):
     scenario = load_scenario("generic_oral_solid")
     with Store.open(db) as store:
         scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-        params = jobs.parse_params("econ.breakeven", scenario,
-                                   {"products_max": 3, "volume_steps": 3})
-        run_id = store.create_run("econ.breakeven", scenario_hash, params.model_dump(), None,
-                                  n_chunks=3)
+        params = jobs.parse_params("econ.breakeven", scenario, {
+            "param_values": [1, 2, 3], "param2_values": [0.5, 1.0],
+            "technologies": ["continuous"], "n_replications": 10, "seed": 1})
+        run_id = store.create_run("econ.breakeven", scenario_hash,
+                                  params.model_dump(mode="json"), params.seed, n_chunks=3)
         jobs.execute_run(store, run_id)
     out = tmp_path / "report.html"
     runner = CliRunner()

@@ -18,10 +18,12 @@ def done_run(tmp_path_factory):
     store = Store.open(tmp_path_factory.mktemp("report") / "runs.sqlite")
     scenario = load_scenario("generic_oral_solid")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("econ.breakeven", scenario,
-                               {"products_max": 6, "volume_steps": 5})
-    run_id = store.create_run("econ.breakeven", scenario_hash, params.model_dump(), None,
-                              n_chunks=6)
+    # price x subsidy: one line simulation per technology and row, so it is quick
+    params = jobs.parse_params("econ.breakeven", scenario, {
+        "param": "price_scale", "param2": "capex_grant", "points": 8,
+        "technologies": ["advanced_batch", "continuous"], "n_replications": 10, "seed": 1})
+    run_id = store.create_run("econ.breakeven", scenario_hash, params.model_dump(mode="json"),
+                              params.seed, n_chunks=8)
     jobs.execute_run(store, run_id)
     yield store, run_id, scenario
     store.close()
@@ -39,9 +41,8 @@ def test_report_is_self_contained_and_lists_every_source(done_run):
         assert path in text
     assert scenario.title in text
     assert 'id="figure-breakeven"' in text and 'id="figure-winner"' in text
-    assert "Placeholder cost model" in text
-    # annual_cost has 6 x 5 x technologies rows, more than shown: the report says so
-    n_rows = len(store.get_summary(run_id, "annual_cost"))
+    # breakeven_map has 8 x 8 x 2 technologies rows, more than shown: the report says so
+    n_rows = len(store.get_summary(run_id, "breakeven_map"))
     assert n_rows > MAX_TABLE_ROWS
     assert f"First {MAX_TABLE_ROWS} of {n_rows} rows" in text
 

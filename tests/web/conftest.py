@@ -9,8 +9,11 @@ from fastapi.testclient import TestClient
 
 from rxtwin.web.app import create_app
 
-# A small grid keeps each break-even run well under a second.
-SMALL_BREAKEVEN = {"products_min": 1, "products_max": 8, "volume_steps": 6}
+# A small break-even map (8 rows, so 8 chunks, x 2 volumes, one candidate, few replications)
+# keeps each run around a second.
+SMALL_BREAKEVEN = {"param": "products_per_line", "param_values": [1, 2, 3, 4, 5, 6, 7, 8],
+                   "param2": "volume_scale", "param2_values": [0.5, 1.0],
+                   "technologies": ["continuous"], "n_replications": 10, "seed": 7}
 
 
 def wait_done(client: TestClient, run_id: str, timeout_s: float = 30.0) -> dict:

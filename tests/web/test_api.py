@@ -44,7 +44,9 @@ def test_health_kinds_and_openapi(client):
     assert health["status"] == "ok" and health["store"] == "sqlite"
     kinds = {k["kind"]: k for k in client.get("/api/kinds").json()}
     assert {"econ.breakeven", "twin.simulate"} <= set(kinds)
-    assert "products_max" in kinds["econ.breakeven"]["params_schema"]["properties"]
+    properties = kinds["econ.breakeven"]["params_schema"]["properties"]
+    assert {"param", "param_values", "param2", "param2_values", "points", "technologies",
+            "baseline", "line_id", "n_replications", "seed"} == set(properties)
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/runs", "/api/runs/{run_id}", "/api/scenarios",
                  "/api/runs/{run_id}/report", "/api/runs/{run_id}/figures/{name}"):
@@ -120,23 +122,24 @@ def test_huge_bodies_are_413_declared_or_streamed(client):
 def test_launch_run_and_read_every_result(client, done_run):
     run = client.get(f"/api/runs/{done_run}").json()
     assert run["progress"] == 1.0 and run["chunks_done"] == run["chunks_total"] == 8
-    assert run["parameters"]["products_max"] == 8
-    names = client.get(f"/api/runs/{done_run}/summaries").json()
-    assert {"annual_cost", "breakeven", "technologies"} <= set(names)
-    records = client.get(f"/api/runs/{done_run}/summaries/breakeven").json()
-    assert len(records) == 8 * 6
-    csv = client.get(f"/api/runs/{done_run}/summaries/breakeven?format=csv")
+    # the stored parameters name what ran: the given grid, the worked-out line and baseline
+    assert run["parameters"]["param_values"] == SMALL_BREAKEVEN["param_values"]
+    assert (run["parameters"]["line_id"], run["parameters"]["baseline"]) == ("line-1", "batch")
+    assert client.get(f"/api/runs/{done_run}/summaries").json() == ["breakeven_map"]
+    records = client.get(f"/api/runs/{done_run}/summaries/breakeven_map").json()
+    assert len(records) == 8 * 2  # one candidate technology
+    csv = client.get(f"/api/runs/{done_run}/summaries/breakeven_map?format=csv")
     assert csv.headers["content-type"].startswith("text/csv")
     frame = pd.read_csv(io.StringIO(csv.text))
-    assert list(frame.columns[:3]) == ["products_per_line", "volume_units_per_yr",
-                                       "advantage_usd_per_yr"]
-    parquet = client.get(f"/api/runs/{done_run}/summaries/annual_cost?format=parquet")
-    assert len(pd.read_parquet(io.BytesIO(parquet.content))) == 8 * 6 * 5
+    assert list(frame.columns) == ["products_per_line", "volume_scale", "technology",
+                                   "npv_usd", "winner"]
+    parquet = client.get(f"/api/runs/{done_run}/summaries/breakeven_map?format=parquet")
+    assert len(pd.read_parquet(io.BytesIO(parquet.content))) == 8 * 2
     assert client.get(f"/api/runs/{done_run}/arrays").json() == []
     assert client.get(f"/api/runs/{done_run}/figures").json() == ["breakeven", "winner"]
     figure = client.get(f"/api/runs/{done_run}/figures/breakeven").json()
     assert figure["data"][0]["type"] == "heatmap"
-    assert figure["data"][0]["z"]["shape"] == "6, 8"  # plotly's typed-array encoding
+    assert figure["data"][0]["z"]["shape"] == "2, 8"  # plotly's typed-array encoding
     report = client.get(f"/api/runs/{done_run}/report")
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
     assert "<!DOCTYPE html>" in report.text[:100]
@@ -162,11 +165,16 @@ def test_twin_run_stores_a_parquet_trace(client, scenario_hash):
 
 @pytest.mark.parametrize(("body", "status", "path"), [
     ({"kind": "nope", "params": {}}, 422, "kind"),
-    ({"kind": "econ.breakeven", "params": {"products_min": "many"}}, 422, "products_min"),
-    ({"kind": "econ.breakeven", "params": {"products_min": 9, "products_max": 2}}, 422, ""),
-    ({"kind": "econ.breakeven", "params": {"challenger": "teleporter"}}, 422, "challenger"),
+    ({"kind": "econ.breakeven", "params": {"points": "many"}}, 422, "points"),
+    ({"kind": "econ.breakeven", "params": {"param": "colour"}}, 422, "param"),
+    ({"kind": "econ.breakeven", "params": {"param": "itc", "param2": "itc"}}, 422, ""),
+    ({"kind": "econ.breakeven", "params": {"baseline": "teleporter"}}, 422, "baseline"),
+    ({"kind": "econ.breakeven", "params": {"technologies": ["continuous", "warp"]}}, 422,
+     "technologies"),
+    ({"kind": "econ.breakeven", "params": {"line_id": "line-9"}}, 422, "line_id"),
+    ({"kind": "econ.breakeven", "params": {"param_values": [1, 99]}}, 422, "param_values"),
     ({"kind": "econ.breakeven", "params": {"unknown": 1}}, 422, "unknown"),
-    ({"kind": "econ.breakeven", "params": {"volume_steps": 10**9}}, 422, "volume_steps"),
+    ({"kind": "econ.breakeven", "params": {"n_replications": 10**9}}, 422, "n_replications"),
     ({"kind": "twin.simulate", "params": {"hours": -1}}, 422, "hours"),
     ({"kind": "twin.simulate", "params": "x"}, 422, "params"),
 ])
@@ -198,7 +206,8 @@ def test_unknown_ids_are_404(client, path):
 def test_unknown_items_of_a_known_run_are_404(client, done_run):
     for path in ("summaries/nope", "summaries/..%2Fetc", "arrays/nope", "figures/nope"):
         assert_json_error(client.get(f"/api/runs/{done_run}/{path}"), 404)
-    assert_json_error(client.get(f"/api/runs/{done_run}/summaries/breakeven?format=xls"), 422)
+    assert_json_error(client.get(f"/api/runs/{done_run}/summaries/breakeven_map?format=xls"),
+                      422)
 
 
 def test_bad_list_filters_are_422(client):

@@ -96,17 +96,16 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
     _shot(page, "web-scenario", readme=True)
 
     form = page.locator("#launch-econ-breakeven")
-    form.locator("input[name=products_min]").fill("12")
-    form.locator("input[name=products_max]").fill("3")
+    form.locator("input[name=param_values]").fill("1, 99")
     form.locator("button").click()
     message = page.locator("#problems-econ-breakeven")
     message.wait_for()
-    assert "products_min = 12 must be <= products_max = 3" in message.inner_text()
+    assert "products_per_line must be a whole number within 1..24" in message.inner_text()
     _shot(page, "02-invalid-form")
 
     form = page.locator("#launch-econ-breakeven")
-    form.locator("input[name=products_min]").fill("1")
-    form.locator("input[name=products_max]").fill("30")
+    form.locator("input[name=param_values]").fill("")  # the default grid of 6 points
+    form.locator("input[name=seed]").fill("1")  # the map of docs/web.md, same screenshot
     form.locator("button").click()
     page.wait_for_url("**/runs/*")
     progress = page.locator("#progress")
@@ -121,7 +120,7 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
     n_traces = page.evaluate("() => document.getElementById('figure-breakeven').data.length")
     z_rows = page.evaluate(
         "() => document.getElementById('figure-breakeven')._fullData[0].z.length")
-    assert n_traces == 2 and z_rows == 25  # heatmap + contour; one row per volume
+    assert n_traces == 2 and z_rows == 6  # heatmap + contour; one row per volume scale
     assert figure.locator("svg.main-svg g.hm image").count() == 1  # the drawn heat map
     figure.scroll_into_view_if_needed()
     _shot(page, "03-results")

@@ -4,6 +4,7 @@ same result; a queued run is queued again."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -48,28 +49,73 @@ def test_upload_valid_and_invalid_files(client):
 
 def test_invalid_run_form_shows_the_message_and_keeps_values(client, scenario_hash):
     page = client.post(f"/scenarios/{scenario_hash}/runs",
-                       data={"kind": "econ.breakeven", "products_min": "12",
-                             "products_max": "3"})
+                       data={"kind": "econ.breakeven", "param_values": "1, 99",
+                             "technologies": "continuous"})
     assert page.status_code == 422
-    assert "products_min = 12 must be &lt;= products_max = 3" in page.text
-    assert 'id="problems-econ-breakeven"' in page.text and 'value="12"' in page.text
+    assert "products_per_line must be a whole number within 1..24" in page.text
+    assert 'id="problems-econ-breakeven"' in page.text and 'value="1, 99"' in page.text
+    assert 'name="technologies" value="continuous"' in page.text
     typed = client.post(f"/scenarios/{scenario_hash}/runs",
-                        data={"kind": "econ.breakeven", "volume_steps": "lots"})
-    assert typed.status_code == 422 and "volume_steps" in typed.text
+                        data={"kind": "econ.breakeven", "points": "lots"})
+    assert typed.status_code == 422 and "points" in typed.text
 
 
-def test_run_form_launches_and_run_page_shows_figures_and_downloads(client, scenario_hash):
-    page = client.post(f"/scenarios/{scenario_hash}/runs",
-                       data={"kind": "econ.breakeven", "products_max": "5",
-                             "volume_steps": "4"})
-    assert page.status_code == 200 and 'id="progress"' in page.text
-    run_id = str(page.url).rsplit("/", 1)[-1]
-    assert wait_done(client, run_id)["status"] == "done"
+def _form_inputs(page: str, form_id: str) -> dict[str, str]:
+    """Name -> value of the text and number inputs of one launch form, as shown."""
+    form = page[page.index(f'id="{form_id}"'):]
+    form = form[:form.index("</form>")]
+    return dict(re.findall(r'<input type="(?:text|number)" step="[^"]*" name="([^"]+)" '
+                           r'value="([^"]*)"', form))
+
+
+def test_breakeven_form_shows_the_defaults_and_launches_as_shown(client, scenario_hash):
+    # The defaults a user sees: products per line x volume scale on 6 points each (the
+    # grid itself worked out from the scenario, so the value lists start empty), 100
+    # replications, a fresh seed per run; posting the form as shown launches the run.
+    page = client.get(f"/scenarios/{scenario_hash}").text
+    shown = _form_inputs(page, "launch-econ-breakeven")
+    assert shown == {"param": "products_per_line", "param_values": "",
+                     "param2": "volume_scale", "param2_values": "", "points": "6",
+                     "technologies": "", "baseline": "", "line_id": "",
+                     "n_replications": "100", "seed": ""}
+    assert "placeholder" not in page.lower()
+    launched = client.post(f"/scenarios/{scenario_hash}/runs",
+                           data={"kind": "econ.breakeven", **shown})
+    assert launched.status_code == 200 and 'id="progress"' in launched.text
+    run_id = str(launched.url).rsplit("/", 1)[-1]
+    run = wait_done(client, run_id, timeout_s=120)
+    assert run["status"] == "done", run["error"]
+    assert run["chunks_done"] == 6 and run["parameters"]["baseline"] == "batch"
+    assert run["parameters"]["param_values"] == [1, 6, 10, 15, 19, 24]
     done = client.get(f"/runs/{run_id}").text
-    assert 'id="figure-breakeven"' in done and 'id="download-report"' in done
+    assert 'id="figure-breakeven"' in done and 'id="figure-winner"' in done
+    assert 'id="download-report"' in done and "/summaries/breakeven_map" in done
+    assert "placeholder" not in done.lower()
     assert "/static/plotly.min.js" in done
     assert client.get("/static/plotly.min.js").status_code == 200
     assert run_id[:12] in client.get("/runs").text
+
+
+def test_breakeven_runs_stored_by_the_cli_show_their_figures(client, tmp_path):
+    """`rxtwin breakeven --db` stores its runs under the kind the web launches: a map is
+    drawn like a web run's, a 1-D break-even shows its table and no figure."""
+    from typer.testing import CliRunner
+
+    from rxtwin.cli import app
+
+    db = str(tmp_path / "runs.sqlite")
+    ids = []
+    for args in (["--param", "price_scale", "--param2", "capex_grant", "--points", "2"],
+                 ["--param", "capex_grant"]):
+        result = CliRunner().invoke(app, ["breakeven", "high_volume_single_product", *args,
+                                          "--tech", "continuous", "--reps", "10", "--db", db])
+        assert result.exit_code == 0, result.output
+        ids.append(result.stdout.split("run: ")[1].split()[0])
+    two_d, one_d = (client.get(f"/runs/{run_id}") for run_id in ids)
+    assert two_d.status_code == 200 and 'id="figure-breakeven"' in two_d.text
+    assert 'id="figure-winner"' in two_d.text
+    assert one_d.status_code == 200 and "/summaries/breakeven?" in one_d.text
+    assert 'id="figure-' not in one_d.text
 
 
 def test_edit_scenario_makes_a_new_version_or_shows_messages(client, scenario_hash):
@@ -138,8 +184,8 @@ def test_a_run_killed_mid_flight_is_interrupted_on_restart_and_resumes_identical
         assert wait_done(client, waiting)["status"] == "done"  # queued run was queued again
         assert client.post(f"/api/runs/{killed}/resume").status_code == 202
         assert wait_done(client, killed)["status"] == "done"
-        resumed = client.get(f"/api/runs/{killed}/summaries/breakeven").json()
-        expected = client.get(f"/api/runs/{reference}/summaries/breakeven").json()
+        resumed = client.get(f"/api/runs/{killed}/summaries/breakeven_map").json()
+        expected = client.get(f"/api/runs/{reference}/summaries/breakeven_map").json()
     pd.testing.assert_frame_equal(pd.DataFrame(resumed), pd.DataFrame(expected))
 
 

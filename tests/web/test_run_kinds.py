@@ -1,15 +1,19 @@
-"""The run-kind registry: a break-even run stores exactly the costs of the model function
-at every grid point; parameters are checked against the scenario; a kind that drives the
-store's life cycle itself is only called."""
+"""The run-kind registry: a break-even map run stores, row by row and resumably, exactly the
+map of one ``breakeven_map_2d`` call and the table ``rxtwin breakeven --db`` stores;
+parameters are checked against the scenario; a kind that drives the store's life cycle
+itself is only called; web runs equal CLI runs."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from rxtwin import jobs
+from rxtwin.appraisal import breakeven_map_2d
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.econ.annual_cost import annual_cost_usd_per_yr
 from rxtwin.errors import InputError
 from rxtwin.store import Store, StoreError
 
@@ -20,35 +24,167 @@ def store(tmp_path):
         yield opened
 
 
-def test_breakeven_run_matches_the_cost_model_point_by_point(store):
-    scenario = load_scenario("generic_oral_solid")
+# ---------------------------------------------------------------------------- econ.breakeven
+def _queue(store, scenario, kind, raw):
+    """Register a run of ``kind`` as the web app does (checked, resolved parameters)."""
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("econ.breakeven", scenario, {
-        "products_min": 2, "products_max": 5, "volume_steps": 4, "challenger": "modular"})
-    run_id = store.create_run("econ.breakeven", scenario_hash, params.model_dump(), None,
-                              n_chunks=4)
-    jobs.execute_run(store, run_id)
-    grid = store.get_summary(run_id, "breakeven")
-    volumes = np.geomspace(params.volume_min_units_per_yr, params.volume_max_units_per_yr, 4)
-    assert len(grid) == 4 * 4
-    for row in grid.itertuples():
-        assert row.volume_units_per_yr in volumes
-        expected = (annual_cost_usd_per_yr(scenario.technology("batch"), scenario.firm,
-                                           row.products_per_line, row.volume_units_per_yr)
-                    - annual_cost_usd_per_yr(scenario.technology("modular"), scenario.firm,
-                                             row.products_per_line, row.volume_units_per_yr))
-        assert row.advantage_usd_per_yr == pytest.approx(expected, rel=1e-12)
-        assert row.meets_target == (expected >= 0)
+    params = jobs.parse_params(kind, scenario, raw)
+    return params, store.create_run(kind, scenario_hash, params.model_dump(mode="json"),
+                                    getattr(params, "seed", None),
+                                    n_chunks=jobs.RUN_KINDS[kind].n_chunks(params))
+
+
+def test_breakeven_map_run_is_one_map_call_recorded_row_by_row_and_resumes(store):
+    """One chunk per x value; a run stopped after its first row resumes with the other two
+    only, and the stored map equals one breakeven_map_2d call over the whole grid (the same
+    entropy at every point, so a row does not depend on the others)."""
+    scenario = load_scenario("generic_oral_solid")
+    params, run_id = _queue(store, scenario, "econ.breakeven", {
+        "param_values": [1, 5, 9], "param2_values": [0.5, 1.5],
+        "technologies": ["advanced_batch", "continuous"], "n_replications": 20,
+        "seed": 11})
+    assert store.get_run(run_id).chunks_total == 3
+
+    def stop_after_first_row(done, total):
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        jobs.execute_run(store, run_id, progress=stop_after_first_row)
+    assert store.get_run(run_id).status == "failed"
+    assert store.done_chunk_indices(run_id) == {0}
+    seen = []
+    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    assert store.get_run(run_id).status == "done" and seen == [(2, 3), (3, 3)]
+
+    whole = breakeven_map_2d(scenario, "products_per_line", [1, 5, 9], "volume_scale",
+                             [0.5, 1.5], line_id="line-1",
+                             technology_ids=["advanced_batch", "continuous"],
+                             baseline_tech_id="batch", n_replications=20, entropy=11)
+    stored = store.get_summary(run_id, "breakeven_map")
+    assert len(stored) == 3 * 2 * 2 and stored.equals(whole)
+    assert store.list_summaries(run_id) == ["breakeven_map"]
     with pytest.raises(StoreError, match="is done"):
         jobs.execute_run(store, run_id)
 
 
-def test_params_are_checked_against_the_scenario():
+def test_breakeven_defaults_are_worked_out_from_the_scenario_and_stored():
+    scenario = load_scenario("generic_oral_solid")
+    params = jobs.parse_params("econ.breakeven", scenario, {})
+    assert (params.line_id, params.baseline) == ("line-1", "batch")  # the line's technology
+    assert params.technologies == ["advanced_batch", "continuous", "modular", "hybrid"]
+    # points = 6: linspace(1, 24, 6) = 1, 5.6, 10.2, 14.8, 19.4, 24 rounded; volume_scale
+    # over its default range 0.25..2
+    assert params.param_values == [1, 6, 10, 15, 19, 24]
+    assert params.param2_values == pytest.approx(np.linspace(0.25, 2.0, 6))
+    assert jobs.RUN_KINDS["econ.breakeven"].n_chunks(params) == 6
+    fresh = jobs.parse_params("econ.breakeven", scenario, {})
+    assert fresh.seed != params.seed  # a fresh seed per run, stored with it
+    single = jobs.parse_params("econ.breakeven", load_scenario("high_volume_single_product"),
+                               {"baseline": "advanced_batch"})
+    assert single.param_values == [1]  # a one-product line maps one row
+    assert "advanced_batch" not in single.technologies and "batch" in single.technologies
+
+
+@pytest.mark.parametrize(("raw", "path", "value", "rule"), [
+    ({"baseline": "abacus"}, "baseline", "abacus", "choose one of batch"),
+    ({"technologies": ["continuous", "laser"]}, "technologies", "laser", "choose from batch"),
+    ({"technologies": ["batch"]}, "technologies", "batch", "is the baseline"),
+    ({"line_id": "line-7"}, "line_id", "line-7", "choose one of line-1"),
+    ({"param_values": [1, 25]}, "param_values", 25, "within 1..24"),
+    ({"param_values": [1.5]}, "param_values", 1.5, "whole number"),
+    ({"param2": "capex_grant", "param2_values": [0.5, 1.2]}, "param2_values", 1.2, "[0, 1]"),
+    ({"param2_values": [0.5, 0.0]}, "param2_values", 0.0, "> 0"),
+])
+def test_breakeven_params_are_checked_against_the_scenario(raw, path, value, rule):
     scenario = load_scenario("generic_oral_solid")
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("econ.breakeven", scenario, {"incumbent": "abacus"})
-    assert caught.value.problems[0].path == "incumbent"
-    assert "choose one of batch" in caught.value.problems[0].rule
+        jobs.parse_params("econ.breakeven", scenario, raw)
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.value) == (path, value) and rule in problem.rule
+
+
+def test_breakeven_params_refuse_one_parameter_twice_and_repeated_values():
+    scenario = load_scenario("generic_oral_solid")
+    for raw, words in (({"param": "itc", "param2": "itc"}, "both 'itc'"),
+                       ({"param_values": [1, 2, 1]}, "repeats a value")):
+        with pytest.raises(InputError) as caught:
+            jobs.parse_params("econ.breakeven", scenario, raw)
+        assert words in caught.value.problems[0].rule
+
+
+def _breakeven_cli(db, *args: str) -> str:
+    """Run `rxtwin breakeven ARGS --db DB` and return the id of the run it stored."""
+    from typer.testing import CliRunner
+
+    from rxtwin.cli import app
+
+    result = CliRunner().invoke(app, ["breakeven", *args, "--db", str(db)],
+                                env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("run: ")]
+    return line.removeprefix("run: ").strip()
+
+
+def test_breakeven_run_from_the_web_equals_the_cli_run(store, tmp_path):
+    """The web run and `rxtwin breakeven --param products_per_line --param2 volume_scale
+    --db` with the same technologies, replications, points and seed store equal
+    breakeven_map tables, and the web draws the same figures from either: the heat map of
+    the best option's NPV per cell and the winner per cell, read back from the table. A
+    1-D run the CLI stores under the same kind draws no map (and does not fail)."""
+    scenario = load_scenario("generic_oral_solid")
+    _, web = _queue(store, scenario, "econ.breakeven", {
+        "technologies": ["advanced_batch", "continuous"], "n_replications": 20, "points": 3,
+        "seed": 5})
+    jobs.execute_run(store, web)
+    cli = _breakeven_cli(tmp_path / "k.sqlite", "generic_oral_solid", "--param",
+                         "products_per_line", "--param2", "volume_scale", "--tech",
+                         "advanced_batch,continuous", "--reps", "20", "--points", "3",
+                         "--seed", "5")
+    assert store.get_run(cli).kind == "econ.breakeven"
+    table = store.get_summary(web, "breakeven_map")
+    assert table.equals(store.get_summary(cli, "breakeven_map"))
+    assert sorted(set(table["products_per_line"])) == [1.0, 12.0, 24.0]
+    assert store.get_run(web).scenario_hash == store.get_run(cli).scenario_hash
+
+    figures = _same_figures(store, web, cli)
+    assert set(figures) == {"breakeven", "winner"}
+    heat, contour = figures["breakeven"].data
+    winner = figures["winner"].data[0]
+    names = list(winner.colorbar.ticktext)
+    for i, y in enumerate(heat.y):
+        for j, x in enumerate(heat.x):
+            cell = table[(table["products_per_line"] == x) & (table["volume_scale"] == y)]
+            best = cell["npv_usd"].max()
+            assert (math.isnan(heat.z[i][j]) if math.isnan(best) else heat.z[i][j] == best)
+            assert winner.text[i][j] == names[int(winner.z[i][j])] == cell["winner"].iloc[0]
+    assert contour.contours.start == 0.0
+
+    one_d = _breakeven_cli(tmp_path / "k.sqlite", "high_volume_single_product", "--param",
+                           "capex_grant", "--tech", "continuous", "--reps", "20")
+    assert store.list_summaries(one_d) == ["breakeven"]
+    assert jobs.run_figures(store, one_d) == {}
+
+
+def test_breakeven_figures_draw_infeasible_cells_as_gaps(store):
+    """A cell where no technology can make the demand (NaN NPVs, winner 'infeasible') is a
+    gap in the NPV heat map and its own colour in the winner map."""
+    scenario = load_scenario("generic_oral_solid")
+    params, run_id = _queue(store, scenario, "econ.breakeven", {
+        "param": "price_scale", "param_values": [1.0, 2.0], "param2": "capex_grant",
+        "param2_values": [0.0], "technologies": ["continuous"], "seed": 1})
+    table = pd.DataFrame({"price_scale": [1.0, 2.0], "capex_grant": [0.0, 0.0],
+                          "technology": ["continuous", "continuous"],
+                          "npv_usd": [math.nan, 5.0e6], "winner": ["infeasible", "continuous"]})
+    store.start_run(run_id)
+    for index in (0, 1):
+        store.record_chunk(run_id, index, {})
+    store.put_summary(run_id, "breakeven_map", table)
+    store.finish_run(run_id, 0.0)
+    figures = jobs.run_figures(store, run_id)
+    heat = figures["breakeven"].data[0]
+    assert math.isnan(heat.z[0][0]) and heat.z[0][1] == 5.0e6
+    winner = figures["winner"].data[0]
+    assert list(winner.text[0]) == ["infeasible", "continuous"]
 
 
 def test_a_kind_that_manages_its_life_cycle_is_only_called(store, monkeypatch):

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import UserInputError
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Investment appraisal of line technologies: NPV, break-even, "
@@ -39,16 +40,11 @@ BASELINE = typer.Option(None, "--baseline", help="Incumbent technology (default:
 def _line_and_baseline(loaded, line: str | None, baseline: str | None) -> tuple[str, str]:
     """The line to study and its incumbent technology, checked against the scenario."""
     if not loaded.lines:
-        raise ValueError(f"scenario '{loaded.name}' has no lines")
+        raise UserInputError(f"scenario '{loaded.name}' has no lines")
     chosen = loaded.line(line) if line is not None else loaded.lines[0]
     incumbent = baseline or chosen.technology_id
     loaded.technology(incumbent)
     return chosen.id, incumbent
-
-#: default grid of each break-even parameter for maps: (low, high); products use 1..n
-MAP_RANGES = {"volume_scale": (0.25, 2.0), "price_scale": (0.5, 2.0), "capex_grant": (0.0, 1.0),
-              "itc": (0.0, 1.0), "capex_scale": (0.25, 2.0)}
-
 
 def _progress_bar() -> Progress:
     return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
@@ -66,32 +62,25 @@ def _parse_subsidy(subsidy: str) -> dict[str, float]:
     for part in [p.strip() for p in subsidy.split(",") if p.strip()]:
         key, _, value = part.partition("=")
         if key not in names or not value:
-            raise ValueError(f"--subsidy {part!r}: give grant=SHARE or itc=SHARE "
-                             "(e.g. grant=0.3), comma-separated")
-        share = float(value)
+            raise UserInputError(f"--subsidy {part!r}: give grant=SHARE or itc=SHARE "
+                                 "(e.g. grant=0.3), comma-separated")
+        try:
+            share = float(value)
+        except ValueError:
+            raise UserInputError(f"--subsidy {part!r}: share {value!r} is not a number") from None
         if not 0.0 <= share <= 1.0:
-            raise ValueError(f"--subsidy {part!r}: share {share} must be within [0, 1]")
+            raise UserInputError(f"--subsidy {part!r}: share {share} must be within [0, 1]")
         out[names[key]] = share
-    return out
-
-
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Infinite values (payback never reached) as NaN for the JSON store."""
-    out = frame.copy()
-    for column in out.select_dtypes(include="number").columns:
-        out[column] = out[column].replace([np.inf, -np.inf], np.nan)
     return out
 
 
 def _store_run(db: str | None, scenario, kind: str, params: dict, entropy: int | None,
                name: str, frame: pd.DataFrame, wall_s: float) -> str:
+    from rxtwin.econ_runs import record_econ_table_run
+
     with Store.open(db or default_db_url()) as store:
-        digest = store.put_scenario(scenario.document(), scenario.name)
-        run_id = store.create_run(kind, digest, params, entropy)
-        store.start_run(run_id)
-        store.put_summary(run_id, name, _storable(frame))
-        store.finish_run(run_id, wall_s)
-    return run_id
+        return record_econ_table_run(store, scenario, kind, params, entropy, name, frame,
+                                     wall_s)
 
 
 def _fmt_years(value: float) -> str:
@@ -181,17 +170,6 @@ def econ(
     console.print(f"run: {run_id}", highlight=False)
 
 
-def _grid(param: str, scenario, line_id: str, points: int) -> list[float]:
-    if param == "products_per_line":
-        n = len(scenario.line(line_id).product_ids)
-        return sorted({int(round(v)) for v in np.linspace(1, n, min(points, n))})
-    if param not in MAP_RANGES:
-        raise ValueError(f"--param {param!r}: must be one of products_per_line, "
-                         f"{', '.join(MAP_RANGES)}")
-    low, high = MAP_RANGES[param]
-    return [float(v) for v in np.linspace(low, high, points)]
-
-
 @app.command("breakeven")
 @user_errors
 def breakeven(
@@ -218,6 +196,7 @@ def breakeven(
     """
     from rxtwin.appraisal import BreakevenParam, breakeven_1d, breakeven_map_2d
     from rxtwin.econ.breakeven import BreakevenBracketError
+    from rxtwin.econ_runs import BREAKEVEN_MAP_TABLE, BREAKEVEN_TABLE, default_grid
 
     loaded = load_scenario(scenario)
     line_id, baseline = _line_and_baseline(loaded, line, baseline)
@@ -225,7 +204,7 @@ def breakeven(
     known = [p.value for p in BreakevenParam]
     for flag, value in (("--param", param), ("--param2", param2)):
         if value is not None and value not in known:
-            raise ValueError(f"{flag} {value!r}: must be one of {', '.join(known)}")
+            raise UserInputError(f"{flag} {value!r}: must be one of {', '.join(known)}")
     start = time.perf_counter()
     if param2 is None:
         rows = []
@@ -252,10 +231,10 @@ def breakeven(
                           "none in range" if math.isnan(row["breakeven"])
                           else f"{row['breakeven']:.4g}", row["note"][:100])
         console.print(table)
-        name = "breakeven"
+        name = BREAKEVEN_TABLE
     else:
-        xs = _grid(param, loaded, line_id, points)
-        ys = _grid(param2, loaded, line_id, points)
+        xs = default_grid(param, loaded, line_id, points)
+        ys = default_grid(param2, loaded, line_id, points)
         with _progress_bar() as bar:
             task = bar.add_task("map points", total=len(xs) * len(ys))
             frame = breakeven_map_2d(
@@ -273,7 +252,7 @@ def breakeven(
         for x, row in cells.iterrows():
             table.add_row(f"{x:.3g}", *[str(v) for v in row])
         console.print(table)
-        name = "breakeven_map"
+        name = BREAKEVEN_MAP_TABLE
     run_id = _store_run(db, loaded, BREAKEVEN_KIND,
                         {"line_id": line_id, "param": param, "param2": param2,
                          "technologies": techs, "n_replications": reps, "points": points},
@@ -304,7 +283,7 @@ def sensitivity(
     from rxtwin.appraisal import npv_sensitivity
 
     if method not in ("sobol", "morris", "tornado"):
-        raise ValueError(f"--method {method!r}: must be sobol, morris or tornado")
+        raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
     loaded = load_scenario(scenario)
     line_id, baseline = _line_and_baseline(loaded, line, baseline)
     _techs(loaded, tech, baseline)

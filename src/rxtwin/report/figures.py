@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 from plotly.subplots import make_subplots
 
 from rxtwin.econ.metrics import discount_factors
+from rxtwin.errors import UserInputError
 
 __all__ = [
     "breakeven_map_figure",
@@ -47,15 +48,15 @@ _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{what} needs a pandas DataFrame, got {type(frame).__name__}")
+        raise UserInputError(f"{what} needs a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(
+        raise UserInputError(
             f"{what} needs columns {', '.join(columns)}; missing {', '.join(missing)} "
             f"(has {', '.join(map(str, frame.columns))})"
         )
     if frame.empty:
-        raise ValueError(f"{what} needs at least one row, got an empty table")
+        raise UserInputError(f"{what} needs at least one row, got an empty table")
 
 
 # --------------------------------------------------------------------- technology comparison
@@ -147,7 +148,7 @@ def oee_waterfall_figure(availability: float, performance: float, quality: float
     factors = {"availability": availability, "performance": performance, "quality": quality}
     for name, value in factors.items():
         if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-            raise ValueError(f"{name} = {value!r} must be a number in [0, 1]")
+            raise UserInputError(f"{name} = {value!r} must be a number in [0, 1]")
     a, p, q = availability, performance, quality
     losses = [1.0 - a, a * (1.0 - p), a * p * (1.0 - q)]
     fig = go.Figure(
@@ -213,7 +214,8 @@ def breakeven_map_figure(
     ----------
     grid : pandas.DataFrame
         The output of :func:`rxtwin.econ.breakeven_map`: columns ``x_name``, ``y_name``,
-        ``value_name`` on a full grid (every x with every y).
+        ``value_name`` on a full grid (every x with every y; the first row of a repeated
+        pair counts). A NaN value (e.g. a point no technology can make) is drawn as a gap.
     x_name, y_name, value_name : str
         Column names (their units are in the names).
     target : float, optional
@@ -225,11 +227,13 @@ def breakeven_map_figure(
         A ``Heatmap`` (z: rows = y, columns = x) and a ``Contour`` line at ``target``.
     """
     _require(grid, (x_name, y_name, value_name), "breakeven_map_figure")
-    table = grid.pivot_table(index=y_name, columns=x_name, values=value_name, aggfunc="first")
-    if table.isna().to_numpy().any():
-        raise ValueError(f"breakeven_map_figure needs every ({x_name}, {y_name}) pair once")
+    cells = grid.drop_duplicates([x_name, y_name])
+    if len(cells) != grid[x_name].nunique() * grid[y_name].nunique():
+        raise UserInputError(f"breakeven_map_figure needs every ({x_name}, {y_name}) pair once")
+    table = cells.pivot(index=y_name, columns=x_name, values=value_name)
     xs, ys, z = table.columns.to_numpy(float), table.index.to_numpy(float), table.to_numpy(float)
-    span = float(np.nanmax(np.abs(z - target))) or 1.0
+    finite = np.abs(z[np.isfinite(z)] - target)
+    span = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         x=xs, y=ys, z=z, name=value_name, colorscale="RdYlGn", zmid=target,
@@ -360,7 +364,7 @@ def npv_distribution_figure(npv_usd: ArrayLike, *, nbins: int = 40) -> go.Figure
     """
     values = np.asarray(npv_usd, dtype=float).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError("npv_distribution_figure needs at least one value, all finite")
+        raise UserInputError("npv_distribution_figure needs at least one value, all finite")
     fig = go.Figure(go.Histogram(x=values, nbinsx=nbins, name="NPV"))
     fig.add_vline(x=float(values.mean()), line_dash="dash",
                   annotation_text=f"mean {values.mean():,.0f} USD")
@@ -388,13 +392,13 @@ def supply_network_figure(graph: nx.DiGraph, single_points: Collection[str] = ()
         (hover: node, tier, country).
     """
     if not isinstance(graph, nx.DiGraph) or graph.number_of_nodes() == 0:
-        raise ValueError("supply_network_figure needs a non-empty networkx.DiGraph")
+        raise UserInputError("supply_network_figure needs a non-empty networkx.DiGraph")
     missing = [n for n, d in graph.nodes(data=True) if "tier" not in d or "country" not in d]
     if missing:
-        raise ValueError(f"nodes {missing[:5]} lack a 'tier' or 'country' attribute")
+        raise UserInputError(f"nodes {missing[:5]} lack a 'tier' or 'country' attribute")
     unknown = set(single_points) - set(graph.nodes)
     if unknown:
-        raise ValueError(f"single points {sorted(unknown)[:5]} are not nodes of the graph")
+        raise UserInputError(f"single points {sorted(unknown)[:5]} are not nodes of the graph")
     position: dict[str, tuple[float, float]] = {}
     tiers: dict[int, list] = {}
     for node, data in graph.nodes(data=True):

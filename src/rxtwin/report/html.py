@@ -17,6 +17,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from rxtwin import __version__
+from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import Scenario
 from rxtwin.store import RunRecord, Store
 
@@ -96,7 +97,7 @@ def render_report_html(
     figures : mapping of str to plotly Figure
         Figures, shown in order, interactive.
     notes : tuple of str
-        Caveats shown at the top (e.g. that a model is a placeholder).
+        Caveats shown at the top (e.g. that the run is not finished).
 
     Returns
     -------
@@ -156,18 +157,16 @@ def run_report_html(store: Store, run_id: str) -> str:
     ValueError
         The run has no scenario.
     """
-    from rxtwin.jobs import PLACEHOLDER_NOTE, RUN_KINDS, run_figures
+    from rxtwin.jobs import RUN_KINDS, run_figures
 
     run = store.get_run(run_id)
     if run.scenario_hash is None:
-        raise ValueError(f"run {run_id} has no scenario; a report needs one")
+        raise UserInputError(f"run {run_id} has no scenario; a report needs one")
     scenario = Scenario.model_validate(store.get_scenario(run.scenario_hash))
     kind = RUN_KINDS.get(run.kind)
     tables = {name: store.get_summary(run_id, name) for name in store.list_summaries(run_id)}
     notes = [f"This run is {run.status}; results may be missing."] if run.status != "done" \
         else []
-    if run.kind == "econ.breakeven":
-        notes.append(PLACEHOLDER_NOTE)
     return render_report_html(
         scenario=scenario, run=run, run_title=kind.title if kind else run.kind,
         tables=tables, figures=run_figures(store, run_id), notes=tuple(notes),

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from rxtwin.data.scenarios import bundled_scenario_names
-from rxtwin.jobs import PLACEHOLDER_NOTE, RUN_KINDS
+from rxtwin.jobs import RUN_KINDS
 from rxtwin.report.html import scenario_overview
 from rxtwin.web import service
 from rxtwin.web.dependencies import QueueDep, StoreDep
@@ -206,7 +206,6 @@ async def run_page(request: Request, run_id: str, store: StoreDep, jobs: QueueDe
         "figures": {name: text.replace("</", "<\\/") for name, text in figures.items()},
         "summaries": store.list_summaries(run_id),
         "arrays": store.list_arrays(run_id),
-        "note": PLACEHOLDER_NOTE if run.kind == "econ.breakeven" else "",
     })
 
 
