@@ -36,6 +36,7 @@ from rxtwin.econ.line_performance import (
     SwitchCashFlows,
     technology_switch_cash_flows,
 )
+from rxtwin.errors import UserInputError
 from rxtwin.line.from_scenario import DAYS_PER_YEAR, line_inputs_from_scenario
 from rxtwin.line.inputs import LineEngineInputs
 from rxtwin.line.plan import InfeasiblePlanError
@@ -284,8 +285,8 @@ def appraise_technology(
     scenario.technology(baseline_tech_id)
     if performances is not None and not {option_tech_id, baseline_tech_id} <= set(performances):
         missing = sorted({option_tech_id, baseline_tech_id} - set(performances))
-        raise ValueError(f"performances lack technologies {missing}; simulate them with the "
-                         "same seed as the others")
+        raise UserInputError(f"performances lack technologies {missing}; simulate them with the "
+                             "same seed as the others")
     if performances is None:
         performances = simulate_performances(
             scenario, line_id, [baseline_tech_id, option_tech_id],
@@ -388,8 +389,8 @@ def with_first_products(scenario: Scenario, line_id: str, n_products: int) -> Sc
     """The scenario with ``line_id`` making only its first ``n_products`` products."""
     line = scenario.line(line_id)
     if not 1 <= n_products <= len(line.product_ids):
-        raise ValueError(f"products_per_line = {n_products} must be within 1.."
-                         f"{len(line.product_ids)} (the products of line '{line_id}')")
+        raise UserInputError(f"products_per_line = {n_products} must be within 1.."
+                             f"{len(line.product_ids)} (the products of line '{line_id}')")
     document = scenario.document()
     for entry in document["lines"]:
         if entry["id"] == line_id:
@@ -400,7 +401,7 @@ def with_first_products(scenario: Scenario, line_id: str, n_products: int) -> Sc
 def with_demand_scale(scenario: Scenario, line_id: str, scale: float) -> Scenario:
     """The scenario with every product of ``line_id`` at ``scale`` x its yearly demand."""
     if not (math.isfinite(scale) and scale > 0):
-        raise ValueError(f"volume_scale = {scale} must be finite and > 0")
+        raise UserInputError(f"volume_scale = {scale} must be finite and > 0")
     on_line = set(scenario.line(line_id).product_ids)
     document = scenario.document()
     for entry in document["products"]:
@@ -623,7 +624,7 @@ def breakeven_map_2d(
     """
     px, py = BreakevenParam(param_x), BreakevenParam(param_y)
     if px is py:
-        raise ValueError(f"param_x and param_y are both '{px.value}'; give two parameters")
+        raise UserInputError(f"param_x and param_y are both '{px.value}'; give two parameters")
     line_id = line_id or scenario.lines[0].id
     techs = tuple(technology_ids or [t.id for t in scenario.technologies
                                      if t.id != baseline_tech_id])
@@ -806,7 +807,7 @@ def npv_sensitivity(
 
     line_id = line_id or scenario.lines[0].id
     if not scenario.uncertain:
-        raise ValueError(f"scenario '{scenario.name}' has no 'uncertain' parameters")
+        raise UserInputError(f"scenario '{scenario.name}' has no 'uncertain' parameters")
     variant_of = _variant_npv_function(scenario, line_id, option_tech_id, baseline_tech_id,
                                        n_replications, entropy, backend, workers)
 
@@ -821,4 +822,4 @@ def npv_sensitivity(
         return morris_screening(model, scenario.uncertain, n, rng)
     if method == "tornado":
         return tornado(model, base_values(scenario, scenario.uncertain), scenario.uncertain)
-    raise ValueError(f"method = {method!r} is unknown; must be sobol, morris or tornado")
+    raise UserInputError(f"method = {method!r} is unknown; must be sobol, morris or tornado")

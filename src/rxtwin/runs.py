@@ -18,6 +18,7 @@ import pandas as pd
 from rxtwin import __version__
 from rxtwin.compute.summaries import MomentSummary
 from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.errors import UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
 from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
@@ -131,9 +132,9 @@ def resumable_run(store: Store, run_id: str, kind: str) -> tuple[RunRecord, Scen
     store.mark_interrupted_runs()
     record = store.get_run(run_id)
     if record.kind != kind:
-        raise ValueError(f"run {run_id} is a '{record.kind}' run, not '{kind}'")
+        raise UserInputError(f"run {run_id} is a '{record.kind}' run, not '{kind}'")
     if record.status == "done":
-        raise ValueError(f"run {run_id} is already done")
+        raise UserInputError(f"run {run_id} is already done")
     return record, Scenario.model_validate(store.get_scenario(record.scenario_hash))
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
+from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.runs import resumable_run, run_recorded_chunks
 from rxtwin.store import Store
@@ -115,15 +116,15 @@ def decode_supply_chunk(data: bytes) -> DisruptionSummary:
         ``data`` is not a chunk written by :func:`encode_supply_chunk`.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise ValueError(f"a stored supply chunk must be bytes, got {type(data).__name__}")
+        raise UserInputError(f"a stored supply chunk must be bytes, got {type(data).__name__}")
     try:
         document = json.loads(zlib.decompress(bytes(data)).decode("utf-8"))
     except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"stored supply chunk is unreadable: {error}") from None
+        raise UserInputError(f"stored supply chunk is unreadable: {error}") from None
     if not isinstance(document, dict) or document.get("format") != SUPPLY_CHUNK_FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
-        raise ValueError(f"stored supply chunk has format {found!r}, "
-                         f"expected {SUPPLY_CHUNK_FORMAT!r}")
+        raise UserInputError(f"stored supply chunk has format {found!r}, "
+                             f"expected {SUPPLY_CHUNK_FORMAT!r}")
     return DisruptionSummary.from_dict(document["summary"])
 
 
@@ -239,7 +240,7 @@ def run_supply_simulation(
     or ``chunk_size`` fail before anything is stored.
     """
     if isinstance(n_years, bool) or not isinstance(n_years, int) or n_years < 1:
-        raise ValueError(f"n_years = {n_years!r}, must be an integer >= 1")
+        raise UserInputError(f"n_years = {n_years!r}, must be an integer >= 1")
     path = bundled_defaults_path() if defaults_path is None else Path(defaults_path)
     defaults_yaml = path.read_text(encoding="utf-8")
     inputs = _supply_inputs(scenario, intervention_ids, defaults_yaml, str(path),
@@ -298,12 +299,12 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
                 {"inputs_sha256": [expected], "rxtwin_version": [version]}))
         params["n_chunks"] = -(-params["n_years"] // params["chunk_size"])
     if version != __version__:
-        raise ValueError(f"run {run_id} was started by rxtwin {version}, this is rxtwin "
-                         f"{__version__}: start a new run")
+        raise UserInputError(f"run {run_id} was started by rxtwin {version}, this is rxtwin "
+                             f"{__version__}: start a new run")
     if supply_inputs_sha256(inputs) != expected:
-        raise ValueError(f"run {run_id}: its scenario now gives other simulator inputs than "
-                         "when it started (simulator defaults or the scenario adapter "
-                         "changed): start a new run")
+        raise UserInputError(f"run {run_id}: its scenario now gives other simulator inputs than "
+                             "when it started (simulator defaults or the scenario adapter "
+                             "changed): start a new run")
     return _execute_supply_run(store, run_id, inputs, params, int(record.seed_entropy),
                                backend, workers, scheduler_address, progress)
 

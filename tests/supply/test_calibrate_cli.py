@@ -39,6 +39,21 @@ def test_bad_class_and_bad_grid_exit_2_with_one_line():
     assert "--means" in result.output
 
 
+def test_unknown_or_unused_category_exits_2_instead_of_fitting_nothing():
+    # An unknown category, or one no site outage mode has, would leave every grid point
+    # the same simulation (a flat grid and an arbitrary "best" point).
+    result = runner.invoke(app, ["supply", "calibrate", "generic_oral_solid", "--category",
+                                 "nope", "--means", "30", "--cvs", "1", "--years", "10"])
+    assert result.exit_code == 2, result.output
+    assert "'nope' is not a failure category" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["supply", "calibrate", "generic_oral_solid", "--category",
+                                 "labelling_error", "--means", "30", "--cvs", "1",
+                                 "--years", "10"])
+    assert result.exit_code == 2, result.output
+    assert "no site outage mode of category 'labelling_error'" in result.output
+
+
 def test_simulate_with_a_calibrated_defaults_file_stores_and_resumes_with_it(tmp_path):
     # a defaults file from `calibrate --out` drives `simulate --defaults`; the run keeps
     # the file's text, so its inputs fingerprint (checked on resume) is the calibrated one

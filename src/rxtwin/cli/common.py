@@ -7,12 +7,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
-from rxtwin.errors import InputError
+from rxtwin.errors import InputError, UserInputError, problems_from_validation_error
 
 console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # ":b:" in a value stays text
 
 EXIT_BAD_INPUT = 2
 
@@ -38,8 +39,29 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+# Errors of other modules that are rejected input, named (not imported) so that the CLI
+# starts without importing the store or the planner; a subclass counts too.
+_NAMED_USER_ERRORS = frozenset({"StoreError", "InfeasiblePlanError", "PathError"})
+
+# Files a user named that cannot be opened: one line, not a traceback.
+_FILE_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return str(exc) or type(exc).__name__
+
+
 def user_errors(func: F) -> F:
-    """Turn user-input exceptions into one-line messages and exit code 2 (no traceback)."""
+    """Turn rejected user input into one-line messages and exit code 2 (no traceback).
+
+    Rejected input is an :class:`~rxtwin.errors.InputError`, a
+    :class:`~rxtwin.errors.UserInputError` (with :class:`~rxtwin.errors.UnknownIdError`), a
+    pydantic ``ValidationError`` (one line per error), a file that cannot be opened, or a
+    store, plan or path error. Anything else, a bare ``ValueError`` or ``KeyError``
+    included, is a bug and propagates with its traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -47,12 +69,15 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as exc:
             raise report_problems(exc) from None
-        except (KeyError, ValueError, FileNotFoundError, PermissionError) as exc:
-            message = exc.args[0] if exc.args else type(exc).__name__
-            raise fail(_escape(str(message))) from None
-        except Exception as exc:  # noqa: BLE001 - a store error or similar user-facing error
-            if type(exc).__name__ in {"StoreError", "InfeasiblePlanError", "PathError"}:
-                raise fail(_escape(str(exc))) from None
+        except ValidationError as exc:
+            problems = problems_from_validation_error(exc, "<input>")
+            raise report_problems(InputError(problems)) from None
+        except (UserInputError, *_FILE_ERRORS) as exc:
+            raise fail(_escape(_message(exc))) from None
+        except Exception as exc:
+            if any(cls.__module__.startswith("rxtwin.") and cls.__name__ in _NAMED_USER_ERRORS
+                   for cls in type(exc).__mro__):
+                raise fail(_escape(_message(exc))) from None
             raise
 
     return wrapper  # type: ignore[return-value]

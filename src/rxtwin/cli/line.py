@@ -10,6 +10,7 @@ from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import UserInputError
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Multi-product line: campaign planning and the stochastic simulator.",
@@ -24,7 +25,7 @@ def _line_id(scenario, line_id: str | None) -> str:
         scenario.line(line_id)
         return line_id
     if not scenario.lines:
-        raise ValueError(f"scenario '{scenario.name}' has no lines")
+        raise UserInputError(f"scenario '{scenario.name}' has no lines")
     return scenario.lines[0].id
 
 
@@ -68,7 +69,7 @@ def _backend(workers: int | None, scheduler: str | None, backend: str | None = N
         from rxtwin.compute.executors import BACKENDS
 
         if backend not in BACKENDS:
-            raise ValueError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
+            raise UserInputError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
         return backend
     if scheduler:
         return "dask"
@@ -131,7 +132,7 @@ def simulate(
     from rxtwin.runs import comparison_table, run_line_simulation
 
     if policy not in (None, "fixed_rotation", "run_out"):
-        raise ValueError(f"--policy {policy!r}: must be fixed_rotation or run_out")
+        raise UserInputError(f"--policy {policy!r}: must be fixed_rotation or run_out")
     scenario = load_scenario(scenario_file)
     line_id = _line_id(scenario, line)
     techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
@@ -151,10 +152,14 @@ def simulate(
             scheduler_address=scheduler, progress=progress_for)
     frame = comparison_table(runs)
     print_comparison(frame)
+    stored = ", ".join(f"{r.technology_id}={r.run_id}" for r in runs)
     if csv:
-        frame.to_csv(csv, index=False)
-    console.print("runs: " + ", ".join(f"{r.technology_id}={r.run_id}" for r in runs),
-                  highlight=False)
+        try:
+            frame.to_csv(csv, index=False)
+        except OSError as error:
+            raise UserInputError(f"--csv {csv}: cannot write the file ({error}); the runs "
+                                 f"are stored: {stored}") from None
+    console.print("runs: " + stored, highlight=False)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from rich.table import Table
 from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
+from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.supply.network import build_network, site_table
 from rxtwin.supply.tts import site_outage_ttr_days
@@ -65,12 +66,12 @@ def _network(scenario: str | None, sites: Path | None,
              edges: Path | None) -> tuple[nx.DiGraph, str, Scenario | None]:
     """The network from a scenario or from two CSV files (exactly one of the two)."""
     if scenario is not None and (sites or edges):
-        raise ValueError("give a scenario or --sites/--edges, not both")
+        raise UserInputError("give a scenario or --sites/--edges, not both")
     if scenario is not None:
         loaded = load_scenario(scenario)
         return build_network(loaded), scenario, loaded
     if sites is None or edges is None:
-        raise ValueError("give a scenario, or both --sites and --edges")
+        raise UserInputError("give a scenario, or both --sites and --edges")
     return network_from_csv(sites, edges), f"{sites.name} + {edges.name}", None
 
 
@@ -156,7 +157,7 @@ def tts_command(
     """
     graph, label, loaded = _network(scenario, sites, edges)
     if ttr_days is None and loaded is None:
-        raise ValueError("--ttr-days is required with --sites/--edges (no failure modes)")
+        raise UserInputError("--ttr-days is required with --sites/--edges (no failure modes)")
     ttr = site_outage_ttr_days(loaded) if ttr_days is None else ttr_days
     horizon = load_supply_defaults()["tts_horizon_days"] if horizon_days is None else (
         horizon_days)

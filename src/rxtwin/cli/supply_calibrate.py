@@ -22,6 +22,7 @@ from rxtwin.cli.common import console, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.public_tables import shortage_episodes
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import UserInputError
 from rxtwin.supply.calibration import (
     DEFAULT_CV_GRID,
     DEFAULT_MEAN_GRID_DAYS,
@@ -39,9 +40,9 @@ def _floats(text: str, option: str) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in text.split(",") if v.strip())
     except ValueError:
-        raise ValueError(f"{option} = {text!r}: give numbers separated by commas") from None
+        raise UserInputError(f"{option} = {text!r}: give numbers separated by commas") from None
     if not values:
-        raise ValueError(f"{option} = {text!r}: give at least one number")
+        raise UserInputError(f"{option} = {text!r}: give at least one number")
     return values
 
 
@@ -57,8 +58,8 @@ def _target(spec: str) -> CalibrationTarget:
         classes = [p.dosage_form.value for p in scenario.products]
         dosage_form_class = max(sorted(set(classes)), key=classes.count)
     if dosage_form_class not in CLASSES:
-        raise ValueError(f"target {spec!r}: class {dosage_form_class!r} must be one of "
-                         f"{list(CLASSES)}")
+        raise UserInputError(f"target {spec!r}: class {dosage_form_class!r} must be one of "
+                             f"{list(CLASSES)}")
     return CalibrationTarget(spec, lambda d: supply_inputs_from_scenario(scenario, defaults=d),
                              dosage_form_class)
 

@@ -22,6 +22,7 @@ from rich.table import Table
 from rxtwin.cli.common import console, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import UserInputError
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Supply-disruption simulator: shortage probability, shortage-days, "
@@ -125,8 +126,8 @@ def simulate(
     known = [i.id for i in loaded.interventions]
     unknown = [i for i in chosen if i not in known]
     if unknown:  # fails before the store is opened
-        raise ValueError(f"--intervention: {', '.join(unknown)} not in scenario "
-                         f"'{loaded.name}' (known: {', '.join(known) or 'none'})")
+        raise UserInputError(f"--intervention: {', '.join(unknown)} not in scenario "
+                             f"'{loaded.name}' (known: {', '.join(known) or 'none'})")
     with Store.open(db or default_db_url()) as store, \
             _chunk_progress("scenario chunks") as progress:
         run_id, run = run_supply_simulation(

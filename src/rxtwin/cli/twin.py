@@ -17,6 +17,7 @@ from rich.table import Table
 from rxtwin.cli.common import console, fail, user_errors
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.data.twin_io import read_replay_csv, read_tracer_csv
+from rxtwin.errors import UserInputError
 from rxtwin.report import twin_figures
 from rxtwin.twin.diversion import mask_windows, out_of_spec_mask, pad_mask
 from rxtwin.twin.estimation import compare_diversion, replay_readings
@@ -64,12 +65,12 @@ def _validated(model, **values):
 def _parse_upset(text: str, api_name: str) -> FeedDisturbance:
     parts = text.split(":")
     if len(parts) not in (3, 4):
-        raise ValueError(f"--upset '{text}': expected START_S:DURATION_S:MAGNITUDE[:FEEDER]")
+        raise UserInputError(f"--upset '{text}': expected START_S:DURATION_S:MAGNITUDE[:FEEDER]")
     try:
         start, duration, magnitude = (float(p) for p in parts[:3])
     except ValueError:
-        raise ValueError(f"--upset '{text}': START_S, DURATION_S and MAGNITUDE must be "
-                         "numbers") from None
+        raise UserInputError(f"--upset '{text}': START_S, DURATION_S and MAGNITUDE must be "
+                             "numbers") from None
     feeder = parts[3] if len(parts) == 4 else api_name
     return FeedDisturbance(feeder, start, duration, magnitude)
 

@@ -30,6 +30,8 @@ from concurrent.futures import (
 )
 from typing import Any
 
+from rxtwin.errors import UserInputError
+
 __all__ = ["BACKENDS", "run_chunks"]
 
 #: Backends understood by :func:`run_chunks`.
@@ -93,12 +95,12 @@ def run_chunks(
         Chunks that finished before it have already been passed to ``on_chunk_done``.
     """
     if backend not in BACKENDS:
-        raise ValueError(f"backend = {backend!r}, must be one of {BACKENDS}")
+        raise UserInputError(f"backend = {backend!r}, must be one of {BACKENDS}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
-        raise ValueError(f"workers = {workers!r}, must be an integer >= 1")
+        raise UserInputError(f"workers = {workers!r}, must be an integer >= 1")
     if scheduler_address is not None and backend != "dask":
-        raise ValueError(
+        raise UserInputError(
             f"scheduler_address = {scheduler_address!r} is only used with backend='dask', "
             f"not {backend!r}"
         )
@@ -106,7 +108,7 @@ def run_chunks(
     finished: dict[int, Any] = dict(done or {})
     bad = [i for i in finished if not (isinstance(i, int) and 0 <= i < n)]
     if bad:
-        raise ValueError(f"done has chunk indices {bad} outside 0..{n - 1}")
+        raise UserInputError(f"done has chunk indices {bad} outside 0..{n - 1}")
     pending = [i for i in range(n) if i not in finished]
 
     def record(index: int, summary: Any) -> None:

@@ -26,12 +26,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.errors import UserInputError
+
 __all__ = ["ChunkSpec", "chunk_rng", "chunk_seeds", "plan_chunks", "split_replications"]
 
 
 def _check_entropy(entropy) -> None:
     if isinstance(entropy, bool) or not isinstance(entropy, int | np.integer) or entropy < 0:
-        raise ValueError(f"entropy = {entropy!r}, must be a non-negative integer or None")
+        raise UserInputError(f"entropy = {entropy!r}, must be a non-negative integer or None")
 
 
 def chunk_seeds(entropy: int | None, n_chunks: int) -> tuple[int, list[np.random.SeedSequence]]:
@@ -59,7 +61,7 @@ def chunk_seeds(entropy: int | None, n_chunks: int) -> tuple[int, list[np.random
     (12345, [(0,), (1,), (2,)])
     """
     if isinstance(n_chunks, bool) or not isinstance(n_chunks, int | np.integer) or n_chunks < 0:
-        raise ValueError(f"n_chunks = {n_chunks!r}, must be a non-negative integer")
+        raise UserInputError(f"n_chunks = {n_chunks!r}, must be a non-negative integer")
     if entropy is not None:
         _check_entropy(entropy)
     root = np.random.SeedSequence(entropy)
@@ -88,7 +90,7 @@ def split_replications(n_reps: int, chunk_size: int) -> list[int]:
     """
     for name, value, low in (("n_reps", n_reps, 0), ("chunk_size", chunk_size, 1)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{name} = {value!r}, must be an integer >= {low}")
+            raise UserInputError(f"{name} = {value!r}, must be an integer >= {low}")
     full, rest = divmod(int(n_reps), int(chunk_size))
     return [int(chunk_size)] * full + ([rest] if rest else [])
 

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.errors import UserInputError
+
 __all__ = ["HistogramSummary", "MomentSummary", "merge_all"]
 
 
@@ -44,12 +46,12 @@ def _as_samples(x) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
-        raise ValueError(
+        raise UserInputError(
             f"samples must have shape (n_obs,) or (n_obs, n_stats), got shape {arr.shape}"
         )
     if not np.isfinite(arr).all():
         row, col = np.argwhere(~np.isfinite(arr))[0]
-        raise ValueError(
+        raise UserInputError(
             f"samples[{row}, {col}] = {float(arr[row, col])!r}; statistics must be finite"
         )
     return arr
@@ -144,7 +146,7 @@ class MomentSummary:
         Written symmetrically so that the merge is commutative bit for bit.
         """
         if self.n_stats != other.n_stats:
-            raise ValueError(
+            raise UserInputError(
                 f"cannot merge summaries of {self.n_stats} and {other.n_stats} statistics"
             )
         if other.count == 0:
@@ -192,7 +194,7 @@ class MomentSummary:
             ``t_{(1+c)/2, n-1} s / sqrt(n)``; NaN when ``count < 2``.
         """
         if not 0.0 < confidence < 1.0:
-            raise ValueError(f"confidence = {confidence!r}, must be in (0, 1)")
+            raise UserInputError(f"confidence = {confidence!r}, must be in (0, 1)")
         if self.count < 2:
             return np.full(self.n_stats, np.nan)
         from scipy import stats  # lazy: keeps worker start-up (which imports this) fast
@@ -217,7 +219,7 @@ class MomentSummary:
     def from_dict(cls, data: Mapping) -> MomentSummary:
         """Inverse of :meth:`to_dict`."""
         if data.get("kind") != "moments":
-            raise ValueError(f"kind = {data.get('kind')!r}, expected 'moments'")
+            raise UserInputError(f"kind = {data.get('kind')!r}, expected 'moments'")
         return cls(
             int(data["count"]),
             np.array(data["mean"], dtype=float),
@@ -261,7 +263,9 @@ class HistogramSummary:
     def _check_edges(edges) -> np.ndarray:
         e = np.asarray(edges, dtype=float)
         if e.ndim != 1 or e.shape[0] < 2 or not np.isfinite(e).all() or np.any(np.diff(e) <= 0):
-            raise ValueError(f"edges = {e!r} must be at least 2 finite, strictly increasing values")
+            raise UserInputError(
+                f"edges = {e!r} must be at least 2 finite, strictly increasing values"
+            )
         return e.copy()
 
     @classmethod
@@ -296,7 +300,7 @@ class HistogramSummary:
     def merge(self, other: HistogramSummary) -> HistogramSummary:
         """Add counts; exact, associative and commutative. Edges must be identical."""
         if not np.array_equal(self.edges, other.edges) or self.counts.shape != other.counts.shape:
-            raise ValueError("cannot merge histograms with different edges or statistics")
+            raise UserInputError("cannot merge histograms with different edges or statistics")
         return HistogramSummary(self.edges, self.counts + other.counts,
                                 self.underflow + other.underflow, self.overflow + other.overflow)
 
@@ -314,7 +318,7 @@ class HistogramSummary:
             Probability in [0, 1].
         """
         if not 0.0 <= q <= 1.0:
-            raise ValueError(f"q = {q!r}, must be in [0, 1]")
+            raise UserInputError(f"q = {q!r}, must be in [0, 1]")
         out = np.full(self.counts.shape[0], np.nan)
         for j in range(self.counts.shape[0]):
             n = int(self.total[j])
@@ -344,7 +348,7 @@ class HistogramSummary:
     def from_dict(cls, data: Mapping) -> HistogramSummary:
         """Inverse of :meth:`to_dict`."""
         if data.get("kind") != "histogram":
-            raise ValueError(f"kind = {data.get('kind')!r}, expected 'histogram'")
+            raise UserInputError(f"kind = {data.get('kind')!r}, expected 'histogram'")
         return cls(
             cls._check_edges(data["edges"]),
             np.array(data["counts"], dtype=np.int64),
@@ -379,13 +383,13 @@ def merge_all(summaries: Iterable):
     """
     items = list(summaries)
     if not items:
-        raise ValueError("merge_all needs at least one summary")
+        raise UserInputError("merge_all needs at least one summary")
     first = items[0]
     if isinstance(first, Mapping):
         keys = set(first)
         for i, item in enumerate(items):
             if not isinstance(item, Mapping) or set(item) != keys:
-                raise ValueError(f"summary {i} does not have the keys {sorted(keys)}")
+                raise UserInputError(f"summary {i} does not have the keys {sorted(keys)}")
         return {key: merge_all(item[key] for item in items) for key in first}
     result = first
     for item in items[1:]:

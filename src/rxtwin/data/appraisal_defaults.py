@@ -11,6 +11,8 @@ from importlib import resources
 
 import yaml
 
+from rxtwin.errors import UserInputError
+
 __all__ = ["AppraisalDefaults", "load_appraisal_defaults"]
 
 
@@ -50,8 +52,8 @@ def load_appraisal_defaults() -> AppraisalDefaults:
     for key, entry in raw.items():
         kinds = [k for k in ("source", "assumption") if k in entry]
         if not kinds:
-            raise ValueError(f"technology_appraisal.yaml: '{key}' has neither 'source:' nor "
-                             "'assumption:'; every default needs one")
+            raise UserInputError(f"technology_appraisal.yaml: '{key}' has neither 'source:' nor "
+                                 "'assumption:'; every default needs one")
         provenance[key] = f"{kinds[0]}: {' '.join(str(entry[kinds[0]]).split())}"
     return AppraisalDefaults(
         depreciation_method=str(raw["depreciation_method"]["value"]),

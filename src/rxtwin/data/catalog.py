@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rxtwin.data import public_tables
+from rxtwin.errors import UserInputError
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _entry(name: str) -> DatasetEntry:
         if entry.name == name:
             return entry
     valid = ", ".join(entry.name for entry in DATASETS)
-    raise ValueError(f"dataset name {name!r} is not bundled; valid names: {valid}")
+    raise UserInputError(f"dataset name {name!r} is not bundled; valid names: {valid}")
 
 
 def _record(entry: DatasetEntry, table: pd.DataFrame) -> DatasetRecord:
@@ -174,6 +175,6 @@ def show_dataset(name: str, n: int = 10) -> DatasetPreview:
     """
     entry = _entry(name)
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"n={n!r} must be a whole number >= 0")
+        raise UserInputError(f"n={n!r} must be a whole number >= 0")
     table = entry.loader()
     return DatasetPreview(_record(entry, table), tuple(map(str, table.columns)), table.head(n))

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import TypeAdapter
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import DurationDistribution
 from rxtwin.supply.disruption_inputs import DisruptionDefaults, OutageMode
 
@@ -20,8 +21,8 @@ _DURATION = TypeAdapter(DurationDistribution)
 def _provenance(where: str, leaf: dict) -> None:
     given = [k for k in _PROVENANCE if k in leaf]
     if len(given) != 1 or not str(leaf[given[0]]).strip():
-        raise ValueError(f"disruption defaults '{where}': give exactly one of 'source' or "
-                         f"'assumption' (got keys {sorted(leaf)})")
+        raise UserInputError(f"disruption defaults '{where}': give exactly one of 'source' or "
+                             f"'assumption' (got keys {sorted(leaf)})")
 
 
 def bundled_defaults_path() -> Path:
@@ -43,13 +44,19 @@ def load_disruption_defaults(path: Path | None = None, *,
 
     Raises
     ------
-    ValueError
-        When a value lacks its ``source:``/``assumption:`` or a field is unknown; the
-        message names the file.
+    rxtwin.errors.UserInputError
+        When the file is not UTF-8 text, a value lacks its ``source:``/``assumption:`` or a
+        field is unknown; the message names the file.
     """
     path = bundled_defaults_path() if path is None else Path(path)
-    return parse_disruption_defaults(path.read_text(encoding="utf-8"), str(path),
-                                     fda_calibrated=fda_calibrated)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UserInputError(f"{path}: line {line}: not UTF-8 text (byte {raw[exc.start]:#04x} "
+                             f"at position {exc.start}); save the file as UTF-8") from None
+    return parse_disruption_defaults(text, str(path), fda_calibrated=fda_calibrated)
 
 
 def parse_disruption_defaults(text: str, where: str = "<text>", *,
@@ -62,7 +69,7 @@ def parse_disruption_defaults(text: str, where: str = "<text>", *,
         detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         if isinstance(exc, KeyError):
             detail = f"missing key {detail!r}"
-        raise ValueError(f"{where}: {detail}") from None
+        raise UserInputError(f"{where}: {detail}") from None
 
 
 def _durations(section: dict | None, name: str) -> dict:
@@ -72,7 +79,7 @@ def _durations(section: dict | None, name: str) -> dict:
         _provenance(where, leaf)
         extra = set(leaf) - {"duration_days", *_PROVENANCE}
         if extra:
-            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+            raise UserInputError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
         durations[str(category)] = _DURATION.validate_python(leaf["duration_days"])
     return durations
 
@@ -80,17 +87,19 @@ def _durations(section: dict | None, name: str) -> dict:
 def _parse(text: str, fda_calibrated: bool) -> DisruptionDefaults:
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
-        raise ValueError("a defaults file is a YAML mapping")
+        raise UserInputError("a defaults file is a YAML mapping")
     modes = []
     for k, leaf in enumerate(raw.pop("site_outage_modes")):
         where = f"site_outage_modes.{k}"
         _provenance(where, leaf)
         extra = set(leaf) - {"category", "rate_per_yr", "duration_days", *_PROVENANCE}
         if extra:
-            raise ValueError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+            raise UserInputError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
         rate = float(leaf["rate_per_yr"])
         if not rate >= 0:
-            raise ValueError(f"disruption defaults '{where}.rate_per_yr' = {rate}, must be >= 0")
+            raise UserInputError(
+                f"disruption defaults '{where}.rate_per_yr' = {rate}, must be >= 0"
+            )
         category = str(leaf["category"])
         modes.append(OutageMode(category, rate,
                                 _DURATION.validate_python(leaf["duration_days"]), 1.0,
@@ -101,20 +110,20 @@ def _parse(text: str, fda_calibrated: bool) -> DisruptionDefaults:
                      "fda_calibrated_outage_durations")
     if fda_calibrated:
         if not fda:
-            raise ValueError("fda_calibrated: the file has no fda_calibrated_outage_durations")
+            raise UserInputError("fda_calibrated: the file has no fda_calibrated_outage_durations")
         calibrated = {**calibrated, **fda}
     values = {}
     for key, leaf in raw.items():
         _provenance(key, leaf)
         if set(leaf) - {"value", *_PROVENANCE}:
-            raise ValueError(f"disruption defaults '{key}': unknown keys {sorted(leaf)}")
+            raise UserInputError(f"disruption defaults '{key}': unknown keys {sorted(leaf)}")
         values[key] = leaf["value"]
     known = {"input_cover_days", "supplier_headroom_fraction",
              "surge_capacity_fraction_of_demand", "initial_stock_age_fraction",
              "scenario_year_days", "warmup_years", "episode_gap_days"}
     if set(values) != known:
-        raise ValueError(f"disruption defaults: keys {sorted(values)} differ from "
-                         f"{sorted(known)}")
+        raise UserInputError(f"disruption defaults: keys {sorted(values)} differ from "
+                             f"{sorted(known)}")
     return DisruptionDefaults(
         site_outage_modes=tuple(modes),
         input_cover_days=float(values["input_cover_days"]),

@@ -104,6 +104,33 @@ def read_document(path: Path) -> dict:
     return parse_document(read_text(path), str(path))
 
 
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """Every row of a CSV file as a list of cells (UTF-8, a byte-order mark is dropped).
+
+    The caller checks that the file exists. A file that cannot be read, is not UTF-8 text or
+    cannot be split into CSV rows raises an :class:`~rxtwin.errors.InputError` naming the
+    file and the line.
+    """
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _problem(file, f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _problem(file, f"not UTF-8 text (byte {raw[exc.start]:#04x} at position "
+                             f"{exc.start}); save the file as UTF-8",
+                       path=f"line {line}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise _problem(file, f"not a readable CSV file: {exc}",
+                       path=f"line {reader.line_num}") from None
+
+
 def read_csv_records(path: Path, list_fields: frozenset[str] = frozenset()) -> list[dict]:
     """Read a CSV table into records: blank cells are omitted (the field's default applies),
     ``list_fields`` are split on ';'. Columns may use dotted names for nested fields

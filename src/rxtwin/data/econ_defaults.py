@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from rxtwin.errors import UserInputError
+
 _PACKAGE = "rxtwin.data"
 
 
@@ -34,7 +36,9 @@ def _provenance(entry: dict[str, Any], where: str) -> str:
     for key in ("source", "assumption"):
         if key in entry:
             return f"{key}: {str(entry[key]).strip()}"
-    raise ValueError(f"{where} has neither 'source:' nor 'assumption:'; every default needs one")
+    raise UserInputError(
+        f"{where} has neither 'source:' nor 'assumption:'; every default needs one"
+    )
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def load_macrs_gds_half_year() -> MacrsTable:
     }
     for life, cls in classes.items():
         if len(cls.rates_pct) != life + 1:
-            raise ValueError(
+            raise UserInputError(
                 f"macrs_gds_half_year.yaml class {life}: {len(cls.rates_pct)} rates, "
                 f"must be life_yr + 1 = {life + 1} (half-year convention)"
             )

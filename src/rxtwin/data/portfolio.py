@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 import yaml
 
+from rxtwin.errors import UserInputError
 from rxtwin.model import Distribution
 from rxtwin.uq.sampling import sample
 
@@ -80,10 +81,10 @@ def generate_portfolio(
         ``products``, ``materials``, ``sites``, ``lines`` and ``supply_edges`` lists.
     """
     if n_products < 1 or n_lines < 1 or n_sites < 1:
-        raise ValueError(f"need n_products, n_lines, n_sites >= 1 "
-                         f"(got {n_products}, {n_lines}, {n_sites})")
+        raise UserInputError(f"need n_products, n_lines, n_sites >= 1 "
+                             f"(got {n_products}, {n_lines}, {n_sites})")
     if n_lines > n_products:
-        raise ValueError(f"n_lines ({n_lines}) cannot exceed n_products ({n_products})")
+        raise UserInputError(f"n_lines ({n_lines}) cannot exceed n_products ({n_products})")
     ranges = portfolio_ranges()[dosage_form]
     demand = _draw(ranges["demand_units_per_yr"], rng, n_products)
     cv = _draw(ranges["demand_cv"], rng, n_products)

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from rxtwin.errors import UserInputError
+
 PUBLIC_DIR = Path(__file__).resolve().parent / "public"
 SHORTAGE_DIR = PUBLIC_DIR / "fda-drug-shortages-yearly"
 INSPECTION_DIR = PUBLIC_DIR / "fda-inspections-compliance"
@@ -87,8 +89,8 @@ def dataset_meta(folder_name: str) -> dict[str, Any]:
     """
     folders = sorted(p.name for p in PUBLIC_DIR.iterdir() if (p / "meta.yaml").exists())
     if folder_name not in folders:
-        raise ValueError(f"folder_name={folder_name!r} is not a shipped data set; "
-                         f"valid: {', '.join(folders)}")
+        raise UserInputError(f"folder_name={folder_name!r} is not a shipped data set; "
+                             f"valid: {', '.join(folders)}")
     return dict(_meta(PUBLIC_DIR / folder_name))
 
 
@@ -178,8 +180,8 @@ def _normalise_status(values: pd.Series) -> pd.Series:
     lowered = values.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
     unknown = sorted(set(lowered) - set(_STATUS_MAP))
     if unknown:
-        raise ValueError(f"status values {unknown} are not one of {sorted(_STATUS_MAP)} "
-                         "(case-insensitive)")
+        raise UserInputError(f"status values {unknown} are not one of {sorted(_STATUS_MAP)} "
+                             "(case-insensitive)")
     return lowered.map(_STATUS_MAP)
 
 
@@ -659,11 +661,11 @@ def kaplan_meier_quantiles_days(
     durations = np.asarray(duration_days, dtype=float)
     is_censored = np.asarray(censored, dtype=bool)
     if durations.shape != is_censored.shape:
-        raise ValueError(f"duration_days has shape {durations.shape} but censored has shape "
-                         f"{is_censored.shape}; they must match")
+        raise UserInputError(f"duration_days has shape {durations.shape} but censored has shape "
+                             f"{is_censored.shape}; they must match")
     probs = np.asarray(probabilities, dtype=float)
     if np.any((probs <= 0) | (probs >= 1)):
-        raise ValueError(f"probabilities {probs.tolist()} must lie strictly between 0 and 1")
+        raise UserInputError(f"probabilities {probs.tolist()} must lie strictly between 0 and 1")
     event_times = np.unique(durations[~is_censored])
     survival = 1.0
     cumulative = []
@@ -716,10 +718,10 @@ def duration_summary(
     columns = [by] if isinstance(by, str) else list(by)
     missing = [column for column in columns if column not in episodes.columns]
     if missing or not columns:
-        raise ValueError(f"by={by!r} must name episode columns; valid: "
-                         f"{', '.join(map(str, episodes.columns))}")
+        raise UserInputError(f"by={by!r} must name episode columns; valid: "
+                             f"{', '.join(map(str, episodes.columns))}")
     if not observation_window_yr > 0:
-        raise ValueError(f"observation_window_yr={observation_window_yr!r} must be > 0")
+        raise UserInputError(f"observation_window_yr={observation_window_yr!r} must be > 0")
     rows = []
     for key, group in episodes.groupby(columns, observed=True, sort=True, dropna=False):
         keys = key if isinstance(key, tuple) else (key,)
@@ -774,8 +776,8 @@ def _partial_fiscal_years() -> set[int]:
 
 def _check_product_type(product_type: str, valid: Sequence[str]) -> None:
     if product_type not in valid:
-        raise ValueError(f"product_type={product_type!r} is not in the data; "
-                         f"valid: {', '.join(sorted(valid))}")
+        raise UserInputError(f"product_type={product_type!r} is not in the data; "
+                             f"valid: {', '.join(sorted(valid))}")
 
 
 @lru_cache(maxsize=1)
@@ -783,7 +785,7 @@ def _inspection_outcomes_all() -> pd.DataFrame:
     raw = pd.read_csv(INSPECTION_DIR / "class_product.csv")
     unknown = sorted(set(raw["Classification"]) - set(_CLASSIFICATION_MAP))
     if unknown:
-        raise ValueError(f"class_product.csv: unknown Classification values {unknown}")
+        raise UserInputError(f"class_product.csv: unknown Classification values {unknown}")
     wide = (
         raw.assign(column=raw["Classification"].map(_CLASSIFICATION_MAP))
         .pivot_table(index=["Fiscal Year", "Product Type"], columns="column", values="Total",
@@ -897,12 +899,12 @@ def wilson_interval(events_count: int, trials_count: int,
     [0.0651, 0.0851]
     """
     if trials_count <= 0:
-        raise ValueError(f"trials_count={trials_count} must be > 0")
+        raise UserInputError(f"trials_count={trials_count} must be > 0")
     if not 0 <= events_count <= trials_count:
-        raise ValueError(f"events_count={events_count} must lie in [0, trials_count="
-                         f"{trials_count}]")
+        raise UserInputError(f"events_count={events_count} must lie in [0, trials_count="
+                             f"{trials_count}]")
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence={confidence} must lie strictly between 0 and 1")
+        raise UserInputError(f"confidence={confidence} must lie strictly between 0 and 1")
     z = NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
     p_hat = events_count / trials_count
     denominator = 1.0 + z * z / trials_count
@@ -950,8 +952,10 @@ def oai_base_rate(
         chosen = sorted({int(year) for year in years})
         unknown = [year for year in chosen if year not in available]
         if unknown or not chosen:
-            raise ValueError(f"years={list(years)!r}: {unknown or 'none given'} not in the data; "
-                             f"valid fiscal years {min(available)}-{max(available)}")
+            raise UserInputError(
+                f"years={list(years)!r}: {unknown or 'none given'} not in the data; "
+                f"valid fiscal years {min(available)}-{max(available)}"
+            )
     rows = table[table["fiscal_year"].isin(chosen)]
     events = int(rows["oai_count"].sum())
     trials = int(rows["inspections_count"].sum())
@@ -1055,7 +1059,7 @@ def _who_eml_cached() -> pd.DataFrame:
     status = raw["Status"].str.strip().str.lower()
     unknown = sorted(set(status) - {"added", "removed"})
     if unknown:
-        raise ValueError(f"who_eml_facts.csv: unknown Status values {unknown}")
+        raise UserInputError(f"who_eml_facts.csv: unknown Status values {unknown}")
     return pd.DataFrame({
         "medicine_name": _blank_to_na(raw["Medicine name"]),
         "eml_section": _blank_to_na(raw["EML section"]),
@@ -1106,8 +1110,8 @@ def on_who_eml(atc_code: str) -> bool:
     """
     code = atc_code.strip().upper()
     if not _ATC_PATTERN.match(code):
-        raise ValueError(f"atc_code={atc_code!r} is not an ATC code (letter, then optionally "
-                         "2 digits, letter, letter, 2 digits, e.g. 'J01CA04')")
+        raise UserInputError(f"atc_code={atc_code!r} is not an ATC code (letter, then optionally "
+                             "2 digits, letter, letter, 2 digits, e.g. 'J01CA04')")
     return code in _who_added_codes()
 
 

@@ -24,7 +24,6 @@ the column and the value.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 from importlib import resources
@@ -35,7 +34,8 @@ import networkx as nx
 import yaml
 from pydantic import ValidationError
 
-from rxtwin.errors import NO_VALUE, InputError, Problem
+from rxtwin.data.documents import read_csv_rows
+from rxtwin.errors import NO_VALUE, InputError, Problem, UserInputError
 from rxtwin.model import MaterialKind, Site, SupplyEdge
 from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
 
@@ -64,29 +64,28 @@ def _bad(file: Path, where: str, value: object, rule: str) -> InputError:
 def _read_rows(path: Path, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
     if not path.is_file():
         raise _bad(path, "", NO_VALUE, "file not found")
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        if not header:
-            raise _bad(path, "line 1", NO_VALUE, "empty file: expected a header row")
-        missing = [c for c in columns["required"] if c not in header]
-        if missing:
-            raise _bad(path, "line 1", header,
-                       f"missing column(s) {', '.join(missing)}; required: "
-                       f"{', '.join(columns['required'])}")
-        known = set(columns["required"]) | set(columns["optional"])
-        unknown = [c for c in header if c not in known]
-        if unknown:
-            raise _bad(path, "line 1", unknown,
-                       f"unknown column(s); allowed: {', '.join(sorted(known))}")
-        rows = []
-        for line, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                raise _bad(path, f"line {line}", cells,
-                           f"row has {len(cells)} cells, the header has {len(header)}")
-            rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+    all_rows = read_csv_rows(path)
+    header = [h.strip() for h in (all_rows[0] if all_rows else [])]
+    if not header:
+        raise _bad(path, "line 1", NO_VALUE, "empty file: expected a header row")
+    missing = [c for c in columns["required"] if c not in header]
+    if missing:
+        raise _bad(path, "line 1", header,
+                   f"missing column(s) {', '.join(missing)}; required: "
+                   f"{', '.join(columns['required'])}")
+    known = set(columns["required"]) | set(columns["optional"])
+    unknown = [c for c in header if c not in known]
+    if unknown:
+        raise _bad(path, "line 1", unknown,
+                   f"unknown column(s); allowed: {', '.join(sorted(known))}")
+    rows = []
+    for line, cells in enumerate(all_rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise _bad(path, f"line {line}", cells,
+                       f"row has {len(cells)} cells, the header has {len(header)}")
+        rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
     if not rows:
         raise _bad(path, "", NO_VALUE, "no data rows")
     return rows
@@ -260,7 +259,7 @@ def load_supply_defaults(path: Path | None = None) -> dict[str, float]:
     for key, leaf in raw.items():
         given = [k for k in _PROVENANCE_KEYS if k in leaf]
         if set(leaf) - {"value", *_PROVENANCE_KEYS} or len(given) != 1:
-            raise ValueError(f"supply defaults '{key}': a leaf needs 'value' and exactly one "
-                             f"of 'source' or 'assumption' (got keys {sorted(leaf)})")
+            raise UserInputError(f"supply defaults '{key}': a leaf needs 'value' and exactly one "
+                                 f"of 'source' or 'assumption' (got keys {sorted(leaf)})")
         values[key] = float(leaf["value"])
     return values

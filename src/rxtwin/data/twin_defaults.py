@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.parameters import TwinParameters
 
 _PROVENANCE_KEYS = ("source", "assumption")
@@ -32,7 +33,7 @@ def _strip(node: Any, path: str, provenance: dict[str, str]) -> Any:
         extra = set(node) - {"value", *_PROVENANCE_KEYS}
         given = [k for k in _PROVENANCE_KEYS if k in node]
         if extra or len(given) != 1 or not str(node[given[0]]).strip():
-            raise ValueError(
+            raise UserInputError(
                 f"twin defaults '{path}': a leaf needs 'value' and exactly one non-empty "
                 f"'source' or 'assumption' (got keys {sorted(node)})"
             )
@@ -42,7 +43,7 @@ def _strip(node: Any, path: str, provenance: dict[str, str]) -> Any:
         return {k: _strip(v, f"{path}.{k}" if path else k, provenance) for k, v in node.items()}
     if isinstance(node, list):
         return [_strip(v, f"{path}[{i}]", provenance) for i, v in enumerate(node)]
-    raise ValueError(f"twin defaults '{path}': value {node!r} has no source or assumption")
+    raise UserInputError(f"twin defaults '{path}': value {node!r} has no source or assumption")
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:

@@ -6,7 +6,6 @@ Bad files raise :class:`rxtwin.errors.InputError` naming the file, the column an
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from rxtwin.data.documents import read_csv_rows
 from rxtwin.errors import InputError, Problem
 
 TRACER_COLUMNS = ("time_s", "signal")
@@ -77,31 +77,30 @@ def read_numeric_columns(
     """
     if not path.is_file():
         raise _bad(path, "", str(path), "file not found")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        for name in required:
-            if name not in header:
-                raise _bad(path, f"column '{name}'", ", ".join(header) or "<empty header>",
-                           "required column is missing (columns found shown)")
-        wanted = [c for c in (*required, *optional) if c in header]
-        index = {c: header.index(c) for c in wanted}
-        values: dict[str, list[float]] = {c: [] for c in wanted}
-        for line_no, row in enumerate(reader, start=2):
-            if not row or all(not cell.strip() for cell in row):
-                continue
-            for name, i in index.items():
-                where = f"column '{name}', line {line_no}"
-                if i >= len(row):
-                    raise _bad(path, where, row, "row has too few cells")
-                cell = row[i].strip()
-                try:
-                    number = float(cell)
-                except ValueError:
-                    raise _bad(path, where, cell, "not a number") from None
-                if not math.isfinite(number):
-                    raise _bad(path, where, cell, "must be a finite number")
-                values[name].append(number)
+    rows = read_csv_rows(path)
+    header = [h.strip() for h in (rows[0] if rows else [])]
+    for name in required:
+        if name not in header:
+            raise _bad(path, f"column '{name}'", ", ".join(header) or "<empty header>",
+                       "required column is missing (columns found shown)")
+    wanted = [c for c in (*required, *optional) if c in header]
+    index = {c: header.index(c) for c in wanted}
+    values: dict[str, list[float]] = {c: [] for c in wanted}
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        for name, i in index.items():
+            where = f"column '{name}', line {line_no}"
+            if i >= len(row):
+                raise _bad(path, where, row, "row has too few cells")
+            cell = row[i].strip()
+            try:
+                number = float(cell)
+            except ValueError:
+                raise _bad(path, where, cell, "not a number") from None
+            if not math.isfinite(number):
+                raise _bad(path, where, cell, "must be a finite number")
+            values[name].append(number)
     arrays = {c: np.asarray(v, dtype=float) for c, v in values.items()}
     n = len(next(iter(arrays.values()))) if arrays else 0
     if n < 2:

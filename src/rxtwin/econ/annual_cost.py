@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from rxtwin.econ.metrics import capital_recovery_factor
+from rxtwin.errors import UserInputError
 from rxtwin.model.finance import FirmFinance
 from rxtwin.model.technology import Technology
 
@@ -44,9 +45,9 @@ def lots_per_yr(technology: Technology, products_per_line: int,
     whole lots; the volume is spread evenly over the products.
     """
     if products_per_line < 1:
-        raise ValueError(f"products_per_line = {products_per_line} must be >= 1")
+        raise UserInputError(f"products_per_line = {products_per_line} must be >= 1")
     if not volume_units_per_yr >= 0:
-        raise ValueError(f"volume_units_per_yr = {volume_units_per_yr} must be >= 0")
+        raise UserInputError(f"volume_units_per_yr = {volume_units_per_yr} must be >= 0")
     per_product = volume_units_per_yr / products_per_line
     return float(products_per_line * math.ceil(per_product / technology.batch_size_units))
 

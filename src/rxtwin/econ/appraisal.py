@@ -26,6 +26,7 @@ from rxtwin.econ.metrics import (
     payback_yr,
     profitability_index,
 )
+from rxtwin.errors import UserInputError
 
 __all__ = ["Appraisal", "FirmProfile", "appraise", "default_firm_profiles", "firm_profile"]
 
@@ -71,7 +72,7 @@ def firm_profile(kind: str) -> FirmProfile:
     """One bundled profile by kind (``brand``, ``generic`` or ``contract_manufacturer``)."""
     profiles = default_firm_profiles()
     if kind not in profiles:
-        raise ValueError(f"firm kind {kind!r} is unknown; must be one of {sorted(profiles)}")
+        raise UserInputError(f"firm kind {kind!r} is unknown; must be one of {sorted(profiles)}")
     return profiles[kind]
 
 

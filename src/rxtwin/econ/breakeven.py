@@ -19,6 +19,7 @@ from scipy.optimize import brentq
 
 from rxtwin.econ.cashflow import CashFlowInputs, net_cash_flows_usd
 from rxtwin.econ.metrics import npv_usd
+from rxtwin.errors import UserInputError
 
 __all__ = [
     "BreakevenBracketError",
@@ -141,9 +142,11 @@ def breakeven_map(
     x_values = np.asarray(xs, dtype=float).ravel()
     y_values = np.asarray(ys, dtype=float).ravel()
     if x_values.size == 0 or y_values.size == 0:
-        raise ValueError(f"xs has {x_values.size} and ys {y_values.size} values; both need >= 1")
+        raise UserInputError(
+            f"xs has {x_values.size} and ys {y_values.size} values; both need >= 1"
+        )
     if len({x_name, y_name, value_name, "meets_target"}) != 4:
-        raise ValueError(
+        raise UserInputError(
             f"x_name = {x_name!r}, y_name = {y_name!r}, value_name = {value_name!r} must be "
             f"distinct and not 'meets_target'"
         )
@@ -206,11 +209,11 @@ def required_subsidy_fraction(
     try:
         kind = Subsidy(subsidy)
     except ValueError:
-        raise ValueError(
+        raise UserInputError(
             f"subsidy = {subsidy!r} is unknown; must be one of {[s.value for s in Subsidy]}"
         ) from None
     if not 0.0 < max_fraction <= 1.0:
-        raise ValueError(f"max_fraction = {max_fraction} must be within (0, 1]")
+        raise UserInputError(f"max_fraction = {max_fraction} must be within (0, 1]")
 
     def npv_at(fraction: float) -> float:
         return npv_usd(rate, net_cash_flows_usd(inputs.model_copy(update={kind.value: fraction})))

@@ -37,6 +37,7 @@ from rxtwin.econ.depreciation import (
     depreciation_schedule_usd,
     macrs_lives_yr,
 )
+from rxtwin.errors import UserInputError
 
 __all__ = [
     "CashFlowInputs",
@@ -486,11 +487,11 @@ def incremental_cash_flows(option: pd.DataFrame, baseline: pd.DataFrame) -> pd.D
     for name, table in (("option", option), ("baseline", baseline)):
         missing = [c for c in ("year", *cash_flow_lines, "net_cash_flow_usd") if c not in table]
         if missing:
-            raise ValueError(
+            raise UserInputError(
                 f"{name} lacks cash-flow columns {missing}; build it with build_cash_flows"
             )
     if list(option.columns) != list(baseline.columns):
-        raise ValueError(
+        raise UserInputError(
             f"option columns {list(option.columns)} differ from baseline columns "
             f"{list(baseline.columns)}"
         )
@@ -499,7 +500,7 @@ def incremental_cash_flows(option: pd.DataFrame, baseline: pd.DataFrame) -> pd.D
     if option_years.shape != baseline_years.shape or not np.array_equal(
         option_years, baseline_years
     ):
-        raise ValueError(
+        raise UserInputError(
             f"option covers years {option_years.min()}..{option_years.max()} and baseline "
             f"{baseline_years.min()}..{baseline_years.max()}; use the same horizon_yr for both"
         )

@@ -13,6 +13,7 @@ from enum import StrEnum
 import numpy as np
 
 from rxtwin.data.econ_defaults import load_macrs_gds_half_year
+from rxtwin.errors import UserInputError
 
 __all__ = [
     "DepreciationMethod",
@@ -68,7 +69,7 @@ def macrs_gds_half_year_rates(life_yr: int) -> np.ndarray:
     """
     table = load_macrs_gds_half_year()
     if life_yr not in table.classes:
-        raise ValueError(
+        raise UserInputError(
             f"life_yr = {life_yr} is not a MACRS GDS recovery period; "
             f"must be one of {sorted(table.classes)}"
         )
@@ -114,9 +115,11 @@ def macrs_declining_balance_rates(life_yr: int, declining_balance_factor: float)
     """
     life = int(life_yr)
     if life < 1:
-        raise ValueError(f"life_yr = {life_yr} must be at least 1")
+        raise UserInputError(f"life_yr = {life_yr} must be at least 1")
     if not declining_balance_factor > 0:
-        raise ValueError(f"declining_balance_factor = {declining_balance_factor} must be positive")
+        raise UserInputError(
+            f"declining_balance_factor = {declining_balance_factor} must be positive"
+        )
     remaining = 1.0
     rates = np.empty(life + 1)
     for year in range(1, life + 2):
@@ -137,7 +140,7 @@ def straight_line_rates(life_yr: int) -> np.ndarray:
     """Straight-line rates: ``1 / life_yr`` in each of ``life_yr`` years [-]."""
     life = int(life_yr)
     if life < 1 or life != life_yr:
-        raise ValueError(f"life_yr = {life_yr} must be a whole number of years >= 1")
+        raise UserInputError(f"life_yr = {life_yr} must be a whole number of years >= 1")
     return np.full(life, 1.0 / life)
 
 
@@ -186,15 +189,15 @@ def depreciation_schedule_usd(
     try:
         method_enum = DepreciationMethod(method)
     except ValueError:
-        raise ValueError(
+        raise UserInputError(
             f"method = {method!r} is not a depreciation method; "
             f"must be one of {[m.value for m in DepreciationMethod]}"
         ) from None
     if not (math.isfinite(basis_usd) and basis_usd >= 0.0):
-        raise ValueError(f"basis_usd = {basis_usd} must be finite and >= 0")
+        raise UserInputError(f"basis_usd = {basis_usd} must be finite and >= 0")
     horizon = int(horizon_yr)
     if horizon < 0 or horizon != horizon_yr:
-        raise ValueError(f"horizon_yr = {horizon_yr} must be a whole number >= 0")
+        raise UserInputError(f"horizon_yr = {horizon_yr} must be a whole number >= 0")
     rates = _RATES[method_enum](life_yr)
     schedule = np.zeros(horizon)
     n = min(horizon, rates.size)

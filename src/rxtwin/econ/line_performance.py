@@ -20,6 +20,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from rxtwin.errors import UserInputError
+
 __all__ = [
     "MONTHS_PER_YR",
     "LinePerformance",
@@ -125,7 +127,7 @@ def install_years(install_time_months: float) -> int:
     (0, 1, 2, 3)
     """
     if not (math.isfinite(install_time_months) and install_time_months >= 0):
-        raise ValueError(f"install_time_months = {install_time_months} must be finite and >= 0")
+        raise UserInputError(f"install_time_months = {install_time_months} must be finite and >= 0")
     return math.ceil(install_time_months / MONTHS_PER_YR - 1e-12)
 
 
@@ -159,9 +161,9 @@ def ramp_up_fractions(ramp_up_months: float, n_operating_yr: int) -> np.ndarray:
     [0.875, 1.0]
     """
     if not (math.isfinite(ramp_up_months) and ramp_up_months >= 0):
-        raise ValueError(f"ramp_up_months = {ramp_up_months} must be finite and >= 0")
+        raise UserInputError(f"ramp_up_months = {ramp_up_months} must be finite and >= 0")
     if n_operating_yr < 1:
-        raise ValueError(f"n_operating_yr = {n_operating_yr} must be >= 1")
+        raise UserInputError(f"n_operating_yr = {n_operating_yr} must be >= 1")
     if ramp_up_months == 0:
         return np.ones(n_operating_yr)
 
@@ -200,7 +202,7 @@ def blend_performance(new: LinePerformance, incumbent: LinePerformance,
     flow -- units, revenue and each cost -- is the output-weighted mix of the two.
     """
     if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction = {fraction} must be within [0, 1]")
+        raise UserInputError(f"fraction = {fraction} must be within [0, 1]")
     return LinePerformance(**{
         f.name: fraction * getattr(new, f.name) + (1.0 - fraction) * getattr(incumbent, f.name)
         for f in fields(LinePerformance)
@@ -237,7 +239,7 @@ def _materials_of_units_sold(p: LinePerformance) -> float:
     """materials - rejected value - stock build [USD/yr], >= 0 up to rounding."""
     value = p.materials_usd - p.rejected_value_usd - p.inventory_build_usd
     if value < -1e-9 * max(1.0, p.materials_usd):
-        raise ValueError(
+        raise UserInputError(
             f"materials_usd = {p.materials_usd} is less than rejected_value_usd "
             f"({p.rejected_value_usd}) + inventory_build_usd ({p.inventory_build_usd}); both "
             "are parts of materials_usd")
@@ -367,8 +369,8 @@ def technology_switch_cash_flows(
 
     k = install_years(install_time_months)
     if k >= horizon_yr:
-        raise ValueError(f"install_time_months = {install_time_months} gives {k} install "
-                         f"years, leaving no operating year within horizon_yr = {horizon_yr}")
+        raise UserInputError(f"install_time_months = {install_time_months} gives {k} install "
+                             f"years, leaving no operating year within horizon_yr = {horizon_yr}")
     n_op = horizon_yr - k
     ramp = ramp_up_fractions(ramp_up_months, n_op)
     switched = [blend_performance(new, incumbent, float(phi)) for phi in ramp]

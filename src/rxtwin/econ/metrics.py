@@ -31,6 +31,8 @@ import numpy as np
 import numpy_financial as npf
 from scipy.optimize import brentq
 
+from rxtwin.errors import UserInputError
+
 __all__ = [
     "IrrFlag",
     "IrrResult",
@@ -53,17 +55,19 @@ def _as_flows(values: FloatSeq, name: str) -> np.ndarray:
     """Return ``values`` as a finite, non-empty 1-D float array or raise naming ``name``."""
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence, got shape {arr.shape}")
+        raise UserInputError(f"{name} must be a non-empty 1-D sequence, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-        raise ValueError(f"{name}[{bad}] = {arr[bad]} is not finite; every value must be finite")
+        raise UserInputError(
+            f"{name}[{bad}] = {arr[bad]} is not finite; every value must be finite"
+        )
     return arr
 
 
 def _check_rate(rate: float) -> float:
     rate = float(rate)
     if not math.isfinite(rate) or rate <= -1.0:
-        raise ValueError(f"rate = {rate} must be finite and greater than -1")
+        raise UserInputError(f"rate = {rate} must be finite and greater than -1")
     return rate
 
 
@@ -426,13 +430,15 @@ def levelised_unit_cost_usd_per_unit(rate: float, costs_usd: FloatSeq, units: Fl
     costs = _as_flows(costs_usd, "costs_usd")
     qty = _as_flows(units, "units")
     if costs.size != qty.size:
-        raise ValueError(
+        raise UserInputError(
             f"costs_usd has {costs.size} years but units has {qty.size}; they must match"
         )
     factors = discount_factors(rate, costs.size)
     pv_units = float(np.dot(qty, factors))
     if pv_units <= 0.0:
-        raise ValueError(f"present value of units = {pv_units} must be positive to levelise a cost")
+        raise UserInputError(
+            f"present value of units = {pv_units} must be positive to levelise a cost"
+        )
     return float(np.dot(costs, factors)) / pv_units
 
 
@@ -446,7 +452,7 @@ def capital_recovery_factor(rate: float, n_years: int) -> float:
     rate = _check_rate(rate)
     n = int(n_years)
     if n < 1:
-        raise ValueError(f"n_years = {n_years} must be at least 1")
+        raise UserInputError(f"n_years = {n_years} must be at least 1")
     if rate == 0.0:
         return 1.0 / n
     log_growth = n * math.log1p(rate)
@@ -487,5 +493,5 @@ def equivalent_annual_value_usd(rate: float, cash_flows_usd: FloatSeq) -> float:
     flows = _as_flows(cash_flows_usd, "cash_flows_usd")
     n_years = flows.size - 1
     if n_years < 1:
-        raise ValueError("cash_flows_usd needs at least 2 years (0 and 1) for an annual value")
+        raise UserInputError("cash_flows_usd needs at least 2 years (0 and 1) for an annual value")
     return npv_usd(rate, flows) * capital_recovery_factor(rate, n_years)

@@ -21,6 +21,7 @@ import math
 import numba
 import numpy as np
 
+from rxtwin.errors import UserInputError
 from rxtwin.line.inputs import LineEngineInputs
 from rxtwin.model.units import HOURS_PER_DAY, HOURS_PER_YEAR
 
@@ -639,7 +640,7 @@ def simulate_replications(inputs: LineEngineInputs, rng: np.random.Generator,
         Shape (n_replications, n_statistics); columns as :func:`statistic_catalogue`.
     """
     if n_replications < 0:
-        raise ValueError(f"n_replications = {n_replications} must be >= 0")
+        raise UserInputError(f"n_replications = {n_replications} must be >= 0")
     q, k, fm, ev_rate, ev_par, rotation, lots, capacity = _pack(inputs)
     out = np.empty((n_replications, n_statistics(inputs)))
     _replicate_many(rng, n_replications, q, k, fm, ev_rate, ev_par, rotation, lots, capacity,

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.line import inputs as li
 from rxtwin.line.plan import CampaignPlan, common_cycle_plan, elsp_problem_from_line
 from rxtwin.model import (
@@ -128,8 +129,8 @@ def select_interventions(scenario: Scenario, line_id: str,
     chosen = []
     for iid in intervention_ids:
         if iid not in by_id:
-            raise KeyError(f"no intervention '{iid}' in scenario '{scenario.name}' "
-                           f"(known: {', '.join(sorted(by_id)) or 'none'})")
+            raise UnknownIdError(f"no intervention '{iid}' in scenario '{scenario.name}' "
+                                 f"(known: {', '.join(sorted(by_id)) or 'none'})")
         if not by_id[iid].line_ids or line_id in by_id[iid].line_ids:
             chosen.append(by_id[iid])
     return chosen
@@ -243,7 +244,7 @@ def line_inputs_from_scenario(
                 duration = li.fixed(0.0)
             probability = mode.probability_per_event * multiplier
             if probability > 1.0:
-                raise ValueError(
+                raise UserInputError(
                     f"failure mode '{mode.id}': probability {mode.probability_per_event} x "
                     f"multiplier {multiplier:g} (technology and interventions) = "
                     f"{probability:g} exceeds 1")
@@ -311,8 +312,8 @@ def with_twin_losses(inputs: li.LineEngineInputs, losses) -> li.LineEngineInputs
         For a batch-mode line (diversion applies to continuous lines only).
     """
     if inputs.operating_mode != li.OperatingMode.CONTINUOUS:
-        raise ValueError("twin losses apply to continuous-mode lines only "
-                         f"(this line runs in {inputs.operating_mode.name.lower()} mode)")
+        raise UserInputError("twin losses apply to continuous-mode lines only "
+                             f"(this line runs in {inputs.operating_mode.name.lower()} mode)")
     return inputs.replace(
         process_yield_fraction=inputs.process_yield_fraction * (1.0 - losses.diverted_fraction),
         startup_loss_h=losses.startup_loss_h,

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 __all__ = [
@@ -117,9 +118,11 @@ class InfeasiblePlanError(ValueError):
 def _as_positive_array(name: str, values, n: int | None, *, allow_zero: bool) -> np.ndarray:
     arr = np.array(values, dtype=float, ndmin=1)
     if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of per-product values, got shape {arr.shape}")
+        raise UserInputError(
+            f"{name} must be a 1-D array of per-product values, got shape {arr.shape}"
+        )
     if n is not None and arr.shape[0] != n:
-        raise ValueError(
+        raise UserInputError(
             f"{name} has {arr.shape[0]} values but demand_units_per_day has {n}; "
             "every per-product array must have one value per product"
         )
@@ -127,7 +130,7 @@ def _as_positive_array(name: str, values, n: int | None, *, allow_zero: bool) ->
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         rule = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name}[{i}] = {float(arr[i])!r}, must be finite and {rule}")
+        raise UserInputError(f"{name}[{i}] = {float(arr[i])!r}, must be finite and {rule}")
     arr.flags.writeable = False
     return arr
 
@@ -180,14 +183,14 @@ class ElspProblem:
                                self.holding_cost_usd_per_unit_day, n, allow_zero=False)
         avail = float(self.available_fraction)
         if not (0.0 < avail <= 1.0):
-            raise ValueError(f"available_fraction = {avail!r}, must be in (0, 1]")
+            raise UserInputError(f"available_fraction = {avail!r}, must be in (0, 1]")
         ids = tuple(self.product_ids) or tuple(f"product_{i}" for i in range(n))
         if len(ids) != n:
-            raise ValueError(
+            raise UserInputError(
                 f"product_ids has {len(ids)} names but there are {n} products; give one per product"
             )
         if len(set(ids)) != n:
-            raise ValueError(f"product_ids must be unique, got {ids}")
+            raise UserInputError(f"product_ids must be unique, got {ids}")
         for name, value in (
             ("demand_units_per_day", d),
             ("production_rate_units_per_day", p),
@@ -680,12 +683,12 @@ def rotation_plan(problem: ElspProblem, order: Sequence[int], cycle_days: float)
     order = [int(i) for i in order]
     n = problem.n_products
     if sorted(order) != list(range(n)):
-        raise ValueError(
+        raise UserInputError(
             f"order = {order} must list every product index 0..{n - 1} exactly once"
         )
     t = float(cycle_days)
     if not (math.isfinite(t) and t > 0):
-        raise ValueError(f"cycle_days = {cycle_days!r}, must be finite and > 0")
+        raise UserInputError(f"cycle_days = {cycle_days!r}, must be finite and > 0")
     t_min = minimum_common_cycle_days(problem)
     if t < t_min * (1.0 - _REL_TOL):
         raise InfeasiblePlanError(
@@ -907,7 +910,7 @@ def power_of_two_plan(problem: ElspProblem, *, max_multiplier: int = 1024) -> Ca
     straddle base periods, relax this and are not implemented here.
     """
     if max_multiplier < 1 or max_multiplier & (max_multiplier - 1):
-        raise ValueError(f"max_multiplier = {max_multiplier!r}, must be a power of two >= 1")
+        raise UserInputError(f"max_multiplier = {max_multiplier!r}, must be a power of two >= 1")
     targets, _ = _lagrangian_cycles(problem)
     log_t = np.log2(targets)
     frac = np.mod(log_t, 1.0)

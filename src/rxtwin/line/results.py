@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from rxtwin.compute.summaries import MomentSummary
+from rxtwin.errors import UnknownIdError, UserInputError
 
 TABLE_COLUMNS = ("statistic", "product", "unit", "mean", "ci95_low", "ci95_high", "std_error",
                  "n")
@@ -65,7 +66,7 @@ class LineSummary:
     @classmethod
     def from_dict(cls, data) -> LineSummary:
         if data.get("kind") != "line":
-            raise ValueError(f"kind = {data.get('kind')!r}, expected 'line'")
+            raise UserInputError(f"kind = {data.get('kind')!r}, expected 'line'")
         return cls(MomentSummary.from_dict(data["values"]),
                    MomentSummary.from_dict(data["defined"]))
 
@@ -141,7 +142,7 @@ class LineResults:
         for i, (name, prod, _) in enumerate(self.catalogue):
             if name == statistic and prod == product:
                 return i
-        raise KeyError(f"no statistic '{statistic}' for product {product!r}")
+        raise UnknownIdError(f"no statistic '{statistic}' for product {product!r}")
 
     def mean(self, statistic: str, product: str | None = None) -> float:
         """Mean over replications of one statistic (line level when product is None)."""
@@ -179,7 +180,7 @@ class LineResults:
         """Per-replication values in long form (replication, statistic, product, value);
         only when the run kept them."""
         if self.replications is None:
-            raise ValueError("this run did not keep replications (keep_replications=False)")
+            raise UserInputError("this run did not keep replications (keep_replications=False)")
         rows = self.replications
         n_rep, n_stat = rows.shape
         return pd.DataFrame({

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from rxtwin.errors import UnknownIdError
 from rxtwin.model.base import Identifier, RxModel
 from rxtwin.model.failure import FailureMode
 from rxtwin.model.finance import FirmFinance
@@ -99,7 +100,7 @@ def _by_id(items, item_id: str, what: str):
         if item.id == item_id:
             return item
     known = ", ".join(item.id for item in items) or "none"
-    raise KeyError(f"no {what} with id '{item_id}' (known: {known})")
+    raise UnknownIdError(f"no {what} with id '{item_id}' (known: {known})")
 
 
 def _error(loc: tuple, value: object, kind: str, message: str) -> InitErrorDetails:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import pandas_dtype
 
+from rxtwin.errors import UserInputError
 from rxtwin.store.errors import StoreInputError
 
 FRAME_FORMAT = "rxtwin.frame/1"
@@ -65,7 +66,9 @@ def frame_from_json(text: str) -> pd.DataFrame:
     """Decode JSON written by :func:`frame_to_json` into an equal DataFrame."""
     doc = json.loads(text)
     if doc.get("format") != FRAME_FORMAT:
-        raise ValueError(f"unknown frame format {doc.get('format')!r}, expected {FRAME_FORMAT!r}")
+        raise UserInputError(
+            f"unknown frame format {doc.get('format')!r}, expected {FRAME_FORMAT!r}"
+        )
     index = _decode_index(doc["index"])
     arrays = {
         position: _decode(dtype_text, values)

@@ -34,6 +34,8 @@ from sqlalchemy import (
     select,
 )
 
+from rxtwin.errors import UserInputError
+
 SCHEMA_VERSION = 1
 """Schema version written by this rxtwin; a database with a larger one is refused."""
 
@@ -149,7 +151,7 @@ def read_schema_version(conn: Connection) -> int:
     """Return ``meta.schema_version``, or raise ``ValueError`` if it is missing or not an integer."""
     text = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
     if text is None or not str(text).strip().lstrip("-").isdigit():
-        raise ValueError(f"meta.schema_version is {text!r}, not an integer")
+        raise UserInputError(f"meta.schema_version is {text!r}, not an integer")
     return int(text)
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from rxtwin import __version__
+from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import canonical_json
 from rxtwin.store._frames import frame_from_json, frame_to_json
 from rxtwin.store._schema import (
@@ -89,7 +90,7 @@ def default_db_url() -> str:
 
 
 def _refuse_non_finite(token: str) -> float:
-    raise ValueError(f"{token} is not a JSON number")
+    raise UserInputError(f"{token} is not a JSON number")
 
 
 def _canonical(value: Any, what: str) -> str:

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import LogNormal
+from rxtwin.model.failure import FailureCategory
 from rxtwin.supply.disruption import shortage_duration_comparison, simulate_disruptions
 from rxtwin.supply.disruption_inputs import DisruptionDefaults, SupplyEngineInputs
 
@@ -183,18 +185,22 @@ def calibrate_outage_duration(
 
     Raises
     ------
-    ValueError
-        On an empty or non-positive grid, no or duplicate targets, or a target without a
-        simulated product of its class.
+    rxtwin.errors.UserInputError
+        On an unknown category, an empty or non-positive grid, no or duplicate targets, a
+        target without a site outage mode of the category or without a simulated product
+        of its class.
     """
     means = [float(m) for m in mean_grid_days]
     cvs = [float(c) for c in cv_grid]
     if not means or not cvs or min(means) <= 0 or min(cvs) <= 0:
-        raise ValueError(f"mean_grid_days {means} and cv_grid {cvs} must be non-empty and "
-                         "> 0")
+        raise UserInputError(f"mean_grid_days {means} and cv_grid {cvs} must be non-empty and "
+                             "> 0")
+    if category not in set(FailureCategory):
+        raise UserInputError(f"category '{category}' is not a failure category; choose one of "
+                             f"{', '.join(c.value for c in FailureCategory)}")
     names = [t.name for t in targets]
     if not names or len(set(names)) != len(names):
-        raise ValueError(f"targets {names}: give at least one, with unique names")
+        raise UserInputError(f"targets {names}: give at least one, with unique names")
     points = list(itertools.product(means, cvs))
     rows = []
     tables: dict[tuple[float, float], dict[str, pd.DataFrame]] = {}
@@ -206,8 +212,13 @@ def calibrate_outage_duration(
         tables[(mean, cv)] = {}
         for target in targets:
             inputs = target.build_inputs(trial)
+            if k == 0 and not any(m.category == category
+                                  for modes in inputs.site_outage_modes for m in modes):
+                raise UserInputError(
+                    f"target '{target.name}': no site outage mode of category '{category}'; "
+                    "fitting its duration would change nothing")
             if target.dosage_form_class not in inputs.dosage_form_classes:
-                raise ValueError(
+                raise UserInputError(
                     f"target '{target.name}': no simulated product of class "
                     f"'{target.dosage_form_class}' (classes: "
                     f"{sorted(set(inputs.dosage_form_classes))})")

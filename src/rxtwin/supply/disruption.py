@@ -33,6 +33,7 @@ from scipy import special
 from rxtwin.compute.executors import run_chunks
 from rxtwin.compute.seeding import ChunkSpec, plan_chunks
 from rxtwin.compute.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import Exponential, LogNormal
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 from rxtwin.supply.disruption_kernel import (
@@ -249,7 +250,7 @@ class DisruptionSummary:
     def merge(self, other: DisruptionSummary) -> DisruptionSummary:
         """Union of two sets of scenario-years (exact for counts and histograms)."""
         if self.product_ids != other.product_ids:
-            raise ValueError("cannot merge summaries of different products")
+            raise UserInputError("cannot merge summaries of different products")
         return DisruptionSummary(self.product_ids, self.moments.merge(other.moments),
                                  self.episodes_ended.merge(other.episodes_ended),
                                  self.episodes_open.merge(other.episodes_open),
@@ -332,7 +333,7 @@ class DisruptionSummary:
     def from_dict(cls, data: Mapping) -> DisruptionSummary:
         """Inverse of :meth:`to_dict`."""
         if data.get("kind") != "disruption":
-            raise ValueError(f"kind = {data.get('kind')!r}, expected 'disruption'")
+            raise UserInputError(f"kind = {data.get('kind')!r}, expected 'disruption'")
         return cls(tuple(data["product_ids"]), MomentSummary.from_dict(data["moments"]),
                    HistogramSummary.from_dict(data["episodes_ended"]),
                    HistogramSummary.from_dict(data["episodes_open"]),
@@ -450,7 +451,7 @@ def simulate_disruptions(
     DisruptionRun
     """
     if isinstance(n_years, bool) or not isinstance(n_years, int) or n_years < 1:
-        raise ValueError(f"n_years = {n_years!r}, must be an integer >= 1")
+        raise UserInputError(f"n_years = {n_years!r}, must be an integer >= 1")
     entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
     task = functools.partial(disruption_chunk_task, inputs)
     results = run_chunks(task, chunks, backend=backend, workers=workers,
@@ -513,7 +514,7 @@ def kaplan_meier_quantiles_from_counts(
     c = np.asarray(censored_counts, dtype=float)
     probs = np.asarray(probabilities, dtype=float)
     if np.any((probs <= 0) | (probs >= 1)):
-        raise ValueError(f"probabilities {probs.tolist()} must lie strictly in (0, 1)")
+        raise UserInputError(f"probabilities {probs.tolist()} must lie strictly in (0, 1)")
     at_risk = np.cumsum((d + c)[::-1])[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(d > 0, 1.0 - d / np.where(at_risk > 0, at_risk, 1.0), 1.0)
@@ -578,16 +579,16 @@ def shortage_duration_comparison(
     """
     chosen = [i for i, c in enumerate(product_classes) if c == dosage_form_class]
     if len(product_classes) != len(summary.product_ids):
-        raise ValueError(f"product_classes has {len(product_classes)} entries, the summary "
-                         f"{len(summary.product_ids)} products")
+        raise UserInputError(f"product_classes has {len(product_classes)} entries, the summary "
+                             f"{len(summary.product_ids)} products")
     lengths = summary.episodes_ended.edges[:-1]
     ended = summary.episodes_ended.counts[chosen].sum(axis=0)
     open_ = summary.episodes_open.counts[chosen].sum(axis=0)
     seen = np.ones_like(lengths)
     if snapshot_interval_days is not None:
         if not snapshot_interval_days > 0:
-            raise ValueError(f"snapshot_interval_days = {snapshot_interval_days!r}, must "
-                             "be > 0 or None")
+            raise UserInputError(f"snapshot_interval_days = {snapshot_interval_days!r}, must "
+                                 "be > 0 or None")
         seen = np.minimum(1.0, lengths / snapshot_interval_days)
     sim = kaplan_meier_quantiles_from_counts(lengths, ended * seen, open_ * seen,
                                              probabilities)

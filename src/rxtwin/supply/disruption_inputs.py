@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, InterventionKind, MaterialKind, Scenario
 
 __all__ = [
@@ -234,42 +235,42 @@ class SupplyEngineInputs:
         }
         for name, shape in shapes.items():
             if getattr(self, name).shape != shape:
-                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {shape}")
+                raise UserInputError(f"{name} has shape {getattr(self, name).shape}, need {shape}")
         pt = self.tier_parent.shape
         for name in ("base_stock_units", "initial_on_hand_units", "initial_age_days",
                      "shelf_life_days", "unit_value_usd"):
             if getattr(self, name).shape != pt:
-                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {pt}")
+                raise UserInputError(f"{name} has shape {getattr(self, name).shape}, need {pt}")
         pts = self.supplier_site.shape
         for name in ("supplier_share", "supplier_normal_units_per_day",
                      "supplier_capacity_units_per_day", "supplier_lead_days",
                      "supplier_lag_days"):
             if getattr(self, name).shape != pts:
-                raise ValueError(f"{name} has shape {getattr(self, name).shape}, need {pts}")
+                raise UserInputError(f"{name} has shape {getattr(self, name).shape}, need {pts}")
         if len(self.site_outage_modes) != len(self.site_ids):
-            raise ValueError("site_outage_modes needs one tuple of modes per site")
+            raise UserInputError("site_outage_modes needs one tuple of modes per site")
         if len(self.product_demand_shocks) != n_products:
-            raise ValueError("product_demand_shocks needs one tuple of shocks per product")
+            raise UserInputError("product_demand_shocks needs one tuple of shocks per product")
         if np.any(self.supplier_site >= len(self.site_ids)):
-            raise ValueError("supplier_site names a site index >= the number of sites")
+            raise UserInputError("supplier_site names a site index >= the number of sites")
         if np.any(self.supplier_capacity_units_per_day < self.supplier_normal_units_per_day):
-            raise ValueError("supplier_capacity_units_per_day must be >= "
-                             "supplier_normal_units_per_day")
+            raise UserInputError("supplier_capacity_units_per_day must be >= "
+                                 "supplier_normal_units_per_day")
         for name in ("scenario_year_days", "warmup_years", "episode_gap_days"):
             value = getattr(self, name)
             least = 1 if name == "scenario_year_days" else 0
             if isinstance(value, bool) or not isinstance(value, int | np.integer) \
                     or value < least:
-                raise ValueError(f"{name} = {value!r}, must be an integer >= {least}")
+                raise UserInputError(f"{name} = {value!r}, must be an integer >= {least}")
         if np.any(self.shelf_life_days[self.tier_parent != UNUSED_TIER] < 1):
-            raise ValueError("shelf_life_days must be >= 1 on used tiers")
+            raise UserInputError("shelf_life_days must be >= 1 on used tiers")
         site_keys = np.array([stream_key(s) for s in self.site_ids], dtype=np.int64)
         product_keys = np.array([stream_key(p) for p in self.product_ids], dtype=np.int64)
         for what, ids, keys in (("site", self.site_ids, site_keys),
                                 ("product", self.product_ids, product_keys)):
             if len(set(keys.tolist())) != len(ids):
-                raise ValueError(f"{what} ids must be unique (their random streams are keyed "
-                                 "by id)")
+                raise UserInputError(f"{what} ids must be unique (their random streams are keyed "
+                                     "by id)")
         object.__setattr__(self, "site_stream_keys", site_keys)
         object.__setattr__(self, "product_stream_keys", product_keys)
         for name in ("demand_units_per_day", "demand_cv", "tier_parent", "base_stock_units",
@@ -366,13 +367,13 @@ def chain_inputs(
     for i, product in enumerate(products):
         tiers = product["tiers"]
         if tiers[-1]["parent"] != MARKET_PARENT:
-            raise ValueError(f"product '{product['id']}': the last tier must feed the market "
-                             "(parent -1)")
+            raise UserInputError(f"product '{product['id']}': the last tier must feed the market "
+                                 "(parent -1)")
         labels.append(tuple(t["label"] for t in tiers))
         for t, tier in enumerate(tiers):
             if tier["parent"] != MARKET_PARENT and not t < tier["parent"] < len(tiers):
-                raise ValueError(f"product '{product['id']}' tier {t}: parent "
-                                 f"{tier['parent']} must be a later tier")
+                raise UserInputError(f"product '{product['id']}' tier {t}: parent "
+                                     f"{tier['parent']} must be a later tier")
             parent[i, t] = tier["parent"]
             base[i, t] = tier["base_stock_units"]
             pipeline = sum(s["share"] * product["demand_units_per_day"] * s.get("lead_days", 0)
@@ -460,8 +461,8 @@ def supply_inputs_from_scenario(
     by_id = {i.id: i for i in scenario.interventions}
     unknown = [i for i in interventions if i not in by_id]
     if unknown:
-        raise ValueError(f"interventions {unknown} are not in scenario '{scenario.name}'; "
-                         f"known: {sorted(by_id)}")
+        raise UserInputError(f"interventions {unknown} are not in scenario '{scenario.name}'; "
+                             f"known: {sorted(by_id)}")
     chosen = [by_id[i] for i in interventions]
     rate_mult: dict[str, float] = {}
     dur_mult: dict[str, float] = {}
@@ -528,8 +529,8 @@ def supply_inputs_from_scenario(
         else:
             makers = [ln.site_id for ln in scenario.lines if product.id in ln.product_ids]
             if not makers:
-                raise ValueError(f"product '{product.id}': no supply edge to the market and no "
-                                 "line makes it, so it has no finished-dose supplier")
+                raise UserInputError(f"product '{product.id}': no supply edge to the market and no "
+                                     "line makes it, so it has no finished-dose supplier")
             makers = list(dict.fromkeys(makers))
             fdf_sup = [(s, 1.0 / len(makers), None, 0.0, 0.0) for s in makers]
         fdf_sites = [s for s, *_ in fdf_sup]

@@ -30,6 +30,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from rxtwin.errors import UserInputError
 from rxtwin.supply.network import MARKET, TIER_ORDER, ItemInfo, product_chain, tier_of_item
 
 __all__ = [
@@ -90,9 +91,9 @@ def herfindahl_hirschman_index(shares: Sequence[float] | np.ndarray) -> float:
     """
     values = np.asarray(shares, dtype=float)
     if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"shares must be a non-empty 1-D sequence, got shape {values.shape}")
+        raise UserInputError(f"shares must be a non-empty 1-D sequence, got shape {values.shape}")
     if not np.all(np.isfinite(values)) or np.any(values < 0.0) or np.any(values > 1.0):
-        raise ValueError(f"shares must be finite and in [0, 1], got {values.tolist()}")
+        raise UserInputError(f"shares must be finite and in [0, 1], got {values.tolist()}")
     return float(np.sum(values**2))
 
 
@@ -206,8 +207,8 @@ def flag_concentration(table: pd.DataFrame, highly_concentrated_hhi: float) -> p
         A copy with a boolean column ``highly_concentrated``.
     """
     if not 0.0 < highly_concentrated_hhi <= 1.0:
-        raise ValueError(f"highly_concentrated_hhi = {highly_concentrated_hhi} must be in "
-                         "(0, 1] (the HHI on shares, not percentages)")
+        raise UserInputError(f"highly_concentrated_hhi = {highly_concentrated_hhi} must be in "
+                             "(0, 1] (the HHI on shares, not percentages)")
     return table.assign(highly_concentrated=table["hhi_supplier"] > highly_concentrated_hhi)
 
 

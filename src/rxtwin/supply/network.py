@@ -46,6 +46,7 @@ from types import MappingProxyType
 import networkx as nx
 import pandas as pd
 
+from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.model import Scenario, Site, SupplyEdge
 
 __all__ = [
@@ -178,7 +179,7 @@ def assemble_network(
         graph.add_node(site.id, kind="site", name=site.name, country_code=site.country_code,
                        owner=site.owner, inspection_status=str(site.inspection_status.value))
     if MARKET in graph:
-        raise ValueError(f"site id '{MARKET}' is reserved for the market node")
+        raise UserInputError(f"site id '{MARKET}' is reserved for the market node")
     graph.add_node(MARKET, kind="market", name="market")
 
     market_products: set[str] = set()
@@ -187,10 +188,10 @@ def assemble_network(
         for role, site_id in (("supplier_site_id", edge.supplier_site_id),
                               ("customer_site_id", customer)):
             if site_id not in graph:
-                raise ValueError(f"supply edge {index}: {role} '{site_id}' is not a site")
+                raise UserInputError(f"supply edge {index}: {role} '{site_id}' is not a site")
         if edge.material_id not in items:
-            raise ValueError(f"supply edge {index}: item '{edge.material_id}' is neither a "
-                             "material nor a product")
+            raise UserInputError(f"supply edge {index}: item '{edge.material_id}' is neither a "
+                                 "material nor a product")
         _add_flow(graph, edge.supplier_site_id, customer, edge.material_id, edge.share,
                   edge.capacity_units_per_yr, edge.lead_time_days, edge.qualification_lag_days)
         if customer == MARKET:
@@ -202,7 +203,7 @@ def assemble_network(
         unique = sorted(set(site_ids))
         for site_id in unique:
             if site_id not in graph:
-                raise ValueError(f"a line making '{product_id}' is at unknown site '{site_id}'")
+                raise UserInputError(f"a line making '{product_id}' is at unknown site '{site_id}'")
             _add_flow(graph, site_id, MARKET, product_id, 1.0 / len(unique), None, 0.0, 0.0)
 
     _label_tiers(graph)
@@ -216,7 +217,7 @@ def _add_flow(graph: nx.DiGraph, supplier: str, customer: str, item_id: str, sha
         graph.add_edge(supplier, customer, items={})
     flows = graph.edges[supplier, customer]["items"]
     if item_id in flows:
-        raise ValueError(f"site '{supplier}' supplies '{item_id}' to '{customer}' twice")
+        raise UserInputError(f"site '{supplier}' supplies '{item_id}' to '{customer}' twice")
     flows[item_id] = {
         "share": float(share),
         "capacity_units_per_yr": capacity_units_per_yr,
@@ -274,8 +275,8 @@ def item_info(scenario: Scenario) -> dict[str, ItemInfo]:
     }
     for p in scenario.products:
         if p.id in items:
-            raise ValueError(f"id '{p.id}' is both a material and a product; supply edges "
-                             "could not tell them apart")
+            raise UserInputError(f"id '{p.id}' is both a material and a product; supply edges "
+                                 "could not tell them apart")
         inputs = ((p.api_id,) if p.api_id else ()) + tuple(p.component_ids)
         items[p.id] = ItemInfo(
             id=p.id, kind="product", name=p.name, input_ids=inputs,
@@ -338,7 +339,7 @@ def product_chain(graph: nx.DiGraph, product_id: str) -> Iterator[ChainArc]:
     ChainArc
     """
     if product_id not in graph.graph["items"]:
-        raise KeyError(f"no product with id '{product_id}' in the network")
+        raise UnknownIdError(f"no product with id '{product_id}' in the network")
     stack: list[tuple[str, str, float, tuple[str, ...]]] = []
     for supplier, _, flows in graph.in_edges(MARKET, data="items"):
         if product_id in flows:

@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
 
+from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, Scenario
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 from rxtwin.supply.network import MARKET, ItemInfo, inputs_of, product_chain
@@ -154,8 +155,8 @@ def flow_model(
     demand = np.array([items[p].demand_units_per_yr for p in product_ids]) / DAYS_PER_YEAR
     for p, d in zip(product_ids, demand, strict=True):
         if not (math.isfinite(d) and d > 0):
-            raise ValueError(f"product '{p}' has no positive demand_units_per_yr; TTS needs "
-                             "the demand of every product delivered to the market")
+            raise UserInputError(f"product '{p}' has no positive demand_units_per_yr; TTS needs "
+                                 "the demand of every product delivered to the market")
     channel = demand * np.array([items[p].inventory_days for p in product_ids])
     criticality = np.array([items[p].criticality for p in product_ids])
 
@@ -183,10 +184,10 @@ def flow_model(
     stock = np.zeros(len(pools))
     for key, units in stock_units.items():
         if key not in pool_index:
-            raise ValueError(f"stock_units names {key}, which is not a (site, item) on any "
-                             "product's chain")
+            raise UserInputError(f"stock_units names {key}, which is not a (site, item) on any "
+                                 "product's chain")
         if not (math.isfinite(units) and units >= 0):
-            raise ValueError(f"stock_units{key} = {units} must be finite and >= 0")
+            raise UserInputError(f"stock_units{key} = {units} must be finite and >= 0")
         stock[pool_index[key]] = units
 
     sites = {}
@@ -267,7 +268,7 @@ def _normal_flows(graph, arcs, stages, stage_inputs, stage_output, arc_to, deman
         if a in flows:
             return flows[a]
         if a in visiting:
-            raise ValueError(f"the supply chain has a cycle through {arcs[a]}")
+            raise UserInputError(f"the supply chain has a cycle through {arcs[a]}")
         visiting.add(a)
         s, c, i = arcs[a]
         share = graph.edges[s, c]["items"][i]["share"]
@@ -352,8 +353,8 @@ def _check_down(model: FlowModel, down_site_ids: Iterable[str]) -> frozenset[str
     down = frozenset(down_site_ids)
     unknown = sorted(down - set(model.sites))
     if unknown:
-        raise ValueError(f"site(s) {unknown} are not on any product's chain; known sites: "
-                         f"{sorted(model.sites)}")
+        raise UserInputError(f"site(s) {unknown} are not on any product's chain; known sites: "
+                             f"{sorted(model.sites)}")
     return down
 
 
@@ -406,7 +407,7 @@ def time_to_survive_days(model: FlowModel, down_site_ids: Iterable[str],
     27(10).
     """
     if not (math.isfinite(horizon_days) and horizon_days > 0):
-        raise ValueError(f"horizon_days = {horizon_days} must be a positive number")
+        raise UserInputError(f"horizon_days = {horizon_days} must be a positive number")
     down = _check_down(model, down_site_ids)
     lp = _constraints(model, down, with_loss=False)
     cost = np.zeros(lp.a_ub.shape[1])
@@ -453,7 +454,7 @@ def lost_demand(model: FlowModel, down_site_ids: Iterable[str], ttr_days: float)
     see :func:`time_to_survive_days`.
     """
     if not (math.isfinite(ttr_days) and ttr_days >= 0):
-        raise ValueError(f"ttr_days = {ttr_days} must be a number >= 0")
+        raise UserInputError(f"ttr_days = {ttr_days} must be a number >= 0")
     down = _check_down(model, down_site_ids)
     lp = _constraints(model, down, with_loss=True)
     cost = np.zeros(lp.a_ub.shape[1])
@@ -525,7 +526,7 @@ def risk_exposure(model: FlowModel, ttr_days_by_site: Mapping[str, float],
     """
     missing = sorted(set(model.sites) - set(ttr_days_by_site))
     if missing:
-        raise ValueError(f"ttr_days_by_site lacks site(s) {missing}")
+        raise UserInputError(f"ttr_days_by_site lacks site(s) {missing}")
     rows = []
     for site_id, info in model.sites.items():
         ttr = float(ttr_days_by_site[site_id])
@@ -572,8 +573,8 @@ def site_outage_ttr_days(scenario: Scenario) -> float:
     modes = [f for f in scenario.failure_modes
              if f.effect == FailureEffect.site_outage and (f.rate_per_yr or 0.0) > 0]
     if not modes:
-        raise ValueError(f"scenario '{scenario.name}' has no failure mode with effect "
-                         "'site_outage' and a positive rate_per_yr: give the TTR explicitly")
+        raise UserInputError(f"scenario '{scenario.name}' has no failure mode with effect "
+                             "'site_outage' and a positive rate_per_yr: give the TTR explicitly")
     rates = np.array([f.rate_per_yr for f in modes])
     means_h = np.array([f.duration_h.mean for f in modes])
     return float(np.sum(rates * means_h) / np.sum(rates) / HOURS_PER_DAY)

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike
 from scipy.linalg import expm
 from scipy.signal import fftconvolve
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.rtd import DiscreteRtd, FloatArray
 
 
@@ -213,7 +214,7 @@ def tanks_in_series_state_space_outflow(
     independent, exact check of :func:`rtd_outflow` with a tanks-in-series kernel.
     """
     if n_tanks < 1 or int(n_tanks) != n_tanks:
-        raise ValueError(f"n_tanks={n_tanks}: the state-space model needs an integer >= 1")
+        raise UserInputError(f"n_tanks={n_tanks}: the state-space model needs an integer >= 1")
     n = int(n_tanks)
     k = n / mean_residence_time_s
     size = n + 2  # tanks, cumulative outflow, constant input

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import brentq
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.blender import rtd_outflow
 from rxtwin.twin.rtd import DiscreteRtd, FloatArray, RtdModel
 
@@ -271,7 +272,7 @@ def traceability_window(
     latest no later than the (1-q)-quantile.
     """
     if not 0.0 < exit_fraction < 0.5:
-        raise ValueError(f"exit_fraction={exit_fraction}: must lie in (0, 0.5)")
+        raise UserInputError(f"exit_fraction={exit_fraction}: must lie in (0, 0.5)")
     mean = rtd.moments().mean_residence_time_s
 
     def quantile(q: float) -> float:

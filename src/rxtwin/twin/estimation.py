@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.diversion import (
     DiversionSummary,
     mask_windows,
@@ -249,7 +250,7 @@ def replay_readings(
     t = np.asarray(time_s, dtype=float)
     z = np.asarray(reading_pct, dtype=float)
     if t.size < 2:
-        raise ValueError("replay needs at least two readings")
+        raise UserInputError("replay needs at least two readings")
     interval = float(np.median(np.diff(t)))
     kf = kalman_local_level(z, pat.noise_sd_pct, estimator.process_sd_pct, 100.0,
                             estimator.initial_sd_pct)

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.signal import lfilter
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.parameters import FeederParameters
 from rxtwin.twin.rtd import FloatArray
 
@@ -47,9 +48,9 @@ class FeedDisturbance:
 
     def __post_init__(self) -> None:
         if not self.duration_s > 0:
-            raise ValueError(f"FeedDisturbance.duration_s={self.duration_s}: must be > 0")
+            raise UserInputError(f"FeedDisturbance.duration_s={self.duration_s}: must be > 0")
         if not self.magnitude_fraction > -1:
-            raise ValueError(
+            raise UserInputError(
                 f"FeedDisturbance.magnitude_fraction={self.magnitude_fraction}: must be > -1"
             )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.blender import blend
 from rxtwin.twin.feeders import FeedDisturbance, feed_rate_kg_per_h, first_order_ramp
@@ -144,7 +145,7 @@ class Flowsheet:
         step_s: float,
     ) -> None:
         if sum(f.is_api for f in feeders) != 1:
-            raise ValueError("Flowsheet: exactly one feeder must have is_api=True")
+            raise UserInputError("Flowsheet: exactly one feeder must have is_api=True")
         self.feeders = tuple(feeders)
         self.rtd = rtd
         self.press = press
@@ -200,8 +201,8 @@ class Flowsheet:
         names = {f.name for f in self.feeders}
         unknown = sorted({d.feeder for d in disturbances} - names)
         if unknown:
-            raise ValueError(f"disturbance feeder(s) {unknown} not in flowsheet feeders "
-                             f"{sorted(names)}")
+            raise UserInputError(f"disturbance feeder(s) {unknown} not in flowsheet feeders "
+                                 f"{sorted(names)}")
         n_steps = int(round(duration_s / self.step_s))
         time_s = np.arange(n_steps) * self.step_s
         flows: dict[str, FloatArray] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.diversion import diverted_time_per_upset_s
 from rxtwin.twin.flowsheet import rtd_model_from_parameters
@@ -55,7 +56,7 @@ def expected_diverted_fraction(rate_per_h: float, diverted_time_per_upset_s: flo
     0.00995
     """
     if rate_per_h < 0 or diverted_time_per_upset_s < 0:
-        raise ValueError(
+        raise UserInputError(
             f"rate_per_h={rate_per_h}, diverted_time_per_upset_s={diverted_time_per_upset_s}:"
             " both must be >= 0"
         )
@@ -122,7 +123,7 @@ def continuous_loss_parameters(
     campaign loss fraction :math:`= (L_{su} + L_{sd}) / (\\dot m\\,T_{campaign})`.
     """
     if campaign_length_h <= 0:
-        raise ValueError(f"campaign_length_h={campaign_length_h}: must be > 0")
+        raise UserInputError(f"campaign_length_h={campaign_length_h}: must be > 0")
     kernel = discrete_rtd_kernel(rtd_model_from_parameters(params.blender),
                                  params.simulation.step_s)
     d = params.disturbance

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.model.base import RxModel
 from rxtwin.twin.parameters import RtdModelName
 from rxtwin.twin.rtd import RtdModel
@@ -98,7 +99,7 @@ class PlatformLibrary(RxModel):
         for e in self.entries:
             if e.configuration.key == configuration.key:
                 return e
-        raise KeyError(f"no platform entry for configuration '{configuration.key}'")
+        raise UnknownIdError(f"no platform entry for configuration '{configuration.key}'")
 
     def nearest(self, configuration: EquipmentConfiguration) -> PlatformEntry:
         """Entry on the same equipment closest in operating point (reuse for a new product).
@@ -111,7 +112,7 @@ class PlatformLibrary(RxModel):
         same = [e for e in self.entries
                 if e.configuration.equipment_id == configuration.equipment_id]
         if not same:
-            raise KeyError(f"no platform entry for equipment '{configuration.equipment_id}'")
+            raise UnknownIdError(f"no platform entry for equipment '{configuration.equipment_id}'")
 
         def distance(e: PlatformEntry) -> float:
             c = e.configuration
@@ -130,7 +131,7 @@ class PlatformLibrary(RxModel):
         """Validate a dict made by :meth:`to_json_dict` (or read from JSON)."""
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise ValueError(
+            raise UserInputError(
                 f"platform library schema_version={version!r}: this rxtwin reads "
                 f"{SCHEMA_VERSION}"
             )

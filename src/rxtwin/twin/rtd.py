@@ -22,6 +22,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 from scipy.integrate import cumulative_trapezoid, trapezoid
 
+from rxtwin.errors import UserInputError
+
 FloatArray = NDArray[np.float64]
 
 
@@ -301,7 +303,7 @@ def axial_dispersion_peclet_for_variance(dimensionless_variance: float) -> float
     """
     s = dimensionless_variance
     if not 0.0 < s < 2.0:
-        raise ValueError(f"dimensionless_variance={s}: must lie in (0, 2) for open-open")
+        raise UserInputError(f"dimensionless_variance={s}: must lie in (0, 2) for open-open")
     a, b, c = 8.0 - 4.0 * s, 2.0 - 4.0 * s, -s
     x = (-b + np.sqrt(b * b - 4.0 * a * c)) / (2.0 * a)
     return float(1.0 / x)
@@ -427,14 +429,14 @@ class MeasuredRtd:
         t = np.asarray(self.sample_time_s, dtype=float)
         e = np.asarray(self.sample_exit_age_per_s, dtype=float)
         if t.ndim != 1 or t.shape != e.shape or t.size < 3:
-            raise ValueError(
+            raise UserInputError(
                 "MeasuredRtd: sample_time_s and sample_exit_age_per_s must be 1-D arrays "
                 "of the same length >= 3"
             )
         if np.any(np.diff(t) <= 0) or t[0] < 0:
-            raise ValueError("MeasuredRtd: sample_time_s must start at >= 0 and increase")
+            raise UserInputError("MeasuredRtd: sample_time_s must start at >= 0 and increase")
         if np.any(e < 0) or trapezoid(e, t) <= 0:
-            raise ValueError("MeasuredRtd: sample_exit_age_per_s must be >= 0, area > 0")
+            raise UserInputError("MeasuredRtd: sample_exit_age_per_s must be >= 0, area > 0")
         object.__setattr__(self, "sample_time_s", t)
         object.__setattr__(self, "sample_exit_age_per_s", e / trapezoid(e, t))
 
@@ -451,7 +453,7 @@ class MeasuredRtd:
 
 def _check_positive(name: str, value: float) -> None:
     if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name}={value}: must be a finite number > 0")
+        raise UserInputError(f"{name}={value}: must be a finite number > 0")
 
 
 # ------------------------------------------------------------------------- discrete kernel
@@ -546,12 +548,12 @@ def discrete_rtd_kernel(
     :math:`c_{out} = E * c_{in}` (Levenspiel 1999, Ch. 11).
     """
     if step_s <= 0:
-        raise ValueError(f"step_s={step_s}: must be > 0")
+        raise UserInputError(f"step_s={step_s}: must be > 0")
     horizon_s = 10.0 * rtd.moments().mean_residence_time_s + 10.0 * step_s
     while True:
         n_steps = int(np.ceil(horizon_s / step_s))
         if n_steps > max_steps:
-            raise ValueError(
+            raise UserInputError(
                 f"RTD kernel needs more than max_steps={max_steps} steps of {step_s} s"
             )
         if 1.0 - float(rtd.cumulative(n_steps * step_s - step_s)) < tail_tolerance:

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.optimize import least_squares
 
+from rxtwin.errors import UserInputError
 from rxtwin.twin.rtd import (
     AxialDispersion,
     FloatArray,
@@ -185,19 +186,27 @@ def fit_rtd(
     variance counts), :math:`BIC = n\\ln(RSS/n) + k\\ln n` (Burnham & Anderson 2002).
     """
     if kind not in ("pulse", "step"):
-        raise ValueError(f"kind={kind!r}: must be 'pulse' or 'step'")
+        raise UserInputError(f"kind={kind!r}: must be 'pulse' or 'step'")
     if model_name not in RTD_FAMILIES:
-        raise ValueError(f"model_name={model_name!r}: must be one of {sorted(RTD_FAMILIES)}")
+        raise UserInputError(f"model_name={model_name!r}: must be one of {sorted(RTD_FAMILIES)}")
     t = np.asarray(time_s, dtype=float)
     y = np.asarray(signal, dtype=float)
     if t.ndim != 1 or t.shape != y.shape or t.size < 6:
-        raise ValueError("time_s and signal must be 1-D arrays of equal length >= 6")
+        raise UserInputError("time_s and signal must be 1-D arrays of equal length >= 6")
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
-        raise ValueError("time_s and signal must be finite numbers")
+        raise UserInputError("time_s and signal must be finite numbers")
     if np.any(np.diff(t) <= 0):
-        raise ValueError("time_s must increase strictly")
+        raise UserInputError("time_s must increase strictly")
     family = RTD_FAMILIES[model_name]
-    mean0, dimless0, scale0 = moment_estimates(t, y, kind)
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero area: checked next
+        mean0, dimless0, scale0 = moment_estimates(t, y, kind)
+    if not (np.isfinite(mean0) and np.isfinite(dimless0)):
+        what = ("never rises above its zero baseline" if kind == "pulse"
+                else "never rises above its starting level")
+        raise UserInputError(f"signal {what}: there is no {kind} response to fit")
+    if mean0 <= 0:
+        raise UserInputError(f"the signal's mean time is {mean0:g} s; time_s must count from "
+                             "the tracer injection (pulse) or step, so the mean must be > 0")
     x0 = np.log([mean0, family.shape_from_dimensionless_variance(dimless0), scale0])
 
     def residuals(log_theta: FloatArray) -> FloatArray:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from rxtwin.errors import UserInputError
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.uq.sampling import ppf
 
@@ -109,10 +110,10 @@ def design_unit(
     [0, 1, 2, 3]
     """
     if method not in DESIGN_METHODS:
-        raise ValueError(f"method = {method!r}, must be one of {list(DESIGN_METHODS)}")
+        raise UserInputError(f"method = {method!r}, must be one of {list(DESIGN_METHODS)}")
     for name, value in (("n_samples", n_samples), ("n_dims", n_dims)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} = {value!r}, must be an integer >= 1")
+            raise UserInputError(f"{name} = {value!r}, must be an integer >= 1")
     if method == "mc":
         u = rng.random((n_samples, n_dims))
     elif method == "lhs":
@@ -120,7 +121,7 @@ def design_unit(
     else:
         if not _is_power_of_two(int(n_samples)):
             below = 1 << (int(n_samples).bit_length() - 1)
-            raise ValueError(
+            raise UserInputError(
                 f"n_samples = {n_samples} for method 'sobol' must be a power of two "
                 f"(e.g. {below} or {below * 2}); other sizes break the balance of the "
                 "Sobol' sequence"
@@ -136,11 +137,11 @@ def parameter_paths(parameters: Sequence[UncertainParameter]) -> list[str]:
     seen: set[str] = set()
     for path in paths:
         if path in seen:
-            raise ValueError(f"uncertain parameter path '{path}' is given twice; paths must "
-                             "be unique")
+            raise UserInputError(f"uncertain parameter path '{path}' is given twice; paths must "
+                                 "be unique")
         seen.add(path)
     if not paths:
-        raise ValueError("parameters is empty; give at least one uncertain parameter")
+        raise UserInputError("parameters is empty; give at least one uncertain parameter")
     return paths
 
 
@@ -163,7 +164,7 @@ def values_from_unit(
     """
     u = np.asarray(u, dtype=float)
     if u.ndim != 2 or u.shape[1] != len(parameters):
-        raise ValueError(f"u has shape {u.shape}; expected (n, {len(parameters)})")
+        raise UserInputError(f"u has shape {u.shape}; expected (n, {len(parameters)})")
     return np.column_stack([ppf(p.distribution, u[:, j]) for j, p in enumerate(parameters)])
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
-from rxtwin.errors import InputError, Problem, problems_from_validation_error
+from rxtwin.errors import InputError, Problem, UserInputError, problems_from_validation_error
 from rxtwin.model.paths import PathError, resolve_path, set_path
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.uncertainty import UncertainParameter
@@ -150,8 +150,8 @@ def base_values(scenario: Scenario, parameters: Sequence[UncertainParameter]) ->
         value = resolve_path(document, parameter.path)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
                 value):
-            raise ValueError(f"'{parameter.path}' holds {value!r}, not a finite number; "
-                             "uncertain parameters must name numeric fields")
+            raise UserInputError(f"'{parameter.path}' holds {value!r}, not a finite number; "
+                                 "uncertain parameters must name numeric fields")
         out[parameter.path] = float(value)
     return out
 

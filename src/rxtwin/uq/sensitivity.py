@@ -45,6 +45,7 @@ from SALib.sample import morris as salib_morris_sample
 from SALib.sample import sobol as salib_sobol_sample
 
 from rxtwin.compute.executors import run_chunks
+from rxtwin.errors import UserInputError
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.uq.design import open_unit, parameter_paths, salib_seed, values_from_unit
 from rxtwin.uq.sampling import ppf
@@ -82,8 +83,8 @@ def _evaluate_block(
     if vectorised:
         y = np.asarray(model_fn(x), dtype=float)
         if y.shape != (x.shape[0],):
-            raise ValueError(f"vectorised model_fn returned shape {y.shape} for {x.shape[0]} "
-                             f"rows; it must return shape ({x.shape[0]},)")
+            raise UserInputError(f"vectorised model_fn returned shape {y.shape} for {x.shape[0]} "
+                                 f"rows; it must return shape ({x.shape[0]},)")
     else:
         y = np.array([float(model_fn(dict(zip(names, row.tolist(), strict=True))))
                       for row in x])
@@ -91,8 +92,8 @@ def _evaluate_block(
     if bad.size:
         i = int(bad[0])
         inputs = ", ".join(f"{n} = {v!r}" for n, v in zip(names, x[i].tolist(), strict=True))
-        raise ValueError(f"model_fn returned {y[i]} for sample row {first_row + i} ({inputs}); "
-                         "outputs must be finite")
+        raise UserInputError(f"model_fn returned {y[i]} for sample row {first_row + i} ({inputs}); "
+                             "outputs must be finite")
     return y
 
 
@@ -107,7 +108,7 @@ def _evaluate_array(
     chunk_size: int,
 ) -> np.ndarray:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size = {chunk_size!r}, must be an integer >= 1")
+        raise UserInputError(f"chunk_size = {chunk_size!r}, must be an integer >= 1")
     blocks = [(start, x[start:start + chunk_size]) for start in range(0, x.shape[0], chunk_size)]
     task = functools.partial(_evaluate_block, model_fn, tuple(names), vectorised)
     results = run_chunks(task, blocks, backend=backend, workers=workers)
@@ -159,10 +160,10 @@ def evaluate(
     else:
         x = np.asarray(samples, dtype=float)
         if x.ndim != 2:
-            raise ValueError(f"samples has shape {x.shape}; give a 2-D (n, d) array")
+            raise UserInputError(f"samples has shape {x.shape}; give a 2-D (n, d) array")
         if not vectorised:
-            raise ValueError("samples is an array without parameter paths; pass a DataFrame "
-                             "(columns = paths) for a dict model, or vectorised=True")
+            raise UserInputError("samples is an array without parameter paths; pass a DataFrame "
+                                 "(columns = paths) for a dict model, or vectorised=True")
         names = [f"x{j}" for j in range(x.shape[1])]
     return _evaluate_array(model_fn, x, names, vectorised=vectorised, backend=backend,
                            workers=workers, chunk_size=chunk_size)
@@ -250,8 +251,8 @@ def sobol_indices(
     paths = parameter_paths(parameters)
     n = int(n_base_samples)
     if isinstance(n_base_samples, bool) or n < 2 or n & (n - 1):
-        raise ValueError(f"n_base_samples = {n_base_samples!r}, must be a power of two >= 2 "
-                         "(the Saltelli design is built on a Sobol' sequence)")
+        raise UserInputError(f"n_base_samples = {n_base_samples!r}, must be a power of two >= 2 "
+                             "(the Saltelli design is built on a Sobol' sequence)")
     problem = _unit_problem(paths)
     unit = salib_sobol_sample.sample(problem, n, calc_second_order=calc_second_order,
                                      scramble=True, seed=salib_seed(rng))
@@ -354,10 +355,10 @@ def morris_screening(
     paths = parameter_paths(parameters)
     if isinstance(n_trajectories, bool) or not isinstance(n_trajectories, int) \
             or n_trajectories < 2:
-        raise ValueError(f"n_trajectories = {n_trajectories!r}, must be an integer >= 2")
+        raise UserInputError(f"n_trajectories = {n_trajectories!r}, must be an integer >= 2")
     if isinstance(num_levels, bool) or not isinstance(num_levels, int) or num_levels < 2 \
             or num_levels % 2:
-        raise ValueError(f"num_levels = {num_levels!r}, must be an even integer >= 2")
+        raise UserInputError(f"num_levels = {num_levels!r}, must be an even integer >= 2")
     problem = _unit_problem(paths)
     grid = salib_morris_sample.sample(problem, n_trajectories, num_levels=num_levels,
                                       seed=salib_seed(rng))
@@ -424,11 +425,11 @@ def tornado(
     """
     paths = parameter_paths(parameters)
     if not 0.0 < low_q < high_q < 1.0:
-        raise ValueError(f"low_q = {low_q!r}, high_q = {high_q!r}; need 0 < low_q < high_q < 1")
+        raise UserInputError(f"low_q = {low_q!r}, high_q = {high_q!r}; need 0 < low_q < high_q < 1")
     missing = [p for p in paths if p not in base_values]
     if missing:
-        raise ValueError(f"base_values has no value for {missing}; give one for every "
-                         "parameter path")
+        raise UserInputError(f"base_values has no value for {missing}; give one for every "
+                             "parameter path")
     d = len(paths)
     base = np.array([float(base_values[p]) for p in paths])
     lows = np.array([float(ppf(p.distribution, np.array([low_q]))[0]) for p in parameters])

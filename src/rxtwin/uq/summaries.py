@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from rxtwin.compute.summaries import HistogramSummary, MomentSummary
+from rxtwin.errors import UserInputError
 
 __all__ = [
     "SUMMARY_KEYS",
@@ -37,10 +38,10 @@ _QUANTILES = {"p5": 0.05, "p50": 0.50, "p95": 0.95}
 def _finite_vector(values) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"values has shape {x.shape}; give a non-empty 1-D array")
+        raise UserInputError(f"values has shape {x.shape}; give a non-empty 1-D array")
     if not np.isfinite(x).all():
         first = int(np.flatnonzero(~np.isfinite(x))[0])
-        raise ValueError(f"values[{first}] = {x[first]} is not finite; outputs must be finite")
+        raise UserInputError(f"values[{first}] = {x[first]} is not finite; outputs must be finite")
     return x
 
 
@@ -119,7 +120,7 @@ def summary_from_merged(merged: dict) -> dict[str, float]:
     histogram: HistogramSummary = merged["histogram"]
     n = moments.count
     if n == 0:
-        raise ValueError("the merged summary holds no values")
+        raise UserInputError("the merged summary holds no values")
     sd = float(moments.std()[0]) if n > 1 else 0.0
     out = {"n": float(n), "mean": float(moments.mean[0]), "sd": sd}
     for key, q in _QUANTILES.items():
