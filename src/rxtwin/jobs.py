@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rxtwin.appraisal import BreakevenParam
 from rxtwin.data.supply_io import load_supply_defaults
-from rxtwin.errors import Problem, problems_from_validation_error
+from rxtwin.errors import Problem, UserInputError, problems_from_validation_error
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE
 from rxtwin.model.scenario import Scenario
 from rxtwin.report import figures as fig
@@ -473,7 +473,7 @@ def _check_supply_tts(scenario: Scenario, params: SupplyTtsParams) -> list[Probl
 
     try:
         known = sorted(flow_model(build_network(scenario)).sites)
-    except ValueError as error:
+    except UserInputError as error:
         return [Problem("<params>", "scenario", scenario.name, str(error))]
     problems = [Problem("<params>", "site_ids", sid, "no such site on a product's supply "
                         f"chain; choose from {', '.join(known)}")
@@ -481,7 +481,7 @@ def _check_supply_tts(scenario: Scenario, params: SupplyTtsParams) -> list[Probl
     if params.ttr_days is None:
         try:
             site_outage_ttr_days(scenario)
-        except ValueError as error:
+        except UserInputError as error:
             problems.append(Problem("<params>", "ttr_days", None, str(error)))
     return problems
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rxtwin.data import catalog
+from rxtwin.errors import UserInputError
 
 app = typer.Typer(help="Bundled public data sets: list them, show the first rows of one.",
                   no_args_is_help=True)
@@ -53,7 +54,7 @@ def show_command(
     console = Console()
     try:
         preview = catalog.show_dataset(name, rows)
-    except ValueError as error:
+    except UserInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     chosen = [column.strip() for column in columns.split(",") if column.strip()]

@@ -13,6 +13,7 @@ import typer
 from rich.markup import escape
 
 from rxtwin.cli.common import console, fail
+from rxtwin.errors import UserInputError
 from rxtwin.store import Store, StoreError, default_db_url
 
 
@@ -30,7 +31,7 @@ def report(
     try:
         with Store.open(db, create=False) as store:
             text = run_report_html(store, run_id)
-    except (StoreError, ValueError) as error:
+    except (StoreError, UserInputError) as error:
         raise fail(escape(str(error).splitlines()[0] if str(error) else repr(error))) from None
     try:
         out.write_text(text, encoding="utf-8")

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from rxtwin.cli.common import console, fail
+from rxtwin.errors import UserInputError
 from rxtwin.store import StoreError, default_db_url
 
 
@@ -38,7 +39,7 @@ def serve(
         raise fail(f"--queue-size={queue_size}: must be in 1-1000")
     try:
         web_app = create_app(db, workers=workers, queue_size=queue_size)
-    except (StoreError, ValueError) as error:
+    except (StoreError, UserInputError) as error:
         raise fail(escape(str(error))) from None
     console.print(f"rxtwin serving {escape(db)} on http://{host}:{port}/ (Ctrl-C stops)")
     uvicorn.run(web_app, host=host, port=port, log_level="warning")

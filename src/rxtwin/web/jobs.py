@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 
+from rxtwin.errors import UserInputError
 from rxtwin.jobs import execute_run
 from rxtwin.store import Store
 
@@ -52,7 +53,7 @@ class JobQueue:
     def __init__(self, store: Store, *, workers: int = 1, queue_size: int = 16,
                  job_timeout_s: float = 600.0):
         if workers < 1 or queue_size < 1 or not job_timeout_s > 0:
-            raise ValueError(f"workers = {workers}, queue_size = {queue_size} must be >= 1 and "
+            raise UserInputError(f"workers = {workers}, queue_size = {queue_size} must be >= 1 and "
                              f"job_timeout_s = {job_timeout_s} > 0")
         self._store = store
         self._queue: queue.Queue[str] = queue.Queue(maxsize=queue_size)
