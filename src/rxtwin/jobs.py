@@ -246,9 +246,10 @@ def _breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,
     x_name, y_name = table.columns[:2]  # the two parameters (rxtwin.appraisal.breakeven_map_2d)
     best = (table.groupby([x_name, y_name], as_index=False)["npv_usd"].max()
             .rename(columns={"npv_usd": "best_npv_usd"}))
+    incumbent = params.baseline or "the incumbent"  # CLI runs before 2026-11-27 lack it
     breakeven = fig.breakeven_map_figure(
         best, x_name, y_name, "best_npv_usd",
-        title="Incremental NPV of the best option vs the incumbent at the hurdle rate [USD] "
+        title=f"Incremental NPV of the best option vs {incumbent} at the hurdle rate [USD] "
               "(green: switching pays; blank: no technology can make the demand)")
     cells = table.drop_duplicates([x_name, y_name])
     winner = fig.winner_map_figure(
@@ -256,8 +257,9 @@ def _breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,
                       y_name: cells[y_name], "cell": 0.0}), x_name, y_name, "cell")
     winner.update_traces(colorbar_title_text="winner")
     winner.update_layout(title="Which technology wins where: the highest incremental NPV if "
-                               ">= 0, else the incumbent")
+                               f">= 0, else {incumbent}")
     return {"breakeven": breakeven, "winner": winner}
+
 
 # --------------------------------------------------------------------------- twin.simulate
 class TwinSimulateParams(_Params):

@@ -110,6 +110,16 @@ def test_winner_map_matches_an_independent_argmin():
             assert trace.text[i][j] == min(at)[1]
 
 
+def test_winner_map_draws_infeasible_cells_grey_and_winners_in_colour():
+    cells = pd.DataFrame({"technology": ["batch", "infeasible", "continuous"],
+                          "x": [1, 2, 3], "y": [1.0, 1.0, 1.0], "cell": 0.0})
+    trace = fig.winner_map_figure(cells, "x", "y", "cell").data[0]
+    names = list(trace.colorbar.ticktext)
+    colour = {names[round(lo * len(names))]: c for lo, c in trace.colorscale[::2]}
+    assert colour["infeasible"] == fig._INFEASIBLE
+    assert fig._INFEASIBLE not in (colour["batch"], colour["continuous"])
+
+
 def test_tornado_puts_the_widest_swing_on_top_and_bars_reach_low_and_high():
     table = pd.DataFrame({"parameter": ["capex", "price", "yield"],
                           "low": [90.0, 50.0, 95.0], "high": [110.0, 160.0, 104.0]})

@@ -254,8 +254,9 @@ def breakeven(
         console.print(table)
         name = BREAKEVEN_MAP_TABLE
     run_id = _store_run(db, loaded, BREAKEVEN_KIND,
-                        {"line_id": line_id, "param": param, "param2": param2,
-                         "technologies": techs, "n_replications": reps, "points": points},
+                        {"line_id": line_id, "baseline": baseline, "param": param,
+                         "param2": param2, "technologies": techs, "n_replications": reps,
+                         "points": points},
                         seed, name, frame, time.perf_counter() - start)
     console.print(f"run: {run_id}", highlight=False)
 

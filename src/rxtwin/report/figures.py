@@ -42,6 +42,7 @@ __all__ = [
 
 _WIN = "#2ca02c"
 _LOSE = "#d62728"
+_INFEASIBLE = "#bdbdbd"  # grey: no colour that reads as good or bad
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
 
@@ -263,7 +264,8 @@ def winner_map_figure(costs: pd.DataFrame, x_name: str, y_name: str,
     -------
     plotly.graph_objects.Figure
         A ``Heatmap`` whose z is the index of the winning technology (in order of first
-        appearance) with the technology names as colour-bar labels and hover text.
+        appearance) with the technology names as colour-bar labels and hover text; a cell
+        won by ``"infeasible"`` (no technology can make the demand) is grey.
     """
     _require(costs, ("technology", x_name, y_name, value_name), "winner_map_figure")
     names = list(dict.fromkeys(costs["technology"].astype(str)))
@@ -274,7 +276,7 @@ def winner_map_figure(costs: pd.DataFrame, x_name: str, y_name: str,
     n = len(names)
     scale = []
     for i, _ in enumerate(names):
-        colour = _PALETTE[i % len(_PALETTE)]
+        colour = _INFEASIBLE if names[i] == "infeasible" else _PALETTE[i % len(_PALETTE)]
         scale += [[i / n, colour], [(i + 1) / n, colour]]
     fig = go.Figure(go.Heatmap(
         x=code.columns.to_numpy(float), y=code.index.to_numpy(float), z=code.to_numpy(float),
