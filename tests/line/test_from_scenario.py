@@ -70,6 +70,23 @@ def test_interventions_change_release_stock_and_rates():
         line_inputs_from_scenario(g, "line-1", intervention_ids=["nope"])
 
 
+def test_an_api_reserve_is_not_finished_goods_stock_of_the_line():
+    # An API reserve is held upstream (the supply simulator puts it at the API tier); only a
+    # buffer-stock intervention raises the line's finished-goods safety level.
+    document = load_scenario("metformin").document()
+    document["interventions"] += [
+        {"id": "api-30d", "name": "API reserve", "kind": "api_reserve",
+         "extra_stock_days": 30.0},
+        {"id": "fg-30d", "name": "FG buffer", "kind": "buffer_stock", "extra_stock_days": 30.0}]
+    s = scenario_from_document(document)
+    line = s.lines[0].id
+    base = line_inputs_from_scenario(s, line)
+    api = line_inputs_from_scenario(s, line, intervention_ids=["api-30d"])
+    both = line_inputs_from_scenario(s, line, intervention_ids=["api-30d", "fg-30d"])
+    assert np.array_equal(api.reorder_days_of_supply, base.reorder_days_of_supply)
+    assert np.allclose(both.reorder_days_of_supply - base.reorder_days_of_supply, 30.0)
+
+
 def test_failure_modes_only_apply_to_their_dosage_forms():
     document = load_scenario("generic_oral_solid").document()
     document["failure_modes"][0]["dosage_forms"] = ["sterile_injectable"]

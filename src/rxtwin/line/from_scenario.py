@@ -14,7 +14,7 @@ number comes from the scenario; the rules of the mapping are:
 * **Initial stock** is the plan's steady state: each product starts with enough to last
   until its first campaign of the rotation is made and released (start day + setup +
   campaign + QC release lead time, in days of mean demand) plus its safety level
-  ``target_inventory_days`` (and any intervention's ``extra_stock_days``), so the simulated
+  ``target_inventory_days`` (and any buffer-stock intervention's ``extra_stock_days``), so the simulated
   year is a typical year of the plan, not a start-up transient. The product's
   ``initial_inventory_days`` is for supply studies and is not used here.
 * **Run-out policy**: a product is considered when its days of supply fall below
@@ -34,8 +34,15 @@ number comes from the scenario; the rules of the mapping are:
 * **Costs**: labour = FTE x loaded cost / staffed hours [USD per staffed h]; energy =
   kWh per 1000 units x price of energy; overhead = the firm's line overhead + the
   technology's maintenance.
-* **Interventions** (by id) multiply failure-mode rates and durations, replace the QC
-  release lead time, and add ``extra_stock_days`` to initial stock and to the safety level.
+* **Interventions** (by id; an unknown id is an error,
+  :func:`rxtwin.model.intervention.interventions_by_id`) act on the line when their
+  ``line_ids`` is empty or names it; ``product_ids`` is not used here (an intervention
+  restricted to products acts on the whole line). Their ``failure_mode_changes`` multiply
+  per failure mode (:func:`rxtwin.model.intervention.failure_mode_multipliers`) into the
+  mode's rate or probability (with the technology's multiplier) and its duration; the
+  shortest ``qc_release_h`` replaces the QC release lead time; the ``extra_stock_days`` of
+  ``buffer_stock`` interventions add up and go to initial stock and to the safety level
+  (an ``api_reserve`` is API held upstream, outside the line model).
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rxtwin.errors import UnknownIdError, UserInputError
+from rxtwin.errors import UserInputError
 from rxtwin.line import inputs as li
 from rxtwin.line.plan import CampaignPlan, common_cycle_plan, elsp_problem_from_line
 from rxtwin.model import (
@@ -60,7 +67,13 @@ from rxtwin.model import (
     Triangular,
     Uniform,
 )
-from rxtwin.model.intervention import Intervention
+from rxtwin.model.intervention import (
+    FailureModeMultipliers,
+    Intervention,
+    InterventionKind,
+    failure_mode_multipliers,
+    interventions_by_id,
+)
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 
 _PER_EVENT_CODES = {
@@ -95,45 +108,47 @@ def engine_duration(dist, scale: float = 1.0) -> li.Duration:
 
 @dataclass(frozen=True)
 class InterventionEffects:
-    """The combined effect of a set of interventions on one line."""
+    """The combined effect of a set of interventions on one line.
 
-    rate_multiplier: dict[str, float]
-    duration_multiplier: dict[str, float]
+    Attributes
+    ----------
+    failure_modes : FailureModeMultipliers
+        Rate and duration multipliers per failure mode
+        (:func:`rxtwin.model.intervention.failure_mode_multipliers`).
+    qc_release_h : float or None
+        QC release lead time replacing the technology's [h]; None keeps the technology's.
+    extra_stock_days : float
+        Days of demand added to initial stock and to the safety level [d].
+    """
+
+    failure_modes: FailureModeMultipliers
     qc_release_h: float | None
     extra_stock_days: float
 
 
 def combined_intervention_effects(interventions: Sequence[Intervention]) -> InterventionEffects:
     """Multiply rate and duration changes per failure mode; the shortest QC release
-    override wins; extra stock days add up."""
-    rate: dict[str, float] = {}
-    duration: dict[str, float] = {}
-    releases = []
-    extra = 0.0
+    override wins; the extra stock days of ``buffer_stock`` interventions add up (an
+    ``api_reserve`` is held upstream, as API, which the line does not model; the supply
+    simulator places it at the API tier)."""
+    releases = [i.qc_release_h for i in interventions if i.qc_release_h is not None]
+    extra_days = 0.0
+    # left to right: sum() of floats is compensated from Python 3.12 and may round otherwise
     for intervention in interventions:
-        for change in intervention.failure_mode_changes:
-            rate[change.failure_mode_id] = rate.get(change.failure_mode_id, 1.0) \
-                * change.rate_multiplier
-            duration[change.failure_mode_id] = duration.get(change.failure_mode_id, 1.0) \
-                * change.duration_multiplier
-        if intervention.qc_release_h is not None:
-            releases.append(intervention.qc_release_h)
-        extra += intervention.extra_stock_days
-    return InterventionEffects(rate, duration, min(releases) if releases else None, extra)
+        if intervention.kind == InterventionKind.buffer_stock:
+            extra_days += intervention.extra_stock_days
+    return InterventionEffects(failure_mode_multipliers(interventions),
+                               min(releases) if releases else None, extra_days)
 
 
 def select_interventions(scenario: Scenario, line_id: str,
                          intervention_ids: Sequence[str]) -> list[Intervention]:
-    """The named interventions that apply to ``line_id`` (KeyError for an unknown id)."""
-    by_id = {i.id: i for i in scenario.interventions}
-    chosen = []
-    for iid in intervention_ids:
-        if iid not in by_id:
-            raise UnknownIdError(f"no intervention '{iid}' in scenario '{scenario.name}' "
-                                 f"(known: {', '.join(sorted(by_id)) or 'none'})")
-        if not by_id[iid].line_ids or line_id in by_id[iid].line_ids:
-            chosen.append(by_id[iid])
-    return chosen
+    """The named interventions that act on ``line_id``: those whose ``line_ids`` is empty
+    or names the line (``product_ids`` is not used: an intervention restricted to products
+    acts on the whole line). Unknown ids raise :class:`rxtwin.errors.UnknownIdError`
+    (:func:`rxtwin.model.intervention.interventions_by_id`)."""
+    return [i for i in interventions_by_id(scenario, intervention_ids)
+            if i.applies_to_line(line_id)]
 
 
 def line_plan(scenario: Scenario, line_id: str, technology: Technology) -> CampaignPlan:
@@ -218,8 +233,8 @@ def line_inputs_from_scenario(
     for mode in scenario.failure_modes:
         if not _applies(mode, forms):
             continue
-        multiplier = mode.multiplier_for(tech.kind) * effects.rate_multiplier.get(mode.id, 1.0)
-        scale = effects.duration_multiplier.get(mode.id, 1.0)
+        multiplier = mode.multiplier_for(tech.kind) * effects.failure_modes.rate(mode.id)
+        scale = effects.failure_modes.duration(mode.id)
         if mode.effect in _STOPS:
             if multiplier * mode.rate_per_yr == 0:
                 continue

@@ -23,6 +23,7 @@ import numpy as np
 
 from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, InterventionKind, MaterialKind, Scenario
+from rxtwin.model.intervention import failure_mode_multipliers, interventions_by_id
 
 __all__ = [
     "DemandShock",
@@ -433,8 +434,11 @@ def supply_inputs_from_scenario(
         ``dual_sourcing`` adds an independent, already qualified second supplier (its own
         site ``<first supplier>~dual``, default outage modes, half the share) to each
         single-sourced tier of a critical material of the product, or to its API tier when
-        it has no critical material; ``failure_mode_changes`` scale rates and durations of
-        scenario failure modes.
+        it has no critical material. These three act on the products in the intervention's
+        ``product_ids`` (empty = all). ``failure_mode_changes`` multiply per failure mode
+        (:func:`rxtwin.model.intervention.failure_mode_multipliers`) and scale the rates
+        and durations of scenario failure modes for every product, whatever its
+        ``product_ids``; ``line_ids`` is not used here.
     defaults : DisruptionDefaults
         Values the scenario does not give (:func:`rxtwin.data.disruption_defaults.
         load_disruption_defaults`).
@@ -442,6 +446,12 @@ def supply_inputs_from_scenario(
     Returns
     -------
     SupplyEngineInputs
+
+    Raises
+    ------
+    rxtwin.errors.UnknownIdError
+        For an intervention id not in the scenario
+        (:func:`rxtwin.model.intervention.interventions_by_id`).
 
     Notes
     -----
@@ -458,23 +468,9 @@ def supply_inputs_from_scenario(
     ``capacity_units_per_yr / 365`` when given, else ``max(share (1 + headroom),
     surge fraction) x demand``.
     """
-    by_id = {i.id: i for i in scenario.interventions}
-    unknown = [i for i in interventions if i not in by_id]
-    if unknown:
-        raise UserInputError(f"interventions {unknown} are not in scenario '{scenario.name}'; "
-                             f"known: {sorted(by_id)}")
-    chosen = [by_id[i] for i in interventions]
-    rate_mult: dict[str, float] = {}
-    dur_mult: dict[str, float] = {}
-    for intervention in chosen:
-        for change in intervention.failure_mode_changes:
-            rate_mult[change.failure_mode_id] = (rate_mult.get(change.failure_mode_id, 1.0)
-                                                 * change.rate_multiplier)
-            dur_mult[change.failure_mode_id] = (dur_mult.get(change.failure_mode_id, 1.0)
-                                                * change.duration_multiplier)
-
-    def applies(intervention, product_id: str) -> bool:
-        return not intervention.product_ids or product_id in intervention.product_ids
+    chosen = interventions_by_id(scenario, interventions)
+    # failure-mode changes act scenario-wide: neither product_ids nor line_ids restrict them
+    multipliers = failure_mode_multipliers(chosen)
 
     site_index = {s.id: i for i, s in enumerate(scenario.sites)}
     site_ids = [s.id for s in scenario.sites]
@@ -491,10 +487,10 @@ def supply_inputs_from_scenario(
         for mode in scenario.failure_modes:
             if mode.effect != FailureEffect.site_outage or dosage_form not in mode.dosage_forms:
                 continue
-            rate = mode.rate_per_yr * rate_mult.get(mode.id, 1.0)
+            rate = mode.rate_per_yr * multipliers.rate(mode.id)
             if site_id in site_tech:
                 rate *= mode.multiplier_for(site_tech[site_id])
-            factor = dur_mult.get(mode.id, 1.0)
+            factor = multipliers.duration(mode.id)
             modes.append(defaults.outage_mode(OutageMode(
                 mode.id, rate, mode.duration_h, factor / HOURS_PER_DAY,
                 category=mode.category.value), duration_multiplier=factor))
@@ -516,10 +512,12 @@ def supply_inputs_from_scenario(
     for product in scenario.products:
         d = product.demand_units_per_yr / DAYS_PER_YEAR
         extra_fdf = sum(i.extra_stock_days for i in chosen
-                        if i.kind == InterventionKind.buffer_stock and applies(i, product.id))
+                        if i.kind == InterventionKind.buffer_stock
+                        and i.applies_to_product(product.id))
         extra_api = sum(i.extra_stock_days for i in chosen
-                        if i.kind == InterventionKind.api_reserve and applies(i, product.id))
-        dual = any(i.kind == InterventionKind.dual_sourcing and applies(i, product.id)
+                        if i.kind == InterventionKind.api_reserve
+                        and i.applies_to_product(product.id))
+        dual = any(i.kind == InterventionKind.dual_sourcing and i.applies_to_product(product.id)
                    for i in chosen)
 
         market = edges_in.get((None, product.id), [])
@@ -630,8 +628,8 @@ def supply_inputs_from_scenario(
                 "suppliers": suppliers,
             })
         shocks = tuple(
-            DemandShock(m.id, m.rate_per_yr * rate_mult.get(m.id, 1.0), m.duration_h,
-                        m.demand_multiplier, dur_mult.get(m.id, 1.0) / HOURS_PER_DAY)
+            DemandShock(m.id, m.rate_per_yr * multipliers.rate(m.id), m.duration_h,
+                        m.demand_multiplier, multipliers.duration(m.id) / HOURS_PER_DAY)
             for m in scenario.failure_modes
             if m.effect == FailureEffect.demand_change and product.dosage_form in m.dosage_forms
         )
