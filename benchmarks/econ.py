@@ -18,12 +18,12 @@ import time
 
 import numpy as np
 
+from rxtwin.data.econ_defaults import cash_flow_defaults, firm_profile
 from rxtwin.econ import (
     CashFlowInputs,
     appraise,
     breakeven_map,
     build_cash_flows,
-    firm_profile,
     net_cash_flows_usd,
     npv_usd,
     required_subsidy_fraction,
@@ -44,6 +44,7 @@ def _best_of(fn, repeats: int = 5, number: int = 20) -> float:
 def main() -> None:
     profile = firm_profile("generic")
     inputs = CashFlowInputs(
+        **cash_flow_defaults(),
         horizon_yr=20,
         install_yr=2,
         capex_usd_by_yr=(2e6, 2e6, 1e6),

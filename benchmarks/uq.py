@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.model import Uniform
 from rxtwin.model.uncertainty import UncertainParameter
@@ -58,7 +59,7 @@ def main() -> None:
     scenario = load_scenario("generic_oral_solid")
     npv = functools.partial(technology_switch_npv_usd, technology_id="continuous",
                             products_moved=4, net_benefit_usd_per_yr=2.6e6,
-                            depreciation_life_yr=7)
+                            depreciation_life_yr=7, **cash_flow_defaults())
     samples = sample_parameters(scenario.uncertain, 200, "lhs", rng)
     seconds, _ = _timed(lambda: list(scenario_variants(scenario, samples)))
     out["scenario_variant_ms"] = round(1e3 * seconds / 200, 3)

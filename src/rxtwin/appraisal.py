@@ -29,6 +29,7 @@ import pandas as pd
 
 from rxtwin.compute.executors import run_chunks
 from rxtwin.data.appraisal_defaults import load_appraisal_defaults
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ.appraisal import Appraisal, FirmProfile, appraise
 from rxtwin.econ.breakeven import BreakevenBracketError, solve_breakeven
 from rxtwin.econ.line_performance import (
@@ -305,6 +306,7 @@ def appraise_technology(
         tax_rate=profile.tax_rate,
         depreciation_method=defaults.depreciation_method,
         depreciation_life_yr=defaults.depreciation_life_yr,
+        **cash_flow_defaults(),
         salvage_value_usd=defaults.salvage_value_fraction * option.capex_usd,
         waste_disposal_usd_per_unit=defaults.waste_disposal_usd_per_unit,
         capex_grant_fraction=capex_grant_fraction,

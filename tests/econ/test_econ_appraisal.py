@@ -10,8 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 import rxtwin.data
-from rxtwin.data.econ_defaults import load_firm_profiles
-from rxtwin.econ.appraisal import FirmProfile, appraise, default_firm_profiles, firm_profile
+from rxtwin.data.econ_defaults import default_firm_profiles, firm_profile, load_firm_profiles
+from rxtwin.econ.appraisal import FirmProfile, appraise
 from rxtwin.econ.metrics import IrrFlag
 
 PROFILE = FirmProfile(name="test firm", hurdle_rate=0.10, payback_limit_yr=3.0, tax_rate=0.2)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ.breakeven import (
     BreakevenBracketError,
     Subsidy,
@@ -33,6 +34,7 @@ def project(**changes) -> CashFlowInputs:
         depreciation_method="macrs_gds_half_year",
         depreciation_life_yr=7,
         salvage_value_usd=250_000.0,
+        **cash_flow_defaults(),
     )
     base.update(changes)
     return CashFlowInputs(**base)

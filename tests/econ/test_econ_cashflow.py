@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ.cashflow import (
     CashFlowInputs,
     build_cash_flows,
@@ -33,6 +34,7 @@ def simple_inputs(**changes) -> CashFlowInputs:
         depreciation_method="macrs_gds_half_year",
         depreciation_life_yr=3,
         salvage_value_usd=100.0,
+        **cash_flow_defaults(),
     )
     base.update(changes)
     return CashFlowInputs(**base)
@@ -60,6 +62,7 @@ def full_inputs(**changes) -> CashFlowInputs:
         capex_grant_fraction=0.10,
         itc_fraction=0.25,
         purchase_commitment_usd_per_unit=0.10,
+        **cash_flow_defaults(),
     )
     base.update(changes)
     return CashFlowInputs(**base)

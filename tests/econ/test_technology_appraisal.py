@@ -19,6 +19,7 @@ from rxtwin.appraisal import (
     required_subsidy,
     simulate_performances,
 )
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.econ.line_performance import (
     LinePerformance,
@@ -82,7 +83,8 @@ def test_blend_is_the_output_weighted_mix():
 def _switch(new, old, **kw):
     args = dict(horizon_yr=4, install_time_months=0.0, ramp_up_months=0.0, capex_usd=1000.0,
                 training_usd=0.0, filing_cost_usd_per_product=0.0, products_moved=0,
-                tax_rate=0.0, depreciation_method="straight_line", depreciation_life_yr=4)
+                tax_rate=0.0, depreciation_method="straight_line", depreciation_life_yr=4,
+                **cash_flow_defaults())
     args.update(kw)
     return technology_switch_cash_flows(new, old, **args)
 

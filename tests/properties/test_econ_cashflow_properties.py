@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rxtwin.data.econ_defaults import cash_flow_defaults, macrs_rates_pct
 from rxtwin.econ.cashflow import (
     CashFlowInputs,
     build_cash_flows,
@@ -37,7 +38,7 @@ def cash_flow_inputs(draw, horizon_yr: int | None = None) -> CashFlowInputs:
 
     method = draw(st.sampled_from(["macrs_gds_half_year", "straight_line"]))
     life = draw(
-        st.sampled_from(macrs_lives_yr()) if method == "macrs_gds_half_year" else st.integers(1, 15)
+        st.sampled_from(macrs_lives_yr(macrs_rates_pct())) if method == "macrs_gds_half_year" else st.integers(1, 15)
     )
     return CashFlowInputs(
         horizon_yr=horizon,
@@ -64,6 +65,7 @@ def cash_flow_inputs(draw, horizon_yr: int | None = None) -> CashFlowInputs:
         capex_grant_fraction=draw(fraction),
         itc_fraction=draw(fraction),
         purchase_commitment_usd_per_unit=draw(st.floats(0.0, 5.0)),
+        **cash_flow_defaults(),
     )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ.line_performance import (
     LinePerformance,
     ramp_up_fractions,
@@ -30,7 +31,8 @@ def _flows(new, old, capex, months, ramp, tax):
     return technology_switch_cash_flows(
         new, old, horizon_yr=10, install_time_months=months, ramp_up_months=ramp,
         capex_usd=capex, training_usd=1e5, filing_cost_usd_per_product=2e4, products_moved=3,
-        tax_rate=tax, depreciation_method="macrs_gds_half_year", depreciation_life_yr=5)
+        tax_rate=tax, depreciation_method="macrs_gds_half_year", depreciation_life_yr=5,
+        **cash_flow_defaults())
 
 
 @settings(deadline=None, max_examples=40)

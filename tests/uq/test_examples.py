@@ -10,6 +10,7 @@ import pickle
 import numpy as np
 import pytest
 
+from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import InputError
 from rxtwin.uq.examples import technology_switch_npv_usd
@@ -17,7 +18,8 @@ from rxtwin.uq.scenario_sampling import apply_sample, scenario_model
 from rxtwin.uq.sensitivity import sobol_indices
 
 NPV = functools.partial(technology_switch_npv_usd, technology_id="continuous",
-                        products_moved=4, net_benefit_usd_per_yr=2.6e6, depreciation_life_yr=7)
+                        products_moved=4, net_benefit_usd_per_yr=2.6e6, depreciation_life_yr=7,
+                        **cash_flow_defaults())
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rxtwin.data.econ_defaults import load_macrs_gds_half_year
+from rxtwin.data.econ_defaults import load_macrs_gds_half_year, macrs_rates_pct
 from rxtwin.econ.depreciation import (
     depreciation_schedule_usd,
     macrs_declining_balance_rates,
@@ -53,7 +53,8 @@ def _check_life(life_yr: int) -> None:
     one_unit = 10.0 ** -PRINTED_DECIMALS[life_yr]
 
     # 1. The shipped data reproduce the publication exactly (up to float representation).
-    np.testing.assert_allclose(100 * macrs_gds_half_year_rates(life_yr), published, atol=1e-9)
+    np.testing.assert_allclose(100 * macrs_gds_half_year_rates(life_yr, macrs_rates_pct()),
+                               published, atol=1e-9)
     assert len(published) == life_yr + 1
 
     # 2. Independent computation, unrounded.
@@ -109,5 +110,6 @@ def test_bundled_table_has_exactly_the_published_lives_and_a_source():
 def test_macrs_schedule_of_a_basis_uses_the_published_table():
     # 7-year property, basis 100,000 USD: 14,290; 24,490; 17,490; 12,490; 8,930; 8,920;
     # 8,930; 4,460 (Pub. 946 percentages times the basis).
-    schedule = depreciation_schedule_usd(100_000.0, "macrs_gds_half_year", 7, 8)
+    schedule = depreciation_schedule_usd(100_000.0, "macrs_gds_half_year", 7, 8,
+                                         macrs_rates_pct=macrs_rates_pct())
     np.testing.assert_allclose(schedule, [1000.0 * p for p in PUB946_TABLE_A1_PCT[7]], rtol=1e-12)

@@ -1,17 +1,15 @@
 """Loader of ``technology_appraisal.yaml``: defaults of the technology appraisal.
 
 Returns plain values with their provenance (no engine types), read once per process.
+The file is read, parsed and its provenance checked by :mod:`rxtwin.data.documents`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
-from rxtwin.errors import UserInputError
+from rxtwin.data.documents import bundled_data_file, read_data_file, sourced_values
 
 __all__ = ["AppraisalDefaults", "load_appraisal_defaults"]
 
@@ -43,22 +41,14 @@ class AppraisalDefaults:
 
 @lru_cache(maxsize=1)
 def load_appraisal_defaults() -> AppraisalDefaults:
-    """Read ``rxtwin/data/technology_appraisal.yaml``; every entry must carry a
-    ``source:`` or ``assumption:``."""
-    text = resources.files("rxtwin.data").joinpath("technology_appraisal.yaml").read_text(
-        encoding="utf-8")
-    raw = yaml.safe_load(text)
-    provenance = {}
-    for key, entry in raw.items():
-        kinds = [k for k in ("source", "assumption") if k in entry]
-        if not kinds:
-            raise UserInputError(f"technology_appraisal.yaml: '{key}' has neither 'source:' nor "
-                                 "'assumption:'; every default needs one")
-        provenance[key] = f"{kinds[0]}: {' '.join(str(entry[kinds[0]]).split())}"
+    """Read ``rxtwin/data/technology_appraisal.yaml``; every entry must carry exactly one
+    ``source:`` or ``assumption:`` (:func:`rxtwin.data.documents.sourced_values`)."""
+    path = bundled_data_file("technology_appraisal.yaml")
+    values = sourced_values(read_data_file(path), str(path))
     return AppraisalDefaults(
-        depreciation_method=str(raw["depreciation_method"]["value"]),
-        depreciation_life_yr=int(raw["depreciation_life_yr"]["value"]),
-        salvage_value_fraction=float(raw["salvage_value_fraction"]["value"]),
-        waste_disposal_usd_per_unit=float(raw["waste_disposal_usd_per_unit"]["value"]),
-        provenance=provenance,
+        depreciation_method=str(values["depreciation_method"].value),
+        depreciation_life_yr=int(values["depreciation_life_yr"].value),
+        salvage_value_fraction=float(values["salvage_value_fraction"].value),
+        waste_disposal_usd_per_unit=float(values["waste_disposal_usd_per_unit"].value),
+        provenance={key: entry.provenance for key, entry in values.items()},
     )

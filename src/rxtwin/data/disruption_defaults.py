@@ -1,33 +1,39 @@
-"""Load ``disruption_defaults.yaml``: defaults of the disruption simulator, with provenance."""
+"""Load ``disruption_defaults.yaml``: defaults of the disruption simulator, with provenance.
+
+The file is read (UTF-8), parsed (YAML) and each entry's provenance checked by
+:mod:`rxtwin.data.documents`; this module parses the file's structure (outage modes,
+calibrated durations, plain values).
+"""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import TypeAdapter
 
+from rxtwin.data.documents import (
+    bundled_data_file,
+    parse_data_text,
+    provenance_line,
+    read_data_text,
+    sourced_values,
+)
 from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import DurationDistribution
 from rxtwin.supply.disruption_inputs import DisruptionDefaults, OutageMode
 
 __all__ = ["bundled_defaults_path", "load_disruption_defaults", "parse_disruption_defaults"]
 
-_PROVENANCE = ("source", "assumption")
 _DURATION = TypeAdapter(DurationDistribution)
-
-
-def _provenance(where: str, leaf: dict) -> None:
-    given = [k for k in _PROVENANCE if k in leaf]
-    if len(given) != 1 or not str(leaf[given[0]]).strip():
-        raise UserInputError(f"disruption defaults '{where}': give exactly one of 'source' or "
-                             f"'assumption' (got keys {sorted(leaf)})")
+_MODE_KEYS = ("category", "rate_per_yr", "duration_days")
+_VALUE_KEYS = ("input_cover_days", "supplier_headroom_fraction",
+               "surge_capacity_fraction_of_demand", "initial_stock_age_fraction",
+               "scenario_year_days", "warmup_years", "episode_gap_days")
 
 
 def bundled_defaults_path() -> Path:
     """Path of the bundled ``disruption_defaults.yaml``."""
-    return Path(str(resources.files("rxtwin.data").joinpath("disruption_defaults.yaml")))
+    return bundled_data_file("disruption_defaults.yaml")
 
 
 def load_disruption_defaults(path: Path | None = None, *,
@@ -45,85 +51,64 @@ def load_disruption_defaults(path: Path | None = None, *,
     Raises
     ------
     rxtwin.errors.UserInputError
-        When the file is not UTF-8 text, a value lacks its ``source:``/``assumption:`` or a
-        field is unknown; the message names the file.
+        When the file cannot be read or is not UTF-8 text or YAML (naming the line), a value
+        lacks exactly one ``source:``/``assumption:`` or a field is unknown (naming the
+        dotted key path); the message names the file.
     """
     path = bundled_defaults_path() if path is None else Path(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserInputError(f"{path}: line {line}: not UTF-8 text (byte {raw[exc.start]:#04x} "
-                             f"at position {exc.start}); save the file as UTF-8") from None
-    return parse_disruption_defaults(text, str(path), fda_calibrated=fda_calibrated)
+    return parse_disruption_defaults(read_data_text(path), str(path),
+                                     fda_calibrated=fda_calibrated)
 
 
 def parse_disruption_defaults(text: str, where: str = "<text>", *,
                               fda_calibrated: bool = False) -> DisruptionDefaults:
     """The simulator defaults from the text of a defaults file (as
     :func:`load_disruption_defaults`; ``where`` names the file in error messages)."""
+    raw = parse_data_text(text, where)
     try:
-        return _parse(text, fda_calibrated)
-    except (KeyError, TypeError, AttributeError, ValueError, yaml.YAMLError) as exc:
+        return _parse(raw, where, fda_calibrated)
+    except UserInputError:
+        raise  # already names the file, the key path and the rule
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
         detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         if isinstance(exc, KeyError):
             detail = f"missing key {detail!r}"
         raise UserInputError(f"{where}: {detail}") from None
 
 
-def _durations(section: dict | None, name: str) -> dict:
+def _durations(section: dict | None, name: str, file: str) -> dict:
     durations = {}
     for category, leaf in (section or {}).items():
-        where = f"{name}.{category}"
-        _provenance(where, leaf)
-        extra = set(leaf) - {"duration_days", *_PROVENANCE}
-        if extra:
-            raise UserInputError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+        provenance_line(leaf, file, f"{name}.{category}", data_keys=("duration_days",))
         durations[str(category)] = _DURATION.validate_python(leaf["duration_days"])
     return durations
 
 
-def _parse(text: str, fda_calibrated: bool) -> DisruptionDefaults:
-    raw = yaml.safe_load(text)
-    if not isinstance(raw, dict):
-        raise UserInputError("a defaults file is a YAML mapping")
+def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
     modes = []
     for k, leaf in enumerate(raw.pop("site_outage_modes")):
         where = f"site_outage_modes.{k}"
-        _provenance(where, leaf)
-        extra = set(leaf) - {"category", "rate_per_yr", "duration_days", *_PROVENANCE}
-        if extra:
-            raise UserInputError(f"disruption defaults '{where}': unknown keys {sorted(extra)}")
+        provenance_line(leaf, file, where, data_keys=_MODE_KEYS)
         rate = float(leaf["rate_per_yr"])
         if not rate >= 0:
-            raise UserInputError(
-                f"disruption defaults '{where}.rate_per_yr' = {rate}, must be >= 0"
-            )
+            raise UserInputError(f"{file}: {where}.rate_per_yr: must be >= 0 (got {rate})")
         category = str(leaf["category"])
         modes.append(OutageMode(category, rate,
                                 _DURATION.validate_python(leaf["duration_days"]), 1.0,
                                 category=category))
     calibrated = _durations(raw.pop("calibrated_outage_durations", None),
-                            "calibrated_outage_durations")
+                            "calibrated_outage_durations", file)
     fda = _durations(raw.pop("fda_calibrated_outage_durations", None),
-                     "fda_calibrated_outage_durations")
+                     "fda_calibrated_outage_durations", file)
     if fda_calibrated:
         if not fda:
-            raise UserInputError("fda_calibrated: the file has no fda_calibrated_outage_durations")
+            raise UserInputError(f"{file}: fda_calibrated: the file has no "
+                                 "fda_calibrated_outage_durations")
         calibrated = {**calibrated, **fda}
-    values = {}
-    for key, leaf in raw.items():
-        _provenance(key, leaf)
-        if set(leaf) - {"value", *_PROVENANCE}:
-            raise UserInputError(f"disruption defaults '{key}': unknown keys {sorted(leaf)}")
-        values[key] = leaf["value"]
-    known = {"input_cover_days", "supplier_headroom_fraction",
-             "surge_capacity_fraction_of_demand", "initial_stock_age_fraction",
-             "scenario_year_days", "warmup_years", "episode_gap_days"}
-    if set(values) != known:
-        raise UserInputError(f"disruption defaults: keys {sorted(values)} differ from "
-                             f"{sorted(known)}")
+    values = {key: entry.value for key, entry in sourced_values(raw, file).items()}
+    if set(values) != set(_VALUE_KEYS):
+        raise UserInputError(f"{file}: keys {sorted(values)} differ from "
+                             f"{sorted(_VALUE_KEYS)}")
     return DisruptionDefaults(
         site_outage_modes=tuple(modes),
         input_cover_days=float(values["input_cover_days"]),

@@ -8,37 +8,56 @@ The files live beside this module:
   and a contract manufacturer.
 * ``subsidies.yaml`` -- default subsidy parameters (26 U.S.C. 48D rate, 50(c) basis rule).
 
-Each loader returns plain Python values (no rxtwin.econ types, so this module imports no
-engine) and is cached: the package data are read once per process.
+The ``load_*`` functions return plain Python values with their provenance and are cached:
+the package data are read once per process. The files are read, parsed and their
+provenance checked by :mod:`rxtwin.data.documents`. The econ engines read no file; the
+functions below hand them these values:
+
+* :func:`cash_flow_defaults` -- the MACRS table and the ITC basis-reduction share, the
+  inputs of :class:`rxtwin.econ.cashflow.CashFlowInputs` (and of
+  :func:`rxtwin.econ.line_performance.technology_switch_cash_flows`) that come from data;
+* :func:`macrs_rates_pct` -- the MACRS table alone, for
+  :func:`rxtwin.econ.depreciation.depreciation_schedule_usd`;
+* :func:`default_firm_profiles`, :func:`firm_profile` -- the bundled profiles as
+  :class:`rxtwin.econ.appraisal.FirmProfile`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from rxtwin.data.documents import (
+    SourcedValue,
+    bundled_data_file,
+    provenance_line,
+    read_data_file,
+    sourced_values,
+)
+from rxtwin.econ.appraisal import FirmProfile
 from rxtwin.errors import UserInputError
 
-_PACKAGE = "rxtwin.data"
+__all__ = [
+    "MacrsClass",
+    "MacrsTable",
+    "SourcedValue",
+    "cash_flow_defaults",
+    "default_firm_profiles",
+    "firm_profile",
+    "load_firm_profiles",
+    "load_macrs_gds_half_year",
+    "load_subsidy_defaults",
+    "macrs_rates_pct",
+]
+
+_FIRM_PROFILE_VALUES = ("hurdle_rate", "payback_limit_yr", "tax_rate")
 
 
-def _read_yaml(filename: str) -> dict[str, Any]:
-    text = resources.files(_PACKAGE).joinpath(filename).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def _provenance(entry: dict[str, Any], where: str) -> str:
-    """Return the ``source:`` or ``assumption:`` text of a data entry; fail if it has none."""
-    for key in ("source", "assumption"):
-        if key in entry:
-            return f"{key}: {str(entry[key]).strip()}"
-    raise UserInputError(
-        f"{where} has neither 'source:' nor 'assumption:'; every default needs one"
-    )
+def _read(filename: str) -> tuple[dict[Any, Any], str]:
+    """The parsed bundled file and its path (for messages)."""
+    path = bundled_data_file(filename)
+    return read_data_file(path), str(path)
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,12 @@ class MacrsTable:
     source: str
     method_source: str
 
+    @property
+    def rates_pct_by_life_yr(self) -> dict[int, tuple[float, ...]]:
+        """Published percentages by recovery period, ``{life_yr: rates_pct}`` [yr -> %]
+        (the table :mod:`rxtwin.econ.depreciation` takes); a new dict on each call."""
+        return {life: cls.rates_pct for life, cls in sorted(self.classes.items())}
+
 
 @lru_cache(maxsize=1)
 def load_macrs_gds_half_year() -> MacrsTable:
@@ -78,7 +103,9 @@ def load_macrs_gds_half_year() -> MacrsTable:
     MacrsTable
         Percentages by recovery class (3, 5, 7, 10, 15, 20 yr) with the source text.
     """
-    raw = _read_yaml("macrs_gds_half_year.yaml")
+    raw, file = _read("macrs_gds_half_year.yaml")
+    # the table is one value with one source for all of it
+    provenance_line(raw, file, "", data_keys=("method_source", "units", "classes"))
     classes = {
         int(life): MacrsClass(
             life_yr=int(life),
@@ -90,22 +117,14 @@ def load_macrs_gds_half_year() -> MacrsTable:
     for life, cls in classes.items():
         if len(cls.rates_pct) != life + 1:
             raise UserInputError(
-                f"macrs_gds_half_year.yaml class {life}: {len(cls.rates_pct)} rates, "
-                f"must be life_yr + 1 = {life + 1} (half-year convention)"
+                f"{file}: classes.{life}.rates_pct: {len(cls.rates_pct)} rates, must be "
+                f"life_yr + 1 = {life + 1} (half-year convention)"
             )
     return MacrsTable(
         classes=classes,
         source=str(raw["source"]).strip(),
         method_source=str(raw["method_source"]).strip(),
     )
-
-
-@dataclass(frozen=True)
-class SourcedValue:
-    """A default value with its provenance line (``source: ...`` or ``assumption: ...``)."""
-
-    value: Any
-    provenance: str
 
 
 @lru_cache(maxsize=1)
@@ -118,15 +137,14 @@ def load_firm_profiles() -> dict[str, dict[str, SourcedValue]]:
         ``{kind: {"name": SourcedValue, "hurdle_rate": SourcedValue,
         "payback_limit_yr": SourcedValue, "tax_rate": SourcedValue}}``.
     """
-    raw = _read_yaml("firm_profiles.yaml")
+    raw, file = _read("firm_profiles.yaml")
     out: dict[str, dict[str, SourcedValue]] = {}
     for kind, row in raw["profiles"].items():
         fields = {"name": SourcedValue(str(row["name"]), "source: firm_profiles.yaml")}
-        for key in ("hurdle_rate", "payback_limit_yr", "tax_rate"):
+        for key in _FIRM_PROFILE_VALUES:
             entry = row[key]
-            fields[key] = SourcedValue(
-                float(entry["value"]), _provenance(entry, f"firm_profiles.yaml {kind}.{key}")
-            )
+            provenance = provenance_line(entry, file, f"profiles.{kind}.{key}")
+            fields[key] = SourcedValue(float(entry["value"]), provenance)
         out[str(kind)] = fields
     return out
 
@@ -140,8 +158,55 @@ def load_subsidy_defaults() -> dict[str, SourcedValue]:
     dict
         ``{name: SourcedValue}``.
     """
-    raw = _read_yaml("subsidies.yaml")
+    raw, file = _read("subsidies.yaml")
     return {
-        str(key): SourcedValue(float(entry["value"]), _provenance(entry, f"subsidies.yaml {key}"))
-        for key, entry in raw.items()
+        key: SourcedValue(float(entry.value), entry.provenance)
+        for key, entry in sourced_values(raw, file).items()
     }
+
+
+def macrs_rates_pct() -> dict[int, tuple[float, ...]]:
+    """The bundled MACRS GDS half-year table as the econ engines take it:
+    ``{life_yr: percentages of basis in recovery years 1..life_yr+1}`` [yr -> %]
+    (IRS Publication 946, Table A-1)."""
+    return load_macrs_gds_half_year().rates_pct_by_life_yr
+
+
+def cash_flow_defaults() -> dict[str, Any]:
+    """The inputs of the cash-flow model that come from bundled data.
+
+    Returns
+    -------
+    dict
+        ``macrs_rates_pct`` (:func:`macrs_rates_pct`, IRS Publication 946 Table A-1) and
+        ``itc_basis_reduction_fraction`` [-] (``subsidies.yaml``, 26 U.S.C. 50(c)(1)):
+        keyword arguments of :class:`rxtwin.econ.cashflow.CashFlowInputs`,
+        :func:`rxtwin.econ.line_performance.technology_switch_cash_flows` and
+        :func:`rxtwin.uq.examples.technology_switch_npv_usd`, e.g.
+        ``CashFlowInputs(**cash_flow_defaults(), horizon_yr=10, ...)``.
+    """
+    return {
+        "macrs_rates_pct": macrs_rates_pct(),
+        "itc_basis_reduction_fraction": float(
+            load_subsidy_defaults()["itc_basis_reduction_fraction"].value),
+    }
+
+
+def default_firm_profiles() -> dict[str, FirmProfile]:
+    """The bundled profiles: ``brand``, ``generic``, ``contract_manufacturer``.
+
+    Values and their ``source:``/``assumption:`` lines are in
+    ``rxtwin/data/firm_profiles.yaml`` (:func:`load_firm_profiles`; see ``docs/econ.md``).
+    """
+    return {
+        kind: FirmProfile(**{key: entry.value for key, entry in fields.items()})
+        for kind, fields in load_firm_profiles().items()
+    }
+
+
+def firm_profile(kind: str) -> FirmProfile:
+    """One bundled profile by kind (``brand``, ``generic`` or ``contract_manufacturer``)."""
+    profiles = default_firm_profiles()
+    if kind not in profiles:
+        raise UserInputError(f"firm kind {kind!r} is unknown; must be one of {sorted(profiles)}")
+    return profiles[kind]

@@ -26,16 +26,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import yaml
 from pydantic import ValidationError
 
-from rxtwin.data.documents import read_csv_rows
-from rxtwin.errors import NO_VALUE, InputError, Problem, UserInputError
+from rxtwin.data.documents import (
+    bundled_data_file,
+    read_csv_rows,
+    read_data_file,
+    sourced_values,
+)
+from rxtwin.errors import NO_VALUE, InputError, Problem
 from rxtwin.model import MaterialKind, Site, SupplyEdge
 from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
 
@@ -54,7 +57,6 @@ _PRODUCT_COLUMNS = (
     ("inventory_days", "must be >= 0", lambda v: v >= 0),
     ("criticality", "must be in [0, 1]", lambda v: 0 <= v <= 1),
 )
-_PROVENANCE_KEYS = ("source", "assumption")
 
 
 def _bad(file: Path, where: str, value: object, rule: str) -> InputError:
@@ -245,21 +247,19 @@ def _items_from_rows(path, edges, kinds, values, used_for) -> dict[str, ItemInfo
 
 
 def load_supply_defaults(path: Path | None = None) -> dict[str, float]:
-    """Values of ``supply_defaults.yaml`` (each leaf carries a source or an assumption).
+    """Values of ``supply_defaults.yaml`` (each leaf carries exactly one source or
+    assumption, checked by :func:`rxtwin.data.documents.sourced_values`).
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        A file in the same layout; the bundled one when omitted.
 
     Returns
     -------
     dict of str to float
         ``tts_horizon_days`` [days] and ``highly_concentrated_hhi`` [-].
     """
-    if path is None:
-        path = Path(str(resources.files("rxtwin.data").joinpath("supply_defaults.yaml")))
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    values = {}
-    for key, leaf in raw.items():
-        given = [k for k in _PROVENANCE_KEYS if k in leaf]
-        if set(leaf) - {"value", *_PROVENANCE_KEYS} or len(given) != 1:
-            raise UserInputError(f"supply defaults '{key}': a leaf needs 'value' and exactly one "
-                                 f"of 'source' or 'assumption' (got keys {sorted(leaf)})")
-        values[key] = float(leaf["value"])
-    return values
+    path = bundled_data_file("supply_defaults.yaml") if path is None else Path(path)
+    values = sourced_values(read_data_file(path), str(path))
+    return {key: float(entry.value) for key, entry in values.items()}

@@ -3,53 +3,43 @@
 Every leaf of the YAML file is ``{value: ..., source: "..."}`` or
 ``{value: ..., assumption: "..."}``; :func:`load_twin_defaults` returns the values as a
 frozen :class:`rxtwin.twin.parameters.TwinParameters` and :func:`twin_defaults_provenance`
-the provenance text of each value by dotted path.
+the provenance text of each value by dotted path. The file is read and parsed, and each
+leaf's provenance checked, by :mod:`rxtwin.data.documents`
+(:func:`~rxtwin.data.documents.read_data_file`,
+:func:`~rxtwin.data.documents.provenance_line`); this module walks the nested structure.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from rxtwin.errors import UserInputError
+from rxtwin.data.documents import bundled_data_file, provenance_line, read_data_file
 from rxtwin.twin.parameters import TwinParameters
-
-_PROVENANCE_KEYS = ("source", "assumption")
 
 
 def _default_path() -> Path:
-    return Path(str(resources.files("rxtwin.data").joinpath("twin_defaults.yaml")))
+    return bundled_data_file("twin_defaults.yaml")
 
 
 def _is_leaf(node: Any) -> bool:
     return isinstance(node, dict) and "value" in node
 
 
-def _strip(node: Any, path: str, provenance: dict[str, str]) -> Any:
-    if _is_leaf(node):
-        extra = set(node) - {"value", *_PROVENANCE_KEYS}
-        given = [k for k in _PROVENANCE_KEYS if k in node]
-        if extra or len(given) != 1 or not str(node[given[0]]).strip():
-            raise UserInputError(
-                f"twin defaults '{path}': a leaf needs 'value' and exactly one non-empty "
-                f"'source' or 'assumption' (got keys {sorted(node)})"
-            )
-        provenance[path] = f"{given[0]}: {node[given[0]]}"
-        return node["value"]
-    if isinstance(node, dict):
-        return {k: _strip(v, f"{path}.{k}" if path else k, provenance) for k, v in node.items()}
+def _strip(node: Any, path: str, provenance: dict[str, str], file: str) -> Any:
+    """The values of ``node`` without their provenance, which goes to ``provenance``."""
+    if isinstance(node, dict) and not _is_leaf(node):
+        return {k: _strip(v, f"{path}.{k}" if path else k, provenance, file)
+                for k, v in node.items()}
     if isinstance(node, list):
-        return [_strip(v, f"{path}[{i}]", provenance) for i, v in enumerate(node)]
-    raise UserInputError(f"twin defaults '{path}': value {node!r} has no source or assumption")
+        return [_strip(v, f"{path}[{i}]", provenance, file) for i, v in enumerate(node)]
+    provenance[path] = provenance_line(node, file, path)  # a leaf, or a bare value: rejected
+    return node["value"]
 
 
 def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     provenance: dict[str, str] = {}
-    values = _strip(raw, "", provenance)
+    values = _strip(read_data_file(path), "", provenance, str(path))
     return values, provenance
 
 
@@ -65,6 +55,14 @@ def load_twin_defaults(path: Path | None = None) -> TwinParameters:
     -------
     TwinParameters
         Every twin parameter, validated (pydantic, ``extra="forbid"``, frozen).
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        The file is not UTF-8 YAML, or a value lacks exactly one ``source``/``assumption``
+        (the message names the file, the line or the dotted key path, and the rule).
+    pydantic.ValidationError
+        A value is unknown or out of its range.
     """
     values, _ = _read(path or _default_path())
     return TwinParameters.model_validate(values)

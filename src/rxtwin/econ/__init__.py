@@ -1,15 +1,12 @@
 """rxtwin.econ: cash flows, NPV/IRR/payback, depreciation, break-even solvers, subsidies.
 
 Pure functions and small typed inputs; see ``docs/econ.md`` for every equation and source.
+No module here reads a file: the bundled defaults (MACRS table, ITC basis reduction, firm
+profiles) come from the data layer, ``cash_flow_defaults()``, ``macrs_rates_pct()`` and
+``firm_profile(kind)`` in ``data/econ_defaults.py``.
 """
 
-from rxtwin.econ.appraisal import (
-    Appraisal,
-    FirmProfile,
-    appraise,
-    default_firm_profiles,
-    firm_profile,
-)
+from rxtwin.econ.appraisal import Appraisal, FirmProfile, appraise
 from rxtwin.econ.breakeven import (
     BreakevenBracketError,
     Subsidy,
@@ -25,7 +22,7 @@ from rxtwin.econ.cashflow import (
     memo_columns,
     net_cash_flows_usd,
 )
-from rxtwin.econ.depreciation import DepreciationMethod, depreciation_schedule_usd
+from rxtwin.econ.depreciation import DepreciationMethod, MacrsRatesPct, depreciation_schedule_usd
 from rxtwin.econ.metrics import (
     IrrFlag,
     IrrResult,
@@ -46,16 +43,15 @@ __all__ = [
     "FirmProfile",
     "IrrFlag",
     "IrrResult",
+    "MacrsRatesPct",
     "Subsidy",
     "appraise",
     "breakeven_map",
     "build_cash_flows",
     "cash_flow_lines",
-    "default_firm_profiles",
     "depreciation_schedule_usd",
     "discounted_payback_yr",
     "equivalent_annual_value_usd",
-    "firm_profile",
     "incremental_cash_flows",
     "irr",
     "levelised_unit_cost_usd_per_unit",

@@ -3,9 +3,11 @@
 The workshop report (Session 3, "Economic barriers") says each company "sets a hurdle rate
 and payback period" and that generic and contract manufacturers judge investments more
 strictly than brands because of thin margins and variable demand. :class:`FirmProfile`
-holds those two criteria (plus the tax rate used to build the cash flows); the bundled
+holds those two criteria (plus the tax rate used to build the cash flows). The bundled
 defaults for a brand, a generic and a contract manufacturer are in
-``rxtwin/data/firm_profiles.yaml`` with their sources and assumptions.
+``firm_profiles.yaml`` with their sources and assumptions; the data layer builds them
+(``default_firm_profiles()`` and ``firm_profile(kind)`` in ``data/econ_defaults.py``) and
+this module takes them as arguments.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rxtwin.data.econ_defaults import load_firm_profiles
 from rxtwin.econ.metrics import (
     FloatSeq,
     IrrFlag,
@@ -26,9 +27,8 @@ from rxtwin.econ.metrics import (
     payback_yr,
     profitability_index,
 )
-from rxtwin.errors import UserInputError
 
-__all__ = ["Appraisal", "FirmProfile", "appraise", "default_firm_profiles", "firm_profile"]
+__all__ = ["Appraisal", "FirmProfile", "appraise"]
 
 
 class FirmProfile(BaseModel):
@@ -54,26 +54,6 @@ class FirmProfile(BaseModel):
     )
     payback_limit_yr: float = Field(gt=0, description="Longest acceptable payback [yr].")
     tax_rate: float = Field(ge=0, lt=1, description="Income tax rate on profit [-].")
-
-
-def default_firm_profiles() -> dict[str, FirmProfile]:
-    """The bundled profiles: ``brand``, ``generic``, ``contract_manufacturer``.
-
-    Values and their ``source:``/``assumption:`` lines are in
-    ``rxtwin/data/firm_profiles.yaml`` (see ``docs/econ.md``).
-    """
-    return {
-        kind: FirmProfile(**{key: entry.value for key, entry in fields.items()})
-        for kind, fields in load_firm_profiles().items()
-    }
-
-
-def firm_profile(kind: str) -> FirmProfile:
-    """One bundled profile by kind (``brand``, ``generic`` or ``contract_manufacturer``)."""
-    profiles = default_firm_profiles()
-    if kind not in profiles:
-        raise UserInputError(f"firm kind {kind!r} is unknown; must be one of {sorted(profiles)}")
-    return profiles[kind]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from rxtwin.data.econ_defaults import load_subsidy_defaults
 from rxtwin.econ.depreciation import (
     DepreciationMethod,
     depreciation_schedule_usd,
@@ -64,10 +63,6 @@ YearlyAmount = Annotated[float | tuple[float, ...], BeforeValidator(_tuple_if_ar
 FloatTuple = Annotated[tuple[float, ...], BeforeValidator(_tuple_if_array)]
 
 
-def _default_itc_basis_reduction() -> float:
-    return float(load_subsidy_defaults()["itc_basis_reduction_fraction"].value)
-
-
 #: Volume-driven yearly inputs: multiplied by the ramp-up fraction of the operating year.
 _RAMPED_COSTS = (
     ("materials_usd", "materials_usd_per_yr"),
@@ -96,6 +91,11 @@ class CashFlowInputs(BaseModel):
     numbers; the output table shows them negative. Volume-driven lines (units, revenue,
     materials, energy, QC, waste, inventory carrying, rejected batches) are the full-rate
     values and are multiplied by the ramp-up fraction; labour and working capital are not.
+
+    Two inputs are tax data rather than project data, ``macrs_rates_pct`` (IRS Publication
+    946 Table A-1) and ``itc_basis_reduction_fraction`` (26 U.S.C. 50(c)(1)); the bundled
+    values are ``cash_flow_defaults()`` of the data layer (``data/econ_defaults.py``), e.g.
+    ``CashFlowInputs(**cash_flow_defaults(), horizon_yr=10, ...)``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -166,6 +166,12 @@ class CashFlowInputs(BaseModel):
     tax_rate: float = Field(ge=0, lt=1, description="Income tax rate on profit [-].")
     depreciation_method: DepreciationMethod = Field(description="Tax depreciation method.")
     depreciation_life_yr: int = Field(ge=1, description="Recovery period [yr].")
+    macrs_rates_pct: Mapping[int, tuple[float, ...]] = Field(
+        description="MACRS GDS half-year percentages by recovery period [yr -> % of basis "
+        "in recovery years 1..life+1], used by depreciation_method 'macrs_gds_half_year' "
+        "(bundled: IRS Publication 946 Table A-1, macrs_rates_pct() in "
+        "data/econ_defaults.py).",
+    )
     salvage_value_usd: float = Field(
         default=0.0, ge=0, description="Market value of the equipment sold at horizon_yr [USD]."
     )
@@ -184,11 +190,10 @@ class CashFlowInputs(BaseModel):
         "grant) [-], e.g. 0.25 for 26 U.S.C. 48D as enacted in 2022.",
     )
     itc_basis_reduction_fraction: float = Field(
-        default_factory=_default_itc_basis_reduction,
         ge=0,
         le=1,
         description="Share of the credit deducted from the depreciable basis [-] "
-        "(default 1.0, 26 U.S.C. 50(c)(1)).",
+        "(bundled: 1.0, 26 U.S.C. 50(c)(1), subsidies.yaml).",
     )
     purchase_commitment_usd_per_unit: float = Field(
         default=0.0,
@@ -245,12 +250,13 @@ class CashFlowInputs(BaseModel):
                     raise ValueError(f"{name}[{i}] = {v} must be finite and >= 0")
         if (
             self.depreciation_method is DepreciationMethod.MACRS_GDS_HALF_YEAR
-            and self.depreciation_life_yr not in macrs_lives_yr()
+            and self.depreciation_life_yr not in macrs_lives_yr(self.macrs_rates_pct)
         ):
             raise ValueError(
                 f"depreciation_life_yr = {self.depreciation_life_yr} is not a MACRS GDS "
                 f"recovery period; with depreciation_method = 'macrs_gds_half_year' it must "
-                f"be one of {list(macrs_lives_yr())}"
+                f"be one of {list(macrs_lives_yr(self.macrs_rates_pct))} (the keys of "
+                f"macrs_rates_pct)"
             )
         return self
 
@@ -369,7 +375,8 @@ def _cash_flow_columns(inputs: CashFlowInputs) -> dict[str, np.ndarray]:
     basis = total_capex - grant - inputs.itc_basis_reduction_fraction * credit
     depreciation = zeros()
     depreciation[operating] = depreciation_schedule_usd(
-        basis, inputs.depreciation_method, inputs.depreciation_life_yr, n_op
+        basis, inputs.depreciation_method, inputs.depreciation_life_yr, n_op,
+        macrs_rates_pct=inputs.macrs_rates_pct,
     )
 
     taxable_income = (
@@ -450,7 +457,8 @@ def build_cash_flows(inputs: CashFlowInputs) -> pd.DataFrame:
     --------
     >>> inputs = CashFlowInputs(horizon_yr=2, capex_usd_by_yr=(1000.0,),
     ...     revenue_usd_per_yr=800.0, tax_rate=0.0,
-    ...     depreciation_method="straight_line", depreciation_life_yr=2)
+    ...     depreciation_method="straight_line", depreciation_life_yr=2,
+    ...     macrs_rates_pct={}, itc_basis_reduction_fraction=1.0)
     >>> build_cash_flows(inputs)["net_cash_flow_usd"].tolist()
     [-1000.0, 800.0, 800.0]
     """

@@ -1,22 +1,29 @@
 """Tax depreciation schedules: MACRS GDS (half-year convention) and straight line.
 
-The MACRS percentages are shipped as data (``rxtwin/data/macrs_gds_half_year.yaml``,
-IRS Publication 946, Appendix A, Table A-1) and reproduced in the tests by an independent
-computation, :func:`macrs_declining_balance_rates`.
+The MACRS percentages are data (``macrs_gds_half_year.yaml``, IRS Publication 946,
+Appendix A, Table A-1), passed in as a :data:`MacrsRatesPct` table -- the bundled one is
+``macrs_rates_pct()`` of the data layer (``data/econ_defaults.py``) -- and reproduced in the
+tests by an independent computation, :func:`macrs_declining_balance_rates`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 import numpy as np
 
-from rxtwin.data.econ_defaults import load_macrs_gds_half_year
 from rxtwin.errors import UserInputError
+
+MacrsRatesPct = Mapping[int, Sequence[float]]
+"""A MACRS percentage table: recovery period [yr] -> percent of the unadjusted basis
+deducted in recovery years 1..life_yr+1 [%] (IRS Publication 946, Table A-1; bundled,
+loaded by ``macrs_rates_pct()`` in ``data/econ_defaults.py``)."""
 
 __all__ = [
     "DepreciationMethod",
+    "MacrsRatesPct",
     "depreciation_schedule_usd",
     "macrs_declining_balance_rates",
     "macrs_gds_half_year_rates",
@@ -38,18 +45,27 @@ class DepreciationMethod(StrEnum):
     STRAIGHT_LINE = "straight_line"
 
 
-def macrs_lives_yr() -> tuple[int, ...]:
-    """Recovery periods available in the bundled MACRS GDS half-year table [yr]."""
-    return tuple(sorted(load_macrs_gds_half_year().classes))
+def macrs_lives_yr(macrs_rates_pct: MacrsRatesPct) -> tuple[int, ...]:
+    """Recovery periods of a MACRS table [yr], ascending (3, 5, 7, 10, 15, 20 in Table A-1).
+
+    Examples
+    --------
+    >>> macrs_lives_yr({5: [20.0, 32.0, 19.2, 11.52, 11.52, 5.76], 3: [33.33, 44.45, 14.81, 7.41]})
+    (3, 5)
+    """
+    return tuple(sorted(macrs_rates_pct))
 
 
-def macrs_gds_half_year_rates(life_yr: int) -> np.ndarray:
+def macrs_gds_half_year_rates(life_yr: int, macrs_rates_pct: MacrsRatesPct) -> np.ndarray:
     """Published MACRS GDS half-year-convention rates for one recovery period.
 
     Parameters
     ----------
     life_yr : int
-        Recovery period [yr]: 3, 5, 7, 10, 15 or 20.
+        Recovery period [yr]: one of the table's, 3, 5, 7, 10, 15 or 20 in Table A-1.
+    macrs_rates_pct : MacrsRatesPct
+        The published table, ``{life_yr: percentages}`` [yr -> %]; the bundled one is
+        ``macrs_rates_pct()`` in ``data/econ_defaults.py``.
 
     Returns
     -------
@@ -64,16 +80,18 @@ def macrs_gds_half_year_rates(life_yr: int) -> np.ndarray:
 
     Examples
     --------
-    >>> (100 * macrs_gds_half_year_rates(5)).round(2).tolist()
-    [20.0, 32.0, 19.2, 11.52, 11.52, 5.76]
+    The 5-year column of Table A-1:
+
+    >>> table = {5: (20.00, 32.00, 19.20, 11.52, 11.52, 5.76)}
+    >>> macrs_gds_half_year_rates(5, table).tolist()
+    [0.2, 0.32, 0.192, 0.1152, 0.1152, 0.0576]
     """
-    table = load_macrs_gds_half_year()
-    if life_yr not in table.classes:
+    if life_yr not in macrs_rates_pct:
         raise UserInputError(
             f"life_yr = {life_yr} is not a MACRS GDS recovery period; "
-            f"must be one of {sorted(table.classes)}"
+            f"must be one of {sorted(macrs_rates_pct)}"
         )
-    return np.asarray(table.classes[life_yr].rates_pct, dtype=float) / 100.0
+    return np.asarray(macrs_rates_pct[life_yr], dtype=float) / 100.0
 
 
 def macrs_declining_balance_rates(life_yr: int, declining_balance_factor: float) -> np.ndarray:
@@ -146,12 +164,17 @@ def straight_line_rates(life_yr: int) -> np.ndarray:
 
 _RATES = {
     DepreciationMethod.MACRS_GDS_HALF_YEAR: macrs_gds_half_year_rates,
-    DepreciationMethod.STRAIGHT_LINE: straight_line_rates,
+    DepreciationMethod.STRAIGHT_LINE: lambda life_yr, _table: straight_line_rates(life_yr),
 }
 
 
 def depreciation_schedule_usd(
-    basis_usd: float, method: DepreciationMethod | str, life_yr: int, horizon_yr: int
+    basis_usd: float,
+    method: DepreciationMethod | str,
+    life_yr: int,
+    horizon_yr: int,
+    *,
+    macrs_rates_pct: MacrsRatesPct,
 ) -> np.ndarray:
     """Yearly tax depreciation of one asset over a horizon.
 
@@ -162,9 +185,14 @@ def depreciation_schedule_usd(
     method : DepreciationMethod or str
         ``"macrs_gds_half_year"`` or ``"straight_line"``.
     life_yr : int
-        Recovery period [yr] (MACRS: 3, 5, 7, 10, 15 or 20).
+        Recovery period [yr] (MACRS: a period of ``macrs_rates_pct``, 3, 5, 7, 10, 15 or
+        20 in Table A-1).
     horizon_yr : int
         Number of years to return, starting with the year placed in service [yr], >= 0.
+    macrs_rates_pct : MacrsRatesPct
+        MACRS percentages by recovery period [yr -> %], used by ``macrs_gds_half_year``
+        (straight line ignores it); the bundled IRS Publication 946 Table A-1 is
+        ``macrs_rates_pct()`` in ``data/econ_defaults.py``.
 
     Returns
     -------
@@ -183,7 +211,11 @@ def depreciation_schedule_usd(
 
     Examples
     --------
-    >>> depreciation_schedule_usd(1000.0, "macrs_gds_half_year", 3, 5).round(2).tolist()
+    3-year property, Table A-1 percentages 33.33, 44.45, 14.81, 7.41:
+
+    >>> table = {3: (33.33, 44.45, 14.81, 7.41)}
+    >>> depreciation_schedule_usd(1000.0, "macrs_gds_half_year", 3, 5,
+    ...                           macrs_rates_pct=table).round(2).tolist()
     [333.3, 444.5, 148.1, 74.1, 0.0]
     """
     try:
@@ -198,7 +230,7 @@ def depreciation_schedule_usd(
     horizon = int(horizon_yr)
     if horizon < 0 or horizon != horizon_yr:
         raise UserInputError(f"horizon_yr = {horizon_yr} must be a whole number >= 0")
-    rates = _RATES[method_enum](life_yr)
+    rates = _RATES[method_enum](life_yr, macrs_rates_pct)
     schedule = np.zeros(horizon)
     n = min(horizon, rates.size)
     schedule[:n] = basis_usd * rates[:n]

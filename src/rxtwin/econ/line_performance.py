@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from rxtwin.econ.depreciation import MacrsRatesPct
 from rxtwin.errors import UserInputError
 
 __all__ = [
@@ -299,6 +300,8 @@ def technology_switch_cash_flows(
     tax_rate: float,
     depreciation_method: str,
     depreciation_life_yr: int,
+    macrs_rates_pct: MacrsRatesPct,
+    itc_basis_reduction_fraction: float,
     salvage_value_usd: float = 0.0,
     waste_disposal_usd_per_unit: float = 0.0,
     capex_grant_fraction: float = 0.0,
@@ -332,6 +335,12 @@ def technology_switch_cash_flows(
         A :class:`rxtwin.econ.depreciation.DepreciationMethod` value.
     depreciation_life_yr : int
         Recovery period [yr].
+    macrs_rates_pct : MacrsRatesPct
+        MACRS percentages by recovery period [yr -> %].
+    itc_basis_reduction_fraction : float
+        Share of an investment tax credit deducted from the depreciable basis [-]. Both
+        are tax data, as in :class:`rxtwin.econ.cashflow.CashFlowInputs`; the bundled
+        values are ``cash_flow_defaults()`` of the data layer (``data/econ_defaults.py``).
     salvage_value_usd : float
         Sale value of the new equipment at the horizon [USD].
     waste_disposal_usd_per_unit : float
@@ -378,7 +387,8 @@ def technology_switch_cash_flows(
     capex_by_yr = (capex_usd,) if k == 0 else (capex_usd / k,) * k
     common = dict(horizon_yr=horizon_yr, install_yr=k, tax_rate=tax_rate,
                   depreciation_method=depreciation_method,
-                  depreciation_life_yr=depreciation_life_yr)
+                  depreciation_life_yr=depreciation_life_yr, macrs_rates_pct=macrs_rates_pct,
+                  itc_basis_reduction_fraction=itc_basis_reduction_fraction)
     option_inputs = CashFlowInputs(
         capex_usd_by_yr=capex_by_yr, training_usd=training_usd,
         regulatory_filing_usd_per_product=filing_cost_usd_per_product,

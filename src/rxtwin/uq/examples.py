@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from rxtwin.econ.cashflow import CashFlowInputs, net_cash_flows_usd
-from rxtwin.econ.depreciation import DepreciationMethod
+from rxtwin.econ.depreciation import DepreciationMethod, MacrsRatesPct
 from rxtwin.econ.metrics import npv_usd
 from rxtwin.model.scenario import Scenario
 
@@ -30,6 +30,8 @@ def technology_switch_npv_usd(
     products_moved: int,
     net_benefit_usd_per_yr: float,
     depreciation_life_yr: int,
+    macrs_rates_pct: MacrsRatesPct,
+    itc_basis_reduction_fraction: float,
 ) -> float:
     """NPV of installing one line of a technology and moving products onto it.
 
@@ -48,6 +50,12 @@ def technology_switch_npv_usd(
         illustration, not a result of rxtwin (see the module docstring).
     depreciation_life_yr : int
         MACRS GDS recovery period [yr].
+    macrs_rates_pct : MacrsRatesPct
+        MACRS percentages by recovery period [yr -> %].
+    itc_basis_reduction_fraction : float
+        Share of an investment tax credit deducted from the depreciable basis [-] (no
+        credit here, so it has no effect). Both are tax data; the bundled values are
+        ``cash_flow_defaults()`` of the data layer (``data/econ_defaults.py``).
 
     Returns
     -------
@@ -75,5 +83,7 @@ def technology_switch_npv_usd(
         tax_rate=scenario.firm.tax_rate,
         depreciation_method=DepreciationMethod.MACRS_GDS_HALF_YEAR,
         depreciation_life_yr=depreciation_life_yr,
+        macrs_rates_pct=macrs_rates_pct,
+        itc_basis_reduction_fraction=itc_basis_reduction_fraction,
     )
     return npv_usd(scenario.firm.hurdle_rate, net_cash_flows_usd(inputs))
