@@ -180,5 +180,11 @@ def test_higher_hurdle_never_raises_npv_of_an_acceptable_conventional_project(r1
     # non-increasing wherever NPV >= 0 (i.e. below the IRR). Where NPV < 0 a higher rate can
     # shrink a late outlay's present value (see test_econ_metrics: [0, -100, 0, 1]).
     low, high = min(r1, r2), max(r1, r2)
-    assume(npv_usd(high, values) >= 0)
+    # Made acceptable at the higher rate by construction rather than by filtering (most
+    # drawn projects are not, and hypothesis gave up on filtering them): raise the last
+    # inflow until NPV(high) >= 0; the project stays conventional.
+    shortfall = -npv_usd(high, values)
+    if shortfall > 0:
+        values = values[:-1] + [values[-1] + 1.01 * shortfall * (1.0 + high) ** (len(values) - 1)]
+    assume(npv_usd(high, values) >= 0)  # guards only rounding in the line above
     assert npv_usd(high, values) <= npv_usd(low, values) + 1e-9 * _scale(low, values)
