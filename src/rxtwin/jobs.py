@@ -342,6 +342,14 @@ class LineSimulateParams(_Params):
     seed: int = Field(default_factory=_fresh_seed, ge=0, description="root seed entropy")
 
 
+def _unknown_interventions(scenario: Scenario, ids: list[str]) -> list[Problem]:
+    """One Problem per id that is not an intervention of ``scenario``."""
+    from rxtwin.model.intervention import unknown_intervention_ids
+
+    return [Problem("<params>", "intervention_ids", iid, "no such intervention in the "
+                    "scenario") for iid in unknown_intervention_ids(scenario, ids)]
+
+
 def _check_line(scenario: Scenario, params: LineSimulateParams) -> list[Problem]:
     problems = []
     if params.line_id not in {line.id for line in scenario.lines}:
@@ -351,11 +359,7 @@ def _check_line(scenario: Scenario, params: LineSimulateParams) -> list[Problem]
         problems.append(Problem("<params>", "technology_id", params.technology_id,
                                 "no such technology; choose one of "
                                 + ", ".join(t.id for t in scenario.technologies)))
-    known = {i.id for i in scenario.interventions}
-    for iid in params.intervention_ids:
-        if iid not in known:
-            problems.append(Problem("<params>", "intervention_ids", iid,
-                                    "no such intervention in the scenario"))
+    problems += _unknown_interventions(scenario, params.intervention_ids)
     return problems
 
 
@@ -399,9 +403,7 @@ class SupplySimulateParams(_Params):
 
 
 def _check_supply(scenario: Scenario, params: SupplySimulateParams) -> list[Problem]:
-    known = {i.id for i in scenario.interventions}
-    return [Problem("<params>", "intervention_ids", iid, "no such intervention in the "
-                    "scenario") for iid in params.intervention_ids if iid not in known]
+    return _unknown_interventions(scenario, params.intervention_ids)
 
 
 def _run_supply(scenario: Scenario, params: SupplySimulateParams, store: Store, run_id: str,

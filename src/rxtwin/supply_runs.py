@@ -34,6 +34,7 @@ import pandas as pd
 from rxtwin import __version__
 from rxtwin.compute.seeding import plan_chunks
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
+from rxtwin.data.documents import read_data_text
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.runs import resumable_run, run_recorded_chunks
@@ -242,7 +243,7 @@ def run_supply_simulation(
     if isinstance(n_years, bool) or not isinstance(n_years, int) or n_years < 1:
         raise UserInputError(f"n_years = {n_years!r}, must be an integer >= 1")
     path = bundled_defaults_path() if defaults_path is None else Path(defaults_path)
-    defaults_yaml = path.read_text(encoding="utf-8")
+    defaults_yaml = read_data_text(path)
     inputs = _supply_inputs(scenario, intervention_ids, defaults_yaml, str(path),
                             fda_calibrated)
     entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
@@ -289,7 +290,7 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
     else:  # launched by the web app: bundled defaults, fingerprint kept at the first start
         path = bundled_defaults_path()
         inputs = _supply_inputs(scenario, params["intervention_ids"],
-                                path.read_text(encoding="utf-8"), str(path))
+                                read_data_text(path), str(path))
         if SUPPLY_INPUTS_TABLE in store.list_summaries(run_id):
             first = store.get_summary(run_id, SUPPLY_INPUTS_TABLE).iloc[0]
             version, expected = str(first["rxtwin_version"]), str(first["inputs_sha256"])

@@ -10,7 +10,11 @@ from rxtwin.data.scenarios import load_scenario, scenario_from_document
 from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.model import Intervention
-from rxtwin.model.intervention import failure_mode_multipliers, interventions_by_id
+from rxtwin.model.intervention import (
+    failure_mode_multipliers,
+    interventions_by_id,
+    unknown_intervention_ids,
+)
 from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
 
 
@@ -152,3 +156,9 @@ def test_supply_adapter_applies_failure_mode_changes_to_every_product(restricted
     assert extra[k, fdf] == pytest.approx(10.0 * plain.demand_units_per_day[k])
     extra[k, fdf] = 0.0
     assert (extra == 0.0).all()  # the buffer stock goes to that product only
+
+
+def test_unknown_ids_are_listed_once_in_the_order_given_for_cli_and_web_messages():
+    scenario = load_scenario("metformin")
+    assert unknown_intervention_ids(scenario, ["zz", "ebr", "aa", "zz"]) == ["zz", "aa"]
+    assert unknown_intervention_ids(scenario, ["ebr"]) == []

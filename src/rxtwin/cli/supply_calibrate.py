@@ -10,7 +10,6 @@ bundled defaults plus a ``calibrated_outage_durations`` section) for
 from __future__ import annotations
 
 import math
-from importlib import resources
 from pathlib import Path
 
 import typer
@@ -19,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
-from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
+from rxtwin.data.documents import parse_data_text, read_data_text
 from rxtwin.data.public_tables import shortage_episodes
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
@@ -68,9 +68,8 @@ def defaults_document(result: DurationCalibration, command: str, n_fda_episodes:
                       defaults_path: Path | None = None) -> str:
     """The defaults file text with the fitted duration added (YAML)."""
     if defaults_path is None:
-        defaults_path = Path(str(resources.files("rxtwin.data").joinpath(
-            "disruption_defaults.yaml")))
-    document = yaml.safe_load(defaults_path.read_text(encoding="utf-8"))
+        defaults_path = bundled_defaults_path()
+    document = parse_data_text(read_data_text(defaults_path), str(defaults_path))
     levels = ", ".join(f"{q:g}" for q in DEFAULT_QUANTILES)
     section = document.setdefault("calibrated_outage_durations", {}) or {}
     section[result.category] = {

@@ -23,6 +23,7 @@ from rxtwin.cli.common import console, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
+from rxtwin.model.intervention import unknown_intervention_ids
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Supply-disruption simulator: shortage probability, shortage-days, "
@@ -123,9 +124,9 @@ def simulate(
     load_disruption_defaults(defaults, fda_calibrated=fda_calibrated)
     loaded = load_scenario(scenario)
     chosen = [i for i in intervention.split(",") if i]
-    known = [i.id for i in loaded.interventions]
-    unknown = [i for i in chosen if i not in known]
+    unknown = unknown_intervention_ids(loaded, chosen)
     if unknown:  # fails before the store is opened
+        known = [i.id for i in loaded.interventions]
         raise UserInputError(f"--intervention: {', '.join(unknown)} not in scenario "
                              f"'{loaded.name}' (known: {', '.join(known) or 'none'})")
     with Store.open(db or default_db_url()) as store, \

@@ -109,6 +109,15 @@ class FailureModeMultipliers:
         return self.duration_multiplier.get(failure_mode_id, 1.0)
 
 
+def unknown_intervention_ids(scenario: Scenario,
+                             intervention_ids: Sequence[str]) -> list[str]:
+    """The ids of ``intervention_ids`` that are not interventions of ``scenario``, each
+    once, in the order given (the check behind :func:`interventions_by_id`, also used by
+    the CLI and the web to name the bad option or form field)."""
+    known = {i.id for i in scenario.interventions}
+    return list(dict.fromkeys(i for i in intervention_ids if i not in known))
+
+
 def interventions_by_id(scenario: Scenario,
                         intervention_ids: Sequence[str]) -> list[Intervention]:
     """The scenario's interventions with the given ids, in the order given.
@@ -137,7 +146,7 @@ def interventions_by_id(scenario: Scenario,
     ['ebr']
     """
     by_id = {i.id: i for i in scenario.interventions}
-    unknown = list(dict.fromkeys(i for i in intervention_ids if i not in by_id))
+    unknown = unknown_intervention_ids(scenario, intervention_ids)
     if unknown:
         names = ", ".join(f"'{i}'" for i in unknown)
         raise UnknownIdError(
