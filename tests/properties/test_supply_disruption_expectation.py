@@ -78,11 +78,10 @@ numbers).
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import numpy as np
+import supply_chain_strategies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -101,16 +100,7 @@ YEARS_PER_CHUNK = 25
 SETTINGS = settings(deadline=None, max_examples=40, derandomize=bool(os.environ.get("CI")))
 
 
-def _load_strategies():
-    """The strategies module beside this file (tests/properties is not a package)."""
-    path = Path(__file__).with_name("supply_chain_strategies.py")
-    spec = importlib.util.spec_from_file_location("supply_chain_strategies", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_strategies = _load_strategies()
+_strategies = supply_chain_strategies
 outage = _strategies.outage
 
 

@@ -42,10 +42,8 @@ the model, not bugs to hide):
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
+import supply_chain_strategies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,16 +57,7 @@ UNMET = STATISTICS.index("unmet_units")
 DEMAND = STATISTICS.index("demand_units")
 
 
-def _load_strategies():
-    """The strategies module beside this file (tests/properties is not a package)."""
-    path = Path(__file__).with_name("supply_chain_strategies.py")
-    spec = importlib.util.spec_from_file_location("supply_chain_strategies", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_strategies = _load_strategies()
+_strategies = supply_chain_strategies
 
 
 def chains(max_tiers=3, max_lead=15, max_lag=20):

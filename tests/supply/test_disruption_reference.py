@@ -21,11 +21,10 @@ demand shocks running across year ends, warm-up years and episode gaps.
 from __future__ import annotations
 
 import functools
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+import reference_disruption
 
 from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import (
@@ -44,19 +43,6 @@ from rxtwin.supply.disruption_inputs import (
     chain_inputs,
 )
 from rxtwin.supply.disruption_kernel import simulate_product
-
-
-def _load_reference():
-    """The reference module beside this file (tests/supply is not a package, and the suite
-    imports test files with --import-mode=importlib)."""
-    path = Path(__file__).with_name("reference_disruption.py")
-    spec = importlib.util.spec_from_file_location("reference_disruption", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-reference_disruption = _load_reference()
 
 CASE_SEEDS = tuple(range(24))
 COUNTS = ("any_shortage", "shortage_days", "episodes_count", "longest_episode_days")

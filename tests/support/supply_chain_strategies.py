@@ -1,7 +1,7 @@
 """Hypothesis strategies shared by the supply-disruption property modules.
 
-Loaded by file path (tests/properties is not a package and the suite imports test files
-with --import-mode=importlib): see ``load_supply_strategies`` in each module.
+tests/support is on the test path (pyproject: ``pythonpath``): ``import
+supply_chain_strategies``.
 """
 
 from __future__ import annotations
