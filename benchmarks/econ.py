@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from rxtwin.compute import chunk_mapper
 from rxtwin.data.econ_defaults import cash_flow_defaults, firm_profile
 from rxtwin.econ import (
     CashFlowInputs,
@@ -96,7 +97,7 @@ def _technology_map() -> dict:
     start = time.perf_counter()
     frame = breakeven_map_2d(scenario, "products_per_line", [round(float(p)) for p in products],
                              "volume_scale", volumes, n_replications=200, entropy=1,
-                             backend="processes", workers=2)
+                             map_chunks=chunk_mapper("processes", workers=2))
     seconds = time.perf_counter() - start
     cells = frame.drop_duplicates(["products_per_line", "volume_scale"])
     points = len(cells)

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from rxtwin.compute import chunk_mapper
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.line import inputs as li
 from rxtwin.line.engine import simulate_replications, statistic_catalogue
@@ -70,7 +71,7 @@ def main() -> None:
     for backend, workers in (("serial", None), ("threads", 2), ("processes", 2)):
         start = time.perf_counter()
         result = simulate(x, args.replications, entropy=20240601, chunk_size=250,
-                          backend=backend, workers=workers)
+                          map_chunks=chunk_mapper(backend, workers))
         timings[backend] = time.perf_counter() - start
     own_mb = _peak_rss_mb()
     print(json.dumps({

@@ -37,8 +37,9 @@ import time
 
 import numpy as np
 
-from rxtwin.compute import merge_all, plan_chunks, run_chunks
+from rxtwin.compute import run_chunks
 from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.stats import merge_all, plan_chunks
 from rxtwin.supply.disruption import (
     N_EPISODE_BINS,
     _product_args,

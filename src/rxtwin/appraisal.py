@@ -27,7 +27,6 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from rxtwin.compute.executors import run_chunks
 from rxtwin.data.appraisal_defaults import load_appraisal_defaults
 from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ.appraisal import Appraisal, FirmProfile, appraise
@@ -45,6 +44,7 @@ from rxtwin.line.results import LineResults
 from rxtwin.line.simulate import simulate
 from rxtwin.model import Scenario
 from rxtwin.model.site import HOURS_PER_YEAR
+from rxtwin.stats.chunks import ChunkMapper, map_serial
 
 __all__ = [
     "BreakevenParam",
@@ -149,8 +149,7 @@ def simulate_performances(
     *,
     n_replications: int,
     entropy: int,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     policy: str | None = None,
 ) -> dict[str, LinePerformance]:
     """Simulate ``line_id`` with each technology (same entropy for all: common random
@@ -159,8 +158,8 @@ def simulate_performances(
     carrying = scenario.firm.inventory_carrying_rate_per_yr
     for tid in dict.fromkeys(technology_ids):
         inputs = line_inputs_from_scenario(scenario, line_id, technology_id=tid, policy=policy)
-        results = simulate(inputs, n_replications, entropy=entropy, backend=backend,
-                           workers=workers)
+        results = simulate(inputs, n_replications, entropy=entropy,
+                           map_chunks=map_chunks)
         out[tid] = line_performance_from_results(results, inputs, carrying)
     return out
 
@@ -226,8 +225,7 @@ def appraise_technology(
     *,
     n_replications: int = 400,
     entropy: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     capex_grant_fraction: float = 0.0,
     itc_fraction: float = 0.0,
     profile: FirmProfile | None = None,
@@ -247,7 +245,7 @@ def appraise_technology(
         Simulator replications per technology [-].
     entropy : int
         Root seed; the same for both technologies (common random numbers).
-    backend, workers
+    map_chunks
         Passed to :func:`rxtwin.line.simulate.simulate`.
     capex_grant_fraction, itc_fraction : float
         Subsidies [-].
@@ -291,7 +289,7 @@ def appraise_technology(
     if performances is None:
         performances = simulate_performances(
             scenario, line_id, [baseline_tech_id, option_tech_id],
-            n_replications=n_replications, entropy=entropy, backend=backend, workers=workers)
+            n_replications=n_replications, entropy=entropy, map_chunks=map_chunks)
     defaults = load_appraisal_defaults()
     products = len(line.product_ids)
     flows = technology_switch_cash_flows(
@@ -442,8 +440,7 @@ class _Study:
     baseline: str
     n_replications: int
     entropy: int
-    backend: str
-    workers: int | None
+    map_chunks: ChunkMapper
 
 
 def _scale_revenue(perf: LinePerformance, scale: float) -> LinePerformance:
@@ -468,7 +465,7 @@ def _point_npvs(study: _Study, values: Mapping[BreakevenParam, float],
             try:
                 perf.update(simulate_performances(
                     variant, study.line_id, [tid], n_replications=study.n_replications,
-                    entropy=study.entropy, backend=study.backend, workers=study.workers))
+                    entropy=study.entropy, map_chunks=study.map_chunks))
             except InfeasiblePlanError:  # this technology cannot make the demand: no value
                 if tid == study.baseline:
                     break
@@ -507,8 +504,7 @@ def breakeven_1d(
     hi: float | None = None,
     n_replications: int = DEFAULT_BREAKEVEN_REPLICATIONS,
     entropy: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
 ) -> float:
     """Value of ``param`` at which switching to ``option_tech_id`` breaks even.
 
@@ -524,7 +520,7 @@ def breakeven_1d(
     lo, hi : float, optional
         Bracket (default: [1, n products] for products_per_line, [0, 1] for subsidies,
         [0.25, 4] for the scales).
-    n_replications, entropy, backend, workers
+    n_replications, entropy, map_chunks
         Line simulations at each evaluated point (same entropy everywhere).
 
     Returns
@@ -558,7 +554,7 @@ def breakeven_1d(
     lo = default_bracket[0] if lo is None else lo
     hi = default_bracket[1] if hi is None else hi
     study = _Study(scenario, line_id, (option_tech_id,), baseline_tech_id, n_replications,
-                   entropy, backend, workers)
+                   entropy, map_chunks)
     cache: dict = {}
 
     def npv(x: float) -> float:
@@ -589,8 +585,7 @@ def breakeven_map_2d(
     baseline_tech_id: str = "batch",
     n_replications: int = DEFAULT_BREAKEVEN_REPLICATIONS,
     entropy: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Incremental NPV of every technology over a 2-D grid, and the winner per cell.
@@ -608,8 +603,8 @@ def breakeven_map_2d(
     baseline_tech_id : str
     n_replications, entropy
         Line simulations per grid point (same entropy everywhere).
-    backend, workers
-        :func:`rxtwin.compute.run_chunks` executor over the map's rows (one task per x
+    map_chunks : ChunkMapper
+        Runs the map's rows (:mod:`rxtwin.stats.chunks`; serial by default) (one task per x
         value; a row's simulations run serially inside its task).
     progress : callable, optional
         ``progress(done_points, total_points)``, called as rows finish.
@@ -631,10 +626,10 @@ def breakeven_map_2d(
     techs = tuple(technology_ids or [t.id for t in scenario.technologies
                                      if t.id != baseline_tech_id])
     # each map row (one x value) is a task; its points' line simulations run serially in
-    # that task, so backend/workers parallelise over rows (a 200-replication simulation is
+    # that task, so the chunk mapper parallelises over rows (a 200-replication simulation is
     # a single chunk and would not parallelise itself)
     study = _Study(scenario, line_id, techs, baseline_tech_id, n_replications, entropy,
-                   "serial", None)
+                   map_serial)
     task = functools.partial(_map_row, study, px, py, tuple(float(y) for y in values_y))
     total = len(values_x)
 
@@ -644,8 +639,7 @@ def breakeven_map_2d(
             progress(on_row_done.done * len(values_y), total * len(values_y))
 
     on_row_done.done = 0
-    row_blocks = run_chunks(task, [float(x) for x in values_x], backend=backend,
-                            workers=workers, on_chunk_done=on_row_done)
+    row_blocks = map_chunks(task, [float(x) for x in values_x], on_chunk_done=on_row_done)
     rows = [row for block in row_blocks for row in block]
     return pd.DataFrame(rows, columns=[px.value, py.value, "technology", "npv_usd", "winner"])
 
@@ -694,14 +688,13 @@ def _touches_line(path: str) -> set[str] | None:
 
 
 def _variant_npv_function(scenario: Scenario, line_id: str, option: str, baseline: str,
-                          n_replications: int, entropy: int, backend: str,
-                          workers: int | None):
+                          n_replications: int, entropy: int, map_chunks: ChunkMapper):
     """``f(values) -> (variant, performances)``: re-simulates only what a sample touches."""
     from rxtwin.uq.scenario_sampling import apply_sample
 
     base_perf = simulate_performances(scenario, line_id, [baseline, option],
                                       n_replications=n_replications, entropy=entropy,
-                                      backend=backend, workers=workers)
+                                      map_chunks=map_chunks)
 
     def variant_and_performances(values: Mapping[str, float]):
         variant = apply_sample(scenario, dict(values))
@@ -714,7 +707,7 @@ def _variant_npv_function(scenario: Scenario, line_id: str, option: str, baselin
         if touched:
             perf.update(simulate_performances(variant, line_id, sorted(touched),
                                               n_replications=n_replications, entropy=entropy,
-                                              backend=backend, workers=workers))
+                                              map_chunks=map_chunks))
         return variant, perf
 
     return variant_and_performances
@@ -730,8 +723,7 @@ def subsidy_distribution(
     rng: np.random.Generator,
     n_replications: int = 400,
     entropy: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
 ) -> pd.DataFrame:
     """Required subsidies over Latin-hypercube samples of ``scenario.uncertain``.
 
@@ -756,7 +748,7 @@ def subsidy_distribution(
     line_id = line_id or scenario.lines[0].id
     samples = sample_parameters(scenario.uncertain, n_samples, "lhs", rng)
     variant_of = _variant_npv_function(scenario, line_id, option_tech_id, baseline_tech_id,
-                                       n_replications, entropy, backend, workers)
+                                       n_replications, entropy, map_chunks)
     rows = []
     for _, row in samples.iterrows():
         variant, perf = variant_of(row.to_dict())
@@ -782,8 +774,7 @@ def npv_sensitivity(
     rng: np.random.Generator,
     n_replications: int = 200,
     entropy: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
 ) -> pd.DataFrame:
     """Sensitivity of the incremental NPV to the scenario's ``uncertain`` parameters.
 
@@ -801,8 +792,7 @@ def npv_sensitivity(
 
     Notes
     -----
-    Model evaluations run serially (each may run line simulations, which use ``backend`` and
-    ``workers``); re-simulation rules as in :func:`subsidy_distribution`.
+    Model evaluations run serially (each may run line simulations, which use ``map_chunks``); re-simulation rules as in :func:`subsidy_distribution`.
     """
     from rxtwin.uq.scenario_sampling import base_values
     from rxtwin.uq.sensitivity import morris_screening, sobol_indices, tornado
@@ -811,7 +801,7 @@ def npv_sensitivity(
     if not scenario.uncertain:
         raise UserInputError(f"scenario '{scenario.name}' has no 'uncertain' parameters")
     variant_of = _variant_npv_function(scenario, line_id, option_tech_id, baseline_tech_id,
-                                       n_replications, entropy, backend, workers)
+                                       n_replications, entropy, map_chunks)
 
     def model(values: Mapping[str, float]) -> float:
         variant, perf = variant_of(values)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rxtwin import __version__
-from rxtwin.compute.summaries import MomentSummary
+from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.errors import UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
@@ -24,6 +24,7 @@ from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
+from rxtwin.stats.summaries import MomentSummary
 from rxtwin.store import RunRecord, Store
 from rxtwin.twin.handoff import continuous_loss_parameters
 
@@ -145,9 +146,9 @@ def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dic
 
     def work(done: dict, on_chunk_done: Callable[[int, LineChunk], None]) -> LineResults:
         results = simulate(inputs, params["n_replications"], entropy=entropy,
-                           chunk_size=params["chunk_size"], backend=backend, workers=workers,
-                           scheduler_address=scheduler_address, done=done,
-                           on_chunk_done=on_chunk_done)
+                           chunk_size=params["chunk_size"],
+                           map_chunks=chunk_mapper(backend, workers, scheduler_address),
+                           done=done, on_chunk_done=on_chunk_done)
         store.put_summary(run_id, LINE_TABLE, results.table())
         return results
 
@@ -188,7 +189,7 @@ def run_line_simulation(
         scenario.technology(tid)  # unknown ids fail before anything is stored
     digest = store.put_scenario(scenario.document(), scenario.name)
     if entropy is None:
-        from rxtwin.compute.seeding import chunk_seeds
+        from rxtwin.stats.seeding import chunk_seeds
 
         entropy, _ = chunk_seeds(None, 1)
     runs = []

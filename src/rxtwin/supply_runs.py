@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 
 from rxtwin import __version__
-from rxtwin.compute.seeding import plan_chunks
+from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
 from rxtwin.data.documents import read_data_text
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.runs import resumable_run, run_recorded_chunks
+from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
     DEFAULT_CHUNK_SIZE,
@@ -175,8 +176,8 @@ def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, p
     def work(done: dict, on_chunk_done: Callable[[int, DisruptionSummary], None]
              ) -> DisruptionRun:
         run = simulate_disruptions(inputs, params["n_years"], entropy=entropy,
-                                   chunk_size=params["chunk_size"], backend=backend,
-                                   workers=workers, scheduler_address=scheduler_address,
+                                   chunk_size=params["chunk_size"],
+                                   map_chunks=chunk_mapper(backend, workers, scheduler_address),
                                    done=done, on_chunk_done=on_chunk_done)
         store.put_summary(run_id, SUPPLY_TABLE, run.summary.table())
         return run

@@ -142,8 +142,8 @@ def test_user_input_errors_survive_a_process_pool():
 
 def test_library_rejections_are_user_input_errors():
     # a rejection deep in the library (scenario lookup, engine argument check) is typed
-    from rxtwin.compute.seeding import split_replications
     from rxtwin.data.scenarios import load_scenario
+    from rxtwin.stats.seeding import split_replications
 
     scenario = load_scenario("generic_oral_solid")
     with pytest.raises(UnknownIdError, match="no technology with id 'warp'"):

@@ -8,8 +8,8 @@ import pytest
 
 from rxtwin.compute.examples import normal_statistics_task, normal_summaries_task
 from rxtwin.compute.executors import run_chunks
-from rxtwin.compute.seeding import plan_chunks
-from rxtwin.compute.summaries import MomentSummary, merge_all
+from rxtwin.stats.seeding import plan_chunks
+from rxtwin.stats.summaries import MomentSummary, merge_all
 
 ENTROPY = 20240611
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rxtwin.compute.seeding import chunk_rng, chunk_seeds, plan_chunks, split_replications
+from rxtwin.stats.seeding import chunk_rng, chunk_seeds, plan_chunks, split_replications
 
 
 def test_given_entropy_is_returned_and_children_are_spawned():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from rxtwin.appraisal import (
 )
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.econ.breakeven import BreakevenBracketError
+from rxtwin.stats import map_serial
 
 REPS = 60
 SEED = 11
@@ -44,7 +45,7 @@ def _grid_crossing(f, grid):
 ])
 def test_breakeven_lies_in_the_grid_interval_where_npv_changes_sign(name, tech, param, grid):
     scenario = load_scenario(name)
-    study = _Study(scenario, "line-1", (tech,), "batch", REPS, SEED, "serial", None)
+    study = _Study(scenario, "line-1", (tech,), "batch", REPS, SEED, map_serial)
     cache: dict = {}
 
     def npv(x):
@@ -69,7 +70,7 @@ def test_volume_breakeven_with_simulations_matches_the_grid(hv):
     # volume grows. Each volume re-plans the campaigns, so the NPV is piecewise smooth with
     # jumps of Monte Carlo size and may cross 0 more than once; the grid brackets the
     # crossings and Brent's result must be a sign change of the NPV (within 1e-5)
-    study = _Study(hv, "line-1", ("advanced_batch",), "batch", REPS, SEED, "serial", None)
+    study = _Study(hv, "line-1", ("advanced_batch",), "batch", REPS, SEED, map_serial)
     cache: dict = {}
 
     def npv(x):
@@ -89,7 +90,7 @@ def test_volume_breakeven_with_simulations_matches_the_grid(hv):
 
 
 def test_over_capacity_points_are_nan(hv):
-    study = _Study(hv, "line-1", ("hybrid",), "batch", REPS, SEED, "serial", None)
+    study = _Study(hv, "line-1", ("hybrid",), "batch", REPS, SEED, map_serial)
     # +25 % volume: the batch line is over capacity (its plan is infeasible)
     assert np.isnan(_point_npvs(study, {BreakevenParam.VOLUME_SCALE: 1.25}, {})["hybrid"])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rxtwin.compute import chunk_mapper
 from rxtwin.line.results import LineSummary
 from rxtwin.line.simulate import simulate
 
@@ -14,8 +15,9 @@ from rxtwin.line.simulate import simulate
 def test_serial_processes_and_dask_give_bit_identical_summaries(build):
     x = build.make_line(3)
     runs = {
-        backend: simulate(x, 120, entropy=20240601, chunk_size=30, backend=backend,
-                          workers=None if backend == "serial" else 2)
+        backend: simulate(x, 120, entropy=20240601, chunk_size=30,
+                          map_chunks=chunk_mapper(backend,
+                                                  None if backend == "serial" else 2))
         for backend in ("serial", "threads", "processes", "dask")
     }
     serial = runs["serial"].summary

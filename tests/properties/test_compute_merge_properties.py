@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
 
 values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from rxtwin.compute import merge_all
 from rxtwin.model import Gamma, Triangular, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
+from rxtwin.stats import merge_all
 from rxtwin.uq.design import design_unit, sample_parameters
 from rxtwin.uq.sampling import ppf
 from rxtwin.uq.summaries import distribution_summary, output_chunk_summary, summary_from_merged

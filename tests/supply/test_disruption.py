@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rxtwin.compute import merge_all, plan_chunks
+from rxtwin.compute import chunk_mapper
 from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.model.distributions import Exponential
+from rxtwin.stats import merge_all, plan_chunks
 from rxtwin.supply.disruption import (
     BALANCE,
     STATISTICS,
@@ -275,8 +276,8 @@ def test_same_seed_same_summary_and_chunks_merge_in_order():
 def test_parallel_backends_are_bit_identical_to_serial(backend):
     inputs = three_tier_inputs()
     serial = simulate_disruptions(inputs, 40, entropy=5, chunk_size=10)
-    pooled = simulate_disruptions(inputs, 40, entropy=5, chunk_size=10, backend=backend,
-                                  workers=2)
+    pooled = simulate_disruptions(inputs, 40, entropy=5, chunk_size=10,
+                                  map_chunks=chunk_mapper(backend, workers=2))
     assert serial.summary.equals(pooled.summary)
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rxtwin.compute import HistogramSummary, MomentSummary
 from rxtwin.data.public_tables import kaplan_meier_quantiles_days
+from rxtwin.stats import HistogramSummary, MomentSummary
 from rxtwin.supply.disruption import (
     STATISTICS,
     DisruptionSummary,

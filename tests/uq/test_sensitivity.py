@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rxtwin.compute import chunk_mapper
 from rxtwin.model import Gamma, Normal, Triangular, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.uq.sampling import ppf
@@ -62,7 +63,7 @@ def test_evaluate_on_process_pool_matches_serial():
     row_sum = functools.partial(np.sum, axis=1)
     np.testing.assert_array_equal(evaluate(row_sum, x, vectorised=True, chunk_size=6),
                                   x.to_numpy().sum(axis=1))
-    picked = evaluate(operator.itemgetter("q"), x, backend="processes", workers=2,
+    picked = evaluate(operator.itemgetter("q"), x, map_chunks=chunk_mapper("processes", workers=2),
                       chunk_size=9)
     np.testing.assert_array_equal(picked, x["q"].to_numpy())
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from rxtwin.compute import merge_all
+from rxtwin.stats import merge_all
 from rxtwin.uq.summaries import (
     SUMMARY_KEYS,
     distribution_summary,

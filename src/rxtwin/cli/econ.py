@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
+from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
 from rxtwin.store import Store, default_db_url
@@ -214,7 +215,7 @@ def breakeven(
                     value = breakeven_1d(loaded, param, line_id=line_id, option_tech_id=tid,
                                          baseline_tech_id=baseline,
                                          n_replications=reps, entropy=seed,
-                                         backend=_backend(workers), workers=workers)
+                                         map_chunks=chunk_mapper(_backend(workers), workers))
                     note = ""
                 except BreakevenBracketError as error:
                     value, note = math.nan, str(error)
@@ -240,8 +241,8 @@ def breakeven(
             frame = breakeven_map_2d(
                 loaded, param, xs, param2, ys, line_id=line_id, technology_ids=techs,
                 baseline_tech_id=baseline,
-                n_replications=reps, entropy=seed, backend=_backend(workers), workers=workers,
-                progress=lambda done, total: bar.update(task, completed=done))
+                n_replications=reps, entropy=seed,
+                map_chunks=chunk_mapper(_backend(workers), workers), progress=lambda done, total: bar.update(task, completed=done))
         cells = frame.drop_duplicates([param, param2]).pivot(index=param, columns=param2,
                                                                values="winner")
         table = Table(title=f"Winning technology ({param} rows, {param2} columns)",
@@ -293,7 +294,7 @@ def sensitivity(
         frame = npv_sensitivity(loaded, method, line_id=line_id, option_tech_id=tech,
                                 baseline_tech_id=baseline, n=n,
                                 rng=np.random.default_rng(seed), n_replications=reps,
-                                entropy=seed, backend=_backend(workers), workers=workers)
+                                entropy=seed, map_chunks=chunk_mapper(_backend(workers), workers))
     table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",
                   title_justify="left")
     for column in frame.columns:

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
+from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
 from rxtwin.data.documents import parse_data_text, read_data_text
 from rxtwin.data.public_tables import shortage_episodes
@@ -124,7 +125,7 @@ def calibrate(
         task = bar.add_task("grid points", total=len(mean_grid) * len(cv_grid))
         result = calibrate_outage_duration(
             chosen, defaults, episodes, category=category, mean_grid_days=mean_grid,
-            cv_grid=cv_grid, n_years=years, entropy=seed, backend=backend, workers=workers,
+            cv_grid=cv_grid, n_years=years, entropy=seed, map_chunks=chunk_mapper(backend, workers),
             on_point_done=lambda done, total: bar.update(task, completed=done))
     grid = Table(title=f"Grid: {category} duration vs FDA episodes ({years} scenario-years "
                  f"per point and target, seed {seed})", title_justify="left")

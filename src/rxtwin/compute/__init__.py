@@ -1,27 +1,12 @@
-"""rxtwin.compute: seeded chunks, mergeable summaries, serial / process / Dask executors.
+"""rxtwin.compute: executors that run an engine's chunks serially, on threads, on a local
+process pool or on a Dask cluster.
 
+Engines never import this package: they take a chunk mapper (``map_chunks``) as an
+argument, and :func:`chunk_mapper` builds one for a backend. The seed tree and the
+mergeable summaries the engines use live on the ground floor, in :mod:`rxtwin.stats`.
 See docs/compute.md for the seeding tree, determinism guarantees and resume.
 """
 
-from rxtwin.compute.executors import BACKENDS, run_chunks
-from rxtwin.compute.seeding import (
-    ChunkSpec,
-    chunk_rng,
-    chunk_seeds,
-    plan_chunks,
-    split_replications,
-)
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.compute.executors import BACKENDS, chunk_mapper, run_chunks
 
-__all__ = [
-    "BACKENDS",
-    "ChunkSpec",
-    "HistogramSummary",
-    "MomentSummary",
-    "chunk_rng",
-    "chunk_seeds",
-    "merge_all",
-    "plan_chunks",
-    "run_chunks",
-    "split_replications",
-]
+__all__ = ["BACKENDS", "chunk_mapper", "run_chunks"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rxtwin.compute.seeding import ChunkSpec, chunk_rng
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary
+from rxtwin.stats.seeding import ChunkSpec, chunk_rng
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary
 
 __all__ = ["normal_statistics_task", "normal_summaries_task"]
 

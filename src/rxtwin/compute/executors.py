@@ -2,8 +2,8 @@
 
 ``run_chunks`` calls ``task(chunk_arg)`` for every chunk not already done and returns
 the results in chunk order. The result of a chunk depends only on its argument (which
-carries its seed, see :mod:`rxtwin.compute.seeding`), so every backend returns the same
-list; merging that list in order (:func:`rxtwin.compute.summaries.merge_all`) gives
+carries its seed, see :mod:`rxtwin.stats.seeding`), so every backend returns the same
+list; merging that list in order (:func:`rxtwin.stats.summaries.merge_all`) gives
 bit-identical run summaries.
 
 The ``threads`` backend runs chunks on a thread pool in this process: it pays off only
@@ -18,6 +18,7 @@ adds ~3 s of start-up, so it pays only for long runs or many machines.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -31,8 +32,9 @@ from concurrent.futures import (
 from typing import Any
 
 from rxtwin.errors import UserInputError
+from rxtwin.stats.chunks import ChunkMapper, pending_chunks
 
-__all__ = ["BACKENDS", "run_chunks"]
+__all__ = ["BACKENDS", "chunk_mapper", "run_chunks"]
 
 #: Backends understood by :func:`run_chunks`.
 BACKENDS = ("serial", "threads", "processes", "dask")
@@ -105,11 +107,7 @@ def run_chunks(
             f"not {backend!r}"
         )
     n = len(chunk_args)
-    finished: dict[int, Any] = dict(done or {})
-    bad = [i for i in finished if not (isinstance(i, int) and 0 <= i < n)]
-    if bad:
-        raise UserInputError(f"done has chunk indices {bad} outside 0..{n - 1}")
-    pending = [i for i in range(n) if i not in finished]
+    finished, pending = pending_chunks(n, done)
 
     def record(index: int, summary: Any) -> None:
         finished[index] = summary
@@ -132,6 +130,25 @@ def run_chunks(
         else:
             _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record)
     return [finished[i] for i in range(n)]
+
+
+def chunk_mapper(backend: str = "serial", workers: int | None = None,
+                 scheduler_address: str | None = None) -> ChunkMapper:
+    """A :class:`~rxtwin.stats.chunks.ChunkMapper` that runs chunks on ``backend``.
+
+    Engines take the mapper as their ``map_chunks`` argument, so the caller (the CLI, the
+    web app, a script) decides where chunks run and the engines never import this module.
+    The arguments are checked here, once, as :func:`run_chunks` checks them.
+
+    Examples
+    --------
+    >>> from rxtwin.compute.executors import chunk_mapper
+    >>> chunk_mapper("threads", workers=2)(abs, [-1, -2])
+    [1, 2]
+    """
+    run_chunks(abs, [], backend=backend, workers=workers, scheduler_address=scheduler_address)
+    return functools.partial(run_chunks, backend=backend, workers=workers,
+                             scheduler_address=scheduler_address)
 
 
 def _run_pool(pool: Executor, task, chunk_args, pending, record) -> None:

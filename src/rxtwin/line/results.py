@@ -1,8 +1,8 @@
 """Results of the line simulator: mergeable per-statistic summaries and a tidy table.
 
 A :class:`LineSummary` holds the moments of every output column over replications (built
-on :class:`rxtwin.compute.summaries.MomentSummary`). Summaries of chunks merge, and merging
-them in chunk-index order (:func:`rxtwin.compute.summaries.merge_all`) makes a run
+on :class:`rxtwin.stats.summaries.MomentSummary`). Summaries of chunks merge, and merging
+them in chunk-index order (:func:`rxtwin.stats.summaries.merge_all`) makes a run
 bit-identical on every backend.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rxtwin.compute.summaries import MomentSummary
 from rxtwin.errors import UnknownIdError, UserInputError
+from rxtwin.stats.summaries import MomentSummary
 
 TABLE_COLUMNS = ("statistic", "product", "unit", "mean", "ci95_low", "ci95_high", "std_error",
                  "n")
@@ -26,7 +26,7 @@ class LineSummary:
     """Moments of every statistic over replications, mergeable, NaN-aware.
 
     A ratio is undefined (NaN) in a replication where its denominator is 0 (e.g. fill rate
-    of a product without demand). Two :class:`rxtwin.compute.summaries.MomentSummary`
+    of a product without demand). Two :class:`rxtwin.stats.summaries.MomentSummary`
     objects keep it exact and mergeable: ``values`` summarises the statistics with NaN
     replaced by 0, ``defined`` the 0/1 indicator of a defined value. The mean over the
     replications where a statistic is defined follows from both (see :attr:`mean`).

@@ -1,10 +1,11 @@
 """Run the line simulator: replications in chunks with independent random streams.
 
 The run's entropy seeds ``numpy.random.SeedSequence(entropy).spawn(n_chunks)``
-(:func:`rxtwin.compute.seeding.plan_chunks`); chunk *i* draws only from its own
+(:func:`rxtwin.stats.seeding.plan_chunks`); chunk *i* draws only from its own
 ``Generator(PCG64(child_i))`` and returns a :class:`~rxtwin.line.results.LineSummary`.
-:func:`rxtwin.compute.executors.run_chunks` runs the chunks serially, on a process pool or
-on a Dask cluster and returns them in chunk order; :func:`rxtwin.compute.summaries.merge_all`
+the caller's chunk mapper (:mod:`rxtwin.stats.chunks`; serial by default,
+:func:`rxtwin.compute.chunk_mapper` for threads, a process pool or a Dask cluster) returns
+them in chunk order; :func:`rxtwin.stats.summaries.merge_all`
 folds them in that order. Hence the same (entropy, n_replications, chunk_size) gives
 bit-identical summaries on every backend.
 """
@@ -18,9 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rxtwin.compute.executors import run_chunks
-from rxtwin.compute.seeding import ChunkSpec, chunk_rng, plan_chunks
-from rxtwin.compute.summaries import merge_all
 from rxtwin.line.engine import (
     ACTIVITY_NAMES,
     simulate_replications,
@@ -29,6 +27,9 @@ from rxtwin.line.engine import (
 )
 from rxtwin.line.inputs import LineEngineInputs
 from rxtwin.line.results import LineResults, LineSummary
+from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.seeding import ChunkSpec, chunk_rng, plan_chunks
+from rxtwin.stats.summaries import merge_all
 
 DEFAULT_CHUNK_SIZE = 250  # compute setting, not a model parameter; part of the seed contract
 
@@ -50,8 +51,7 @@ def line_chunk_task(inputs: LineEngineInputs, chunk: ChunkSpec,
 
 
 def simulate(inputs: LineEngineInputs, n_replications: int, *, entropy: int | None,
-             chunk_size: int = DEFAULT_CHUNK_SIZE, backend: str = "serial",
-             workers: int | None = None, scheduler_address: str | None = None,
+             chunk_size: int = DEFAULT_CHUNK_SIZE, map_chunks: ChunkMapper = map_serial,
              keep_replications: bool = False, done: Mapping[int, LineChunk] | None = None,
              on_chunk_done: Callable[[int, LineChunk], None] | None = None) -> LineResults:
     """Simulate the line over its horizon, ``n_replications`` times.
@@ -67,8 +67,11 @@ def simulate(inputs: LineEngineInputs, n_replications: int, *, entropy: int | No
         as ``seed_entropy`` so the run can be repeated).
     chunk_size : int
         Replications per chunk; part of the seed contract (other sizes, other streams).
-    backend, workers, scheduler_address, done, on_chunk_done
-        As :func:`rxtwin.compute.executors.run_chunks` ("serial", "processes", "dask").
+    map_chunks : ChunkMapper
+        Runs the chunks (:mod:`rxtwin.stats.chunks`): serially by default;
+        :func:`rxtwin.compute.chunk_mapper` gives threads, processes or Dask.
+    done, on_chunk_done
+        As :class:`rxtwin.stats.chunks.ChunkMapper` (resume; progress).
     keep_replications : bool
         Keep every replication's row (memory: n_replications x n_statistics floats).
 
@@ -78,9 +81,7 @@ def simulate(inputs: LineEngineInputs, n_replications: int, *, entropy: int | No
     """
     entropy, chunks = plan_chunks(n_replications, chunk_size, entropy)
     task = functools.partial(line_chunk_task, inputs, keep_rows=keep_replications)
-    results = run_chunks(task, chunks, backend=backend, workers=workers,
-                         scheduler_address=scheduler_address, done=done,
-                         on_chunk_done=on_chunk_done)
+    results = map_chunks(task, chunks, done=done, on_chunk_done=on_chunk_done)
     summary = merge_all([r.summary for r in results])
     rows = np.concatenate([r.rows for r in results]) if keep_replications else None
     return LineResults(catalogue=statistic_catalogue(inputs), summary=summary,

@@ -34,6 +34,7 @@ import pandas as pd
 from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import LogNormal
 from rxtwin.model.failure import FailureCategory
+from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.supply.disruption import shortage_duration_comparison, simulate_disruptions
 from rxtwin.supply.disruption_inputs import DisruptionDefaults, SupplyEngineInputs
 
@@ -152,8 +153,7 @@ def calibrate_outage_duration(
     n_years: int = 1000,
     entropy: int = 1,
     chunk_size: int = 250,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     on_point_done: Callable[[int, int], None] | None = None,
 ) -> DurationCalibration:
     """Grid search for the log-normal duration of one failure category (module docstring).
@@ -173,7 +173,7 @@ def calibrate_outage_duration(
         Grid of means [d] (> 0) and coefficients of variation [-] (> 0).
     quantiles : sequence of float
         Levels in (0, 1) the distance is taken over.
-    n_years, entropy, chunk_size, backend, workers
+    n_years, entropy, chunk_size, map_chunks
         Simulation of every grid point and target (as :func:`simulate_disruptions`; one
         entropy for all).
     on_point_done : callable, optional
@@ -223,8 +223,7 @@ def calibrate_outage_duration(
                     f"'{target.dosage_form_class}' (classes: "
                     f"{sorted(set(inputs.dosage_form_classes))})")
             run = simulate_disruptions(inputs, n_years, entropy=entropy,
-                                       chunk_size=chunk_size, backend=backend,
-                                       workers=workers)
+                                       chunk_size=chunk_size, map_chunks=map_chunks)
             table = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,
                                                  episodes, target.dosage_form_class)
             picked = shortage_duration_comparison(run.summary, inputs.dosage_form_classes,

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from rxtwin.compute.executors import run_chunks
-from rxtwin.compute.seeding import ChunkSpec, plan_chunks
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary, merge_all
 from rxtwin.errors import UserInputError
 from rxtwin.model.distributions import Exponential, LogNormal
+from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.seeding import ChunkSpec, plan_chunks
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 from rxtwin.supply.disruption_kernel import (
     BALANCE,
@@ -424,9 +424,7 @@ def simulate_disruptions(
     *,
     entropy: int | None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    backend: str = "serial",
-    workers: int | None = None,
-    scheduler_address: str | None = None,
+    map_chunks: ChunkMapper = map_serial,
     done: Mapping[int, DisruptionSummary] | None = None,
     on_chunk_done: Callable[[int, DisruptionSummary], None] | None = None,
 ) -> DisruptionRun:
@@ -443,8 +441,11 @@ def simulate_disruptions(
     chunk_size : int
         Scenario-years per chunk [-]; part of the seed contract (same entropy and chunk
         size give bit-identical results on every backend).
-    backend, workers, scheduler_address, done, on_chunk_done
-        As :func:`rxtwin.compute.executors.run_chunks`.
+    map_chunks : ChunkMapper
+        Runs the chunks: serially by default; :func:`rxtwin.compute.chunk_mapper` gives
+        threads, processes or Dask.
+    done, on_chunk_done
+        As :class:`rxtwin.stats.chunks.ChunkMapper` (resume; progress).
 
     Returns
     -------
@@ -454,9 +455,7 @@ def simulate_disruptions(
         raise UserInputError(f"n_years = {n_years!r}, must be an integer >= 1")
     entropy, chunks = plan_chunks(n_years, chunk_size, entropy)
     task = functools.partial(disruption_chunk_task, inputs)
-    results = run_chunks(task, chunks, backend=backend, workers=workers,
-                         scheduler_address=scheduler_address, done=done,
-                         on_chunk_done=on_chunk_done)
+    results = map_chunks(task, chunks, done=done, on_chunk_done=on_chunk_done)
     return DisruptionRun(entropy, n_years, chunk_size, merge_all(results))
 
 

@@ -11,8 +11,9 @@ A model function maps one set of parameter values to one output (a float):
   closed-form models: one call per block instead of one per sample.
 
 :func:`evaluate` runs a model over a table of samples in blocks of ``chunk_size`` rows
-through :func:`rxtwin.compute.run_chunks`, so expensive models can use a process pool or
-a Dask cluster (``backend=``); the model function must then be picklable (a module-level
+through the caller's chunk mapper (``map_chunks=``, serial by default;
+:func:`rxtwin.compute.chunk_mapper` gives a process pool or a Dask cluster for expensive
+models); the model function must then be picklable (a module-level
 function or a ``functools.partial`` of one). Evaluation is deterministic, so every
 backend returns the same outputs.
 
@@ -44,9 +45,9 @@ from SALib.analyze import sobol as salib_sobol_analyze
 from SALib.sample import morris as salib_morris_sample
 from SALib.sample import sobol as salib_sobol_sample
 
-from rxtwin.compute.executors import run_chunks
 from rxtwin.errors import UserInputError
 from rxtwin.model.uncertainty import UncertainParameter
+from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.uq.design import open_unit, parameter_paths, salib_seed, values_from_unit
 from rxtwin.uq.sampling import ppf
 
@@ -78,7 +79,7 @@ ModelFn = Callable[..., object]
 def _evaluate_block(
     model_fn: ModelFn, names: tuple[str, ...], vectorised: bool, block: tuple[int, np.ndarray]
 ) -> np.ndarray:
-    """Outputs of one block of rows (a chunk task for run_chunks)."""
+    """Outputs of one block of rows (a chunk task for the chunk mapper)."""
     first_row, x = block
     if vectorised:
         y = np.asarray(model_fn(x), dtype=float)
@@ -103,15 +104,14 @@ def _evaluate_array(
     names: Sequence[str],
     *,
     vectorised: bool,
-    backend: str,
-    workers: int | None,
+    map_chunks: ChunkMapper,
     chunk_size: int,
 ) -> np.ndarray:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise UserInputError(f"chunk_size = {chunk_size!r}, must be an integer >= 1")
     blocks = [(start, x[start:start + chunk_size]) for start in range(0, x.shape[0], chunk_size)]
     task = functools.partial(_evaluate_block, model_fn, tuple(names), vectorised)
-    results = run_chunks(task, blocks, backend=backend, workers=workers)
+    results = map_chunks(task, blocks)
     return np.concatenate(results) if results else np.empty(0)
 
 
@@ -120,8 +120,7 @@ def evaluate(
     samples: pd.DataFrame | np.ndarray,
     *,
     vectorised: bool = False,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 1024,
 ) -> np.ndarray:
     """Evaluate a model at every row of a samples table.
@@ -136,10 +135,8 @@ def evaluate(
         array is accepted only with ``vectorised=True``.
     vectorised : bool
         Whether ``model_fn`` takes a whole ``(m, d)`` block.
-    backend : {"serial", "processes", "dask"}
-        Executor, see :func:`rxtwin.compute.run_chunks`.
-    workers : int, optional
-        Worker processes for parallel backends.
+    map_chunks : ChunkMapper
+        Runs the blocks (:mod:`rxtwin.stats.chunks`); serial by default.
     chunk_size : int
         Rows per chunk [-].
 
@@ -165,8 +162,8 @@ def evaluate(
             raise UserInputError("samples is an array without parameter paths; pass a DataFrame "
                                  "(columns = paths) for a dict model, or vectorised=True")
         names = [f"x{j}" for j in range(x.shape[1])]
-    return _evaluate_array(model_fn, x, names, vectorised=vectorised, backend=backend,
-                           workers=workers, chunk_size=chunk_size)
+    return _evaluate_array(model_fn, x, names, vectorised=vectorised, map_chunks=map_chunks,
+                           chunk_size=chunk_size)
 
 
 def _unit_problem(paths: Sequence[str]) -> dict:
@@ -186,8 +183,7 @@ def sobol_indices(
     vectorised: bool = False,
     num_resamples: int = 100,
     conf_level: float = 0.95,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 4096,
 ) -> pd.DataFrame:
     """First-order and total Sobol' indices of a model output.
@@ -212,7 +208,7 @@ def sobol_indices(
         Bootstrap resamples for the confidence intervals [-].
     conf_level : float
         Confidence level of the ``*_conf`` half-widths [-].
-    backend, workers, chunk_size
+    map_chunks, chunk_size
         Passed to :func:`evaluate`.
 
     Returns
@@ -257,8 +253,8 @@ def sobol_indices(
     unit = salib_sobol_sample.sample(problem, n, calc_second_order=calc_second_order,
                                      scramble=True, seed=salib_seed(rng))
     x = values_from_unit(parameters, open_unit(unit))
-    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, backend=backend,
-                        workers=workers, chunk_size=chunk_size)
+    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, map_chunks=map_chunks,
+                        chunk_size=chunk_size)
     si = salib_sobol_analyze.analyze(problem, y, calc_second_order=calc_second_order,
                                      num_resamples=num_resamples, conf_level=conf_level,
                                      print_to_console=False, seed=salib_seed(rng))
@@ -295,8 +291,7 @@ def morris_screening(
     vectorised: bool = False,
     num_resamples: int = 1000,
     conf_level: float = 0.95,
-    backend: str = "serial",
-    workers: int | None = None,
+    map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 4096,
 ) -> pd.DataFrame:
     """Morris elementary-effects screening.
@@ -320,7 +315,7 @@ def morris_screening(
         Bootstrap resamples for ``mu_star_conf`` [-].
     conf_level : float
         Confidence level of ``mu_star_conf`` [-].
-    backend, workers, chunk_size
+    map_chunks, chunk_size
         Passed to :func:`evaluate`.
 
     Returns
@@ -363,8 +358,8 @@ def morris_screening(
     grid = salib_morris_sample.sample(problem, n_trajectories, num_levels=num_levels,
                                       seed=salib_seed(rng))
     x = values_from_unit(parameters, morris_unit_levels(grid, num_levels))
-    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, backend=backend,
-                        workers=workers, chunk_size=chunk_size)
+    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, map_chunks=map_chunks,
+                        chunk_size=chunk_size)
     si = salib_morris_analyze.analyze(problem, grid, y, num_resamples=num_resamples,
                                       conf_level=conf_level, print_to_console=False,
                                       num_levels=num_levels, seed=salib_seed(rng))
@@ -438,8 +433,8 @@ def tornado(
     for j in range(d):
         x[1 + 2 * j, j] = lows[j]
         x[2 + 2 * j, j] = highs[j]
-    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, backend="serial",
-                        workers=None, chunk_size=x.shape[0])
+    y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, map_chunks=map_serial,
+                        chunk_size=x.shape[0])
     out_low, out_high = y[1::2], y[2::2]
     table = pd.DataFrame({
         "parameter": paths,

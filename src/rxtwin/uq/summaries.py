@@ -2,9 +2,9 @@
 
 :func:`distribution_summary` summarises a vector of outputs held in memory (e.g. one NPV
 per sampled scenario). For chunked runs (:mod:`rxtwin.compute`), each chunk reduces its
-outputs with :func:`output_chunk_summary` to a :class:`~rxtwin.compute.MomentSummary` of
-``[x, 1{x > 0}]`` and a :class:`~rxtwin.compute.HistogramSummary` of ``x``; chunks merge
-with :func:`rxtwin.compute.merge_all` and :func:`summary_from_merged` turns the merged
+outputs with :func:`output_chunk_summary` to a :class:`~rxtwin.stats.MomentSummary` of
+``[x, 1{x > 0}]`` and a :class:`~rxtwin.stats.HistogramSummary` of ``x``; chunks merge
+with :func:`rxtwin.stats.merge_all` and :func:`summary_from_merged` turns the merged
 summary into the same keys.
 
 Exactness of the merged path: ``n``, ``mean``, ``sd`` and ``prob_positive`` (the mean of
@@ -19,8 +19,8 @@ import math
 
 import numpy as np
 
-from rxtwin.compute.summaries import HistogramSummary, MomentSummary
 from rxtwin.errors import UserInputError
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary
 
 __all__ = [
     "SUMMARY_KEYS",
@@ -93,7 +93,7 @@ def output_chunk_summary(values, edges) -> dict[str, MomentSummary | HistogramSu
     dict
         ``"moments"``: MomentSummary of the two statistics ``[x, 1{x > 0}]``;
         ``"histogram"``: HistogramSummary of ``x``. Merge with
-        :func:`rxtwin.compute.merge_all`.
+        :func:`rxtwin.stats.merge_all`.
     """
     x = _finite_vector(values)
     return {

@@ -1,0 +1,32 @@
+"""rxtwin.stats: the statistical ground floor shared by every engine.
+
+The seed tree of a chunked Monte Carlo run (:mod:`~rxtwin.stats.seeding`), summaries that
+merge exactly (:mod:`~rxtwin.stats.summaries`) and the chunk-mapper protocol through which
+an engine hands its chunks to an executor (:mod:`~rxtwin.stats.chunks`). Pure functions and
+values over NumPy/SciPy: no I/O, no knowledge of any engine; imports only ``rxtwin.errors``
+and ``rxtwin.model``. Executors that run chunks on threads, processes or Dask live one floor
+up, in :mod:`rxtwin.compute`, and are passed to engines as arguments (docs/design.md).
+"""
+
+from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.seeding import (
+    ChunkSpec,
+    chunk_rng,
+    chunk_seeds,
+    plan_chunks,
+    split_replications,
+)
+from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
+
+__all__ = [
+    "ChunkMapper",
+    "ChunkSpec",
+    "HistogramSummary",
+    "MomentSummary",
+    "chunk_rng",
+    "chunk_seeds",
+    "map_serial",
+    "merge_all",
+    "plan_chunks",
+    "split_replications",
+]
