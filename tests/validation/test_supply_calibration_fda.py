@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from rxtwin.compute import chunk_mapper
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.public_tables import shortage_episodes
 from rxtwin.data.scenarios import load_scenario
@@ -39,7 +40,7 @@ def test_stored_regulatory_action_duration_is_the_best_of_its_neighbours():
     assert step is not None, f"stored mean {stored.mean} is not on the recorded grid"
     cv_step = {0.5: (1.0,), 1.0: (0.5, 1.5), 1.5: (1.0,)}[stored.cv]
     kwargs = {"category": "regulatory_action", "n_years": 1000, "entropy": 1,
-              "backend": "threads", "workers": 2}
+              "map_chunks": chunk_mapper("threads", workers=2)}
     # the stored point against its neighbours along each axis of the recorded grid
     along_mean = calibrate_outage_duration(
         targets, defaults, shortage_episodes(), mean_grid_days=(step[0], stored.mean,
