@@ -38,7 +38,7 @@ def test_demo_supply_resilience_compares_interventions_on_common_random_numbers(
     raises shortage-days on the same random streams (the pathwise property of
     tests/properties/test_supply_disruption_properties.py) while it costs more to hold."""
     from rxtwin.data.scenarios import load_scenario
-    from rxtwin.demo import RESILIENCE_SCENARIO, supply_resilience
+    from rxtwin.runs.demo import RESILIENCE_SCENARIO, supply_resilience
 
     scenario = load_scenario("sterile_injectable")
     assert scenario.name == RESILIENCE_SCENARIO

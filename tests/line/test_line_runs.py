@@ -11,7 +11,7 @@ from rxtwin.cli import app
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.line.simulate import simulate
-from rxtwin.runs import (
+from rxtwin.runs.line import (
     LINE_TABLE,
     comparison_table,
     line_chunk_to_record,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from rxtwin import jobs
 from rxtwin.cli.report import report
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.runs import kinds
 from rxtwin.store import Store
 
 app = typer.Typer()
@@ -20,12 +20,12 @@ def test_report_command_writes_the_file_and_refuses_unknown_runs(tmp_path):
     scenario = load_scenario("generic_oral_solid")
     with Store.open(db) as store:
         scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-        params = jobs.parse_params("econ.breakeven", scenario, {
+        params = kinds.parse_params("econ.breakeven", scenario, {
             "param_values": [1, 2, 3], "param2_values": [0.5, 1.0],
             "technologies": ["continuous"], "n_replications": 10, "seed": 1})
         run_id = store.create_run("econ.breakeven", scenario_hash,
                                   params.model_dump(mode="json"), params.seed, n_chunks=3)
-        jobs.execute_run(store, run_id)
+        kinds.execute_run(store, run_id)
     out = tmp_path / "report.html"
     runner = CliRunner()
     result = runner.invoke(app, ["report", run_id, "-o", str(out), "--db", str(db)])

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from rxtwin import jobs
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.report.html import MAX_TABLE_ROWS, run_report_html
+from rxtwin.runs import kinds
 from rxtwin.store import Store, UnknownRunError
 
 
@@ -19,12 +19,12 @@ def done_run(tmp_path_factory):
     scenario = load_scenario("generic_oral_solid")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
     # price x subsidy: one line simulation per technology and row, so it is quick
-    params = jobs.parse_params("econ.breakeven", scenario, {
+    params = kinds.parse_params("econ.breakeven", scenario, {
         "param": "price_scale", "param2": "capex_grant", "points": 8,
         "technologies": ["advanced_batch", "continuous"], "n_replications": 10, "seed": 1})
     run_id = store.create_run("econ.breakeven", scenario_hash, params.model_dump(mode="json"),
                               params.seed, n_chunks=8)
-    jobs.execute_run(store, run_id)
+    kinds.execute_run(store, run_id)
     yield store, run_id, scenario
     store.close()
 

@@ -57,8 +57,8 @@ def test_unknown_or_unused_category_exits_2_instead_of_fitting_nothing():
 def test_simulate_with_a_calibrated_defaults_file_stores_and_resumes_with_it(tmp_path):
     # a defaults file from `calibrate --out` drives `simulate --defaults`; the run keeps
     # the file's text, so its inputs fingerprint (checked on resume) is the calibrated one
+    from rxtwin.runs.supply import SUPPLY_RUN_KIND
     from rxtwin.store import Store
-    from rxtwin.supply_runs import SUPPLY_RUN_KIND
 
     out = tmp_path / "calibrated.yaml"
     assert runner.invoke(app, ["supply", "calibrate", "sterile_injectable", "--means",
@@ -89,8 +89,8 @@ def test_bad_defaults_file_exits_2_naming_the_file(tmp_path):
 
 
 def test_fda_calibrated_flag_is_applied_and_kept_with_the_run(tmp_path):
+    from rxtwin.runs.supply import SUPPLY_RUN_KIND, SUPPLY_TABLE
     from rxtwin.store import Store
-    from rxtwin.supply_runs import SUPPLY_RUN_KIND, SUPPLY_TABLE
 
     db = str(tmp_path / "runs.sqlite")
     tables = {}

@@ -24,11 +24,7 @@ from typer.testing import CliRunner
 from rxtwin.cli import app
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.store import Store, UnknownRunError
-from rxtwin.supply import disruption
-from rxtwin.supply.disruption import simulate_disruptions
-from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
-from rxtwin.supply_runs import (
+from rxtwin.runs.supply import (
     SUPPLY_CHUNK_FORMAT,
     SUPPLY_RUN_KIND,
     SUPPLY_TABLE,
@@ -38,6 +34,10 @@ from rxtwin.supply_runs import (
     run_supply_simulation,
     supply_inputs_sha256,
 )
+from rxtwin.store import Store, UnknownRunError
+from rxtwin.supply import disruption
+from rxtwin.supply.disruption import simulate_disruptions
+from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
 
 SCENARIO = "sterile_injectable"  # 8 products, 5 sites
 N_YEARS = 60
@@ -181,7 +181,7 @@ def test_sigkilled_process_resumes_on_threads_to_the_uninterrupted_result(tmp_pa
         import os, signal
         from rxtwin.data.scenarios import load_scenario
         from rxtwin.store import Store
-        from rxtwin.supply_runs import run_supply_simulation
+        from rxtwin.runs.supply import run_supply_simulation
 
         def progress(done, total):
             if done == 2:

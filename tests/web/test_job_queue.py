@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from rxtwin import jobs
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.runs import kinds
 from rxtwin.store import Store
 from rxtwin.web.jobs import JobQueue, QueueFull
 
@@ -21,7 +21,7 @@ def store_and_runs(tmp_path):
     store = Store.open(tmp_path / "q.sqlite")
     scenario = load_scenario("generic_oral_solid")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("econ.breakeven", scenario, SMALL_BREAKEVEN).model_dump()
+    params = kinds.parse_params("econ.breakeven", scenario, SMALL_BREAKEVEN).model_dump()
 
     def new_run() -> str:
         return store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
@@ -79,7 +79,7 @@ def test_stopping_cancels_the_run_in_flight(store_and_runs, monkeypatch):
     store, new_run = store_and_runs
     started = threading.Event()
     release = threading.Event()
-    original = jobs.RUN_KINDS["econ.breakeven"].run
+    original = kinds.RUN_KINDS["econ.breakeven"].run
 
     def slow_run(scenario, params, store_, run_id, progress):
         def gated(done, total):
@@ -88,8 +88,8 @@ def test_stopping_cancels_the_run_in_flight(store_and_runs, monkeypatch):
             progress(done, total)
         original(scenario, params, store_, run_id, gated)
 
-    kind = jobs.RUN_KINDS["econ.breakeven"]
-    monkeypatch.setitem(jobs.RUN_KINDS, "econ.breakeven",
+    kind = kinds.RUN_KINDS["econ.breakeven"]
+    monkeypatch.setitem(kinds.RUN_KINDS, "econ.breakeven",
                         type(kind)(**{**kind.__dict__, "run": slow_run}))
     queue = JobQueue(store)
     run_id = new_run()

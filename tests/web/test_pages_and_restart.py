@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 from fastapi.testclient import TestClient
 
-from rxtwin import jobs
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.runs import kinds
 from rxtwin.store import Store
 from rxtwin.web.app import create_app
 
@@ -151,13 +151,13 @@ def _kill_mid_run(db: Path, run_id: str) -> None:
     """Execute ``run_id`` in a child process that dies after 3 chunks (no clean-up)."""
     code = textwrap.dedent(f"""
         import os
-        from rxtwin import jobs
+        from rxtwin.runs import kinds
         from rxtwin.store import Store
         store = Store.open({str(db)!r})
         def progress(done, total):
             if done == 3:
                 os._exit(0)
-        jobs.execute_run(store, {run_id!r}, progress)
+        kinds.execute_run(store, {run_id!r}, progress)
     """)
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
@@ -165,12 +165,12 @@ def _kill_mid_run(db: Path, run_id: str) -> None:
 def test_a_run_killed_mid_flight_is_interrupted_on_restart_and_resumes_identically(tmp_path):
     db = tmp_path / "restart.sqlite"
     scenario = load_scenario("generic_oral_solid")
-    params = jobs.parse_params("econ.breakeven", scenario, SMALL_BREAKEVEN).model_dump()
+    params = kinds.parse_params("econ.breakeven", scenario, SMALL_BREAKEVEN).model_dump()
     with Store.open(db) as store:
         scenario_hash = store.put_scenario(scenario.document(), scenario.name)
         killed = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
         reference = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
-        jobs.execute_run(store, reference)
+        kinds.execute_run(store, reference)
         waiting = store.create_run("econ.breakeven", scenario_hash, params, None, n_chunks=8)
     _kill_mid_run(db, killed)
     with Store.open(db) as store:

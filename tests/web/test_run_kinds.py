@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rxtwin import jobs
 from rxtwin.appraisal import breakeven_map_2d
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import InputError
+from rxtwin.runs import kinds
 from rxtwin.store import Store, StoreError
 
 
@@ -28,10 +28,10 @@ def store(tmp_path):
 def _queue(store, scenario, kind, raw):
     """Register a run of ``kind`` as the web app does (checked, resolved parameters)."""
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params(kind, scenario, raw)
+    params = kinds.parse_params(kind, scenario, raw)
     return params, store.create_run(kind, scenario_hash, params.model_dump(mode="json"),
                                     getattr(params, "seed", None),
-                                    n_chunks=jobs.RUN_KINDS[kind].n_chunks(params))
+                                    n_chunks=kinds.RUN_KINDS[kind].n_chunks(params))
 
 
 def test_breakeven_map_run_is_one_map_call_recorded_row_by_row_and_resumes(store):
@@ -49,11 +49,11 @@ def test_breakeven_map_run_is_one_map_call_recorded_row_by_row_and_resumes(store
         raise RuntimeError("stopped")
 
     with pytest.raises(RuntimeError, match="stopped"):
-        jobs.execute_run(store, run_id, progress=stop_after_first_row)
+        kinds.execute_run(store, run_id, progress=stop_after_first_row)
     assert store.get_run(run_id).status == "failed"
     assert store.done_chunk_indices(run_id) == {0}
     seen = []
-    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    kinds.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
     assert store.get_run(run_id).status == "done" and seen == [(2, 3), (3, 3)]
 
     whole = breakeven_map_2d(scenario, "products_per_line", [1, 5, 9], "volume_scale",
@@ -64,22 +64,22 @@ def test_breakeven_map_run_is_one_map_call_recorded_row_by_row_and_resumes(store
     assert len(stored) == 3 * 2 * 2 and stored.equals(whole)
     assert store.list_summaries(run_id) == ["breakeven_map"]
     with pytest.raises(StoreError, match="is done"):
-        jobs.execute_run(store, run_id)
+        kinds.execute_run(store, run_id)
 
 
 def test_breakeven_defaults_are_worked_out_from_the_scenario_and_stored():
     scenario = load_scenario("generic_oral_solid")
-    params = jobs.parse_params("econ.breakeven", scenario, {})
+    params = kinds.parse_params("econ.breakeven", scenario, {})
     assert (params.line_id, params.baseline) == ("line-1", "batch")  # the line's technology
     assert params.technologies == ["advanced_batch", "continuous", "modular", "hybrid"]
     # points = 6: linspace(1, 24, 6) = 1, 5.6, 10.2, 14.8, 19.4, 24 rounded; volume_scale
     # over its default range 0.25..2
     assert params.param_values == [1, 6, 10, 15, 19, 24]
     assert params.param2_values == pytest.approx(np.linspace(0.25, 2.0, 6))
-    assert jobs.RUN_KINDS["econ.breakeven"].n_chunks(params) == 6
-    fresh = jobs.parse_params("econ.breakeven", scenario, {})
+    assert kinds.RUN_KINDS["econ.breakeven"].n_chunks(params) == 6
+    fresh = kinds.parse_params("econ.breakeven", scenario, {})
     assert fresh.seed != params.seed  # a fresh seed per run, stored with it
-    single = jobs.parse_params("econ.breakeven", load_scenario("high_volume_single_product"),
+    single = kinds.parse_params("econ.breakeven", load_scenario("high_volume_single_product"),
                                {"baseline": "advanced_batch"})
     assert single.param_values == [1]  # a one-product line maps one row
     assert "advanced_batch" not in single.technologies and "batch" in single.technologies
@@ -98,7 +98,7 @@ def test_breakeven_defaults_are_worked_out_from_the_scenario_and_stored():
 def test_breakeven_params_are_checked_against_the_scenario(raw, path, value, rule):
     scenario = load_scenario("generic_oral_solid")
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("econ.breakeven", scenario, raw)
+        kinds.parse_params("econ.breakeven", scenario, raw)
     (problem,) = caught.value.problems
     assert (problem.path, problem.value) == (path, value) and rule in problem.rule
 
@@ -108,7 +108,7 @@ def test_breakeven_params_refuse_one_parameter_twice_and_repeated_values():
     for raw, words in (({"param": "itc", "param2": "itc"}, "both 'itc'"),
                        ({"param_values": [1, 2, 1]}, "repeats a value")):
         with pytest.raises(InputError) as caught:
-            jobs.parse_params("econ.breakeven", scenario, raw)
+            kinds.parse_params("econ.breakeven", scenario, raw)
         assert words in caught.value.problems[0].rule
 
 
@@ -135,7 +135,7 @@ def test_breakeven_run_from_the_web_equals_the_cli_run(store, tmp_path):
     _, web = _queue(store, scenario, "econ.breakeven", {
         "technologies": ["advanced_batch", "continuous"], "n_replications": 20, "points": 3,
         "seed": 5})
-    jobs.execute_run(store, web)
+    kinds.execute_run(store, web)
     cli = _breakeven_cli(tmp_path / "k.sqlite", "generic_oral_solid", "--param",
                          "products_per_line", "--param2", "volume_scale", "--tech",
                          "advanced_batch,continuous", "--reps", "20", "--points", "3",
@@ -162,7 +162,7 @@ def test_breakeven_run_from_the_web_equals_the_cli_run(store, tmp_path):
     one_d = _breakeven_cli(tmp_path / "k.sqlite", "high_volume_single_product", "--param",
                            "capex_grant", "--tech", "continuous", "--reps", "20")
     assert store.list_summaries(one_d) == ["breakeven"]
-    assert jobs.run_figures(store, one_d) == {}
+    assert kinds.run_figures(store, one_d) == {}
 
 
 def test_breakeven_figures_draw_infeasible_cells_as_gaps(store):
@@ -180,7 +180,7 @@ def test_breakeven_figures_draw_infeasible_cells_as_gaps(store):
         store.record_chunk(run_id, index, {})
     store.put_summary(run_id, "breakeven_map", table)
     store.finish_run(run_id, 0.0)
-    figures = jobs.run_figures(store, run_id)
+    figures = kinds.run_figures(store, run_id)
     heat = figures["breakeven"].data[0]
     assert math.isnan(heat.z[0][0]) and heat.z[0][1] == 5.0e6
     winner = figures["winner"].data[0]
@@ -198,75 +198,75 @@ def test_a_kind_that_manages_its_life_cycle_is_only_called(store, monkeypatch):
         store_.record_chunk(run_id, 0, {"ok": 1})
         store_.finish_run(run_id, 0.0)
 
-    kind = jobs.RUN_KINDS["twin.simulate"]
-    monkeypatch.setitem(jobs.RUN_KINDS, "fake.kind", type(kind)(**{
+    kind = kinds.RUN_KINDS["twin.simulate"]
+    monkeypatch.setitem(kinds.RUN_KINDS, "fake.kind", type(kind)(**{
         **kind.__dict__, "name": "fake.kind", "run": run, "manages_lifecycle": True}))
     run_id = store.create_run("fake.kind", scenario_hash, {}, None, n_chunks=1)
-    jobs.execute_run(store, run_id)
+    kinds.execute_run(store, run_id)
     assert calls == [run_id] and store.get_run(run_id).status == "done"
 
 
 def test_line_run_from_the_web_equals_the_cli_run(store):
     """A 'line.simulate' run launched through the registry stores the same summary as
     rxtwin.runs.run_line_simulation with the same seed, and draws its figures."""
-    from rxtwin.runs import LINE_TABLE, run_line_simulation
+    from rxtwin.runs.line import LINE_TABLE, run_line_simulation
 
     scenario = load_scenario("generic_oral_solid")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("line.simulate", scenario, {
+    params = kinds.parse_params("line.simulate", scenario, {
         "technology_id": "modular", "n_replications": 40, "chunk_size": 20, "seed": 9})
     run_id = store.create_run("line.simulate", scenario_hash, params.model_dump(mode="json"),
                               params.seed, n_chunks=2)
     seen = []
-    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    kinds.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
     assert store.get_run(run_id).status == "done" and seen[-1] == (2, 2)
     (cli,) = run_line_simulation(store, scenario, line_id="line-1", technology_ids=["modular"],
                                  n_replications=40, entropy=9, chunk_size=20,
                                  policy="fixed_rotation")
     assert store.get_summary(run_id, LINE_TABLE).equals(store.get_summary(cli.run_id,
                                                                           LINE_TABLE))
-    figures = jobs.run_figures(store, run_id)
+    figures = kinds.run_figures(store, run_id)
     assert set(figures) == {"technology_comparison", "oee_waterfall"}
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("line.simulate", scenario, {"technology_id": "laser"})
+        kinds.parse_params("line.simulate", scenario, {"technology_id": "laser"})
     assert caught.value.problems[0].path == "technology_id"
 
 
 def test_supply_run_from_the_web_equals_the_cli_run_and_resumes_from_the_cli(store):
     """A 'supply.simulate' run queued through the registry gives the same table as
-    rxtwin.supply_runs.run_supply_simulation with the same seed; the CLI's resume accepts
+    rxtwin.runs.supply.run_supply_simulation with the same seed; the CLI's resume accepts
     it, and refuses it once the bundled inputs it started with have changed."""
-    from rxtwin.supply_runs import SUPPLY_INPUTS_TABLE, SUPPLY_TABLE, run_supply_simulation
+    from rxtwin.runs.supply import SUPPLY_INPUTS_TABLE, SUPPLY_TABLE, run_supply_simulation
 
     scenario = load_scenario("sterile_injectable")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("supply.simulate", scenario, {
+    params = kinds.parse_params("supply.simulate", scenario, {
         "n_years": 40, "chunk_size": 20, "seed": 5,
         "intervention_ids": ["buffer-stock-90d"]})
     run_id = store.create_run("supply.simulate", scenario_hash, params.model_dump(mode="json"),
                               params.seed, n_chunks=2)
     seen = []
-    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    kinds.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
     assert store.get_run(run_id).status == "done" and seen[-1] == (2, 2)
     assert SUPPLY_INPUTS_TABLE in store.list_summaries(run_id)
     cli_id, _ = run_supply_simulation(store, scenario, n_years=40, entropy=5, chunk_size=20,
                                       intervention_ids=["buffer-stock-90d"])
     assert store.get_summary(run_id, SUPPLY_TABLE).equals(store.get_summary(cli_id,
                                                                             SUPPLY_TABLE))
-    assert set(jobs.run_figures(store, run_id)) == {"shortage_risk"}
+    assert set(kinds.run_figures(store, run_id)) == {"shortage_risk"}
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("supply.simulate", scenario, {"intervention_ids": ["nope"]})
+        kinds.parse_params("supply.simulate", scenario, {"intervention_ids": ["nope"]})
     assert caught.value.problems[0].path == "intervention_ids"
 
 
 def test_web_supply_run_with_changed_inputs_is_refused_on_resume(store):
     import pandas as pd
 
-    from rxtwin.supply_runs import SUPPLY_INPUTS_TABLE, resume_supply_run
+    from rxtwin.runs.supply import SUPPLY_INPUTS_TABLE, resume_supply_run
 
     scenario = load_scenario("sterile_injectable")
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params("supply.simulate", scenario, {"n_years": 20, "chunk_size": 10,
+    params = kinds.parse_params("supply.simulate", scenario, {"n_years": 20, "chunk_size": 10,
                                                              "seed": 1})
     run_id = store.create_run("supply.simulate", scenario_hash, params.model_dump(mode="json"),
                               params.seed, n_chunks=2)
@@ -295,18 +295,18 @@ def _cli_run(db, *args: str) -> str:
 def _web_run(store, kind, scenario, raw):
     """Queue a run of `kind` through the registry (as the web app does) and execute it."""
     scenario_hash = store.put_scenario(scenario.document(), scenario.name)
-    params = jobs.parse_params(kind, scenario, raw)
+    params = kinds.parse_params(kind, scenario, raw)
     run_id = store.create_run(kind, scenario_hash, params.model_dump(mode="json"), None,
-                              n_chunks=jobs.RUN_KINDS[kind].n_chunks(params))
+                              n_chunks=kinds.RUN_KINDS[kind].n_chunks(params))
     seen = []
-    jobs.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
+    kinds.execute_run(store, run_id, progress=lambda done, total: seen.append((done, total)))
     record = store.get_run(run_id)
     assert record.status == "done" and seen == [(1, 1)] and record.chunks_done == 1
     return run_id
 
 
 def _same_figures(store, run_a, run_b):
-    figures_a, figures_b = jobs.run_figures(store, run_a), jobs.run_figures(store, run_b)
+    figures_a, figures_b = kinds.run_figures(store, run_a), kinds.run_figures(store, run_b)
     assert set(figures_a) == set(figures_b)
     for name in figures_a:
         assert figures_a[name].to_json() == figures_b[name].to_json(), name
@@ -318,7 +318,7 @@ def test_supply_exposure_run_from_the_web_equals_the_cli_run(store, tmp_path):
     exposure --db` stores for the same scenario (one row per product, or per input with
     --detail), draws the same figure from either run, and keeps only the asked products'
     rows when product_ids is given."""
-    from rxtwin.supply_runs import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
+    from rxtwin.runs.supply import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
 
     db = tmp_path / "k.sqlite"
     scenario = load_scenario("sterile_injectable")
@@ -357,11 +357,11 @@ def test_supply_exposure_run_from_the_web_equals_the_cli_run(store, tmp_path):
     at_06 = store.get_summary(web_06, EXPOSURE_DETAIL_TABLE)
     assert at_06.equals(cli_018.assign(highly_concentrated=cli_018["hhi_supplier"] > 0.6))
     assert sorted(at_06["highly_concentrated"]) == [False, True]
-    (bar,) = jobs.run_figures(store, web_06)["concentration"].data
+    (bar,) = kinds.run_figures(store, web_06)["concentration"].data
     assert [c == "#d62728" for c in bar.marker.color] == [x > 0.6 for x in bar.x]
 
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("supply.exposure", scenario, {"product_ids": ["heparin", "aspirin"]})
+        kinds.parse_params("supply.exposure", scenario, {"product_ids": ["heparin", "aspirin"]})
     (problem,) = caught.value.problems
     assert (problem.path, problem.value) == ("product_ids", "aspirin")
     assert "heparin" in problem.rule  # the products to choose from
@@ -372,7 +372,7 @@ def test_supply_tts_run_from_the_web_equals_the_cli_run(store, tmp_path):
     --db` stores for the same inputs: the default TTR (from the scenario's site outages) and
     horizon, or a given TTR with in-transit stock; site_ids keeps those sites' rows with
     their rank among all sites. Either run draws the same two figures."""
-    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE
+    from rxtwin.runs.supply import RISK_EXPOSURE_TABLE
 
     db = tmp_path / "k.sqlite"
     sterile = load_scenario("sterile_injectable")
@@ -407,12 +407,12 @@ def test_supply_tts_run_from_the_web_equals_the_cli_run(store, tmp_path):
     assert store.get_summary(web_one, RISK_EXPOSURE_TABLE).equals(expected)
 
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("supply.tts", volume, {"site_ids": ["api-site-1", "moon-base"]})
+        kinds.parse_params("supply.tts", volume, {"site_ids": ["api-site-1", "moon-base"]})
     (problem,) = caught.value.problems
     assert (problem.path, problem.value) == ("site_ids", "moon-base")
     assert "fdf-site" in problem.rule  # the sites to choose from
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("supply.tts", volume, {"horizon_days": 0})
+        kinds.parse_params("supply.tts", volume, {"horizon_days": 0})
     assert caught.value.problems[0].path == "horizon_days"
 
 
@@ -425,17 +425,17 @@ def test_supply_tts_without_a_derivable_ttr_is_refused_at_the_door():
             mode["rate_per_yr"] = 0.0
     scenario = Scenario.model_validate(document)
     with pytest.raises(InputError) as caught:
-        jobs.parse_params("supply.tts", scenario, {})
+        kinds.parse_params("supply.tts", scenario, {})
     (problem,) = caught.value.problems
     assert problem.path == "ttr_days" and "give the TTR explicitly" in problem.rule
-    assert jobs.parse_params("supply.tts", scenario, {"ttr_days": 30}).ttr_days == 30
+    assert kinds.parse_params("supply.tts", scenario, {"ttr_days": 30}).ttr_days == 30
 
 
 def test_runs_stored_by_the_cli_draw_their_figures(store, tmp_path):
     """Runs the CLI stored with parameters the web model does not have (rxtwin_version,
     network, defaults_yaml, ...), values beyond the web form's bounds, or no scenario at all
     (a network from CSV files) are drawn like runs launched by the web app."""
-    from rxtwin.supply_runs import run_supply_simulation
+    from rxtwin.runs.supply import run_supply_simulation
 
     db = tmp_path / "k.sqlite"
     (tmp_path / "s.csv").write_text("site_id,country_code,owner\nF,US,firm\nA1,IN,a1\n"
@@ -448,18 +448,18 @@ def test_runs_stored_by_the_cli_draw_their_figures(store, tmp_path):
     tts = _cli_run(db, "tts", *files, "--ttr-days", "30", "--horizon-days", "40000")
     exposure = _cli_run(db, "exposure", *files)
     assert store.get_run(tts).scenario_hash is None
-    assert store.get_run(tts).parameters["horizon_days"] > jobs._MAX_DAYS
-    assert set(jobs.run_figures(store, tts)) == {"site_exposure", "tts_vs_ttr"}
-    assert set(jobs.run_figures(store, exposure)) == {"concentration"}
+    assert store.get_run(tts).parameters["horizon_days"] > kinds._MAX_DAYS
+    assert set(kinds.run_figures(store, tts)) == {"site_exposure", "tts_vs_ttr"}
+    assert set(kinds.run_figures(store, exposure)) == {"concentration"}
     supply_id, _ = run_supply_simulation(store, load_scenario("sterile_injectable"),
                                          n_years=10, entropy=1, chunk_size=10)
-    assert set(jobs.run_figures(store, supply_id)) == {"shortage_risk"}
+    assert set(kinds.run_figures(store, supply_id)) == {"shortage_risk"}
 
 
 def test_a_cli_supply_run_that_failed_midway_finishes_from_the_web(store):
     """A run started by the CLI keeps keys the web model does not know (rxtwin_version,
     defaults_yaml, ...); the web still finishes it, and the result equals one whole run."""
-    from rxtwin.supply_runs import SUPPLY_TABLE, run_supply_simulation
+    from rxtwin.runs.supply import SUPPLY_TABLE, run_supply_simulation
 
     scenario = load_scenario("sterile_injectable")
 
@@ -472,7 +472,7 @@ def test_a_cli_supply_run_that_failed_midway_finishes_from_the_web(store):
                               progress=stop_after_first_chunk)
     (record,) = [r for r in store.list_runs(kind="supply.simulate") if r.status != "done"]
     assert record.status == "failed"
-    jobs.execute_run(store, record.id)
+    kinds.execute_run(store, record.id)
     assert store.get_run(record.id).status == "done"
     whole_id, _ = run_supply_simulation(store, scenario, n_years=40, entropy=9, chunk_size=20)
     assert store.get_summary(record.id, SUPPLY_TABLE).equals(

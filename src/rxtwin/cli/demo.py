@@ -44,7 +44,7 @@ def demo(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from rxtwin.cli.line import print_comparison
-    from rxtwin.demo import run_demo
+    from rxtwin.runs.demo import run_demo
     from rxtwin.store import Store
 
     out.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,7 @@ def econ(
         line_performance_from_results,
     )
     from rxtwin.line.from_scenario import line_inputs_from_scenario
-    from rxtwin.runs import run_line_simulation
+    from rxtwin.runs.line import run_line_simulation
 
     subsidies = _parse_subsidy(subsidy)
     loaded = load_scenario(scenario)

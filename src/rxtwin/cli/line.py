@@ -78,7 +78,7 @@ def _backend(workers: int | None, scheduler: str | None, backend: str | None = N
 
 def print_comparison(frame) -> None:
     """Side-by-side table of technologies (means with 95 % intervals)."""
-    from rxtwin.runs import COMPARISON_STATISTICS
+    from rxtwin.runs.line import COMPARISON_STATISTICS
 
     techs = list(dict.fromkeys(frame["technology"]))
     table = Table(title="Line performance by technology (mean, 95 % CI half-width)",
@@ -129,7 +129,7 @@ def simulate(
 
     Example: rxtwin line simulate generic_oral_solid --tech batch,continuous --reps 10000
     """
-    from rxtwin.runs import comparison_table, run_line_simulation
+    from rxtwin.runs.line import comparison_table, run_line_simulation
 
     if policy not in (None, "fixed_rotation", "run_out"):
         raise UserInputError(f"--policy {policy!r}: must be fixed_rotation or run_out")
@@ -174,7 +174,7 @@ def resume(
 
     Example: rxtwin line resume 0193f...
     """
-    from rxtwin.runs import comparison_table, resume_line_run
+    from rxtwin.runs.line import comparison_table, resume_line_run
 
     with Store.open(db or default_db_url(), create=False) as store:
         store.get_run(run_id)  # an unknown id fails before any progress bar is drawn

@@ -2,7 +2,7 @@
 
 Thin commands: load the scenario (or a network from ``--sites``/``--edges`` CSV files,
 columns in :mod:`rxtwin.data.supply_io`), call one :mod:`rxtwin.supply` function (the
-exposure and TTS tables through :mod:`rxtwin.supply_runs`, which the web app's
+exposure and TTS tables through :mod:`rxtwin.runs.supply`, which the web app's
 ``supply.exposure`` and ``supply.tts`` runs call too, and which keeps them with ``--db``),
 print a rich table. Bad input (unknown scenario, invalid file, a TTR that cannot be derived)
 prints one line and exits 2.
@@ -23,15 +23,15 @@ from rxtwin.data.scenarios import load_scenario
 from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
-from rxtwin.supply.network import build_network, site_table
-from rxtwin.supply.tts import site_outage_ttr_days
-from rxtwin.supply_runs import (
+from rxtwin.runs.supply import (
     EXPOSURE_RUN_KIND,
     RISK_EXPOSURE_TABLE,
     TTS_RUN_KIND,
     exposure_table,
     risk_exposure_table,
 )
+from rxtwin.supply.network import build_network, site_table
+from rxtwin.supply.tts import site_outage_ttr_days
 
 app = typer.Typer(
     help="Supply network KSM -> API -> FDF -> market: map it, measure its concentration "
@@ -54,8 +54,8 @@ def _keep(db: str | None, kind: str, loaded: Scenario | None, params: dict, name
     """Store ``frame`` as the one summary of a finished deterministic run (no seed)."""
     if db is None:
         return
+    from rxtwin.runs.supply import record_supply_table_run
     from rxtwin.store import Store
-    from rxtwin.supply_runs import record_supply_table_run
 
     with Store.open(db) as store:
         run_id = record_supply_table_run(store, kind, loaded, params, name, frame)

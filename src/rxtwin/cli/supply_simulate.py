@@ -1,6 +1,6 @@
 """``rxtwin supply simulate|resume``: many scenario-years of the supply-disruption simulator.
 
-Thin: load the scenario, run :func:`rxtwin.supply_runs.run_supply_simulation` (which
+Thin: load the scenario, run :func:`rxtwin.runs.supply.run_supply_simulation` (which
 stores the run, chunk by chunk, in the run store) with a progress bar, print the
 per-product table and the run id. ``resume`` finishes a killed run from its stored
 chunks. The lead registers both on the ``supply`` sub-app (e.g.
@@ -118,7 +118,7 @@ def simulate(
 
     Example: rxtwin supply simulate sterile_injectable --years 10000 --workers 2 --seed 1
     """
-    from rxtwin.supply_runs import run_supply_simulation
+    from rxtwin.runs.supply import run_supply_simulation
 
     # a bad defaults file fails before the store is opened
     load_disruption_defaults(defaults, fda_calibrated=fda_calibrated)
@@ -155,7 +155,7 @@ def resume(
 
     Example: rxtwin supply resume 0193f...
     """
-    from rxtwin.supply_runs import resume_supply_run
+    from rxtwin.runs.supply import resume_supply_run
 
     with Store.open(db or default_db_url(), create=False) as store, \
             _chunk_progress(run_id[:12]) as progress:

@@ -157,7 +157,7 @@ def run_report_html(store: Store, run_id: str) -> str:
     ValueError
         The run has no scenario.
     """
-    from rxtwin.jobs import RUN_KINDS, run_figures
+    from rxtwin.runs.kinds import RUN_KINDS, run_figures
 
     run = store.get_run(run_id)
     if run.scenario_hash is None:

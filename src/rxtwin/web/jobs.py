@@ -14,7 +14,7 @@ import threading
 import time
 
 from rxtwin.errors import UserInputError
-from rxtwin.jobs import execute_run
+from rxtwin.runs.kinds import execute_run
 from rxtwin.store import Store
 
 __all__ = ["JobCancelled", "JobQueue", "JobTimeout", "QueueFull"]

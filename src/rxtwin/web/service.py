@@ -23,8 +23,8 @@ from rxtwin.data.scenarios import (
     scenario_from_document,
 )
 from rxtwin.errors import InputError, Problem
-from rxtwin.jobs import RUN_KINDS, parse_params, run_figures
 from rxtwin.model.scenario import Scenario
+from rxtwin.runs.kinds import RUN_KINDS, parse_params, run_figures
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
 from rxtwin.web.jobs import JobQueue, QueueFull
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from rxtwin.data.scenarios import bundled_scenario_names
-from rxtwin.jobs import RUN_KINDS
 from rxtwin.report.html import scenario_overview
+from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.web import service
 from rxtwin.web.dependencies import QueueDep, StoreDep
 

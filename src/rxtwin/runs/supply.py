@@ -37,7 +37,7 @@ from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disrupt
 from rxtwin.data.documents import read_data_text
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
-from rxtwin.runs import resumable_run, run_recorded_chunks
+from rxtwin.runs.recorded import resumable_run, run_recorded_chunks
 from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
@@ -265,7 +265,7 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
                       progress: Progress | None = None) -> DisruptionRun:
     """Finish an interrupted, failed or never-started supply run (started by
     :func:`run_supply_simulation`, or queued by the web app with the parameters of
-    :class:`rxtwin.jobs.SupplySimulateParams`, which run on the bundled defaults).
+    :class:`rxtwin.runs.kinds.SupplySimulateParams`, which run on the bundled defaults).
 
     Only the chunks not recorded are simulated; the result equals (bit for bit) that of
     an uninterrupted run with the same entropy, on any backend.

@@ -29,13 +29,13 @@ from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.model import Scenario
-from rxtwin.runs import LineRun, comparison_table, run_line_simulation
+from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
+from rxtwin.runs.supply import run_supply_simulation, supply_inputs_sha256
 from rxtwin.store import Store
 from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
 from rxtwin.supply.exposure import exposure_summary
 from rxtwin.supply.network import build_network
 from rxtwin.supply.tts import flow_model, risk_exposure, site_outage_ttr_days
-from rxtwin.supply_runs import run_supply_simulation, supply_inputs_sha256
 from rxtwin.twin.handoff import continuous_loss_parameters
 
 REFERENCE_SCENARIO = "generic_oral_solid"

@@ -1,4 +1,4 @@
-"""Run orchestration: engines + compute backends + the run store.
+"""Line runs: the line simulator + compute backends + the run store.
 
 The CLI and the web app call these functions; they record every finished chunk in the
 store (so a killed run resumes where it stopped), store the result tables, and return
@@ -7,10 +7,8 @@ typed results. Engines stay free of I/O.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,21 +16,19 @@ import pandas as pd
 from rxtwin import __version__
 from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.twin_defaults import load_twin_defaults
-from rxtwin.errors import UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
 from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
+from rxtwin.runs.recorded import Progress, resumable_run, run_recorded_chunks
 from rxtwin.stats.summaries import MomentSummary
-from rxtwin.store import RunRecord, Store
+from rxtwin.store import Store
 from rxtwin.twin.handoff import continuous_loss_parameters
 
 LINE_RUN_KIND = "line.simulate"
 LINE_TABLE = "line_summary"
 
-Progress = Callable[[int, int], None]
-"""progress(done_chunks, total_chunks), called in the parent process."""
 
 
 def line_chunk_to_record(chunk: LineChunk) -> dict:
@@ -71,72 +67,6 @@ def line_inputs_for_run(scenario: Scenario, params: dict):
         inputs = with_twin_losses(inputs, continuous_loss_parameters(
             twin, twin.disturbance.rate_per_h, campaign_h))
     return inputs
-
-
-def run_recorded_chunks(store: Store, run_id: str, total: int, *,
-                        decode: Callable[[Any], Any], encode: Callable[[Any], Any],
-                        work: Callable[[dict, Callable[[int, Any], None]], Any],
-                        progress: Progress | None = None) -> Any:
-    """Drive a stored, chunked run through its life cycle: start it, run ``work`` on the
-    chunks not recorded yet, finish it (or mark it failed and re-raise).
-
-    Parameters
-    ----------
-    store, run_id
-        The run, created beforehand (status ``queued``, ``interrupted`` or ``failed``).
-    total : int
-        Chunks of the run (the progress total).
-    decode, encode : callable
-        A recorded chunk to its summary, and back (what ``store.record_chunk`` keeps).
-    work : callable
-        ``work(done, on_chunk_done) -> result``: ``done`` maps the indices of recorded
-        chunks to their summaries; ``on_chunk_done(index, summary)`` records a new chunk
-        and advances ``progress``. Result tables are written here, inside the life cycle.
-    progress : callable, optional
-        ``progress(done_chunks, total)``, at the start and after every recorded chunk.
-
-    Returns
-    -------
-    Whatever ``work`` returns.
-    """
-    done = {i: decode(record) for i, record in store.chunk_summaries(run_id).items()}
-    finished = [len(done)]
-
-    def on_chunk_done(index: int, summary: Any) -> None:
-        store.record_chunk(run_id, index, encode(summary))
-        finished[0] += 1
-        if progress:
-            progress(finished[0], total)
-
-    started = time.perf_counter()
-    store.start_run(run_id)
-    try:
-        if progress:
-            progress(finished[0], total)
-        result = work(done, on_chunk_done)
-    except BaseException as exc:
-        store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
-        raise
-    store.finish_run(run_id, time.perf_counter() - started)
-    return result
-
-
-def resumable_run(store: Store, run_id: str, kind: str) -> tuple[RunRecord, Scenario]:
-    """The record and scenario of a stored run of ``kind`` that may be resumed (runs of dead
-    processes are marked interrupted first).
-
-    Raises
-    ------
-    ValueError
-        The run is of another kind or already done.
-    """
-    store.mark_interrupted_runs()
-    record = store.get_run(run_id)
-    if record.kind != kind:
-        raise UserInputError(f"run {run_id} is a '{record.kind}' run, not '{kind}'")
-    if record.status == "done":
-        raise UserInputError(f"run {run_id} is already done")
-    return record, Scenario.model_validate(store.get_scenario(record.scenario_hash))
 
 
 def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dict,

@@ -365,7 +365,7 @@ def _check_line(scenario: Scenario, params: LineSimulateParams) -> list[Problem]
 
 def _run_line(scenario: Scenario, params: LineSimulateParams, store: Store, run_id: str,
               progress: ProgressCallback) -> None:
-    from rxtwin.runs import resume_line_run
+    from rxtwin.runs.line import resume_line_run
 
     resume_line_run(store, run_id, progress=progress)
 
@@ -373,7 +373,7 @@ def _run_line(scenario: Scenario, params: LineSimulateParams, store: Store, run_
 def _line_figures(store: Store, run_id: str, scenario: Scenario,
                   params: LineSimulateParams) -> dict[str, go.Figure]:
     from rxtwin.report.figures import oee_waterfall_figure, technology_comparison_figure
-    from rxtwin.runs import LINE_TABLE
+    from rxtwin.runs.line import LINE_TABLE
 
     table = store.get_summary(run_id, LINE_TABLE)
     line = table[table["product"].isna()].set_index("statistic")
@@ -408,14 +408,14 @@ def _check_supply(scenario: Scenario, params: SupplySimulateParams) -> list[Prob
 
 def _run_supply(scenario: Scenario, params: SupplySimulateParams, store: Store, run_id: str,
                 progress: ProgressCallback) -> None:
-    from rxtwin.supply_runs import resume_supply_run
+    from rxtwin.runs.supply import resume_supply_run
 
     resume_supply_run(store, run_id, progress=progress)
 
 
 def _supply_figures(store: Store, run_id: str, scenario: Scenario,
                     params: SupplySimulateParams) -> dict[str, go.Figure]:
-    from rxtwin.supply_runs import SUPPLY_TABLE
+    from rxtwin.runs.supply import SUPPLY_TABLE
 
     table = store.get_summary(run_id, SUPPLY_TABLE)
     days = table["shortage_days_per_yr"]
@@ -492,8 +492,8 @@ def _check_supply_tts(scenario: Scenario, params: SupplyTtsParams) -> list[Probl
 
 def _run_supply_exposure(scenario: Scenario, params: SupplyExposureParams, store: Store,
                          run_id: str, progress: ProgressCallback) -> None:
+    from rxtwin.runs.supply import exposure_table, store_supply_table
     from rxtwin.supply.network import build_network
-    from rxtwin.supply_runs import exposure_table, store_supply_table
 
     name, frame = exposure_table(build_network(scenario), detail=params.detail,
                                  highly_concentrated_hhi=params.highly_concentrated_hhi,
@@ -505,9 +505,9 @@ def _run_supply_exposure(scenario: Scenario, params: SupplyExposureParams, store
 
 def _run_supply_tts(scenario: Scenario, params: SupplyTtsParams, store: Store, run_id: str,
                     progress: ProgressCallback) -> None:
+    from rxtwin.runs.supply import RISK_EXPOSURE_TABLE, risk_exposure_table, store_supply_table
     from rxtwin.supply.network import build_network
     from rxtwin.supply.tts import site_outage_ttr_days
-    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE, risk_exposure_table, store_supply_table
 
     ttr_days = site_outage_ttr_days(scenario) if params.ttr_days is None else params.ttr_days
     frame = risk_exposure_table(build_network(scenario), ttr_days=ttr_days,
@@ -520,7 +520,7 @@ def _run_supply_tts(scenario: Scenario, params: SupplyTtsParams, store: Store, r
 
 def _supply_exposure_figures(store: Store, run_id: str, scenario: Scenario | None,
                              params: SupplyExposureParams) -> dict[str, go.Figure]:
-    from rxtwin.supply_runs import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
+    from rxtwin.runs.supply import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
 
     if params.detail:
         table = store.get_summary(run_id, EXPOSURE_DETAIL_TABLE)
@@ -534,7 +534,7 @@ def _supply_exposure_figures(store: Store, run_id: str, scenario: Scenario | Non
 
 def _supply_tts_figures(store: Store, run_id: str, scenario: Scenario | None,
                         params: SupplyTtsParams) -> dict[str, go.Figure]:
-    from rxtwin.supply_runs import RISK_EXPOSURE_TABLE
+    from rxtwin.runs.supply import RISK_EXPOSURE_TABLE
 
     table = store.get_summary(run_id, RISK_EXPOSURE_TABLE)
     if table.empty:
