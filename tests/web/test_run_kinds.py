@@ -14,7 +14,7 @@ import pytest
 from rxtwin.appraisal import breakeven_map_2d
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import InputError
-from rxtwin.runs import kinds
+from rxtwin.runs import kinds, supply_network
 from rxtwin.store import Store, StoreError
 
 
@@ -318,7 +318,7 @@ def test_supply_exposure_run_from_the_web_equals_the_cli_run(store, tmp_path):
     exposure --db` stores for the same scenario (one row per product, or per input with
     --detail), draws the same figure from either run, and keeps only the asked products'
     rows when product_ids is given."""
-    from rxtwin.runs.supply import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
+    from rxtwin.runs.supply_network import EXPOSURE_DETAIL_TABLE, EXPOSURE_SUMMARY_TABLE
 
     db = tmp_path / "k.sqlite"
     scenario = load_scenario("sterile_injectable")
@@ -372,7 +372,7 @@ def test_supply_tts_run_from_the_web_equals_the_cli_run(store, tmp_path):
     --db` stores for the same inputs: the default TTR (from the scenario's site outages) and
     horizon, or a given TTR with in-transit stock; site_ids keeps those sites' rows with
     their rank among all sites. Either run draws the same two figures."""
-    from rxtwin.runs.supply import RISK_EXPOSURE_TABLE
+    from rxtwin.runs.supply_network import RISK_EXPOSURE_TABLE
 
     db = tmp_path / "k.sqlite"
     sterile = load_scenario("sterile_injectable")
@@ -448,7 +448,7 @@ def test_runs_stored_by_the_cli_draw_their_figures(store, tmp_path):
     tts = _cli_run(db, "tts", *files, "--ttr-days", "30", "--horizon-days", "40000")
     exposure = _cli_run(db, "exposure", *files)
     assert store.get_run(tts).scenario_hash is None
-    assert store.get_run(tts).parameters["horizon_days"] > kinds._MAX_DAYS
+    assert store.get_run(tts).parameters["horizon_days"] > supply_network._MAX_DAYS
     assert set(kinds.run_figures(store, tts)) == {"site_exposure", "tts_vs_ttr"}
     assert set(kinds.run_figures(store, exposure)) == {"concentration"}
     supply_id, _ = run_supply_simulation(store, load_scenario("sterile_injectable"),

@@ -23,7 +23,7 @@ from rxtwin.data.scenarios import load_scenario
 from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
-from rxtwin.runs.supply import (
+from rxtwin.runs.supply_network import (
     EXPOSURE_RUN_KIND,
     RISK_EXPOSURE_TABLE,
     TTS_RUN_KIND,
@@ -54,7 +54,7 @@ def _keep(db: str | None, kind: str, loaded: Scenario | None, params: dict, name
     """Store ``frame`` as the one summary of a finished deterministic run (no seed)."""
     if db is None:
         return
-    from rxtwin.runs.supply import record_supply_table_run
+    from rxtwin.runs.supply_network import record_supply_table_run
     from rxtwin.store import Store
 
     with Store.open(db) as store:

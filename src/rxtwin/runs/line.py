@@ -9,18 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from pydantic import Field
 
 from rxtwin import __version__
 from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.errors import Problem
 from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
 from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
+from rxtwin.runs.params import (
+    ProgressCallback,
+    RunParams,
+    fresh_seed,
+    unknown_intervention_problems,
+)
 from rxtwin.runs.recorded import Progress, resumable_run, run_recorded_chunks
 from rxtwin.stats.summaries import MomentSummary
 from rxtwin.store import Store
@@ -181,3 +191,55 @@ def comparison_table(runs: Sequence[LineRun]) -> pd.DataFrame:
                          "mean": float(row["mean"]), "ci95_low": float(row["ci95_low"]),
                          "ci95_high": float(row["ci95_high"])})
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------ the line.simulate run kind
+class LineSimulateParams(RunParams):
+    """One technology on one line (``line.simulate``); the keys are those
+    :func:`rxtwin.runs.run_line_simulation` stores, so a web run resumes like a CLI run."""
+
+    line_id: str = Field("line-1", description="line of the scenario")
+    technology_id: str = Field("batch", description="technology to run the line with")
+    policy: Literal["fixed_rotation", "run_out"] = Field("fixed_rotation",
+                                                         description="campaign policy")
+    intervention_ids: list[str] = Field(default_factory=list,
+                                        description="interventions applied to the line")
+    twin_losses: bool = Field(False, description="continuous losses from the digital twin")
+    n_replications: int = Field(500, ge=1, le=1_000_000, description="replication-years")
+    chunk_size: int = Field(DEFAULT_CHUNK_SIZE, ge=1, le=100_000,
+                            description="replications per chunk (part of the seed contract)")
+    seed: int = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
+
+
+def check_line_params(scenario: Scenario, params: LineSimulateParams) -> list[Problem]:
+    problems = []
+    if params.line_id not in {line.id for line in scenario.lines}:
+        problems.append(Problem("<params>", "line_id", params.line_id,
+                                f"no such line in scenario '{scenario.name}'"))
+    if params.technology_id not in {t.id for t in scenario.technologies}:
+        problems.append(Problem("<params>", "technology_id", params.technology_id,
+                                "no such technology; choose one of "
+                                + ", ".join(t.id for t in scenario.technologies)))
+    problems += unknown_intervention_problems(scenario, params.intervention_ids)
+    return problems
+
+
+def run_stored_line(scenario: Scenario, params: LineSimulateParams, store: Store, run_id: str,
+              progress: ProgressCallback) -> None:
+    resume_line_run(store, run_id, progress=progress)
+
+
+def line_figures(store: Store, run_id: str, scenario: Scenario,
+                  params: LineSimulateParams) -> dict[str, go.Figure]:
+    from rxtwin.report.figures import oee_waterfall_figure, technology_comparison_figure
+    table = store.get_summary(run_id, LINE_TABLE)
+    line = table[table["product"].isna()].set_index("statistic")
+    shown = ["oee", "fill_rate", "utilisation", "cost_total_usd_per_unit"]
+    frame = line.loc[shown, ["mean", "ci95_low", "ci95_high"]].reset_index()
+    frame.insert(0, "technology", params.technology_id)
+    return {
+        "technology_comparison": technology_comparison_figure(frame),
+        "oee_waterfall": oee_waterfall_figure(float(line.loc["availability", "mean"]),
+                                              float(line.loc["performance", "mean"]),
+                                              float(line.loc["quality", "mean"])),
+    }

@@ -10,11 +10,9 @@ A chunk's :class:`~rxtwin.supply.disruption.DisruptionSummary` holds two histogr
 zlib-compressed JSON of :meth:`~rxtwin.supply.disruption.DisruptionSummary.to_dict`
 (:func:`encode_supply_chunk`), which reads back bit for bit.
 
-The deterministic analyses of the network (``rxtwin supply exposure`` and ``rxtwin supply
-tts`` with ``--db``, and the web app's ``supply.exposure`` and ``supply.tts`` run kinds) are
-kept as runs of one table each, with no chunks and no seed: :func:`exposure_table` and
-:func:`risk_exposure_table` compute the table, :func:`store_supply_table` writes it to a run
-and :func:`record_supply_table_run` keeps it as a new finished run.
+The ``supply.simulate`` run kind's parameters, checks and figures are here too
+(:class:`SupplySimulateParams`); the deterministic network analyses are in
+:mod:`rxtwin.runs.supply_network`.
 """
 
 from __future__ import annotations
@@ -22,22 +20,29 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+from pydantic import Field
 
 from rxtwin import __version__
 from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disruption_defaults
 from rxtwin.data.documents import read_data_text
-from rxtwin.errors import UserInputError
+from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
-from rxtwin.runs.recorded import resumable_run, run_recorded_chunks
+from rxtwin.report import figures as fig
+from rxtwin.runs.params import (
+    ProgressCallback,
+    RunParams,
+    fresh_seed,
+    unknown_intervention_problems,
+)
+from rxtwin.runs.recorded import Progress, resumable_run, run_recorded_chunks
 from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
@@ -47,27 +52,20 @@ from rxtwin.supply.disruption import (
     simulate_disruptions,
 )
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs, supply_inputs_from_scenario
-from rxtwin.supply.exposure import concentration, exposure_summary, flag_concentration
-from rxtwin.supply.tts import flow_model, in_transit_stock_units, risk_exposure
 
 __all__ = [
-    "EXPOSURE_DETAIL_TABLE",
-    "EXPOSURE_RUN_KIND",
-    "EXPOSURE_SUMMARY_TABLE",
-    "RISK_EXPOSURE_TABLE",
     "SUPPLY_CHUNK_FORMAT",
     "SUPPLY_INPUTS_TABLE",
     "SUPPLY_RUN_KIND",
     "SUPPLY_TABLE",
-    "TTS_RUN_KIND",
+    "SupplySimulateParams",
+    "check_supply_params",
     "decode_supply_chunk",
     "encode_supply_chunk",
-    "exposure_table",
-    "record_supply_table_run",
     "resume_supply_run",
-    "risk_exposure_table",
+    "run_stored_supply",
     "run_supply_simulation",
-    "store_supply_table",
+    "supply_figures",
     "supply_inputs_sha256",
 ]
 
@@ -77,17 +75,10 @@ SUPPLY_TABLE = "supply_summary"
 # recorded at its first start, compared on every later one.
 SUPPLY_INPUTS_TABLE = "supply_inputs"
 SUPPLY_CHUNK_FORMAT = "rxtwin.supply-chunk/1"
-EXPOSURE_RUN_KIND = "supply.exposure"
-EXPOSURE_SUMMARY_TABLE = "exposure_summary"
-EXPOSURE_DETAIL_TABLE = "exposure_detail"
-TTS_RUN_KIND = "supply.tts"
-RISK_EXPOSURE_TABLE = "risk_exposure"
 # Engineering setting: zlib level 6 (its default) compresses a chunk of the 8-product
 # sterile-injectable scenario from ~70 kB of JSON to ~7 kB; higher levels gain little.
 _ZLIB_LEVEL = 6
 
-Progress = Callable[[int, int], None]
-"""progress(done_chunks, total_chunks), called in the parent process."""
 
 
 def encode_supply_chunk(summary: DisruptionSummary) -> bytes:
@@ -265,7 +256,7 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
                       progress: Progress | None = None) -> DisruptionRun:
     """Finish an interrupted, failed or never-started supply run (started by
     :func:`run_supply_simulation`, or queued by the web app with the parameters of
-    :class:`rxtwin.runs.kinds.SupplySimulateParams`, which run on the bundled defaults).
+    :class:`SupplySimulateParams`, which run on the bundled defaults).
 
     Only the chunks not recorded are simulated; the result equals (bit for bit) that of
     an uninterrupted run with the same entropy, on any backend.
@@ -311,115 +302,35 @@ def resume_supply_run(store: Store, run_id: str, *, backend: str = "serial",
                                backend, workers, scheduler_address, progress)
 
 
-# ------------------------------------------------------------ exposure and TTS tables as runs
-def exposure_table(graph: nx.DiGraph, *, detail: bool, highly_concentrated_hhi: float,
-                   product_ids: Sequence[str] = ()) -> tuple[str, pd.DataFrame]:
-    """The table of ``rxtwin supply exposure`` and the name it is stored under.
+# ---------------------------------------------------------- the supply.simulate run kind
+class SupplySimulateParams(RunParams):
+    """Scenario-years of the supply-disruption simulator (``supply.simulate``), on the
+    bundled simulator defaults; a run resumes like one of ``rxtwin supply simulate``."""
 
-    Parameters
-    ----------
-    graph : networkx.DiGraph
-        From :func:`rxtwin.supply.network.build_network` (or
-        :func:`rxtwin.data.supply_io.network_from_csv`).
-    detail : bool
-        One row per product and input (:func:`rxtwin.supply.exposure.concentration`, with
-        ``highly_concentrated``; stored as :data:`EXPOSURE_DETAIL_TABLE`) instead of one per
-        product (:func:`rxtwin.supply.exposure.exposure_summary`;
-        :data:`EXPOSURE_SUMMARY_TABLE`).
-    highly_concentrated_hhi : float
-        Threshold on ``hhi_supplier`` [-], in (0, 1]; the CLI's is
-        ``highly_concentrated_hhi`` of ``supply_defaults.yaml`` (0.18, US DOJ/FTC Merger
-        Guidelines 2023, section 2.1).
-    product_ids : sequence of str
-        Keep only these products' rows (empty: every product). Rows are computed product by
-        product, so a kept row equals that product's row of the full table.
-
-    Returns
-    -------
-    name : str
-    table : pandas.DataFrame
-        Index 0..n-1.
-    """
-    if detail:
-        name = EXPOSURE_DETAIL_TABLE
-        frame = flag_concentration(concentration(graph), highly_concentrated_hhi)
-    else:
-        name = EXPOSURE_SUMMARY_TABLE
-        frame = exposure_summary(graph, highly_concentrated_hhi)
-    if product_ids:
-        frame = frame[frame["product_id"].isin(product_ids)]
-    return name, frame.reset_index(drop=True)
+    intervention_ids: list[str] = Field(default_factory=list,
+                                        description="interventions applied to the supply")
+    n_years: int = Field(1000, ge=1, le=10_000_000, description="scenario-years")
+    chunk_size: int = Field(250, ge=1, le=100_000,
+                            description="scenario-years per chunk (one continuous history; "
+                            "part of the seed contract)")
+    seed: int = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
 
 
-def risk_exposure_table(graph: nx.DiGraph, *, ttr_days: float, horizon_days: float,
-                        in_transit: bool, site_ids: Sequence[str] = ()) -> pd.DataFrame:
-    """The table of ``rxtwin supply tts`` (stored as :data:`RISK_EXPOSURE_TABLE`).
-
-    Parameters
-    ----------
-    graph : networkx.DiGraph
-        From :func:`rxtwin.supply.network.build_network` (or
-        :func:`rxtwin.data.supply_io.network_from_csv`).
-    ttr_days : float
-        Time-to-recover of every site [days], >= 0.
-    horizon_days : float
-        Cap on the time-to-survive [days], > 0.
-    in_transit : bool
-        Count goods already shipped (flow x lead time, Little's law:
-        :func:`rxtwin.supply.tts.in_transit_stock_units`) as stock at the customer.
-    site_ids : sequence of str
-        Keep only these sites' rows (empty: every site of the flow model). ``rank`` stays
-        the site's rank among all sites, so a kept row equals its row of the full table.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :func:`rxtwin.supply.tts.risk_exposure` with the same TTR for every site; index
-        0..n-1.
-    """
-    model = flow_model(graph, in_transit_stock_units(graph) if in_transit else {})
-    frame = risk_exposure(model, dict.fromkeys(model.sites, ttr_days), horizon_days)
-    if site_ids:
-        frame = frame[frame["site_id"].isin(site_ids)]
-    return frame.reset_index(drop=True)
+def check_supply_params(scenario: Scenario, params: SupplySimulateParams) -> list[Problem]:
+    return unknown_intervention_problems(scenario, params.intervention_ids)
 
 
-def store_supply_table(store: Store, run_id: str, name: str, frame: pd.DataFrame) -> None:
-    """Write a table of :func:`exposure_table` or :func:`risk_exposure_table` to a run
-    (index dropped), as both the CLI and the web app do."""
-    store.put_summary(run_id, name, frame.reset_index(drop=True))
+def run_stored_supply(scenario: Scenario, params: SupplySimulateParams, store: Store, run_id: str,
+                progress: ProgressCallback) -> None:
+    resume_supply_run(store, run_id, progress=progress)
 
 
-def record_supply_table_run(store: Store, kind: str, scenario: Scenario | None, params: dict,
-                            name: str, frame: pd.DataFrame) -> str:
-    """Keep one table as a new finished run (what ``--db`` of ``rxtwin supply exposure|tts``
-    does).
-
-    Parameters
-    ----------
-    store : Store
-    kind : str
-        :data:`EXPOSURE_RUN_KIND` or :data:`TTS_RUN_KIND`.
-    scenario : Scenario or None
-        Stored with the run; None for a network read from CSV files (the run then has no
-        scenario).
-    params : dict
-        The run's parameters; ``rxtwin_version`` is added.
-    name : str
-        Table name (:data:`EXPOSURE_SUMMARY_TABLE`, :data:`EXPOSURE_DETAIL_TABLE` or
-        :data:`RISK_EXPOSURE_TABLE`).
-    frame : pandas.DataFrame
-
-    Returns
-    -------
-    str
-        The run id. The run has no seed and no chunks; its wall time is that of storing.
-    """
-    started = time.perf_counter()
-    digest = (store.put_scenario(scenario.document(), scenario.name)
-              if scenario is not None else None)
-    run_id = store.create_run(kind, digest, {**params, "rxtwin_version": __version__}, None)
-    store.start_run(run_id)
-    store_supply_table(store, run_id, name, frame)
-    store.finish_run(run_id, time.perf_counter() - started)
-    return run_id
+def supply_figures(store: Store, run_id: str, scenario: Scenario,
+                    params: SupplySimulateParams) -> dict[str, go.Figure]:
+    table = store.get_summary(run_id, SUPPLY_TABLE)
+    days = table["shortage_days_per_yr"]
+    half = table["shortage_days_per_yr_ci95"].fillna(0.0)
+    ranking = pd.DataFrame({"product": table["product_id"], "expected_shortage_days": days,
+                            "ci95_low": (days - half).clip(lower=0.0),
+                            "ci95_high": days + half})
+    return {"shortage_risk": fig.risk_ranking_figure(ranking)}

@@ -28,12 +28,37 @@ import numpy as np
 
 from rxtwin.errors import UserInputError
 
-__all__ = ["ChunkSpec", "chunk_rng", "chunk_seeds", "plan_chunks", "split_replications"]
+__all__ = [
+    "ChunkSpec",
+    "chunk_rng",
+    "chunk_seeds",
+    "fresh_entropy",
+    "plan_chunks",
+    "split_replications",
+]
+
+#: Bits of :func:`fresh_entropy`: a root entropy that fits a signed 64-bit integer column
+#: (PostgreSQL ``BIGINT``) and a JSON number of every parser.
+FRESH_ENTROPY_BITS = 63
 
 
 def _check_entropy(entropy) -> None:
     if isinstance(entropy, bool) or not isinstance(entropy, int | np.integer) or entropy < 0:
         raise UserInputError(f"entropy = {entropy!r}, must be a non-negative integer or None")
+
+
+def fresh_entropy() -> int:
+    """Fresh root entropy for a run launched without a seed, from the operating system.
+
+    ``SeedSequence().entropy`` (128 bits from the OS) reduced to its low
+    :data:`FRESH_ENTROPY_BITS` bits; store it with the run so the run can be repeated.
+
+    Examples
+    --------
+    >>> 0 <= fresh_entropy() < 2**63
+    True
+    """
+    return int(np.random.SeedSequence().entropy) & ((1 << FRESH_ENTROPY_BITS) - 1)
 
 
 def chunk_seeds(entropy: int | None, n_chunks: int) -> tuple[int, list[np.random.SeedSequence]]:
