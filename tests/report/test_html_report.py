@@ -8,8 +8,9 @@ import re
 import pytest
 
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.report.html import MAX_TABLE_ROWS, run_report_html
+from rxtwin.report.html import MAX_TABLE_ROWS
 from rxtwin.runs import kinds
+from rxtwin.runs.report import run_report_html
 from rxtwin.store import Store, UnknownRunError
 
 

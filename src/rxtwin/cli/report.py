@@ -1,6 +1,6 @@
 """`rxtwin report RUN_ID -o report.html`: write a run's self-contained HTML report.
 
-Thin: open the store, call :func:`rxtwin.report.html.run_report_html`, write the file.
+Thin: open the store, call :func:`rxtwin.runs.report.run_report_html`, write the file.
 Register with ``app.command()(report)``.
 """
 
@@ -26,7 +26,7 @@ def report(
         "report.html"),
 ) -> None:
     """Write one self-contained HTML report of a run (opens offline: Plotly inlined)."""
-    from rxtwin.report.html import run_report_html
+    from rxtwin.runs.report import run_report_html
 
     try:
         with Store.open(db, create=False) as store:

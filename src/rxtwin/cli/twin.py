@@ -1,6 +1,6 @@
 """``rxtwin twin``: the process digital twin of a continuous direct-compression line.
 
-Thin commands: parse, call the twin library, print with rich, draw with
+Thin commands: parse, call :mod:`rxtwin.runs.twin`, print with rich, draw with
 :mod:`rxtwin.report.twin_figures` to the HTML file given by ``--out``.
 """
 
@@ -8,26 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
-from rxtwin.cli.common import console, fail, user_errors
-from rxtwin.data.twin_defaults import load_twin_defaults
-from rxtwin.data.twin_io import read_replay_csv, read_tracer_csv
-from rxtwin.errors import UserInputError
+from rxtwin.cli.common import console, user_errors
 from rxtwin.report import twin_figures
-from rxtwin.twin.diversion import mask_windows, out_of_spec_mask, pad_mask
-from rxtwin.twin.estimation import compare_diversion, replay_readings
-from rxtwin.twin.feeders import FeedDisturbance
-from rxtwin.twin.flowsheet import Flowsheet, summarize
-from rxtwin.twin.handoff import continuous_loss_parameters
-from rxtwin.twin.parameters import DisturbanceParameters, DiversionParameters, TwinParameters
-from rxtwin.twin.rtd_fit import RTD_FAMILIES, select_rtd_model
-
-MAX_SIMULATED_H = 168.0  # a compute limit, not a model parameter: 604,800 1-s steps
+from rxtwin.runs import twin as twin_runs
 
 app = typer.Typer(
     help="Process twin of a continuous direct-compression line: simulate, fit RTDs, replay "
@@ -36,43 +23,6 @@ app = typer.Typer(
 )
 
 _OUT_HELP = "Write an interactive Plotly figure to this HTML file."
-
-
-def _with_limits(params: TwinParameters, lower: float | None, upper: float | None,
-                 pad_s: float | None) -> TwinParameters:
-    d = params.diversion
-    limits = _validated(
-        DiversionParameters,
-        lower_pct=d.lower_pct if lower is None else lower,
-        upper_pct=d.upper_pct if upper is None else upper,
-        pad_s=d.pad_s if pad_s is None else pad_s,
-    )
-    return params.model_copy(update={"diversion": limits})
-
-
-def _validated(model, **values):
-    """Build a parameter object; a validation error becomes one line and exit 2."""
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(x) for x in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        got = f" (got {first['input']!r})" if where else ""
-        raise fail(escape(f"{where + ': ' if where else ''}{message}{got}")) from None
-
-
-def _parse_upset(text: str, api_name: str) -> FeedDisturbance:
-    parts = text.split(":")
-    if len(parts) not in (3, 4):
-        raise UserInputError(f"--upset '{text}': expected START_S:DURATION_S:MAGNITUDE[:FEEDER]")
-    try:
-        start, duration, magnitude = (float(p) for p in parts[:3])
-    except ValueError:
-        raise UserInputError(f"--upset '{text}': START_S, DURATION_S and MAGNITUDE must be "
-                             "numbers") from None
-    feeder = parts[3] if len(parts) == 4 else api_name
-    return FeedDisturbance(feeder, start, duration, magnitude)
 
 
 def _write(fig, out: Path | None) -> None:
@@ -107,19 +57,11 @@ def simulate_command(
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Simulate the line (feeders -> blender -> press) on the default 1 s grid."""
-    if not 0 < hours <= MAX_SIMULATED_H:
-        raise fail(f"--hours={hours}: must be > 0 and <= {MAX_SIMULATED_H:g} (one week at "
-                   "1-s steps; split longer studies)")
-    params = _with_limits(load_twin_defaults(), lower, upper, None)
-    upsets = [_parse_upset(u, params.api_feeder.name) for u in upset]
-    flowsheet = Flowsheet.from_parameters(params)
-    result = flowsheet.simulate(hours * 3600.0, np.random.default_rng(seed), upsets,
-                                start_empty=start_empty)
-    s = summarize(result, params.diversion)
-    lim = params.diversion
-    bad = pad_mask(out_of_spec_mask(result.potency_pct, lim.lower_pct, lim.upper_pct),
-                   int(np.ceil(lim.pad_s / result.step_s)))
-    windows = mask_windows(result.time_s, bad, result.step_s)
+    params = twin_runs.twin_parameters(lower_pct=lower, upper_pct=upper)
+    upsets = [twin_runs.parse_upset(u, params.api_feeder.name) for u in upset]
+    simulation = twin_runs.simulate_twin(params, hours, seed, upsets, start_empty=start_empty)
+    result, s, lim, windows = (simulation.result, simulation.summary, simulation.limits,
+                               simulation.windows)
     console.print(_table("Line simulation", [
         ("simulated time [h]", f"{s.duration_h:.2f}"),
         ("blend to press [kg]", f"{s.blend_made_kg:.2f}"),
@@ -145,13 +87,7 @@ def fit_rtd_command(
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Fit RTD models to tracer data, with 95 % intervals and model selection."""
-    if kind not in ("pulse", "step"):
-        raise fail(f"--kind={kind!r}: must be 'pulse' or 'step'")
-    if model != "auto" and model not in RTD_FAMILIES:
-        raise fail(f"--model={model!r}: must be auto or one of {', '.join(RTD_FAMILIES)}")
-    time_s, signal = read_tracer_csv(data)
-    candidates = tuple(RTD_FAMILIES) if model == "auto" else (model,)
-    selection = select_rtd_model(time_s, signal, kind, candidates)  # type: ignore[arg-type]
+    selection = twin_runs.fit_rtd(data, kind, model)
     table = Table(title=f"RTD fit of {data.name} ({kind}); selected: {selection.best.model_name}")
     for col in ("model", "parameter", "estimate", "95 % interval", "R²", "RMSE", "AICc",
                 "Akaike weight"):
@@ -179,10 +115,9 @@ def replay_command(
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Replay an NIR log through the Kalman filter and flag diversion windows."""
-    params = _with_limits(load_twin_defaults(), lower, upper, pad_s)
-    log = read_replay_csv(data)
-    replay = replay_readings(log.time_s, log.nir_potency_pct, params.pat, params.estimator,
-                             params.diversion, params.throughput_kg_per_h)
+    replayed = twin_runs.replay_nir(
+        data, twin_runs.twin_parameters(lower_pct=lower, upper_pct=upper, pad_s=pad_s))
+    log, replay = replayed.log, replayed.replay
     table = Table(title=escape(f"Diversion windows of {data.name} (material time [s])"))
     for col in ("rule", "windows", "diverted [kg]"):
         table.add_column(escape(col))
@@ -194,8 +129,8 @@ def replay_command(
         more = f" (+{len(windows) - 8} more)" if len(windows) > 8 else ""
         table.add_row(rule, (shown + more) or "none", f"{kg:.2f}")
     console.print(table)
-    if log.has_truth:
-        c = compare_diversion(replay, log.true_potency_pct)
+    if replayed.comparison is not None:
+        c = replayed.comparison
         console.print(_table("Against the true potency in the file", [
             ("RMSE raw / estimate [% LC]", f"{c.raw_rmse_pct:.2f} / {c.estimator_rmse_pct:.2f}"),
             ("out-of-spec material [kg]", f"{c.estimator.bad_kg:.2f}"),
@@ -219,18 +154,8 @@ def losses_command(
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Expected diverted fraction and start-up / shut-down losses per campaign."""
-    params = load_twin_defaults()
-    d = params.disturbance
-    upset = _validated(
-        DisturbanceParameters,
-        magnitude_fraction=d.magnitude_fraction if magnitude is None else magnitude,
-        duration_s=d.duration_s if duration_s is None else duration_s,
-        rate_per_h=d.rate_per_h if rate_per_h is None else rate_per_h,
-    )
-    params = params.model_copy(update={"disturbance": upset})
-    if not campaign_h > 0:
-        raise fail(f"--campaign-h={campaign_h}: must be > 0")
-    losses = continuous_loss_parameters(params, upset.rate_per_h, campaign_h)
+    losses = twin_runs.twin_losses(campaign_h=campaign_h, rate_per_h=rate_per_h,
+                                   magnitude=magnitude, duration_s=duration_s)
     console.print(_table(f"Continuous line losses ({campaign_h:g} h campaign)", [
         ("upsets per hour", f"{losses.disturbance_rate_per_h:g}"),
         ("diverted time per upset [s]", f"{losses.diverted_time_per_upset_s:.0f}"),

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rxtwin import __version__
 from rxtwin.data.scenarios import bundled_scenario_names
-from rxtwin.report.html import run_report_html
 from rxtwin.runs.kinds import RUN_KINDS
+from rxtwin.runs.report import run_report_html
 from rxtwin.store import RUN_STATUSES
 from rxtwin.web import service
 from rxtwin.web.dependencies import QueueDep, SettingsDep, StoreDep
