@@ -9,6 +9,7 @@ from typing import TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rxtwin.errors import InputError, UserInputError, problems_from_validation_error
 
@@ -18,6 +19,13 @@ err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # ":b:" in a va
 EXIT_BAD_INPUT = 2
 
 F = TypeVar("F", bound=Callable)
+
+
+def progress_bar(label_width: int = 16) -> Progress:
+    """The progress bar of every long command: label, bar, done/total, elapsed time."""
+    return Progress(TextColumn(f"{{task.description:<{label_width}}}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                    transient=False)
 
 
 def fail(message: str) -> typer.Exit:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.scenarios import scenario_to_yaml
 
 
@@ -41,7 +41,6 @@ def demo(
 
     Example: rxtwin demo --out rxtwin-demo --reps 200 --supply-years 1000
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from rxtwin.cli.line import print_comparison
     from rxtwin.runs.demo import run_demo
@@ -50,9 +49,7 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     console.print("Simulating the 24-product generic line under every technology "
                   f"({reps} replication-years each; the first run compiles the engine)...")
-    with Store.open(out / "rxtwin.sqlite") as store, Progress(
-            TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
-            console=console) as bar:
+    with Store.open(out / "rxtwin.sqlite") as store, progress_bar(32) as bar:
         def progress(tid):
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)

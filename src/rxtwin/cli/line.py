@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
+from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Multi-product line: campaign planning and the stochastic simulator.",
@@ -41,7 +41,7 @@ def plan(
 
     Example: rxtwin line plan generic_oral_solid --tech batch,continuous
     """
-    from rxtwin.line.from_scenario import line_plan
+    from rxtwin.runs.line import line_plans
 
     scenario = load_scenario(scenario_file)
     line_id = _line_id(scenario, line)
@@ -50,30 +50,12 @@ def plan(
     for column in ("technology", "cycle [d]", "campaigns/yr", "mean run [d]", "run share",
                    "changeover share", "idle share", "cost [USD/d]"):
         table.add_column(column, justify="left" if column == "technology" else "right")
-    for tid in techs:
-        p = line_plan(scenario, line_id, scenario.technology(tid))
+    for tid, p in line_plans(scenario, line_id, techs).items():
         table.add_row(tid, f"{p.cycle_days[0]:.1f}", f"{p.setups_per_yr[0]:.2f}",
                       f"{p.campaign_days.mean():.2f}", f"{p.utilisation_run:.3f}",
                       f"{p.utilisation_changeover:.3f}", f"{p.utilisation_idle:.3f}",
                       f"{p.total_cost_usd_per_day:,.0f}")
     console.print(table)
-
-
-def _progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-def _backend(workers: int | None, scheduler: str | None, backend: str | None = None) -> str:
-    if backend is not None:
-        from rxtwin.compute.executors import BACKENDS
-
-        if backend not in BACKENDS:
-            raise UserInputError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
-        return backend
-    if scheduler:
-        return "dask"
-    return "processes" if workers and workers > 1 else "serial"
 
 
 def print_comparison(frame) -> None:
@@ -115,11 +97,12 @@ def simulate(
                                      "digital twin."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
                              "stored with the run)."),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes."),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (threads: the "
+                                "compiled engine releases the GIL; see --backend)."),
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
                                   "(tcp://host:8786)."),
     backend: str = typer.Option(None, "--backend", help="serial, threads, processes or dask "
-                                "(default: dask with --scheduler, processes with --workers > 1, "
+                                "(default: dask with --scheduler, threads with --workers > 1, "
                                 "else serial)."),
     db: str = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                            "./rxtwin.sqlite)."),
@@ -139,7 +122,7 @@ def simulate(
     interventions = [i for i in intervention.split(",") if i]
     for tid in techs:  # unknown ids fail before a progress bar is drawn
         scenario.technology(tid)
-    with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
+    with Store.open(db or default_db_url()) as store, progress_bar() as bar:
         def progress_for(tid):
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
@@ -148,7 +131,7 @@ def simulate(
             store, scenario, line_id=line_id, technology_ids=techs, n_replications=reps,
             entropy=seed, policy=policy, intervention_ids=interventions,
             twin_losses=twin_losses,
-            backend=_backend(workers, scheduler, backend), workers=workers,
+            backend=backend_for(workers, scheduler, backend), workers=workers,
             scheduler_address=scheduler, progress=progress_for)
     frame = comparison_table(runs)
     print_comparison(frame)
@@ -178,11 +161,11 @@ def resume(
 
     with Store.open(db or default_db_url(), create=False) as store:
         store.get_run(run_id)  # an unknown id fails before any progress bar is drawn
-        bar = _progress_bar()
+        bar = progress_bar()
         bar.start()
         task = bar.add_task(run_id[:12], total=None)
         try:
-            run = resume_line_run(store, run_id, backend=_backend(workers, scheduler),
+            run = resume_line_run(store, run_id, backend=backend_for(workers, scheduler),
                                   workers=workers, scheduler_address=scheduler,
                                   progress=lambda d, t: bar.update(task, completed=d, total=t))
         finally:

@@ -1,8 +1,7 @@
 """``rxtwin supply calibrate``: fit an outage mode's duration to the FDA shortage episodes.
 
-Thin: load the scenario, the simulator defaults and the bundled FDA episodes, run
-:func:`rxtwin.supply.calibration.calibrate_outage_duration` with a progress bar, print the
-grid and the fit, and optionally write a defaults file with the fitted duration (the
+Thin: run :func:`rxtwin.runs.supply_calibration.run_calibration` with a progress bar, print
+the grid and the fit, and optionally write a defaults file with the fitted duration (the
 bundled defaults plus a ``calibrated_outage_durations`` section) for
 ``rxtwin supply simulate --defaults``.
 """
@@ -13,28 +12,17 @@ import math
 from pathlib import Path
 
 import typer
-import yaml
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
-from rxtwin.compute.executors import chunk_mapper
-from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
-from rxtwin.data.documents import parse_data_text, read_data_text
-from rxtwin.data.public_tables import shortage_episodes
-from rxtwin.data.scenarios import load_scenario
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.errors import UserInputError
-from rxtwin.supply.calibration import (
+from rxtwin.runs.supply_calibration import (
     DEFAULT_CV_GRID,
     DEFAULT_MEAN_GRID_DAYS,
-    DEFAULT_QUANTILES,
-    CalibrationTarget,
-    DurationCalibration,
-    calibrate_outage_duration,
+    calibration_target,
+    defaults_document,
+    run_calibration,
 )
-from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
-
-CLASSES = ("oral_solid", "sterile_injectable", "other")
 
 
 def _floats(text: str, option: str) -> tuple[float, ...]:
@@ -49,43 +37,6 @@ def _floats(text: str, option: str) -> tuple[float, ...]:
 
 def _days(value: float) -> str:
     return "-" if isinstance(value, float) and math.isnan(value) else f"{value:,.0f}"
-
-
-def _target(spec: str) -> CalibrationTarget:
-    """``SCENARIO:CLASS`` (or ``SCENARIO``: the class most of its products have)."""
-    name, _, dosage_form_class = spec.partition(":")
-    scenario = load_scenario(name)
-    if not dosage_form_class:
-        classes = [p.dosage_form.value for p in scenario.products]
-        dosage_form_class = max(sorted(set(classes)), key=classes.count)
-    if dosage_form_class not in CLASSES:
-        raise UserInputError(f"target {spec!r}: class {dosage_form_class!r} must be one of "
-                             f"{list(CLASSES)}")
-    return CalibrationTarget(spec, lambda d: supply_inputs_from_scenario(scenario, defaults=d),
-                             dosage_form_class)
-
-
-def defaults_document(result: DurationCalibration, command: str, n_fda_episodes: int,
-                      defaults_path: Path | None = None) -> str:
-    """The defaults file text with the fitted duration added (YAML)."""
-    if defaults_path is None:
-        defaults_path = bundled_defaults_path()
-    document = parse_data_text(read_data_text(defaults_path), str(defaults_path))
-    levels = ", ".join(f"{q:g}" for q in DEFAULT_QUANTILES)
-    section = document.setdefault("calibrated_outage_durations", {}) or {}
-    section[result.category] = {
-        "duration_days": {"dist": "lognormal", "mean": result.best_mean_days,
-                          "cv": result.best_cv},
-        "source": (f"calibrated with `{command}` against {n_fda_episodes} FDA "
-                   f"shortage episodes of the targets' classes (bundled snapshots "
-                   f"2019-2025; Kaplan-Meier quantiles at {levels}, length-biased as "
-                   f"yearly snapshots see them); distance {result.best_distance:.3f}"
-                   + ("; best point on the grid edge" if result.at_grid_edge else "")),
-    }
-    document["calibrated_outage_durations"] = section
-    header = ("# Disruption-simulator defaults with a calibrated outage duration, written by "
-              "`rxtwin supply calibrate`.\n")
-    return header + yaml.safe_dump(document, sort_keys=False, width=92)
 
 
 @user_errors
@@ -116,17 +67,15 @@ def calibrate(
     """
     mean_grid = _floats(means, "--means")
     cv_grid = _floats(cvs, "--cvs")
-    chosen = [_target(spec) for spec in targets]
-    defaults = load_disruption_defaults()
-    episodes = shortage_episodes()
-    backend = "threads" if workers and workers > 1 else "serial"
-    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    for spec in targets:  # bad targets fail before a progress bar is drawn
+        calibration_target(spec)
+    with progress_bar(12) as bar:
         task = bar.add_task("grid points", total=len(mean_grid) * len(cv_grid))
-        result = calibrate_outage_duration(
-            chosen, defaults, episodes, category=category, mean_grid_days=mean_grid,
-            cv_grid=cv_grid, n_years=years, entropy=seed, map_chunks=chunk_mapper(backend, workers),
+        calibration = run_calibration(
+            targets, category=category, mean_grid_days=mean_grid, cv_grid=cv_grid,
+            n_years=years, entropy=seed, workers=workers,
             on_point_done=lambda done, total: bar.update(task, completed=done))
+    result = calibration.result
     grid = Table(title=f"Grid: {category} duration vs FDA episodes ({years} scenario-years "
                  f"per point and target, seed {seed})", title_justify="left")
     extra = [c for c in result.grid.columns if c not in ("mean_days", "cv", "distance")]
@@ -156,7 +105,6 @@ def calibrate(
     if out is not None:
         command = (f"rxtwin supply calibrate {' '.join(targets)} --category {category} "
                    f"--years {years} --seed {seed}")
-        classes = {t.dosage_form_class for t in chosen}
-        n_fda = int(episodes["dosage_form_class"].astype(str).isin(classes).sum())
-        out.write_text(defaults_document(result, command, n_fda), encoding="utf-8")
+        out.write_text(defaults_document(result, command, calibration.n_fda_episodes),
+                       encoding="utf-8")
         console.print(f"wrote {out}")

@@ -3,9 +3,7 @@
 Thin: load the scenario, run :func:`rxtwin.runs.supply.run_supply_simulation` (which
 stores the run, chunk by chunk, in the run store) with a progress bar, print the
 per-product table and the run id. ``resume`` finishes a killed run from its stored
-chunks. The lead registers both on the ``supply`` sub-app (e.g.
-``supply_app.command("simulate")(supply_simulate.simulate)`` and
-``supply_app.command("resume")(supply_simulate.resume)``).
+chunks. Both are registered on the ``supply`` sub-app in :mod:`rxtwin.cli`.
 """
 
 from __future__ import annotations
@@ -16,14 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
 from rxtwin.model.intervention import unknown_intervention_ids
+from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Supply-disruption simulator: shortage probability, shortage-days, "
@@ -52,16 +50,11 @@ def _cell(fmt: str, value) -> str:
 DB_HELP = "Run store (path or URL; default RXTWIN_DB or ./rxtwin.sqlite)."
 
 
-def _backend(workers: int | None, scheduler: str | None) -> str:
-    return "dask" if scheduler else ("threads" if workers and workers > 1 else "serial")
-
-
 @contextmanager
 def _chunk_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A ``progress(done, total)`` callback drawing a bar, shown from its first call (so
     input errors found before the run starts print no bar)."""
-    bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=console, transient=False)
+    bar = progress_bar()
     tasks: list = []
 
     def update(done: int, total: int) -> None:
@@ -133,7 +126,7 @@ def simulate(
             _chunk_progress("scenario chunks") as progress:
         run_id, run = run_supply_simulation(
             store, loaded, n_years=years, entropy=seed, intervention_ids=chosen,
-            backend=_backend(workers, scheduler), workers=workers,
+            backend=backend_for(workers, scheduler), workers=workers,
             scheduler_address=scheduler, progress=progress, defaults_path=defaults,
             fda_calibrated=fda_calibrated)
     _print_outcomes(f"Supply disruptions, {scenario}: {years} scenario-years "
@@ -159,7 +152,7 @@ def resume(
 
     with Store.open(db or default_db_url(), create=False) as store, \
             _chunk_progress(run_id[:12]) as progress:
-        run = resume_supply_run(store, run_id, backend=_backend(workers, scheduler),
+        run = resume_supply_run(store, run_id, backend=backend_for(workers, scheduler),
                                 workers=workers, scheduler_address=scheduler,
                                 progress=progress)
     _print_outcomes(f"Supply disruptions, run {run_id}: {run.n_years} scenario-years "

@@ -7,6 +7,6 @@ mergeable summaries the engines use live on the ground floor, in :mod:`rxtwin.st
 See docs/compute.md for the seeding tree, determinism guarantees and resume.
 """
 
-from rxtwin.compute.executors import BACKENDS, chunk_mapper, run_chunks
+from rxtwin.compute.executors import BACKENDS, backend_for, chunk_mapper, run_chunks
 
-__all__ = ["BACKENDS", "chunk_mapper", "run_chunks"]
+__all__ = ["BACKENDS", "backend_for", "chunk_mapper", "run_chunks"]

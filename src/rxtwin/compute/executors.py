@@ -34,7 +34,7 @@ from typing import Any
 from rxtwin.errors import UserInputError
 from rxtwin.stats.chunks import ChunkMapper, pending_chunks
 
-__all__ = ["BACKENDS", "chunk_mapper", "run_chunks"]
+__all__ = ["BACKENDS", "backend_for", "chunk_mapper", "run_chunks"]
 
 #: Backends understood by :func:`run_chunks`.
 BACKENDS = ("serial", "threads", "processes", "dask")
@@ -130,6 +130,33 @@ def run_chunks(
         else:
             _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record)
     return [finished[i] for i in range(n)]
+
+
+def backend_for(workers: int | None = None, scheduler_address: str | None = None,
+                backend: str | None = None) -> str:
+    """The backend a command runs on, by one rule for every command.
+
+    An explicit ``backend`` wins; a scheduler address means ``"dask"``; more than one worker
+    means ``"threads"`` (every engine's compiled kernel releases the GIL, so threads scale
+    without a process pool's start-up and pickling); otherwise ``"serial"``.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        An unknown ``backend``.
+
+    Examples
+    --------
+    >>> backend_for(), backend_for(2), backend_for(2, "tcp://h:8786"), backend_for(2, None, "processes")
+    ('serial', 'threads', 'dask', 'processes')
+    """
+    if backend is not None:
+        if backend not in BACKENDS:
+            raise UserInputError(f"--backend {backend!r}: must be one of {', '.join(BACKENDS)}")
+        return backend
+    if scheduler_address:
+        return "dask"
+    return "threads" if workers and workers > 1 else "serial"
 
 
 def chunk_mapper(backend: str = "serial", workers: int | None = None,

@@ -7,3 +7,7 @@ One module per run kind's wing (:mod:`~rxtwin.runs.line`, :mod:`~rxtwin.runs.sup
 there and nowhere else. The CLI and the web app call these functions; nothing below this
 package imports it (docs/design.md).
 """
+
+from rxtwin.compute.executors import backend_for
+
+__all__ = ["backend_for"]

@@ -20,7 +20,7 @@ from rxtwin import __version__
 from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.errors import Problem
-from rxtwin.line.from_scenario import line_inputs_from_scenario, with_twin_losses
+from rxtwin.line.from_scenario import line_inputs_from_scenario, line_plan, with_twin_losses
 from rxtwin.line.inputs import OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
@@ -63,6 +63,14 @@ class LineRun:
 
 def _n_chunks(n_replications: int, chunk_size: int) -> int:
     return -(-n_replications // chunk_size)
+
+
+def line_plans(scenario: Scenario, line_id: str, technology_ids: Sequence[str]) -> dict:
+    """The campaign plan (common-cycle ELSP) of ``line_id`` under each technology, by
+    technology id (:func:`rxtwin.line.from_scenario.line_plan`); an unknown id raises
+    :class:`rxtwin.errors.UnknownIdError`."""
+    return {tid: line_plan(scenario, line_id, scenario.technology(tid))
+            for tid in technology_ids}
 
 
 def line_inputs_for_run(scenario: Scenario, params: dict):
