@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from rxtwin.errors import UserInputError
 from rxtwin.line.engine import (
     ACTIVITY_NAMES,
     simulate_replications,
@@ -61,7 +62,7 @@ def simulate(inputs: LineEngineInputs, n_replications: int, *, entropy: int | No
     inputs : LineEngineInputs
         The line, its products, failure modes and policy.
     n_replications : int
-        Independent replications [-].
+        Independent replications [-], >= 1.
     entropy : int or None
         Root entropy of the seed tree; None draws fresh entropy (returned in the results
         as ``seed_entropy`` so the run can be repeated).
@@ -78,7 +79,16 @@ def simulate(inputs: LineEngineInputs, n_replications: int, *, entropy: int | No
     Returns
     -------
     LineResults
+
+    Raises
+    ------
+    UserInputError
+        If ``n_replications`` is not an integer >= 1, or ``entropy``, ``chunk_size`` or
+        ``done`` is invalid (:func:`rxtwin.stats.seeding.plan_chunks`).
     """
+    if isinstance(n_replications, bool) or not isinstance(n_replications, int | np.integer) \
+            or n_replications < 1:
+        raise UserInputError(f"n_replications = {n_replications!r}, must be an integer >= 1")
     entropy, chunks = plan_chunks(n_replications, chunk_size, entropy)
     task = functools.partial(line_chunk_task, inputs, keep_rows=keep_replications)
     results = map_chunks(task, chunks, done=done, on_chunk_done=on_chunk_done)
