@@ -106,12 +106,14 @@ def _evaluate_array(
     vectorised: bool,
     map_chunks: ChunkMapper,
     chunk_size: int,
+    done: Mapping[int, np.ndarray] | None = None,
+    on_chunk_done: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise UserInputError(f"chunk_size = {chunk_size!r}, must be an integer >= 1")
     blocks = [(start, x[start:start + chunk_size]) for start in range(0, x.shape[0], chunk_size)]
     task = functools.partial(_evaluate_block, model_fn, tuple(names), vectorised)
-    results = map_chunks(task, blocks)
+    results = map_chunks(task, blocks, done=done, on_chunk_done=on_chunk_done)
     return np.concatenate(results) if results else np.empty(0)
 
 
@@ -122,6 +124,8 @@ def evaluate(
     vectorised: bool = False,
     map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 1024,
+    done: Mapping[int, np.ndarray] | None = None,
+    on_chunk_done: Callable[[int, np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Evaluate a model at every row of a samples table.
 
@@ -139,6 +143,9 @@ def evaluate(
         Runs the blocks (:mod:`rxtwin.stats.chunks`); serial by default.
     chunk_size : int
         Rows per chunk [-].
+    done, on_chunk_done
+        As :class:`rxtwin.stats.chunks.ChunkMapper` (resume; progress): a chunk's result
+        is the output array of its rows.
 
     Returns
     -------
@@ -163,7 +170,7 @@ def evaluate(
                                  "(columns = paths) for a dict model, or vectorised=True")
         names = [f"x{j}" for j in range(x.shape[1])]
     return _evaluate_array(model_fn, x, names, vectorised=vectorised, map_chunks=map_chunks,
-                           chunk_size=chunk_size)
+                           chunk_size=chunk_size, done=done, on_chunk_done=on_chunk_done)
 
 
 def _unit_problem(paths: Sequence[str]) -> dict:
@@ -185,6 +192,8 @@ def sobol_indices(
     conf_level: float = 0.95,
     map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 4096,
+    done: Mapping[int, np.ndarray] | None = None,
+    on_chunk_done: Callable[[int, np.ndarray], None] | None = None,
 ) -> pd.DataFrame:
     """First-order and total Sobol' indices of a model output.
 
@@ -208,8 +217,9 @@ def sobol_indices(
         Bootstrap resamples for the confidence intervals [-].
     conf_level : float
         Confidence level of the ``*_conf`` half-widths [-].
-    map_chunks, chunk_size
-        Passed to :func:`evaluate`.
+    map_chunks, chunk_size, done, on_chunk_done
+        Passed to :func:`evaluate` (``done`` resumes a run made with the same ``rng``
+        state and ``chunk_size``).
 
     Returns
     -------
@@ -254,7 +264,7 @@ def sobol_indices(
                                      scramble=True, seed=salib_seed(rng))
     x = values_from_unit(parameters, open_unit(unit))
     y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, map_chunks=map_chunks,
-                        chunk_size=chunk_size)
+                        chunk_size=chunk_size, done=done, on_chunk_done=on_chunk_done)
     si = salib_sobol_analyze.analyze(problem, y, calc_second_order=calc_second_order,
                                      num_resamples=num_resamples, conf_level=conf_level,
                                      print_to_console=False, seed=salib_seed(rng))
@@ -293,6 +303,8 @@ def morris_screening(
     conf_level: float = 0.95,
     map_chunks: ChunkMapper = map_serial,
     chunk_size: int = 4096,
+    done: Mapping[int, np.ndarray] | None = None,
+    on_chunk_done: Callable[[int, np.ndarray], None] | None = None,
 ) -> pd.DataFrame:
     """Morris elementary-effects screening.
 
@@ -315,8 +327,9 @@ def morris_screening(
         Bootstrap resamples for ``mu_star_conf`` [-].
     conf_level : float
         Confidence level of ``mu_star_conf`` [-].
-    map_chunks, chunk_size
-        Passed to :func:`evaluate`.
+    map_chunks, chunk_size, done, on_chunk_done
+        Passed to :func:`evaluate` (``done`` resumes a run made with the same ``rng``
+        state and ``chunk_size``).
 
     Returns
     -------
@@ -359,7 +372,7 @@ def morris_screening(
                                       seed=salib_seed(rng))
     x = values_from_unit(parameters, morris_unit_levels(grid, num_levels))
     y = _evaluate_array(model_fn, x, paths, vectorised=vectorised, map_chunks=map_chunks,
-                        chunk_size=chunk_size)
+                        chunk_size=chunk_size, done=done, on_chunk_done=on_chunk_done)
     si = salib_morris_analyze.analyze(problem, grid, y, num_resamples=num_resamples,
                                       conf_level=conf_level, print_to_console=False,
                                       num_levels=num_levels, seed=salib_seed(rng))
