@@ -17,8 +17,19 @@ from scipy import stats
 from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.stats.summaries import MomentSummary
 
-TABLE_COLUMNS = ("statistic", "product", "unit", "mean", "ci95_low", "ci95_high", "std_error",
-                 "n")
+#: Columns of :meth:`LineResults.table` and their units. ``"label"``: text, no unit;
+#: ``"row unit"``: the unit named in the row's ``unit`` column (the statistic's unit,
+#: docs/line.md); ``"-"``: dimensionless.
+TABLE_COLUMNS: dict[str, str] = {
+    "statistic": "label",
+    "product": "label",
+    "unit": "label",
+    "mean": "row unit",
+    "ci95_low": "row unit",
+    "ci95_high": "row unit",
+    "std_error": "row unit",
+    "n": "-",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +168,8 @@ class LineResults:
         Columns: ``statistic`` (name, see docs/line.md), ``product`` (product name, or
         None for line-level statistics and failure-mode counts), ``unit``, ``mean``,
         ``ci95_low`` and ``ci95_high`` (Student-t 95 % confidence interval of the mean over
-        replications), ``std_error`` and ``n`` (replications with a defined value).
+        replications), ``std_error`` and ``n`` (replications with a defined value);
+        :data:`TABLE_COLUMNS` gives their units.
         """
         s = self.summary
         n = s.count

@@ -55,6 +55,7 @@ __all__ = [
     "EPISODE_HISTOGRAM_DAYS",
     "N_EPISODE_BINS",
     "STATISTICS",
+    "TABLE_COLUMNS",
     "DisruptionRun",
     "DisruptionSummary",
     "ProductTrace",
@@ -83,6 +84,25 @@ def episode_bin_edges_days() -> np.ndarray:
 
 
 N_EPISODE_BINS = episode_bin_edges_days().size - 1
+
+#: Columns of :meth:`DisruptionSummary.table` in order, with their units (``"label"``:
+#: text; ``"-"``: dimensionless); docs/supply_simulation.md, "Outputs".
+TABLE_COLUMNS: dict[str, str] = {
+    "product_id": "label",
+    "scenario_years": "yr",
+    "shortage_probability_per_yr": "-",
+    "shortage_probability_per_yr_ci95": "-",
+    "shortage_days_per_yr": "d/yr",
+    "shortage_days_per_yr_ci95": "d/yr",
+    "unmet_units_per_yr": "units/yr",
+    "fill_rate": "-",
+    "expired_units_per_yr": "units/yr",
+    "mean_on_hand_units": "units",
+    "holding_cost_usd_per_yr": "USD/yr",
+    "episodes_per_yr": "1/yr",
+    "ttr_median_days": "d",
+    "ttr_p90_days": "d",
+}
 _SITE_STREAM = 0
 _PRODUCT_STREAM = 1
 _NOISE, _SHOCKS = 0, 1
@@ -287,7 +307,8 @@ class DisruptionSummary:
         Returns
         -------
         pandas.DataFrame
-            One row per product: ``product_id``, ``scenario_years``,
+            One row per product (:data:`TABLE_COLUMNS` lists the columns with their
+            units): ``product_id``, ``scenario_years``,
             ``shortage_probability_per_yr`` [-] and ``_ci95`` (half-width),
             ``shortage_days_per_yr`` [d/yr] and ``_ci95``, ``unmet_units_per_yr``
             [units/yr], ``fill_rate`` [-] = 1 - mean unmet / mean demand,

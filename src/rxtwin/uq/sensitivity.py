@@ -62,13 +62,23 @@ __all__ = [
     "tornado",
 ]
 
-#: Columns of :func:`sobol_indices` (index: parameter path).
-SOBOL_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
-#: Columns of :func:`morris_screening` (index: parameter path).
-MORRIS_COLUMNS = ("mu", "mu_star", "mu_star_conf", "sigma")
-#: Columns of :func:`tornado`.
-TORNADO_COLUMNS = ("parameter", "low_value", "high_value", "output_base", "output_low",
-                   "output_high", "swing")
+# Column constants map each column to its unit: "-" dimensionless, "label" text, "output"
+# the model output's unit, "input" the parameter's own unit.
+
+#: Columns of :func:`sobol_indices` and their units (index: parameter path).
+SOBOL_COLUMNS: dict[str, str] = {"S1": "-", "S1_conf": "-", "ST": "-", "ST_conf": "-"}
+#: Columns of :func:`morris_screening` and their units (index: parameter path): output
+#: units per unit of grid coordinate (see :func:`morris_screening`).
+MORRIS_COLUMNS: dict[str, str] = {
+    "mu": "output/grid", "mu_star": "output/grid", "mu_star_conf": "output/grid",
+    "sigma": "output/grid",
+}
+#: Columns of :func:`tornado` and their units.
+TORNADO_COLUMNS: dict[str, str] = {
+    "parameter": "label", "low_value": "input", "high_value": "input",
+    "output_base": "output", "output_low": "output", "output_high": "output",
+    "swing": "output",
+}
 
 ModelFn = Callable[..., object]
 
