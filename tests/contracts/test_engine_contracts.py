@@ -1,0 +1,64 @@
+"""Every Monte Carlo engine passes the same contract (checks in ``checks.py``, engines in
+``engines.py``; the package docstring says what is invariant and how an engine joins)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rxtwin.compute import chunk_mapper
+
+from . import checks
+
+
+def test_same_seed_gives_same_bits(engine):
+    checks.check_same_seed_same_bits(engine)
+
+
+def test_threads_give_same_bits_as_serial(engine):
+    checks.check_backend_same_bits(engine, chunk_mapper("threads", workers=2), "threads")
+
+
+@pytest.mark.slow
+def test_process_pool_gives_same_bits_as_serial(engine):
+    # One pool per engine: start-up (forkserver, imports, numba cache) dominates.
+    checks.check_backend_same_bits(engine, chunk_mapper("processes", workers=2), "processes")
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_same_bits_as_serial(engine, dask_address):
+    checks.check_backend_same_bits(
+        engine, chunk_mapper("dask", scheduler_address=dask_address), "dask (2 workers)")
+
+
+def test_chunks_are_self_contained_and_picklable(engine):
+    checks.check_chunks_self_contained(engine)
+
+
+def test_chunk_size_changes_results_only_as_the_seed_contract_allows(engine):
+    if engine.chunk_streams:
+        checks.check_chunk_size_statistical(engine)
+    else:
+        checks.check_chunk_size_exact(engine)
+
+
+def test_appending_chunks_leaves_earlier_chunks_unchanged(engine):
+    if not engine.chunk_streams:
+        pytest.skip(f"{engine.name} draws its random numbers before chunking: chunks carry "
+                    "no streams, and any chunk size gives the same bits (checked above)")
+    checks.check_appending_chunks(engine)
+
+
+def test_resume_with_done_chunks_gives_same_bits(engine):
+    checks.check_resume(engine)
+
+
+def test_chunk_summaries_merge_in_any_order(engine):
+    checks.check_merge_any_order(engine)
+
+
+def test_every_output_column_is_documented_with_its_unit(engine):
+    checks.check_documented_columns(engine)
+
+
+def test_bad_input_raises_user_input_error_naming_the_field(engine):
+    checks.check_bad_inputs(engine)
