@@ -7,7 +7,7 @@ Measures, on the 24-product reference line of the bundled ``generic_oral_solid``
   (events = day closes + demand events + line activities, counted alike by both models);
 * wall time and peak memory (max resident set size of this process, which runs the serial
   case) for 10,000 replication-years, serially and on 2 worker processes, and the
-  speed-ups on 2 threads and on 2 processes. Targets (issue "Multi-product line"): ratio >= 100x; 10,000 replication-years
+  speed-ups on 2 threads and on 2 processes. Targets: ratio >= 100x; 10,000 replication-years
   in <= 5 s on 2 cores; peak memory <= 1 GB.
 
 The engine inputs come from the library's scenario adapter

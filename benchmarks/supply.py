@@ -1,6 +1,6 @@
 """Benchmark of the supply-disruption simulator; prints one JSON object.
 
-Workload (issue "Supply network resilience", item 3): 200 products, each a 3-tier chain
+Workload: 200 products, each a 3-tier chain
 KSM -> API -> FDF, x 10,000 scenario-years on 2 workers (threads by default: the compiled
 kernels release the GIL, and threads pay no worker start-up). Targets: <= 30 s wall time
 and <= 2 GB peak memory.

@@ -270,7 +270,7 @@ def appraise_technology(
     3. Capex = technology ``capex_usd`` in equal parts at the start of each install year
        (assumption: even spending).
     4. Training = ``training_usd``, filings = ``filing_cost_usd_per_product`` x products on
-       the line (FDA approves product by product: workshop report, Session 3), both
+       the line (FDA approves product by product: Wosińska et al. 2023, Session 3), both
        expensed in the last install year.
     5. Operating flows = option - baseline line performance, simulated with the same seed.
     6. Tax at ``firm.tax_rate`` on incremental profit; depreciation MACRS GDS 5-yr

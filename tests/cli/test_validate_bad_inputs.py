@@ -1,5 +1,5 @@
 """`rxtwin validate` on bad input: one line per problem naming the field, exit code 2,
-never a traceback (issue 2, 'Done when': at least 15 distinct bad inputs)."""
+never a traceback, over a catalogue of distinct bad inputs."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def test_overloaded_line_is_reported_not_scheduled():
 
 
 def test_twin_losses_become_the_continuous_line_loss_parameters():
-    """Issue 6, item 6: the twin's diverted fraction and campaign losses feed the line."""
+    """The twin's diverted fraction and campaign losses feed the continuous line."""
     from rxtwin.data.twin_defaults import load_twin_defaults
     from rxtwin.line.from_scenario import with_twin_losses
     from rxtwin.twin.handoff import continuous_loss_parameters

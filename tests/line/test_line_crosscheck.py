@@ -92,7 +92,7 @@ _RESULTS: dict[str, list[tuple[str, float, float, float, float]]] = {}
 
 def compare(build, index: int, name: str) -> list[tuple[str, float, float, float, float]]:
     """(statistic, engine mean, SimPy mean, joint standard error, rounding allowance) for
-    every compared statistic of one scenario; computed once per test session."""
+    every compared statistic of one scenario; computed once per pytest run."""
     if name not in _RESULTS:
         x = scenario(build, name)
         engine = simulate_replications(x, np.random.default_rng([SEED_BASE, index, 1]),

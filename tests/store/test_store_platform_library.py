@@ -1,4 +1,4 @@
-"""The twin's platform library lives in the run store with its provenance (issue 6, item 5):
+"""The twin's platform library lives in the run store with its provenance:
 saved versions round-trip exactly, the newest wins, and a new product reuses a fit."""
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def test_fit_recovers_parameters_without_noise(model_name, kind):
 @pytest.mark.parametrize("model_name", sorted(RTD_FAMILIES))
 @pytest.mark.parametrize("kind", ["pulse", "step"])
 def test_95pct_intervals_cover_true_values_in_at_least_90_of_100_trials(model_name, kind):
-    # the criterion: the true value lies inside the reported 95 % interval in >= 90
+    # the acceptance criterion: the true value lies inside the reported 95 % interval in >= 90
     # of 100 seeded trials, for both the mean residence time and the shape parameter.
     # (Nominal 95; P(Binomial(100, 0.95) < 90) = 0.03, so a correct interval rarely fails.)
     shape_name = RTD_FAMILIES[model_name].shape_name

@@ -2,7 +2,7 @@
 Shortages yearly snapshots 2019-2025, bundled in rxtwin/data/public; episodes and
 Kaplan-Meier quantiles as rxtwin.data.public_tables.shortage_episodes builds them).
 
-The issue asks for the comparison to be reported, whatever it is: the test prints the
+The comparison is reported, whatever it shows: the test prints the
 table (run with ``-s``) and checks that it is computed as documented: simulated episodes
 are spells of short days (gaps up to ``episode_gap_days``), carried across scenario-years,
 and weighted as yearly snapshots would see them (length-biased), so that episodes longer

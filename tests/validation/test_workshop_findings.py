@@ -1,7 +1,8 @@
 """The workshop's economic findings, from the bundled cited parameters, nothing tuned.
 
-MIT/Brookings workshop report (2023), Sessions 2-4 (shared/seed/workshop-report.md) and
-DESIGN.md "Validation" item 4: (a) on a 20-30-product generic line CM does not clear a
+Wosińska, Conti and Reynolds, "Technology Solutions for Improving the Resilience of Generic
+Prescription Drug Manufacturing", Brookings Institution / MIT, 2023, Sessions 2-4, as listed
+under "Validation" in docs/design.md: (a) on a 20-30-product generic line CM does not clear a
 generic firm's hurdle unassisted; (b) on a single high-volume product it does; (c) PAT
 sensors (200-300 kUSD per line) pay back before a ~5 MUSD CM line; (d) the subsidy CM needs
 on the generic line, with its 90 % interval. Each test asserts what the model says and
@@ -32,7 +33,7 @@ from rxtwin.data.scenarios import load_scenario
 
 REPS = 400
 ENTROPY = 20230601
-ISPE_TYPICAL_SOLID_ORAL_OEE = 0.30  # "around 30 %" (issue 4, citing ISPE OEE benchmarking)
+ISPE_TYPICAL_SOLID_ORAL_OEE = 0.30  # "around 30 %": ISPE OEE benchmarking of solid-oral lines
 
 
 @pytest.fixture(scope="module")

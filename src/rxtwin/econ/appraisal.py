@@ -1,6 +1,6 @@
 """Appraise a cash-flow vector the way a firm does: hurdle rate and payback limit.
 
-The workshop report (Session 3, "Economic barriers") says each company "sets a hurdle rate
+The workshop report (Wosińska et al. 2023, Session 3, "Economic barriers") says each company "sets a hurdle rate
 and payback period" and that generic and contract manufacturers judge investments more
 strictly than brands because of thin margins and variable demand. :class:`FirmProfile`
 holds those two criteria (plus the tax rate used to build the cash flows). The bundled

@@ -1,7 +1,8 @@
 """Failure modes: what goes wrong, how often, what it hits and what it costs.
 
-The categories follow the workshop report, Session 1 ("Key failure modes in prescription
-drug manufacturing"), plus the demand-side and site-level events of DESIGN.md.
+The categories follow Wosińska et al. 2023, Session 1 ("Key failure modes in prescription
+drug manufacturing"), plus demand-side and site-level events (demand shock, contract
+loss or win, natural disaster, regulatory action) that the supply studies need.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from rxtwin.model.distributions import DurationDistribution
 
 
 class TechnologyKind(StrEnum):
-    """The manufacturing technologies the workshop compared (report, Session 2)."""
+    """The manufacturing technologies the workshop compared (Wosińska et al. 2023, Session 2)."""
 
     batch = "batch"
     advanced_batch = "advanced_batch"

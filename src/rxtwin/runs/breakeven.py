@@ -178,7 +178,7 @@ def breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,
     x_name, y_name = table.columns[:2]  # the two parameters (rxtwin.appraisal.breakeven_map_2d)
     best = (table.groupby([x_name, y_name], as_index=False)["npv_usd"].max()
             .rename(columns={"npv_usd": "best_npv_usd"}))
-    incumbent = params.baseline or "the incumbent"  # CLI runs before 2026-11-27 lack it
+    incumbent = params.baseline or "the incumbent"  # runs stored without a baseline lack it
     breakeven = fig.breakeven_map_figure(
         best, x_name, y_name, "best_npv_usd",
         title=f"Incremental NPV of the best option vs {incumbent} at the hurdle rate [USD] "

@@ -1,6 +1,6 @@
 """Platform library: fitted RTD parameter sets per equipment configuration, with provenance.
 
-The platform approach of the workshop report: characterise the line once per equipment
+The platform approach of the workshop report (Wosińska et al. 2023): characterise the line once per equipment
 configuration (blender, impeller speed, throughput), store the fitted RTD with where it came
 from, and reuse it for a new product instead of starting from nothing. The library is a
 plain value: it serialises to and from JSON-compatible dicts (the run store persists them).

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python -m rxtwin.data.public.build /work/shared/data/raw            # write the files
-    python -m rxtwin.data.public.build /work/shared/data/raw --check    # compare only
+    python -m rxtwin.data.public.build RAW_DIR            # write the files
+    python -m rxtwin.data.public.build RAW_DIR --check    # compare only
 
-The raw directory holds one folder per data set, each with its ``SOURCE.md``:
+``RAW_DIR`` (required: the raw downloads are not shipped with rxtwin) holds one folder per data set, each with its ``SOURCE.md``:
 ``fda-drug-shortages-yearly/``, ``fda-inspections-compliance/`` and ``who-eml/``.
 Every step below is a plain, reviewable transformation; nothing is cleaned here.
 Normalisation (status case, dates, categories) happens in :mod:`rxtwin.data.public_tables`
