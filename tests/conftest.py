@@ -1,10 +1,17 @@
-"""Fixtures shared by every test package: the PostgreSQL server of the store tests.
+"""Set-up shared by every test package: Hypothesis profiles and the PostgreSQL server.
 
 PostgreSQL comes from env ``RXTWIN_TEST_PG_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``). Each test gets its own schema
 ``rx_test_<uuid>`` (dropped afterwards), so parallel test runs never collide. If the server
 cannot be reached the PostgreSQL cases are skipped, saying so, except under ``CI=true``,
 where they fail: CI must test both back ends.
+
+Hypothesis: one set-up for the whole suite. Profile ``ci`` (loaded when ``CI=true``) is
+derandomised, so a CI run is reproducible and a failure prints the blob that replays it;
+profile ``default`` draws new examples on every run, so local runs explore further over
+time. Both have no deadline (the first call of a numba-compiled engine compiles it) and
+100 examples; a test that needs a smaller budget sets ``max_examples`` itself. Choose
+another profile with ``pytest --hypothesis-profile NAME``.
 """
 
 from __future__ import annotations
@@ -14,9 +21,19 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+from requirements import in_ci, missing
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+# Built on Hypothesis's own "default" profile, not on whatever is loaded: Hypothesis loads
+# its built-in "ci" profile by itself when it detects a CI environment.
+settings.register_profile("default", settings.get_profile("default"), deadline=None,
+                          max_examples=100, derandomize=False)
+settings.register_profile("ci", settings.get_profile("default"), derandomize=True,
+                          print_blob=True, database=None)
+settings.load_profile("ci" if in_ci() else "default")
 
 PG_URL_ENV = "RXTWIN_TEST_PG_URL"
 PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -42,9 +59,7 @@ def pg_url() -> str:
             f"PostgreSQL server unreachable at {make_url(url)!r} ({PG_URL_ENV}): "
             + (str(error).strip().splitlines()[0])
         )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true requires PostgreSQL; {reason}")
-        pytest.skip(reason)
+        missing(reason)
     finally:
         engine.dispose()
     return url

@@ -30,7 +30,6 @@ def _close(a: MomentSummary, b: MomentSummary, scale: float) -> None:
     np.testing.assert_allclose(a.m2, b.m2, rtol=1e-9, atol=1e-9 * scale**2 * max(a.count, 1))
 
 
-@settings(deadline=None, max_examples=100)
 @given(three_parts)
 def test_moment_merge_is_associative_and_matches_the_whole(parts):
     x, y, z = (MomentSummary.from_samples(p) for p in parts)
@@ -41,14 +40,13 @@ def test_moment_merge_is_associative_and_matches_the_whole(parts):
     _close(left, MomentSummary.from_samples(np.concatenate(parts)), scale)
 
 
-@settings(deadline=None, max_examples=100)
 @given(three_parts)
 def test_moment_merge_is_commutative_bit_for_bit(parts):
     x, y, _ = (MomentSummary.from_samples(p) for p in parts)
     assert x.merge(y).equals(y.merge(x))
 
 
-@settings(deadline=None, max_examples=50)
+@settings(max_examples=50)
 @given(three_parts, st.permutations([0, 1, 2]))
 def test_merge_all_in_fixed_order_is_reproducible(parts, order):
     # the executor's contract: the same list merged in the same order is bit-identical,
@@ -60,7 +58,6 @@ def test_merge_all_in_fixed_order_is_reproducible(parts, order):
     _close(merge_all(summaries), merge_all([summaries[i] for i in order]), scale)
 
 
-@settings(deadline=None, max_examples=100)
 @given(three_parts, st.permutations([0, 1, 2]))
 def test_histogram_merge_is_exact_in_any_order(parts, order):
     edges = np.linspace(-1e6, 1e6, 17)

@@ -35,7 +35,7 @@ def _flows(new, old, capex, months, ramp, tax):
         **cash_flow_defaults())
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(performances(), performances(), money, st.floats(0, 60), st.floats(0, 36),
        st.floats(0, 0.5))
 def test_increment_is_option_minus_baseline_and_npv_is_linear(new, old, capex, months, ramp,
@@ -48,7 +48,7 @@ def test_increment_is_option_minus_baseline_and_npv_is_linear(new, old, capex, m
                       - npv_usd(0.15, flows.baseline["net_cash_flow_usd"]), atol=1e-4)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(performances(), money, st.floats(0, 60), st.floats(0, 36), st.floats(0, 0.5),
        st.floats(1.0, 1e6))
 def test_a_yearly_saving_raises_the_npv(old, capex, months, ramp, tax, saving):

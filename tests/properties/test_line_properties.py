@@ -110,7 +110,7 @@ def lines(draw, n_min=1):
     )
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(x=lines(), seed=st.integers(min_value=0, max_value=2**32))
 def test_capacity_mass_and_time_balance(x, seed):
     rows = simulate_replications(x, np.random.default_rng(seed), 5)
@@ -133,7 +133,7 @@ def test_capacity_mass_and_time_balance(x, seed):
             assert np.all((values >= -1e-12) & (values <= 1 + 1e-9)), name
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(x=lines(), seed=st.integers(min_value=0, max_value=2**32))
 def test_no_failures_and_no_scrap_means_quality_one(x, seed):
     f = x.failures
@@ -149,7 +149,7 @@ def test_no_failures_and_no_scrap_means_quality_one(x, seed):
     assert np.all(rows[:, col(clean, "rejected_lots")] == 0)
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(x=lines(n_min=2), seed=st.integers(min_value=0, max_value=2**32),
        changeover_h=st.floats(min_value=0.5, max_value=48.0),
        divisor=st.integers(min_value=2, max_value=5))

@@ -60,7 +60,7 @@ def _typed(value: object) -> object:
     return (type(value).__name__, value)
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(body=bodies, name=st.sampled_from(["base", "alt"]))
 def test_scenario_body_round_trips_unchanged(store: Store, body: dict, name: str) -> None:
     digest = store.put_scenario(body, name)
@@ -83,7 +83,7 @@ frames = data_frames(
 )
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(frame=frames)
 def test_summary_frame_round_trips_with_dtypes(
     store: Store, run_id: str, frame: pd.DataFrame

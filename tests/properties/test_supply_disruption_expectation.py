@@ -78,8 +78,6 @@ numbers).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import supply_chain_strategies
 from hypothesis import given, settings
@@ -97,7 +95,7 @@ CONFIDENCE = 0.99  # one-sided level of the bound (module docstring)
 ROUND_OFF = 1e-9  # relative to a year's days or a year's mean demand
 N_CHUNKS = 40  # hypothesis examples: 40 chunks x 25 years = 1000 scenario-years
 YEARS_PER_CHUNK = 25
-SETTINGS = settings(deadline=None, max_examples=40, derandomize=bool(os.environ.get("CI")))
+SETTINGS = settings(max_examples=40)
 
 
 _strategies = supply_chain_strategies

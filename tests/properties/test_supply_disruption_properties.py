@@ -71,7 +71,7 @@ def run(product, sites, modes, seed):
     return trace_product(inputs, 0, YEARS, np.random.SeedSequence(seed))
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(chains(max_tiers=1, max_lead=0, max_lag=0), st.data(), st.integers(0, 2**32 - 1))
 def test_redundant_supplier_never_increases_shortage(chain, data, seed):
     product, sites, modes = chain
@@ -92,7 +92,7 @@ def test_redundant_supplier_never_increases_shortage(chain, data, seed):
     assert np.all(more.stats[:, UNMET] <= base.stats[:, UNMET] + 1e-6 * d)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(chains(max_tiers=1), st.data(), st.integers(0, 2**32 - 1))
 def test_more_inventory_never_increases_shortage_days(chain, data, seed):
     product, sites, modes = chain
@@ -107,7 +107,7 @@ def test_more_inventory_never_increases_shortage_days(chain, data, seed):
     assert np.all(more.stats[:, UNMET] <= base.stats[:, UNMET] + 1e-6 * extra)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(chains(), st.integers(0, 2**32 - 1))
 def test_flows_conserve_mass(chain, seed):
     product, sites, modes = chain

@@ -71,7 +71,7 @@ def with_redundant_supplier(sites, edges, index, fraction, country):
     return {**sites, "N": country}, new_edges
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(chains(), st.data(), st.floats(0.05, 0.95), st.sampled_from(COUNTRIES))
 def test_splitting_a_share_never_raises_hhi(chain, data, fraction, country):
     sites, edges = chain
@@ -90,7 +90,7 @@ def test_splitting_a_share_never_raises_hhi(chain, data, fraction, country):
         assert abs(drop - 2 * a * b) <= TOL
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(chains(), st.data(), st.floats(0.05, 0.95), st.sampled_from(COUNTRIES))
 def test_redundant_supplier_never_reduces_independent_paths(chain, data, fraction, country):
     sites, edges = chain

@@ -119,7 +119,7 @@ def chains(draw):
     return edges, stock, float(draw(st.integers(0, 40))), down
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(chains())
 def test_lp_tts_equals_max_flow_bisection(chain):
     edges, stock, inventory_days, down = chain
@@ -129,7 +129,7 @@ def test_lp_tts_equals_max_flow_bisection(chain):
     assert got == pytest.approx(expected, rel=1e-6, abs=1e-7)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(chains(), st.floats(1.0, 50.0), st.floats(0.0, 200.0))
 def test_more_stock_never_shortens_tts_nor_raises_loss(chain, extra_days, ttr_days):
     edges, stock, inventory_days, down = chain
@@ -144,7 +144,7 @@ def test_more_stock_never_shortens_tts_nor_raises_loss(chain, extra_days, ttr_da
     assert lost_base <= ttr_days * 1.0 + 1e-6
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(chains(), st.data(), st.floats(0.05, 0.95), st.integers(30, 900))
 def test_redundant_supplier_with_capacity_never_shortens_tts(chain, data, fraction, cap):
     edges, stock, inventory_days, down = chain

@@ -14,7 +14,7 @@ models = st.one_of(
 flows = st.lists(st.floats(0.0, 50.0), min_size=5, max_size=400)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(model=models, inflow=flows, step_s=st.sampled_from([0.5, 1.0, 2.0]))
 def test_fed_equals_delivered_plus_holdup(model, inflow, step_s):
     k = discrete_rtd_kernel(model, step_s)
@@ -27,7 +27,7 @@ def test_fed_equals_delivered_plus_holdup(model, inflow, step_s):
     assert abs(k.weights.sum() - 1.0) < 1e-12
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(model=models,
        fractions=st.lists(st.floats(0.01, 0.5), min_size=5, max_size=300),
        total=st.floats(1.0, 50.0))

@@ -24,7 +24,7 @@ from rxtwin.uq.summaries import distribution_summary, output_chunk_summary, summ
 seeds = st.integers(0, 2**32 - 1)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(n=st.integers(1, 300), d=st.integers(1, 8), seed=seeds)
 def test_lhs_one_point_per_stratum(n, d, seed):
     u = design_unit(n, d, "lhs", np.random.default_rng(seed))
@@ -34,7 +34,7 @@ def test_lhs_one_point_per_stratum(n, d, seed):
     assert np.all(counts == 1)
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(m=st.integers(0, 9), d=st.integers(1, 8), seed=seeds)
 def test_sobol_dyadic_balance(m, d, seed):
     n = 2**m
@@ -45,7 +45,7 @@ def test_sobol_dyadic_balance(m, d, seed):
     assert np.all(counts == 1)
 
 
-@settings(deadline=None, max_examples=30)
+@settings(max_examples=30)
 @given(method=st.sampled_from(["mc", "lhs", "sobol"]), m=st.integers(0, 7),
        d=st.integers(1, 5), seed=seeds)
 def test_same_seed_same_design(method, m, d, seed):
@@ -65,7 +65,7 @@ distributions = st.one_of(
 )
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(dist=distributions, n=st.integers(2, 200), k_frac=st.floats(0, 1), seed=seeds)
 def test_lhs_counts_below_quantile_exactly(dist, n, k_frac, seed):
     k = int(round(k_frac * n))
@@ -75,7 +75,7 @@ def test_lhs_counts_below_quantile_exactly(dist, n, k_frac, seed):
     assert int(np.sum(x < threshold)) == k
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(x=hnp.arrays(np.float64, st.integers(2, 200), elements=st.floats(-1e6, 1e6)),
        cuts=st.lists(st.integers(0, 200), max_size=5))
 def test_chunked_summary_equals_direct_for_any_split(x, cuts):

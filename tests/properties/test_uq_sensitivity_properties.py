@@ -18,7 +18,7 @@ from rxtwin.uq.sensitivity import morris_screening, tornado
 coefficients = st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6)
 
 
-@settings(deadline=None, max_examples=40)
+@settings(max_examples=40)
 @given(coef=coefficients, data=st.data())
 def test_tornado_linear_swings(coef, data):
     d = len(coef)
@@ -40,7 +40,7 @@ def test_tornado_linear_swings(coef, data):
     assert np.all(np.diff(table["swing"].to_numpy()) <= 0)
 
 
-@settings(deadline=None, max_examples=20)
+@settings(max_examples=20)
 @given(coef=coefficients, seed=st.integers(0, 2**32 - 1), data=st.data())
 def test_morris_linear_effects(coef, seed, data):
     d = len(coef)

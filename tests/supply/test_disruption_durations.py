@@ -20,7 +20,7 @@ from rxtwin.supply.disruption import (
 PROBS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(st.integers(1, 30), st.booleans()), min_size=1, max_size=60))
 def test_counts_version_agrees_with_the_public_tables_estimator(records):
     # Second implementation: rxtwin.data.public_tables.kaplan_meier_quantiles_days works on

@@ -1,5 +1,9 @@
 """Browser tests: Playwright drives Debian's Chromium against a server started by the test.
 
+The browser is ``chromium`` (or ``chromium-browser``) on the PATH, or the executable named by
+``RXTWIN_CHROMIUM``. Without one the tests skip and say why, except under ``CI=true``, where
+they fail: CI installs Chromium (``.ci/run``) and must run them.
+
 The user's path: open the home page, upload a bundled scenario file, submit an invalid form
 and see the message, launch a run, watch the progress bar reach done, find the break-even
 figure drawn (a Plotly SVG with data), download the report. Screenshots go to
@@ -19,12 +23,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from requirements import CHROMIUM_ENV, chromium_executable, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 README_IMAGES = ROOT / "docs" / "img"
 SCENARIO = ROOT / "src" / "rxtwin" / "data" / "scenarios" / "generic_oral_solid.yaml"
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 
@@ -38,7 +42,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def chromium() -> str:
+    """Path of the Chromium executable; skip (fail under CI=true) when there is none."""
+    found = chromium_executable()
+    if found is None:
+        given = os.environ.get(CHROMIUM_ENV)
+        missing(f"{CHROMIUM_ENV}={given!r} is not an executable" if given else
+                "no Chromium browser: neither chromium nor chromium-browser is on the PATH "
+                f"(install Debian's chromium, or set {CHROMIUM_ENV} to a Chromium executable)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(chromium, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "runs.sqlite"
     port = _free_port()
     code = ("import uvicorn; from rxtwin.web.app import create_app; "
@@ -64,11 +80,11 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def page(server, chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900},
                                       accept_downloads=True)
         page = context.new_page()
