@@ -101,7 +101,8 @@ def test_material_and_product_with_one_id_are_rejected():
 def test_site_table_lists_downstream_tiers_first():
     table = site_table(build_network(load_scenario("sterile_injectable")))
     assert list(table.columns) == ["site_id", "name", "tier", "country_code", "owner",
-                                   "items", "customers"]
+                                   "items", "customers", "inventory_days"]
+    assert (table["inventory_days"] == 0.0).all()  # scenarios give no site stock
     assert table["site_id"].iloc[0] == "fdf-site"
     assert table["tier"].tolist() == ["fdf", "api", "api", "component", "component"]
     assert table.set_index("site_id").loc["vial-maker", "customers"] == "fdf-site"

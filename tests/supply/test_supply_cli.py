@@ -70,6 +70,20 @@ def test_commands_read_a_network_from_csv(tmp_path):
     assert bad.exit_code == 2 and "nope.csv: file not found" in bad.output
 
 
+def test_site_stock_from_the_sites_file(tmp_path):
+    # F holds 15 days of its API use: A1 (60 %) down, no surge -> (45 + 15) / 0.4 = 150 days.
+    (tmp_path / "s.csv").write_text(SITES.replace("owner\n", "owner,inventory_days\n")
+                                    .replace("F,US,firm\n", "F,US,firm,15\n")
+                                    .replace(",a1\n", ",a1,\n").replace(",a2\n", ",a2,\n"))
+    (tmp_path / "e.csv").write_text(EDGES)
+    files = ("--sites", str(tmp_path / "s.csv"), "--edges", str(tmp_path / "e.csv"))
+    shown = invoke("map", *files)
+    assert shown.exit_code == 0 and "inventory_days" in shown.output
+    result = invoke("tts", *files, "--ttr-days", "30")
+    assert result.exit_code == 0, result.output
+    assert "150" in result.output and "112.5" not in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

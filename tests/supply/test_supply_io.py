@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from rxtwin.data.scenarios import load_scenario
-from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
-from rxtwin.errors import InputError
+from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
+from rxtwin.data.supply_io import load_supply_defaults, network_from_csv, network_to_csv
+from rxtwin.errors import InputError, UserInputError
 from rxtwin.supply.exposure import concentration
-from rxtwin.supply.network import MARKET, build_network, inputs_of
-from rxtwin.supply.tts import flow_model, time_to_survive_days
+from rxtwin.supply.network import MARKET, build_network, inputs_of, site_table
+from rxtwin.supply.tts import flow_model, time_to_survive_days, time_to_survive_table
 
 SITES = """site_id,name,country_code,owner
 fdf-site,Finished-dose site,US,the firm
@@ -108,3 +108,104 @@ def test_missing_file_is_an_input_error(tmp_path):
 def test_supply_defaults_carry_values():
     defaults = load_supply_defaults()
     assert defaults == {"tts_horizon_days": 365.0, "highly_concentrated_hhi": 0.18}
+
+
+SITES_WITH_STOCK = """site_id,name,country_code,owner,inventory_days
+fdf-site,Finished-dose site,US,the firm,20
+api-site-in,API site India,IN,API maker IN,
+api-site-cn,API site China,CN,API maker CN,5.5
+"""
+
+
+def test_site_inventory_days_is_input_stock_for_tts(tmp_path):
+    g = network_from_csv(*write(tmp_path, sites=SITES_WITH_STOCK))
+    assert [g.nodes[s]["inventory_days"] for s in ("fdf-site", "api-site-in", "api-site-cn")] \
+        == [20.0, 0.0, 5.5]
+    model = flow_model(g)
+    demand = 250_000_000 / 365  # units/day
+    # The FDF site holds 20 days of its API use (its normal receipts, = demand); the API
+    # sites receive nothing, so their own days of stock hold no units.
+    stock = dict(zip(model.pools, model.pool_stock_units, strict=True))
+    assert stock[("fdf-site", "metformin-api")] == pytest.approx(20 * demand)
+    assert sum(stock.values()) == pytest.approx(20 * demand)
+    # Hand: India (60 %) down, no channel stock, China ships 0.4 d/day:
+    # d t <= 20 d + 0.4 d t  ->  t = 20 / 0.6 days. Stock given as stock_units adds to it.
+    assert time_to_survive_days(model, ["api-site-in"], 365.0) == pytest.approx(20 / 0.6)
+    more = flow_model(g, {("fdf-site", "metformin-api"): 10 * demand})
+    assert time_to_survive_days(more, ["api-site-in"], 365.0) == pytest.approx(30 / 0.6)
+    # The stock is at the FDF site, so it goes down with it.
+    assert time_to_survive_days(model, ["fdf-site"], 365.0) == 0.0
+
+
+@pytest.mark.parametrize(("cell", "rule"), [("-1", "must be >= 0"), ("lots", "not a number")])
+def test_bad_site_inventory_days_names_file_line_column(tmp_path, cell, rule):
+    sites = SITES_WITH_STOCK.replace("the firm,20", f"the firm,{cell}")
+    with pytest.raises(InputError) as info:
+        network_from_csv(*write(tmp_path, sites=sites))
+    message = str(info.value)
+    assert "sites.csv" in message and "line 2, column inventory_days" in message
+    assert rule in message
+
+
+def _same_network(g, h):
+    """Same sites, site stock, flows, exposure and TTS (names of materials aside)."""
+    assert site_table(g).drop(columns="name").equals(site_table(h).drop(columns="name"))
+    assert {(s, c): f for s, c, f in g.edges(data="items")} \
+        == {(s, c): f for s, c, f in h.edges(data="items")}
+    assert concentration(g).equals(concentration(h))
+    assert time_to_survive_table(flow_model(g), 365.0).equals(
+        time_to_survive_table(flow_model(h), 365.0))
+
+
+@pytest.mark.parametrize("name", bundled_scenario_names())
+def test_written_scenario_network_reads_back_the_same(tmp_path, name):
+    g = build_network(load_scenario(name))
+    network_to_csv(g, tmp_path / "s.csv", tmp_path / "e.csv")
+    h = network_from_csv(tmp_path / "s.csv", tmp_path / "e.csv")
+    _same_network(g, h)
+    for product in (i for i in g.graph["items"].values() if i.is_product):
+        again = h.graph["items"][product.id]
+        assert (again.demand_units_per_yr, again.inventory_days, again.criticality) == (
+            product.demand_units_per_yr, product.inventory_days, product.criticality)
+
+
+def test_written_csv_network_reads_back_the_same_files(tmp_path):
+    # Site stock, capacities, lead times, qualification lags and used_for survive a round
+    # trip; writing what was read gives the same bytes again.
+    edges = """supplier_site_id,customer_site_id,item_id,item_kind,share,capacity_units_per_yr,lead_time_days,qualification_lag_days,used_for,demand_units_per_yr,inventory_days,criticality
+a1,f,x-api,api,0.25,1000,30,14,x,,,
+a2,f,x-api,api,0.75,,45.5,,x,,,
+a1,f,y-api,api,1.0,,,,y,,,
+k1,a1,ksm-1,ksm,1.0,,10,,,,,
+f,,x,product,1.0,,,,,365,30,0.7
+f,,y,product,1.0,2000,,,,730,12.5,1
+"""
+    sites = ("site_id,country_code,owner,inventory_days\nk1,CN,K,\na1,IN,A,7\na2,IN,A2,\n"
+             "f,US,F,21.5\n")
+    g = network_from_csv(*write(tmp_path, sites, edges))
+    out = tmp_path / "out"
+    out.mkdir()
+    network_to_csv(g, out / "sites.csv", out / "edges.csv")
+    h = network_from_csv(out / "sites.csv", out / "edges.csv")
+    _same_network(g, h)
+    assert h.nodes["f"]["inventory_days"] == 21.5 and h.nodes["a2"]["inventory_days"] == 0.0
+    assert inputs_of(h, "f", "x") == ("x-api",) and inputs_of(h, "f", "y") == ("y-api",)
+    first = ((out / "sites.csv").read_bytes(), (out / "edges.csv").read_bytes())
+    network_to_csv(h, out / "sites.csv", out / "edges.csv")
+    assert ((out / "sites.csv").read_bytes(), (out / "edges.csv").read_bytes()) == first
+
+
+def test_writer_refuses_an_input_no_product_uses(tmp_path):
+    from rxtwin.model import Site, SupplyEdge
+    from rxtwin.supply.network import ItemInfo, assemble_network
+
+    sites = [Site(id=s, name=s, country_code="US", owner=s) for s in ("a", "f")]
+    edges = [SupplyEdge(supplier_site_id="a", customer_site_id="f", material_id="z-api",
+                        share=1.0),
+             SupplyEdge(supplier_site_id="f", material_id="p", share=1.0)]
+    items = {"z-api": ItemInfo(id="z-api", kind="api", name="z"),
+             "p": ItemInfo(id="p", kind="product", name="p", demand_units_per_yr=1.0)}
+    with pytest.raises(UserInputError, match="'z-api' is delivered to site 'f' but is an "
+                       "input of none of its products"):
+        network_to_csv(assemble_network(sites, edges, items), tmp_path / "s.csv",
+                       tmp_path / "e.csv")

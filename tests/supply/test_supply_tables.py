@@ -10,7 +10,8 @@ from rxtwin.supply.network import build_network, site_table
 from rxtwin.supply.tts import flow_model, risk_exposure, time_to_survive_table
 
 COLUMNS = {
-    "site_table": ["site_id", "name", "tier", "country_code", "owner", "items", "customers"],
+    "site_table": ["site_id", "name", "tier", "country_code", "owner", "items", "customers",
+                   "inventory_days"],
     "supplier_shares": exposure.SHARE_COLUMNS,
     "concentration": ["product_id", "tier", "item_id", "n_sites", "n_suppliers",
                       "n_countries", "hhi_site", "hhi_supplier", "hhi_country", "top_country",

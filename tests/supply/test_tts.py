@@ -7,6 +7,9 @@ tests/properties/test_supply_tts_properties.py.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from rxtwin.data.scenarios import load_scenario
@@ -38,6 +41,19 @@ def test_single_fdf_site_down_lasts_its_channel_stock(toy):
     # Hand: nothing reaches the market, so I + 0 >= d t gives TTS = I / d = 30 days.
     model = flow_model(single_chain(toy))
     assert time_to_survive_days(model, ["F"], HORIZON) == pytest.approx(30.0)
+
+
+def test_no_stock_survives_zero_days_never_minus_zero(toy):
+    # Hand: no channel stock and no spare capacity, so any outage stops the market at once:
+    # TTS = 0 / d = 0 for every site. The LP solver returns t = -0.0 here; the answer (and
+    # the tables built from it) must be +0.0, which prints as "0", not "-0".
+    model = flow_model(single_chain(toy, inventory_days=0.0))
+    for site in ("S1", "S2", "F"):
+        tts = time_to_survive_days(model, [site], HORIZON)
+        assert tts == 0.0 and math.copysign(1.0, tts) == 1.0, site
+    table = time_to_survive_table(model, HORIZON)
+    assert not np.signbit(table["tts_days"].to_numpy()).any()
+    assert "-0" not in table.to_string()
 
 
 def test_single_supplier_with_stock_at_two_tiers(toy):

@@ -42,7 +42,8 @@ app = typer.Typer(
 _SCENARIO_HELP = ("Scenario file (YAML or JSON) or bundled scenario name (or use --sites "
                   "and --edges).")
 _SITES = typer.Option(None, "--sites", help="Sites CSV (site_id, country_code, owner[, "
-                      "name]) instead of a scenario; needs --edges.")
+                      "name, inventory_days: the site's stock of its inputs in days of use]) "
+                      "instead of a scenario; needs --edges.")
 _EDGES = typer.Option(None, "--edges", help="Edges CSV (supplier_site_id, customer_site_id, "
                       "item_id, item_kind, share, ...) instead of a scenario; needs --sites.")
 _DB = typer.Option(None, "--db", help="Also keep the table as a run in this store (SQLite "
@@ -165,8 +166,8 @@ def tts_command(
     console.print(_table(
         frame, f"Risk exposure of {label}: sites ranked by criticality-weighted lost days",
         f"TTR {ttr:.4g} days for every site; TTS capped at {horizon:g} days; exposed = TTS < "
-        "TTR; no surge capacity where none is given; in-transit stock "
-        f"{'counted' if in_transit else 'not counted'}"))
+        "TTR; no surge capacity where none is given; site stock from the sites' "
+        f"inventory_days; in-transit stock {'counted' if in_transit else 'not counted'}"))
     _keep(db, TTS_RUN_KIND, loaded, {"network": label, "ttr_days": ttr,
                                      "horizon_days": horizon, "in_transit": in_transit},
           RISK_EXPOSURE_TABLE, frame)

@@ -1,10 +1,14 @@
-"""Read supply networks from CSV files, and the supply-analysis defaults.
+"""Read and write supply networks as CSV files, and read the supply-analysis defaults.
 
-Two CSV files describe a network without a full scenario (:func:`network_from_csv`).
+Two CSV files describe a network without a full scenario (:func:`network_from_csv` reads
+them, :func:`network_to_csv` writes any network, e.g. a scenario's, in this layout).
 
 ``sites.csv`` (one row per site)
     ``site_id`` (required, unique), ``country_code`` (required, ISO 3166-1 alpha-2, e.g.
-    ``IN``), ``owner`` (required), ``name`` (optional, defaults to the id).
+    ``IN``), ``owner`` (required), ``name`` (optional, defaults to the id),
+    ``inventory_days`` (optional, >= 0, default 0: site stock, the stock the site holds of
+    every input it receives, in days of its normal use of that input; e.g. API at a
+    finished-dose site. Time-to-survive counts it: :func:`rxtwin.supply.tts.flow_model`).
 ``edges.csv`` (one row per supplier, customer and item)
     ``supplier_site_id`` (required, a site), ``customer_site_id`` (a site, or blank or
     ``market`` for delivery to the market), ``item_id`` (required), ``item_kind``
@@ -24,8 +28,10 @@ the column and the value.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +44,15 @@ from rxtwin.data.documents import (
     read_data_file,
     sourced_values,
 )
-from rxtwin.errors import NO_VALUE, InputError, Problem
+from rxtwin.errors import NO_VALUE, InputError, Problem, UserInputError
 from rxtwin.model import MaterialKind, Site, SupplyEdge
 from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
 
-__all__ = ["EDGE_COLUMNS", "SITE_COLUMNS", "load_supply_defaults", "network_from_csv"]
+__all__ = ["EDGE_COLUMNS", "SITE_COLUMNS", "load_supply_defaults", "network_from_csv",
+           "network_to_csv"]
 
-SITE_COLUMNS = {"required": ("site_id", "country_code", "owner"), "optional": ("name",)}
+SITE_COLUMNS = {"required": ("site_id", "country_code", "owner"),
+                "optional": ("name", "inventory_days")}
 EDGE_COLUMNS = {
     "required": ("supplier_site_id", "customer_site_id", "item_id", "item_kind", "share"),
     "optional": ("capacity_units_per_yr", "lead_time_days", "qualification_lag_days",
@@ -134,6 +142,7 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
     """
     sites_path, edges_path = Path(sites_csv), Path(edges_csv)
     sites: dict[str, Site] = {}
+    site_inventory_days: dict[str, float] = {}
     for line, row in _read_rows(sites_path, SITE_COLUMNS):
         site_id = row["site_id"]
         if site_id in sites:
@@ -142,6 +151,9 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
         sites[site_id] = _validated(sites_path, line, Site, id=site_id,
                                     name=row.get("name") or site_id,
                                     country_code=row["country_code"], owner=row["owner"])
+        site_inventory_days[site_id] = _number(
+            sites_path, line, "inventory_days", row.get("inventory_days", ""), 0.0,
+            "must be >= 0", lambda v: v >= 0)
 
     kinds: dict[str, tuple[str, int]] = {}
     product_values: dict[tuple[str, str], tuple[float, int]] = {}
@@ -214,7 +226,8 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
                        f"shares of '{item}' to {who} sum to {total:.6g}, must be 1")
 
     items = _items_from_rows(edges_path, edges, kinds, product_values, used_for)
-    return assemble_network(sites.values(), edges, items)
+    return assemble_network(sites.values(), edges, items,
+                            site_inventory_days=site_inventory_days)
 
 
 def _items_from_rows(path, edges, kinds, values, used_for) -> dict[str, ItemInfo]:
@@ -244,6 +257,88 @@ def _items_from_rows(path, edges, kinds, values, used_for) -> dict[str, ItemInfo
             criticality=values.get((product, "criticality"), (1.0,))[0],
         )
     return items
+
+
+def _cell(value: float | None) -> str:
+    """A number as the reader reads it back exactly (``repr``); blank for none or NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(float(value))
+
+
+def network_to_csv(graph: nx.DiGraph, sites_csv: Path | str, edges_csv: Path | str) -> None:
+    """Write a supply network as the two CSV files :func:`network_from_csv` reads.
+
+    Parameters
+    ----------
+    graph : networkx.DiGraph
+        From :func:`rxtwin.supply.network.build_network` or :func:`network_from_csv`.
+    sites_csv, edges_csv : pathlib.Path or str
+        Files to write (overwritten), in the layout of the module docstring.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        A material is delivered to a site that makes products but is an input of none of
+        them: ``used_for`` cannot say "no product" (a blank cell means every product).
+
+    Notes
+    -----
+    Reading the files back gives the same sites (with their ``inventory_days``), flows
+    (share, capacity, lead time, qualification lag), products (demand, channel stock,
+    criticality) and bill of materials, hence the same exposure and time-to-survive
+    results. Numbers are written with ``repr``, so they read back exactly. The CSV layout
+    has no material names and no inspection status: materials read back named by their
+    id and sites as not inspected.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from rxtwin.data.scenarios import load_scenario
+    >>> from rxtwin.supply.network import build_network
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> network_to_csv(build_network(load_scenario("metformin")),
+    ...                folder / "sites.csv", folder / "edges.csv")
+    >>> again = network_from_csv(folder / "sites.csv", folder / "edges.csv")
+    >>> sorted(again.predecessors("fdf-site"))
+    ['api-site-cn', 'api-site-in']
+    """
+    items: Mapping[str, Any] = graph.graph["items"]
+    site_ids = sorted(n for n, data in graph.nodes(data=True) if data["kind"] == "site")
+    makers: dict[str, list[str]] = defaultdict(list)  # site -> products it delivers
+    for supplier, _, flows in graph.in_edges(MARKET, data="items"):
+        makers[supplier] += sorted(flows)
+    site_rows = [["site_id", "name", "country_code", "owner", "inventory_days"]]
+    for site_id in site_ids:
+        node = graph.nodes[site_id]
+        site_rows.append([site_id, node["name"], node["country_code"], node["owner"],
+                          _cell(node.get("inventory_days", 0.0))])
+    edge_rows = [list(EDGE_COLUMNS["required"]) + list(EDGE_COLUMNS["optional"])]
+    for supplier, customer, flows in sorted(graph.edges(data="items")):
+        for item_id in sorted(flows):
+            flow, info = flows[item_id], items[item_id]
+            used_for = ""
+            if info.kind in ("api", "component", "excipient"):
+                made = makers.get(customer, [])
+                users = [p for p in made if item_id in items[p].input_ids]
+                if made and not users:
+                    raise UserInputError(
+                        f"'{item_id}' is delivered to site '{customer}' but is an input of none "
+                        f"of its products ({', '.join(made)}); used_for cannot say so")
+                used_for = "" if users == made else ";".join(users)
+            product = info.is_product
+            edge_rows.append([
+                supplier, customer, item_id, "product" if product else info.kind,
+                _cell(flow["share"]), _cell(flow["capacity_units_per_yr"]),
+                _cell(flow["lead_time_days"]), _cell(flow["qualification_lag_days"]), used_for,
+                _cell(info.demand_units_per_yr) if product else "",
+                _cell(info.inventory_days) if product else "",
+                _cell(info.criticality) if product else "",
+            ])
+    for path, rows in ((Path(sites_csv), site_rows), (Path(edges_csv), edge_rows)):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
 def load_supply_defaults(path: Path | None = None) -> dict[str, float]:

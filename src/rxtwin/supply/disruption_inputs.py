@@ -8,7 +8,8 @@ Quantities are product-equivalent units (one unit of API or component per unit o
 product; the model has no recipe).
 
 :func:`supply_inputs_from_scenario` builds :class:`SupplyEngineInputs` from a scenario;
-tests and the benchmark build them directly with :func:`chain_inputs`.
+:func:`chain_inputs` builds them for a hand-made chain described as plain dicts (see its
+example and docs/supply_simulation.md, "A hand-made chain").
 """
 
 from __future__ import annotations
@@ -302,18 +303,32 @@ def stream_key(identifier: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------
-# A helper for hand-built chains (tests, benchmark)
+# A hand-made chain
 # ------------------------------------------------------------------------------------------
 
+_PRODUCT_KEYS = (("id", "demand_units_per_day", "tiers"),
+                 ("demand_cv", "dosage_form_class", "shocks"))
+_TIER_KEYS = (("label", "parent", "base_stock_units", "shelf_life_days", "suppliers"),
+              ("initial_on_hand_units", "initial_age_days", "unit_value_usd"))
+_SUPPLIER_KEYS = (("site", "share", "normal_units_per_day"),
+                  ("capacity_units_per_day", "lead_days", "lag_days"))
 
-@dataclass(frozen=True)
-class _Supplier:
-    site: int
-    share: float
-    normal_units_per_day: float
-    capacity_units_per_day: float
-    lead_days: int
-    lag_days: int
+
+def _check_keys(where: str, given: Mapping, keys: tuple[tuple[str, ...], tuple[str, ...]]
+                ) -> None:
+    """Refuse a description with a missing or unknown key (a misspelt optional key would
+    otherwise be ignored silently)."""
+    if not isinstance(given, Mapping):
+        raise UserInputError(f"{where} must be a dict, got {type(given).__name__}")
+    required, optional = keys
+    missing = [k for k in required if k not in given]
+    if missing:
+        raise UserInputError(f"{where} lacks {', '.join(missing)} (required: "
+                             f"{', '.join(required)})")
+    unknown = sorted(set(given) - set(required) - set(optional))
+    if unknown:
+        raise UserInputError(f"{where} has unknown key(s) {', '.join(unknown)}; allowed: "
+                             f"{', '.join(required + optional)}")
 
 
 def chain_inputs(
@@ -326,29 +341,115 @@ def chain_inputs(
     warmup_years: int = 0,
     episode_gap_days: int = 0,
 ) -> SupplyEngineInputs:
-    """Build :class:`SupplyEngineInputs` from plain per-product descriptions.
+    """Disruption-simulator inputs of a hand-made chain: products described as plain dicts.
+
+    Use it for a chain that no scenario describes (a study of one supplier's outages, a
+    stockpile policy, a test with a closed form, the benchmark); a scenario's chains come
+    from :func:`supply_inputs_from_scenario`, which calls this function. The result goes to
+    :func:`rxtwin.supply.disruption.simulate_disruptions`.
 
     Parameters
     ----------
     products : sequence of dict
-        Each with ``id``, ``demand_units_per_day``, optional ``demand_cv`` (0),
-        ``dosage_form_class`` ("other"), ``shocks`` (()), and ``tiers``: a list, upstream
-        first, of dicts with ``label``, ``parent`` (index, -1 for the FDF tier, which must be
-        last), ``base_stock_units``, ``initial_on_hand_units`` (= base stock minus the
-        pipeline), ``initial_age_days`` (0), ``shelf_life_days``, ``unit_value_usd`` (0) and
-        ``suppliers``: dicts with ``site`` (index), ``share``, ``normal_units_per_day``,
-        ``capacity_units_per_day`` (= normal), ``lead_days`` (0), ``lag_days`` (0).
+        One dict per product:
+
+        * ``id`` (str), ``demand_units_per_day`` (mean demand [units/d]), optional
+          ``demand_cv`` (day-to-day coefficient of variation [-], default 0),
+          ``dosage_form_class`` (``oral_solid``, ``sterile_injectable`` or ``other``,
+          the default) and ``shocks`` (:class:`DemandShock` tuple, default none);
+        * ``tiers``: a list, upstream first, of dicts with ``label`` (str), ``parent``
+          (index of the later tier it feeds; :data:`MARKET_PARENT` = -1 for the
+          finished-dose tier, which must be last), ``base_stock_units`` (inventory-position
+          target: on hand + in transit [units]), ``shelf_life_days`` [d], and optional
+          ``initial_on_hand_units`` (stock at the start [units]; default the base stock
+          less the pipeline, share x demand x lead time of each supplier),
+          ``initial_age_days`` (age of that stock [d], default 0) and ``unit_value_usd``
+          (value held per unit [USD/unit], default 0);
+        * per tier, ``suppliers``: dicts with ``site`` (index into ``site_ids``),
+          ``share`` (share of the tier's orders [-]; 0 = a qualified backup),
+          ``normal_units_per_day`` (most it delivers without surge [units/d]) and optional
+          ``capacity_units_per_day`` (most once surging [units/d], >= normal; default the
+          normal rate), ``lead_days`` (transit [d], default 0) and ``lag_days``
+          (qualification lag before it may surge [d], default 0).
     site_ids : sequence of str
+        Site ids (unique; their random streams are keyed by id).
     site_outage_modes : sequence of sequence of OutageMode
-        One per site.
+        The outage modes of each site, in the order of ``site_ids`` (empty: never down).
     holding_rate_per_yr : float
-        [1/yr].
+        Inventory carrying rate [1/yr], for the holding cost.
     scenario_year_days : int
-        [d].
+        Days per scenario-year [d].
     warmup_years, episode_gap_days : int
-        As :class:`SupplyEngineInputs` (default 0: record from the start state, episodes
-        are runs of consecutive short days).
+        As :class:`SupplyEngineInputs` (default 0: record from the start state; episodes
+        are runs of consecutive short days). The scenario adapter uses 10 and 30 days
+        (``disruption_defaults.yaml``).
+
+    Returns
+    -------
+    SupplyEngineInputs
+        Padded to the most tiers and suppliers of any product.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        A description lacks a required key or has an unknown one, a tier's parent is not a
+        later tier, the last tier does not feed the market, a supplier names a site out of
+        range, or the arrays disagree (:class:`SupplyEngineInputs`).
+
+    Notes
+    -----
+    The model each tier follows (base-stock ordering, surge after the lag, first-expired-
+    first-out stock, lost sales) is in docs/supply_simulation.md. Quantities are
+    product-equivalent units: one unit of each input per unit of product.
+
+    Examples
+    --------
+    An API plant with two quality failures in four years (0.5/yr, exponential, mean 60
+    days) supplies one finished-dose plant that never stops; each tier holds 30 days of
+    demand, the API arrives after 10 days of transit.
+
+    >>> from rxtwin.model.distributions import Exponential
+    >>> from rxtwin.supply.disruption import simulate_disruptions
+    >>> d = 1000.0  # tablets a day
+    >>> api = {"label": "api", "parent": 1, "base_stock_units": 30 * d,
+    ...        "shelf_life_days": 1825,
+    ...        "suppliers": [{"site": 0, "share": 1.0, "normal_units_per_day": 1.2 * d,
+    ...                       "capacity_units_per_day": 2.0 * d, "lead_days": 10}]}
+    >>> fdf = {"label": "fdf", "parent": MARKET_PARENT, "base_stock_units": 30 * d,
+    ...        "shelf_life_days": 730,
+    ...        "suppliers": [{"site": 1, "share": 1.0, "normal_units_per_day": 2.0 * d}]}
+    >>> inputs = chain_inputs(
+    ...     [{"id": "tablet", "demand_units_per_day": d, "demand_cv": 0.2,
+    ...       "tiers": [api, fdf]}],
+    ...     ["api-plant", "fdf-plant"],
+    ...     [[OutageMode("quality failure", 0.5, Exponential(dist="exponential", mean=60.0))],
+    ...      []],
+    ...     warmup_years=10, episode_gap_days=30)
+    >>> inputs.initial_on_hand_units  # API: 30 days less the 10 in transit
+    array([[20000., 30000.]])
+    >>> table = simulate_disruptions(inputs, 1000, entropy=1).summary.table()
+
+    The 60 days of stock (50 on hand) cover an outage shorter than about 50 days; longer
+    ones short the market by about 0.5/yr x E[(X - 50)+] = 0.5 x 60 exp(-50/60), some
+    13 days a year:
+
+    >>> bool(8 < table.loc[0, "shortage_days_per_yr"] < 20)
+    True
     """
+    if not products:
+        raise UserInputError("products: give at least one product")
+    for i, product in enumerate(products):
+        _check_keys(f"products[{i}]", product, _PRODUCT_KEYS)
+        if not product["tiers"]:
+            raise UserInputError(f"product '{product['id']}': tiers is empty")
+        for t, tier in enumerate(product["tiers"]):
+            where = f"product '{product['id']}' tier {t}"
+            _check_keys(where, tier, _TIER_KEYS)
+            for s, sup in enumerate(tier["suppliers"]):
+                _check_keys(f"{where} supplier {s}", sup, _SUPPLIER_KEYS)
+                if not 0 <= sup["site"] < len(site_ids):
+                    raise UserInputError(f"{where} supplier {s}: site {sup['site']} is not an "
+                                         f"index into the {len(site_ids)} site_ids")
     n_products = len(products)
     n_tiers = max(len(p["tiers"]) for p in products)
     n_sup = max(len(t["suppliers"]) for p in products for t in p["tiers"])

@@ -6,8 +6,9 @@ Nodes
     * one node per **site**, keyed by the site id, with attributes ``kind="site"``,
       ``name``, ``country_code`` (ISO 3166-1 alpha-2), ``owner``, ``inspection_status``,
       ``items`` (sorted ids of what the site supplies), ``tiers`` (sorted tiers of those
-      items) and ``tier`` (the most downstream of them, see :data:`TIER_ORDER`; ``"none"``
-      for a site that supplies nothing);
+      items), ``tier`` (the most downstream of them, see :data:`TIER_ORDER`; ``"none"``
+      for a site that supplies nothing) and ``inventory_days`` (stock of each input the
+      site receives, in days of its normal use of that input [days]; 0 unless given);
     * one **market** node, keyed :data:`MARKET`, ``kind="market"``.
 Edges
     supplier site -> customer site (or -> market). Several materials can flow between the
@@ -149,6 +150,7 @@ def assemble_network(
     edges: Iterable[SupplyEdge],
     items: Mapping[str, ItemInfo],
     line_sites_by_product: Mapping[str, Iterable[str]] = MappingProxyType({}),
+    site_inventory_days: Mapping[str, float] = MappingProxyType({}),
 ) -> nx.DiGraph:
     """Build the supply-network graph from validated parts.
 
@@ -163,6 +165,11 @@ def assemble_network(
     line_sites_by_product : mapping of str to iterable of str, optional
         Sites of the lines that make each product; used, in equal shares, for products
         with no market edge. Default: none.
+    site_inventory_days : mapping of str to float, optional
+        Stock each site holds of every input it receives, in days of its normal use of
+        that input [days], >= 0 (e.g. API at a finished-dose site). Sites not named hold
+        none (0). The time-to-survive model turns it into units
+        (:func:`rxtwin.supply.tts.flow_model`).
 
     Returns
     -------
@@ -171,15 +178,24 @@ def assemble_network(
 
     Raises
     ------
-    ValueError
-        An edge names a site or item that is not given.
+    rxtwin.errors.UserInputError
+        An edge names a site or item that is not given, or a site inventory names an
+        unknown site or is not a finite number >= 0.
     """
     graph = nx.DiGraph(items=dict(items))
     for site in sites:
         graph.add_node(site.id, kind="site", name=site.name, country_code=site.country_code,
-                       owner=site.owner, inspection_status=str(site.inspection_status.value))
+                       owner=site.owner, inspection_status=str(site.inspection_status.value),
+                       inventory_days=0.0)
     if MARKET in graph:
         raise UserInputError(f"site id '{MARKET}' is reserved for the market node")
+    for site_id, days in site_inventory_days.items():
+        if site_id not in graph or site_id == MARKET:
+            raise UserInputError(f"site_inventory_days names '{site_id}', which is not a site")
+        if not (math.isfinite(days) and days >= 0):
+            raise UserInputError(f"site_inventory_days of '{site_id}' = {days}: must be a "
+                                 "number of days >= 0")
+        graph.nodes[site_id]["inventory_days"] = float(days)
     graph.add_node(MARKET, kind="market", name="market")
 
     market_products: set[str] = set()
@@ -366,7 +382,9 @@ def site_table(graph: nx.DiGraph) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``site_id``, ``name``, ``tier``, ``country_code``, ``owner``, ``items``
-        (``;``-joined ids supplied), ``customers`` (``;``-joined customer sites or market).
+        (``;``-joined ids supplied), ``customers`` (``;``-joined customer sites or market),
+        ``inventory_days`` (stock of each input the site receives, in days of its normal
+        use [days]).
     """
     rows = []
     for node, data in graph.nodes(data=True):
@@ -377,9 +395,10 @@ def site_table(graph: nx.DiGraph) -> pd.DataFrame:
             "country_code": data["country_code"], "owner": data["owner"],
             "items": ";".join(data["items"]),
             "customers": ";".join(sorted(graph.successors(node))),
+            "inventory_days": float(data.get("inventory_days", 0.0)),
         })
     frame = pd.DataFrame(rows, columns=["site_id", "name", "tier", "country_code", "owner",
-                                        "items", "customers"])
+                                        "items", "customers", "inventory_days"])
     order = frame["tier"].map(lambda t: -_tier_rank(t))
     return frame.assign(_o=order).sort_values(["_o", "site_id"]).drop(columns="_o").reset_index(
         drop=True)

@@ -18,7 +18,9 @@ Built from the chains of every product (:func:`rxtwin.supply.network.product_cha
 * **pools** *q* = (site *k*, item *m*): the stock :math:`I_q` [units] of *m* at *k*, fed
   by production and receipts, drawn by shipments and by consumption as an input (one
   unit of each input per unit of output, product-equivalent units, see
-  :mod:`rxtwin.supply.network`);
+  :mod:`rxtwin.supply.network`). A site's own stock of its inputs is its
+  ``inventory_days`` times its normal receipts of each input,
+  :math:`I_{k,m} = D_k \\sum_{a \\text{ into } (k, m)} \\bar x_a`;
 * **market**: product *p* has demand :math:`d_p` [units/day] and finished-goods stock
   :math:`I_p = d_p \\cdot` ``initial_inventory_days`` held in the distribution channel,
   which no site outage touches.
@@ -85,7 +87,8 @@ class FlowModel:
     pools : tuple of (str, str)
         (site, item) stock points.
     pool_stock_units : numpy.ndarray
-        Stock in each pool at the start of the outage [units].
+        Stock in each pool at the start of the outage [units]: the site's own stock
+        (its ``inventory_days`` x normal receipts) plus any ``stock_units`` given.
     stages : tuple of (str, str)
         (site, item) production stages.
     stage_output_pool : tuple of int
@@ -135,9 +138,10 @@ def flow_model(
         From :func:`rxtwin.supply.network.build_network`; every product delivered to the
         market needs a finite ``demand_units_per_yr``.
     stock_units : mapping of (site id, item id) to float, optional
-        Stock of an item held at a site at the start of an outage [units]: input stock at a
-        customer or finished stock at a supplier. Default: none (only the products'
-        channel stock, from ``initial_inventory_days``).
+        Stock of an item held at a site at the start of an outage [units], in addition to
+        the site's own stock of its inputs (``inventory_days`` of the site node): input
+        stock at a customer, finished stock at a supplier, or stock in transit
+        (:func:`in_transit_stock_units`). Default: none.
 
     Returns
     -------
@@ -145,9 +149,20 @@ def flow_model(
 
     Raises
     ------
-    ValueError
+    rxtwin.errors.UserInputError
         A product lacks demand, a stock names an unknown pool or is negative, or the chain
         has a cycle.
+
+    Notes
+    -----
+    The stock of pool *q* = (site *k*, item *m*) at the start of an outage is
+
+    .. math:: I_q = D_k \\sum_{a \\text{ into } q} \\bar x_a + S_q ,
+
+    with :math:`D_k` the site's ``inventory_days`` [days], :math:`\\bar x_a` the normal
+    flow of the arcs delivering *m* to *k* [units/day] (its normal use of *m*) and
+    :math:`S_q` the given ``stock_units`` [units]; the products' channel stock is
+    :math:`d_p` x ``inventory_days`` of the product.
     """
     items: Mapping[str, ItemInfo] = graph.graph["items"]
     product_ids = tuple(sorted({i for _, _, f in graph.in_edges(MARKET, data="items")
@@ -182,13 +197,16 @@ def flow_model(
         capacity[n] = normal[n] if given is None else given / DAYS_PER_YEAR
 
     stock = np.zeros(len(pools))
+    for n, to in enumerate(arc_to):  # each site's own stock of its inputs
+        if to >= 0:
+            stock[to] += graph.nodes[pools[to][0]].get("inventory_days", 0.0) * normal[n]
     for key, units in stock_units.items():
         if key not in pool_index:
             raise UserInputError(f"stock_units names {key}, which is not a (site, item) on any "
                                  "product's chain")
         if not (math.isfinite(units) and units >= 0):
             raise UserInputError(f"stock_units{key} = {units} must be finite and >= 0")
-        stock[pool_index[key]] = units
+        stock[pool_index[key]] += units
 
     sites = {}
     for site_id in sorted({k for k, _ in pools}):
@@ -374,7 +392,7 @@ def time_to_survive_days(model: FlowModel, down_site_ids: Iterable[str],
     Returns
     -------
     float
-        TTS [days], in [0, horizon_days].
+        TTS [days], in [0, horizon_days]; never ``-0.0``.
 
     Notes
     -----
@@ -416,7 +434,9 @@ def time_to_survive_days(model: FlowModel, down_site_ids: Iterable[str],
                      bounds=_bounds(model, down, (0.0, horizon_days), False), method="highs")
     if result.status != 0:  # pragma: no cover - t = 0, x = y = 0 is always feasible
         raise RuntimeError(f"TTS linear program failed: {result.message}")
-    return float(min(max(result.x[0], 0.0), horizon_days))
+    tts_days = min(float(result.x[0]), horizon_days)
+    # HiGHS can return t = -0.0 (shown as "-0.0"); every t <= 0 is a TTS of +0.0.
+    return tts_days if tts_days > 0.0 else 0.0
 
 
 def lost_demand(model: FlowModel, down_site_ids: Iterable[str], ttr_days: float) -> pd.DataFrame:
