@@ -17,8 +17,8 @@ from hypothesis.extra import numpy as hnp
 from rxtwin.model import Gamma, Triangular, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.stats import merge_all
+from rxtwin.stats.sampling import ppf
 from rxtwin.uq.design import design_unit, sample_parameters
-from rxtwin.uq.sampling import ppf
 from rxtwin.uq.summaries import distribution_summary, output_chunk_summary, summary_from_merged
 
 seeds = st.integers(0, 2**32 - 1)

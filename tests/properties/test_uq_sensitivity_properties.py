@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from rxtwin.model import Normal, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
-from rxtwin.uq.sampling import ppf
+from rxtwin.stats.sampling import ppf
 from rxtwin.uq.sensitivity import morris_screening, tornado
 
 coefficients = st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=6)

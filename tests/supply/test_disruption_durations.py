@@ -115,16 +115,3 @@ def test_comparison_checks_the_class_list_length():
                              "censored": [False]})
     with pytest.raises(ValueError, match="product_classes"):
         shortage_duration_comparison(summary, ["oral_solid"], episodes, "oral_solid")
-
-
-def test_fast_duration_quantiles_match_the_scipy_path():
-    from rxtwin.model.distributions import Exponential, LogNormal, Triangular
-    from rxtwin.supply.disruption import _duration_quantiles
-    from rxtwin.uq.sampling import ppf
-
-    u = np.linspace(0.001, 0.999, 101)
-    for dist in (Exponential(dist="exponential", mean=7.0),
-                 LogNormal(dist="lognormal", mean=180.0, cv=0.6),
-                 LogNormal(dist="lognormal", mean=3.0, cv=0.0),
-                 Triangular(dist="triangular", low=1.0, mode=2.0, high=5.0)):
-        np.testing.assert_allclose(_duration_quantiles(dist, u), ppf(dist, u), rtol=1e-12)

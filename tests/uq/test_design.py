@@ -10,6 +10,7 @@ import pytest
 
 from rxtwin.model import Exponential, LogNormal, Normal, Triangular, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
+from rxtwin.stats.sampling import ppf
 from rxtwin.uq.design import (
     DESIGN_METHODS,
     design_unit,
@@ -17,7 +18,6 @@ from rxtwin.uq.design import (
     salib_seed,
     sample_parameters,
 )
-from rxtwin.uq.sampling import ppf
 
 PARAMETERS = [
     UncertainParameter(path="technologies.continuous.capex_usd",

@@ -15,7 +15,7 @@ import pytest
 from rxtwin.compute import chunk_mapper
 from rxtwin.model import Gamma, Normal, Triangular, Uniform
 from rxtwin.model.uncertainty import UncertainParameter
-from rxtwin.uq.sampling import ppf
+from rxtwin.stats.sampling import ppf
 from rxtwin.uq.sensitivity import (
     MORRIS_COLUMNS,
     SOBOL_COLUMNS,

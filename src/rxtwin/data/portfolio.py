@@ -22,7 +22,7 @@ import yaml
 
 from rxtwin.errors import UserInputError
 from rxtwin.model import Distribution
-from rxtwin.uq.sampling import sample
+from rxtwin.stats.sampling import sample
 
 ISO_FOR_REGION = {"US": "US", "EU": "DE", "IN": "IN", "CN": "CN", "ROW": "CH"}
 

@@ -191,7 +191,15 @@ def _pack(x: LineEngineInputs):
 # --- random draws -------------------------------------------------------------------------
 @numba.njit(cache=True, nogil=True)
 def _draw_duration(rng, kind, a, b, c):
-    """One draw of a duration distribution (kinds and parameters as DurationKind)."""
+    """One draw of a duration distribution (kinds and parameters as DurationKind).
+
+    The one Python sampler is :func:`rxtwin.stats.sampling.sample`; this compiled copy stays
+    because it runs inside the numba event loop, where scipy's inverse CDFs cannot be called
+    (the gamma has no closed-form inverse), and because the line engine's seeded results
+    are defined by these draws (normal and gamma variates from the generator, not inverse
+    CDFs of uniforms). ``tests/line/test_engine_duration_draws.py`` checks that every kind
+    follows the distribution that ``rxtwin.stats.sampling`` samples.
+    """
     if kind == D_FIXED:
         return a
     if kind == D_UNIFORM:

@@ -89,7 +89,11 @@ _STOPS = (FailureEffect.breakdown, FailureEffect.site_outage)
 
 def engine_duration(dist, scale: float = 1.0) -> li.Duration:
     """The engine's :class:`~rxtwin.line.inputs.Duration` for a scenario distribution,
-    with every time parameter multiplied by ``scale`` (cv unchanged)."""
+    with every time parameter multiplied by ``scale`` (cv unchanged).
+
+    Not a sampler: it encodes the distribution as the kind code and parameters that the
+    compiled engine's own draw (:func:`rxtwin.line.engine._draw_duration`) reads.
+    """
     match dist:
         case Fixed(value=value):
             return li.fixed(value * scale)

@@ -2,7 +2,7 @@
 
 A distribution in a scenario is a tagged mapping, e.g. ``{dist: triangular, low: 2,
 mode: 4, high: 8}``. These classes only describe and validate; sampling lives in
-:mod:`rxtwin.uq.sampling`.
+:mod:`rxtwin.stats.sampling`.
 """
 
 from __future__ import annotations

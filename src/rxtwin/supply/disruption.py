@@ -28,11 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from rxtwin.errors import UserInputError
-from rxtwin.model.distributions import Exponential, LogNormal
 from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.sampling import lognormal_mu_sigma, sample
 from rxtwin.stats.seeding import ChunkSpec, plan_chunks
 from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
@@ -47,7 +46,6 @@ from rxtwin.supply.disruption_kernel import (
     paint_shocks,
     simulate_product,
 )
-from rxtwin.uq.sampling import lognormal_mu_sigma, ppf
 
 __all__ = [
     "BALANCE",
@@ -119,18 +117,6 @@ def _child(seed: np.random.SeedSequence, *key: int) -> np.random.Generator:
         seed.entropy, spawn_key=tuple(seed.spawn_key) + tuple(int(k) for k in key)))
 
 
-def _duration_quantiles(dist, u: np.ndarray) -> np.ndarray:
-    """Inverse CDF of a duration distribution at ``u``; closed forms for the exponential
-    and log-normal (the common cases: building a scipy distribution per site and chunk
-    costs milliseconds), :func:`rxtwin.uq.sampling.ppf` otherwise."""
-    if isinstance(dist, Exponential):
-        return -dist.mean * np.log1p(-u)
-    if isinstance(dist, LogNormal) and dist.cv > 0:
-        mu, sigma = lognormal_mu_sigma(dist.mean, dist.cv)
-        return np.exp(mu + sigma * special.ndtri(u))
-    return ppf(dist, u)
-
-
 def _events(rng: np.random.Generator, modes, n_years: int, horizon_days: int):
     """Arrivals of every mode over ``n_years`` years: (year, start day, duration days,
     mode index), sorted by year then start. Draw order: per mode, counts, starts,
@@ -141,8 +127,7 @@ def _events(rng: np.random.Generator, modes, n_years: int, horizon_days: int):
         total = int(counts.sum())
         years.append(np.repeat(np.arange(n_years), counts))
         starts.append(rng.uniform(0.0, horizon_days, total))
-        u = rng.random(total)
-        durations.append(_duration_quantiles(mode.duration, u) * mode.duration_unit_days
+        durations.append(sample(mode.duration, rng, total) * mode.duration_unit_days
                          if total else np.zeros(0))
         which.append(np.full(total, k))
     if not years:

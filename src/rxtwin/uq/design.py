@@ -2,7 +2,7 @@
 
 A design is an ``(n, d)`` array of probabilities in the open interval (0, 1). Column ``j``
 is turned into values of parameter ``j`` by its inverse CDF
-(:func:`rxtwin.uq.sampling.ppf`), so one design serves every distribution type:
+(:func:`rxtwin.stats.sampling.ppf`), so one design serves every distribution type:
 
 * ``"mc"``    -- independent uniforms from the caller's ``numpy.random.Generator``;
 * ``"lhs"``   -- Latin hypercube (McKay, Beckman & Conover 1979): each of the ``n`` equal
@@ -40,7 +40,7 @@ from scipy.stats import qmc
 
 from rxtwin.errors import UserInputError
 from rxtwin.model.uncertainty import UncertainParameter
-from rxtwin.uq.sampling import ppf
+from rxtwin.stats.sampling import ppf
 
 __all__ = [
     "DESIGN_METHODS",

@@ -21,7 +21,7 @@ Distributions
 -------------
 SALib works in the unit hypercube here: every parameter gets the SALib bounds [0, 1] and
 the unit points are mapped through the parameter's inverse CDF
-(:func:`rxtwin.uq.sampling.ppf`) before the model sees them. Because ``ppf`` is strictly
+(:func:`rxtwin.stats.sampling.ppf`) before the model sees them. Because ``ppf`` is strictly
 increasing, ``E[Y | U_i] = E[Y | X_i]``, so the Sobol' indices computed in ``U`` are the
 indices of ``Y`` with respect to the real (normal, log-normal, triangular, ...) inputs.
 Parameters are assumed independent.
@@ -48,8 +48,8 @@ from SALib.sample import sobol as salib_sobol_sample
 from rxtwin.errors import UserInputError
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.sampling import ppf
 from rxtwin.uq.design import open_unit, parameter_paths, salib_seed, values_from_unit
-from rxtwin.uq.sampling import ppf
 
 __all__ = [
     "MORRIS_COLUMNS",
