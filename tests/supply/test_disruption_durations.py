@@ -1,49 +1,18 @@
-"""Kaplan-Meier quantiles from counts and the simulated-vs-FDA duration table."""
+"""The simulated-vs-FDA shortage-duration table (the Kaplan-Meier estimate itself is tested
+in tests/stats/test_survival.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from rxtwin.data.public_tables import kaplan_meier_quantiles_days
 from rxtwin.stats import HistogramSummary, MomentSummary
 from rxtwin.supply.disruption import (
     STATISTICS,
     DisruptionSummary,
-    kaplan_meier_quantiles_from_counts,
     shortage_duration_comparison,
 )
-
-PROBS = (0.1, 0.25, 0.5, 0.75, 0.9)
-
-
-@settings(max_examples=60)
-@given(st.lists(st.tuples(st.integers(1, 30), st.booleans()), min_size=1, max_size=60))
-def test_counts_version_agrees_with_the_public_tables_estimator(records):
-    # Second implementation: rxtwin.data.public_tables.kaplan_meier_quantiles_days works on
-    # one record per duration; the counts version must give identical quantiles.
-    durations = np.array([r[0] for r in records], dtype=float)
-    censored = np.array([r[1] for r in records])
-    values = np.arange(31, dtype=float)
-    events = np.bincount(durations[~censored].astype(int), minlength=31)
-    cens = np.bincount(durations[censored].astype(int), minlength=31)
-    ours = kaplan_meier_quantiles_from_counts(values, events, cens, PROBS)
-    theirs = kaplan_meier_quantiles_days(durations, censored, PROBS)
-    np.testing.assert_array_equal(ours, theirs)
-
-
-def test_hand_example():
-    # Durations 1, 2 (censored), 3, 4: S(1) = 3/4, S(3) = 3/4 x 1/2 = 3/8 -> median 3.
-    q = kaplan_meier_quantiles_from_counts([1, 2, 3, 4], [1, 0, 1, 1], [0, 1, 0, 0], [0.5])
-    assert q.tolist() == [3.0]
-
-
-def test_bad_probability_is_rejected():
-    with pytest.raises(ValueError, match="strictly"):
-        kaplan_meier_quantiles_from_counts([1], [1], [0], [1.0])
 
 
 def summary_with(ended: np.ndarray, open_: np.ndarray) -> DisruptionSummary:

@@ -13,8 +13,9 @@ Three sources, each documented in its ``SOURCE.md`` (with caveats) and ``meta.ya
 Loaders read the shipped files once (``functools.lru_cache``) and return copies, so a caller
 may change what it gets without changing what the next caller sees. The pure functions
 (:func:`tidy_shortage_rows`, :func:`episodes_from_presentations`, :func:`duration_summary`,
-:func:`kaplan_meier_quantiles_days`, :func:`wilson_interval`) take and return data and can be
-used on other inputs (e.g. a newer FDA export with the same columns).
+:func:`wilson_interval`) take and return data and can be used on other inputs (e.g. a newer
+FDA export with the same columns). Kaplan-Meier quantiles come from
+:mod:`rxtwin.stats.survival`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import pandas as pd
 import yaml
 
 from rxtwin.errors import UserInputError
+from rxtwin.stats.survival import kaplan_meier
 
 PUBLIC_DIR = Path(__file__).resolve().parent / "public"
 SHORTAGE_DIR = PUBLIC_DIR / "fda-drug-shortages-yearly"
@@ -617,72 +619,6 @@ def shortage_episodes() -> pd.DataFrame:
     return _copy_with_lists(_shortage_episodes_cached(), ["generic_names"])
 
 
-def kaplan_meier_quantiles_days(
-    duration_days: Sequence[float] | np.ndarray,
-    censored: Sequence[bool] | np.ndarray,
-    probabilities: Sequence[float],
-) -> np.ndarray:
-    """Quantiles of a duration distribution from right-censored data (Kaplan-Meier).
-
-    Parameters
-    ----------
-    duration_days : array_like
-        Observed durations [d]: time to the event, or to censoring.
-    censored : array_like of bool
-        True where the duration is right-censored (the event was not seen).
-    probabilities : sequence of float
-        Probabilities in (0, 1) [-].
-
-    Returns
-    -------
-    numpy.ndarray
-        For each probability ``q`` the smallest observed event time ``t`` with
-        ``1 - S(t) >= q`` [d]; ``nan`` where the estimated survival never falls that low
-        (too much censoring) or there is no data.
-
-    Notes
-    -----
-    Product-limit estimator :math:`\\hat S(t) = \\prod_{t_i \\le t} (1 - d_i / n_i)`, with
-    :math:`d_i` events at time :math:`t_i` and :math:`n_i` durations :math:`\\ge t_i` at risk
-    (a duration censored at :math:`t_i` counts as at risk at :math:`t_i`) [1]_, eq. (2). Without
-    censoring this equals the empirical quantile with the inverted-CDF definition.
-
-    References
-    ----------
-    .. [1] Kaplan, E. L., and Meier, P. (1958). Nonparametric estimation from incomplete
-       observations. Journal of the American Statistical Association, 53(282), 457-481.
-       https://doi.org/10.1080/01621459.1958.10501452
-
-    Examples
-    --------
-    >>> kaplan_meier_quantiles_days([1, 2, 3, 4], [False, True, False, False], [0.5])
-    array([3.])
-    """
-    durations = np.asarray(duration_days, dtype=float)
-    is_censored = np.asarray(censored, dtype=bool)
-    if durations.shape != is_censored.shape:
-        raise UserInputError(f"duration_days has shape {durations.shape} but censored has shape "
-                             f"{is_censored.shape}; they must match")
-    probs = np.asarray(probabilities, dtype=float)
-    if np.any((probs <= 0) | (probs >= 1)):
-        raise UserInputError(f"probabilities {probs.tolist()} must lie strictly between 0 and 1")
-    event_times = np.unique(durations[~is_censored])
-    survival = 1.0
-    cumulative = []
-    for time in event_times:
-        at_risk = np.count_nonzero(durations >= time)
-        events = np.count_nonzero((durations == time) & ~is_censored)
-        survival *= 1.0 - events / at_risk
-        cumulative.append(1.0 - survival)
-    cdf = np.asarray(cumulative)
-    out = np.full(probs.shape, np.nan)
-    for position, prob in enumerate(probs):
-        reached = np.nonzero(cdf >= prob - 1e-12)[0]
-        if reached.size:
-            out[position] = event_times[reached[0]]
-    return out
-
-
 def duration_summary(
     episodes: pd.DataFrame, by: str | Sequence[str], observation_window_yr: float
 ) -> pd.DataFrame:
@@ -703,8 +639,8 @@ def duration_summary(
     pandas.DataFrame
         The ``by`` columns, then ``episodes_count``, ``censored_count``, ``share_censored``
         [-], ``p10_days``, ``p25_days``, ``median_days``, ``p75_days``, ``p90_days`` [d]
-        (Kaplan-Meier quantiles, :func:`kaplan_meier_quantiles_days`; ``nan`` where censoring
-        hides the quantile), ``new_episodes_count`` (episodes not left-truncated, i.e.
+        (Kaplan-Meier quantiles, :func:`rxtwin.stats.survival.kaplan_meier`; ``nan`` where
+        censoring hides the quantile), ``new_episodes_count`` (episodes not left-truncated, i.e.
         started inside the window) and ``new_episodes_per_yr`` [1/yr] =
         ``new_episodes_count / observation_window_yr``.
 
@@ -725,10 +661,9 @@ def duration_summary(
     rows = []
     for key, group in episodes.groupby(columns, observed=True, sort=True, dropna=False):
         keys = key if isinstance(key, tuple) else (key,)
-        quantiles = kaplan_meier_quantiles_days(
-            group["duration_days"].to_numpy(), group["censored"].to_numpy(),
-            list(SUMMARY_QUANTILES.values()),
-        )
+        quantiles = kaplan_meier(group["duration_days"].to_numpy(),
+                                 group["censored"].to_numpy()).quantiles(
+                                     list(SUMMARY_QUANTILES.values()))
         new_count = int((~group["left_truncated"]).sum())
         rows.append({
             **dict(zip(columns, keys, strict=True)),

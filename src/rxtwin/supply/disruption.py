@@ -34,6 +34,7 @@ from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.sampling import lognormal_mu_sigma, sample
 from rxtwin.stats.seeding import ChunkSpec, plan_chunks
 from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.survival import kaplan_meier, kaplan_meier_from_counts
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 from rxtwin.supply.disruption_kernel import (
     BALANCE,
@@ -58,7 +59,6 @@ __all__ = [
     "DisruptionSummary",
     "ProductTrace",
     "disruption_chunk_task",
-    "kaplan_meier_quantiles_from_counts",
     "shortage_duration_comparison",
     "simulate_disruptions",
     "episode_bin_edges_days",
@@ -320,9 +320,9 @@ class DisruptionSummary:
                              ("episodes_count", "episodes_per_yr")):
             out[column] = self.statistic(name)[0]
         lengths = self.episodes_ended.edges[:-1]
-        q = np.array([[*kaplan_meier_quantiles_from_counts(
-            lengths, self.episodes_ended.counts[p], self.episodes_open.counts[p], (0.5, 0.9))]
-            for p in range(len(self.product_ids))]).reshape(-1, 2)
+        q = np.array([kaplan_meier_from_counts(
+            lengths, self.episodes_ended.counts[p], self.episodes_open.counts[p]).quantiles(
+                (0.5, 0.9)) for p in range(len(self.product_ids))]).reshape(-1, 2)
         out["ttr_median_days"] = q[:, 0]
         out["ttr_p90_days"] = q[:, 1]
         return pd.DataFrame(out)
@@ -478,60 +478,6 @@ def trace_product(inputs: SupplyEngineInputs, product: int, n_years: int,
 # ------------------------------------------------------------------------------------------
 
 
-def kaplan_meier_quantiles_from_counts(
-    durations_days: np.ndarray,
-    event_counts: np.ndarray,
-    censored_counts: np.ndarray,
-    probabilities: Sequence[float],
-) -> np.ndarray:
-    """Kaplan-Meier quantiles of durations given as counts per distinct duration.
-
-    Parameters
-    ----------
-    durations_days : array_like (n,)
-        Distinct durations, increasing [d].
-    event_counts : array_like of int (n,)
-        Durations that ended (event seen) at each value.
-    censored_counts : array_like of int (n,)
-        Durations right-censored at each value.
-    probabilities : sequence of float
-        In (0, 1).
-
-    Returns
-    -------
-    numpy.ndarray
-        Per probability ``q`` the smallest duration ``t`` with ``1 - S(t) >= q``; NaN when
-        the estimate never reaches ``q``.
-
-    Notes
-    -----
-    :math:`\\hat S(t) = \\prod_{t_i \\le t} (1 - d_i / n_i)`, :math:`n_i` = durations
-    :math:`\\ge t_i` (censored at :math:`t_i` count as at risk) (Kaplan and Meier 1958,
-    eq. 2); same convention as :func:`rxtwin.data.public_tables.kaplan_meier_quantiles_days`.
-
-    References
-    ----------
-    Kaplan, E. L., and Meier, P. (1958). Nonparametric estimation from incomplete
-    observations. Journal of the American Statistical Association, 53(282), 457-481.
-    """
-    t = np.asarray(durations_days, dtype=float)
-    d = np.asarray(event_counts, dtype=float)
-    c = np.asarray(censored_counts, dtype=float)
-    probs = np.asarray(probabilities, dtype=float)
-    if np.any((probs <= 0) | (probs >= 1)):
-        raise UserInputError(f"probabilities {probs.tolist()} must lie strictly in (0, 1)")
-    at_risk = np.cumsum((d + c)[::-1])[::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(d > 0, 1.0 - d / np.where(at_risk > 0, at_risk, 1.0), 1.0)
-    cdf = 1.0 - np.cumprod(factor)
-    out = np.full(probs.shape, np.nan)
-    for k, q in enumerate(probs):
-        hit = np.nonzero((cdf >= q - 1e-12) & (d > 0))[0]
-        if hit.size:
-            out[k] = t[hit[0]]
-    return out
-
-
 def shortage_duration_comparison(
     summary: DisruptionSummary,
     product_classes: Sequence[str],
@@ -595,15 +541,11 @@ def shortage_duration_comparison(
             raise UserInputError(f"snapshot_interval_days = {snapshot_interval_days!r}, must "
                                  "be > 0 or None")
         seen = np.minimum(1.0, lengths / snapshot_interval_days)
-    sim = kaplan_meier_quantiles_from_counts(lengths, ended * seen, open_ * seen,
-                                             probabilities)
+    sim = kaplan_meier_from_counts(lengths, ended * seen, open_ * seen).quantiles(probabilities)
     fda = episodes[episodes["dosage_form_class"].astype(str) == dosage_form_class]
-    values, inverse = np.unique(fda["duration_days"].to_numpy(dtype=float),
-                                return_inverse=True)
     cens = fda["censored"].to_numpy(dtype=bool)
-    fda_events = np.bincount(inverse, weights=~cens, minlength=values.size)
-    fda_cens = np.bincount(inverse, weights=cens, minlength=values.size)
-    fda_q = kaplan_meier_quantiles_from_counts(values, fda_events, fda_cens, probabilities)
+    fda_q = kaplan_meier(fda["duration_days"].to_numpy(dtype=float), cens).quantiles(
+        probabilities)
     table = pd.DataFrame({"probability": np.asarray(probabilities, float),
                           "simulated_days": sim, "fda_days": fda_q})
     with np.errstate(divide="ignore", invalid="ignore"):
