@@ -12,10 +12,10 @@ Three sources, each documented in its ``SOURCE.md`` (with caveats) and ``meta.ya
 
 Loaders read the shipped files once (``functools.lru_cache``) and return copies, so a caller
 may change what it gets without changing what the next caller sees. The pure functions
-(:func:`tidy_shortage_rows`, :func:`episodes_from_presentations`, :func:`duration_summary`,
-:func:`wilson_interval`) take and return data and can be used on other inputs (e.g. a newer
-FDA export with the same columns). Kaplan-Meier quantiles come from
-:mod:`rxtwin.stats.survival`.
+(:func:`tidy_shortage_rows`, :func:`episodes_from_presentations`, :func:`duration_summary`)
+take and return data and can be used on other inputs (e.g. a newer FDA export with the same
+columns). The statistics come from :mod:`rxtwin.stats` (Kaplan-Meier quantiles from
+:mod:`~rxtwin.stats.survival`, the Wilson interval from :mod:`~rxtwin.stats.proportions`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,7 @@ import pandas as pd
 import yaml
 
 from rxtwin.errors import UserInputError
+from rxtwin.stats.proportions import wilson_interval
 from rxtwin.stats.survival import kaplan_meier
 
 PUBLIC_DIR = Path(__file__).resolve().parent / "public"
@@ -795,60 +795,6 @@ class RateEstimate:
     fiscal_years: tuple[int, ...]
 
 
-def wilson_interval(events_count: int, trials_count: int,
-                    confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion.
-
-    Parameters
-    ----------
-    events_count : int
-        Successes, 0 <= events_count <= trials_count [-].
-    trials_count : int
-        Trials, > 0 [-].
-    confidence : float
-        Two-sided confidence level in (0, 1) [-]; default 0.95, the usual reporting level.
-
-    Returns
-    -------
-    tuple of float
-        (lower, upper) bounds [-].
-
-    Notes
-    -----
-    With :math:`\\hat p = k/n` and :math:`z = \\Phi^{-1}(1 - \\alpha/2)`:
-
-    .. math:: \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}
-
-    Wilson (1927) [1]_; the form above is eq. (4) of Brown, Cai and DasGupta (2001) [2]_.
-
-    References
-    ----------
-    .. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
-       inference. Journal of the American Statistical Association, 22(158), 209-212.
-    .. [2] Brown, L. D., Cai, T. T., and DasGupta, A. (2001). Interval estimation for a
-       binomial proportion. Statistical Science, 16(2), 101-133.
-
-    Examples
-    --------
-    >>> [round(x, 4) for x in wilson_interval(197, 2644)]
-    [0.0651, 0.0851]
-    """
-    if trials_count <= 0:
-        raise UserInputError(f"trials_count={trials_count} must be > 0")
-    if not 0 <= events_count <= trials_count:
-        raise UserInputError(f"events_count={events_count} must lie in [0, trials_count="
-                             f"{trials_count}]")
-    if not 0 < confidence < 1:
-        raise UserInputError(f"confidence={confidence} must lie strictly between 0 and 1")
-    z = NormalDist().inv_cdf(1.0 - (1.0 - confidence) / 2.0)
-    p_hat = events_count / trials_count
-    denominator = 1.0 + z * z / trials_count
-    centre = (p_hat + z * z / (2.0 * trials_count)) / denominator
-    half_width = (z * np.sqrt(p_hat * (1.0 - p_hat) / trials_count
-                              + z * z / (4.0 * trials_count**2)) / denominator)
-    return max(0.0, float(centre - half_width)), min(1.0, float(centre + half_width))
-
-
 def oai_base_rate(
     product_type: str = "Drugs",
     years: Sequence[int] | None = None,
@@ -870,8 +816,9 @@ def oai_base_rate(
     -------
     RateEstimate
         Pooled OAI count over pooled inspections, with the Wilson interval
-        (:func:`wilson_interval`). Pooling treats inspections as independent trials with one
-        common rate; year-to-year variation makes the interval too narrow for any one year.
+        (:func:`rxtwin.stats.proportions.wilson_interval`). Pooling treats inspections as
+        independent trials with one common rate; year-to-year variation makes the interval
+        too narrow for any one year.
 
     Examples
     --------

@@ -2,9 +2,14 @@
 
 The seed tree of a chunked Monte Carlo run (:mod:`~rxtwin.stats.seeding`), summaries that
 merge exactly (:mod:`~rxtwin.stats.summaries`) and the chunk-mapper protocol through which
-an engine hands its chunks to an executor (:mod:`~rxtwin.stats.chunks`). Pure functions and
-values over NumPy/SciPy: no I/O, no knowledge of any engine; imports only ``rxtwin.errors``
-and ``rxtwin.model``. Executors that run chunks on threads, processes or Dask live one floor
+an engine hands its chunks to an executor (:mod:`~rxtwin.stats.chunks`), re-exported here.
+The one copy of each statistical method the layers above share, imported from its module
+(they load scipy.stats): the inverse CDF and sampler of the scenario distributions
+(:mod:`~rxtwin.stats.sampling`), the Kaplan-Meier estimate (:mod:`~rxtwin.stats.survival`)
+and the Wilson interval (:mod:`~rxtwin.stats.proportions`). Pure functions and values over
+NumPy/SciPy: no I/O, no knowledge of any engine; imports only ``rxtwin.errors`` (the
+sampler reads a distribution by its ``dist`` tag, so ``stats`` and ``model`` stay
+independent). Executors that run chunks on threads, processes or Dask live one floor
 up, in :mod:`rxtwin.compute`, and are passed to engines as arguments (docs/design.md).
 """
 
