@@ -37,13 +37,13 @@ from rxtwin.econ.line_performance import (
     technology_switch_cash_flows,
 )
 from rxtwin.errors import UserInputError
-from rxtwin.line.from_scenario import DAYS_PER_YEAR, line_inputs_from_scenario
+from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.line.inputs import LineEngineInputs
 from rxtwin.line.plan import InfeasiblePlanError
 from rxtwin.line.results import LineResults
 from rxtwin.line.simulate import simulate
 from rxtwin.model import Scenario
-from rxtwin.model.site import HOURS_PER_YEAR
+from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 
 __all__ = [
@@ -119,7 +119,7 @@ def line_performance_from_results(results: LineResults, inputs: LineEngineInputs
     def by_product(statistic: str) -> np.ndarray:
         return np.array([results.mean(statistic, name) for name in names])
 
-    horizon_h = 24.0 * horizon_days
+    horizon_h = HOURS_PER_DAY * horizon_days
     initial = np.asarray(inputs.initial_inventory_units, dtype=float)
     return LinePerformance(
         units_good=per_yr * results.mean("units_good"),

@@ -8,6 +8,7 @@ import pytest
 from pandas.api.types import is_bool_dtype, is_datetime64_dtype, is_integer_dtype
 
 from rxtwin.data import public_tables as pt
+from rxtwin.model.units import DAYS_PER_JULIAN_YEAR
 
 RAW_COLUMNS = ["snapshot_year", "id", "generic_name", "company_name", "presentation",
                "update_type", "update_date", "availability", "related_info", "resolved_note",
@@ -125,7 +126,7 @@ def test_fixture_episode_attributes(fixture_episodes):
 
 
 def test_fixture_duration_summary(fixture_episodes):
-    window_yr = 374 / pt.DAYS_PER_YEAR  # 2020-11-20 -> 2021-11-29
+    window_yr = 374 / DAYS_PER_JULIAN_YEAR  # 2020-11-20 -> 2021-11-29
     summary = pt.duration_summary(fixture_episodes, "dosage_form_class", window_yr)
     summary = summary.set_index("dosage_form_class")
     injectable = summary.loc["sterile_injectable"]  # A 410, E 581, G 315: all observed

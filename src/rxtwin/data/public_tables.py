@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.units import DAYS_PER_JULIAN_YEAR
 from rxtwin.stats.proportions import wilson_interval
 from rxtwin.stats.survival import kaplan_meier
 
@@ -45,7 +46,6 @@ DOSAGE_FORM_CLASSES = ("oral_solid", "sterile_injectable", "other")
 END_REASONS = ("resolved", "discontinued", "dropped_from_list", "data_end")
 SUMMARY_QUANTILES = {"p10_days": 0.10, "p25_days": 0.25, "median_days": 0.50,
                      "p75_days": 0.75, "p90_days": 0.90}
-DAYS_PER_YEAR = 365.25
 
 # Keyword rule for ``dosage_form_class`` (case-insensitive regular expressions). The generic
 # name is tested first, then (only if the name matches neither rule) the presentation text.
@@ -682,7 +682,7 @@ def duration_summary(
 def shortage_observation_window_yr() -> float:
     """Years between the first and the last shortage snapshot dates [yr]."""
     dates = _shortage_presentations_cached()["snapshot_date"]
-    return (dates.max() - dates.min()).days / DAYS_PER_YEAR
+    return (dates.max() - dates.min()).days / DAYS_PER_JULIAN_YEAR
 
 
 def episode_duration_summary(by: str | Sequence[str] = "therapeutic_category") -> pd.DataFrame:

@@ -194,7 +194,7 @@ def line_inputs_from_scenario(
     technology_id: str | None = None,
     policy: str | None = None,
     intervention_ids: Sequence[str] = (),
-    horizon_days: int = 365,
+    horizon_days: int = int(DAYS_PER_YEAR),
 ) -> li.LineEngineInputs:
     """Engine inputs for ``line_id`` run with ``technology_id`` (default: the line's own).
 

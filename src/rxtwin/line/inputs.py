@@ -21,6 +21,7 @@ from enum import IntEnum
 import numpy as np
 
 from rxtwin.errors import InputError, Problem
+from rxtwin.model.units import HOURS_PER_DAY
 
 _WHERE = "<LineEngineInputs>"
 
@@ -353,7 +354,7 @@ class LineEngineInputs:
     @property
     def horizon_h(self) -> float:
         """Horizon [calendar h]."""
-        return 24.0 * self.horizon_days
+        return HOURS_PER_DAY * self.horizon_days
 
     @property
     def capacity_units(self) -> float:

@@ -21,6 +21,7 @@ from rxtwin import __version__
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
+from rxtwin.model.units import DAYS_PER_YEAR
 from rxtwin.report import figures as fig
 from rxtwin.runs.params import ProgressCallback, RunParams
 from rxtwin.store import Store
@@ -172,7 +173,7 @@ def record_supply_table_run(store: Store, kind: str, scenario: Scenario | None, 
 _SUPPLY_DEFAULTS = load_supply_defaults()
 # Engineering bound of the web form: ten years of outage or horizon is far beyond any
 # planning question (the longest mean site outage of the bundled scenarios is ~6 months).
-_MAX_DAYS = 3650.0
+_MAX_DAYS = 10 * DAYS_PER_YEAR
 
 
 class SupplyExposureParams(RunParams):

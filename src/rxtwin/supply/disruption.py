@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.units import DAYS_PER_YEAR
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.sampling import lognormal_mu_sigma, sample
 from rxtwin.stats.seeding import ChunkSpec, plan_chunks
@@ -68,7 +69,7 @@ __all__ = [
 DEFAULT_CHUNK_SIZE = 250  # compute setting (memory per chunk), part of the seed contract
 # Episode-length histograms reach this length; longer episodes are counted in the last bin
 # (the longest FDA episode in the bundled snapshots lasts 4,304 days).
-EPISODE_HISTOGRAM_DAYS = 15 * 365
+EPISODE_HISTOGRAM_DAYS = 15 * int(DAYS_PER_YEAR)
 
 
 def episode_bin_edges_days() -> np.ndarray:
@@ -123,7 +124,7 @@ def _events(rng: np.random.Generator, modes, n_years: int, horizon_days: int):
     durations."""
     years, starts, durations, which = [], [], [], []
     for k, mode in enumerate(modes):
-        counts = rng.poisson(mode.rate_per_yr * horizon_days / 365.0, n_years)
+        counts = rng.poisson(mode.rate_per_yr * horizon_days / DAYS_PER_YEAR, n_years)
         total = int(counts.sum())
         years.append(np.repeat(np.arange(n_years), counts))
         starts.append(rng.uniform(0.0, horizon_days, total))
@@ -484,7 +485,7 @@ def shortage_duration_comparison(
     episodes: pd.DataFrame,
     dosage_form_class: str,
     probabilities: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 0.9),
-    snapshot_interval_days: float | None = 365.0,
+    snapshot_interval_days: float | None = DAYS_PER_YEAR,
 ) -> pd.DataFrame:
     """Quantiles of simulated shortage-episode lengths beside the FDA episodes' durations.
 

@@ -25,6 +25,7 @@ import numpy as np
 from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, InterventionKind, MaterialKind, Scenario
 from rxtwin.model.intervention import failure_mode_multipliers, interventions_by_id
+from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 __all__ = [
     "DemandShock",
@@ -36,8 +37,6 @@ __all__ = [
     "supply_inputs_from_scenario",
 ]
 
-HOURS_PER_DAY = 24.0
-DAYS_PER_YEAR = 365.0
 NO_SITE = -1
 MARKET_PARENT = -1
 UNUSED_TIER = -2
@@ -126,7 +125,7 @@ class DisruptionDefaults:
     supplier_headroom_fraction: float
     surge_capacity_fraction_of_demand: float
     initial_stock_age_fraction: float
-    scenario_year_days: int = 365
+    scenario_year_days: int = int(DAYS_PER_YEAR)
     warmup_years: int = 0
     episode_gap_days: int = 0
     calibrated_durations: Mapping[str, object] = field(default_factory=dict)
@@ -224,7 +223,7 @@ class SupplyEngineInputs:
     site_ids: tuple[str, ...]
     site_outage_modes: tuple[tuple[OutageMode, ...], ...]
     product_demand_shocks: tuple[tuple[DemandShock, ...], ...]
-    scenario_year_days: int = 365
+    scenario_year_days: int = int(DAYS_PER_YEAR)
     warmup_years: int = 0
     episode_gap_days: int = 0
     site_stream_keys: np.ndarray = field(init=False)
@@ -337,7 +336,7 @@ def chain_inputs(
     site_outage_modes: Sequence[Sequence[OutageMode]],
     *,
     holding_rate_per_yr: float = 0.0,
-    scenario_year_days: int = 365,
+    scenario_year_days: int = int(DAYS_PER_YEAR),
     warmup_years: int = 0,
     episode_gap_days: int = 0,
 ) -> SupplyEngineInputs:

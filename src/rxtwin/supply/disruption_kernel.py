@@ -12,6 +12,8 @@ import math
 import numba
 import numpy as np
 
+from rxtwin.model.units import DAYS_PER_YEAR
+
 # Per scenario-year statistics of a product, in this order (columns of the kernel output).
 STATISTICS = (
     "any_shortage",  # 1 if some day had unmet demand [-]
@@ -429,7 +431,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         stats[r, 4] = expired_total
         stats[r, 5] = on_hand_sum / horizon
         # mean value held x carrying rate x (horizon / 365 d) = value_sum x rate / 365
-        stats[r, 6] = value_sum * holding_rate_per_yr / 365.0
+        stats[r, 6] = value_sum * holding_rate_per_yr / DAYS_PER_YEAR
         stats[r, 7] = episodes
         stats[r, 8] = longest
     if in_episode and n_years > 0:

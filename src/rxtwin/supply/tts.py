@@ -51,7 +51,6 @@ from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 from rxtwin.supply.network import MARKET, ItemInfo, inputs_of, product_chain
 
 __all__ = [
-    "DAYS_PER_YEAR",
     "FlowModel",
     "flow_model",
     "in_transit_stock_units",
@@ -61,8 +60,6 @@ __all__ = [
     "time_to_survive_days",
     "time_to_survive_table",
 ]
-
-"""Unit conversion for ``*_per_yr`` inputs (a 365-day year)."""
 
 # Relative tolerance on TTS vs TTR: HiGHS meets constraints to ~1e-7, so a TTS equal to the
 # TTR may come back a hair short of it.
