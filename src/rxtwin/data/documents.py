@@ -54,8 +54,25 @@ _UniqueKeyLoader.add_constructor(
 )
 
 
+def file_problem(file: Path | str, where: str, value: object, rule: str) -> InputError:
+    """An :class:`~rxtwin.errors.InputError` for one problem in an input file.
+
+    Parameters
+    ----------
+    file : pathlib.Path or str
+        The file.
+    where : str
+        Where in it: a line (``"line 3"``), a column or a key path; ``""`` for the file.
+    value : object
+        The offending value, or :data:`rxtwin.errors.NO_VALUE`.
+    rule : str
+        What the value breaks, e.g. ``"must be > 0"``.
+    """
+    return InputError([Problem(file=str(file), path=where, value=value, rule=rule)])
+
+
 def _problem(file: str, rule: str, path: str = "", value: object = NO_VALUE) -> InputError:
-    return InputError([Problem(file=file, path=path, value=value, rule=rule)])
+    return file_problem(file, path, value, rule)
 
 
 def _utf8_problem(raw: bytes, exc: UnicodeDecodeError) -> tuple[str, str]:

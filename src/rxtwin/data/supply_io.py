@@ -40,11 +40,12 @@ from pydantic import ValidationError
 
 from rxtwin.data.documents import (
     bundled_data_file,
+    file_problem,
     read_csv_rows,
     read_data_file,
     sourced_values,
 )
-from rxtwin.errors import NO_VALUE, InputError, Problem, UserInputError
+from rxtwin.errors import NO_VALUE, UserInputError
 from rxtwin.model import MaterialKind, Site, SupplyEdge
 from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
 
@@ -67,37 +68,33 @@ _PRODUCT_COLUMNS = (
 )
 
 
-def _bad(file: Path, where: str, value: object, rule: str) -> InputError:
-    return InputError([Problem(file=str(file), path=where, value=value, rule=rule)])
-
-
 def _read_rows(path: Path, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
     if not path.is_file():
-        raise _bad(path, "", NO_VALUE, "file not found")
+        raise file_problem(path, "", NO_VALUE, "file not found")
     all_rows = read_csv_rows(path)
     header = [h.strip() for h in (all_rows[0] if all_rows else [])]
     if not header:
-        raise _bad(path, "line 1", NO_VALUE, "empty file: expected a header row")
+        raise file_problem(path, "line 1", NO_VALUE, "empty file: expected a header row")
     missing = [c for c in columns["required"] if c not in header]
     if missing:
-        raise _bad(path, "line 1", header,
-                   f"missing column(s) {', '.join(missing)}; required: "
-                   f"{', '.join(columns['required'])}")
+        raise file_problem(path, "line 1", header,
+                           f"missing column(s) {', '.join(missing)}; required: "
+                           f"{', '.join(columns['required'])}")
     known = set(columns["required"]) | set(columns["optional"])
     unknown = [c for c in header if c not in known]
     if unknown:
-        raise _bad(path, "line 1", unknown,
-                   f"unknown column(s); allowed: {', '.join(sorted(known))}")
+        raise file_problem(path, "line 1", unknown,
+                           f"unknown column(s); allowed: {', '.join(sorted(known))}")
     rows = []
     for line, cells in enumerate(all_rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            raise _bad(path, f"line {line}", cells,
-                       f"row has {len(cells)} cells, the header has {len(header)}")
+            raise file_problem(path, f"line {line}", cells,
+                               f"row has {len(cells)} cells, the header has {len(header)}")
         rows.append((line, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
     if not rows:
-        raise _bad(path, "", NO_VALUE, "no data rows")
+        raise file_problem(path, "", NO_VALUE, "no data rows")
     return rows
 
 
@@ -105,14 +102,15 @@ def _number(path: Path, line: int, column: str, text: str, default: float | None
             rule: str, ok) -> float | None:
     if text == "":
         if default is None and column in EDGE_COLUMNS["required"]:
-            raise _bad(path, f"line {line}, column {column}", text, "required value is blank")
+            raise file_problem(path, f"line {line}, column {column}", text,
+                               "required value is blank")
         return default
     try:
         value = float(text)
     except ValueError:
-        raise _bad(path, f"line {line}, column {column}", text, "not a number") from None
+        raise file_problem(path, f"line {line}, column {column}", text, "not a number") from None
     if not math.isfinite(value) or not ok(value):
-        raise _bad(path, f"line {line}, column {column}", text, rule)
+        raise file_problem(path, f"line {line}, column {column}", text, rule)
     return value
 
 
@@ -123,8 +121,8 @@ def _validated(path: Path, line: int, model, **values: Any):
         first = exc.errors(include_url=False)[0]
         column = ".".join(str(x) for x in first["loc"]) or "row"
         column = {"id": "site_id", "material_id": "item_id"}.get(column, column)
-        raise _bad(path, f"line {line}, column {column}", first.get("input", NO_VALUE),
-                   first["msg"].removeprefix("Value error, ")) from None
+        raise file_problem(path, f"line {line}, column {column}", first.get("input", NO_VALUE),
+                           first["msg"].removeprefix("Value error, ")) from None
 
 
 def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph:
@@ -146,8 +144,8 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
     for line, row in _read_rows(sites_path, SITE_COLUMNS):
         site_id = row["site_id"]
         if site_id in sites:
-            raise _bad(sites_path, f"line {line}, column site_id", site_id,
-                       "site id is used twice; ids must be unique")
+            raise file_problem(sites_path, f"line {line}, column site_id", site_id,
+                               "site id is used twice; ids must be unique")
         sites[site_id] = _validated(sites_path, line, Site, id=site_id,
                                     name=row.get("name") or site_id,
                                     country_code=row["country_code"], owner=row["owner"])
@@ -168,26 +166,27 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
             if column == "customer_site_id" and value in ("", MARKET):
                 continue
             if value not in sites:
-                raise _bad(edges_path, where + column, value,
-                           f"not a site_id of {sites_path.name}")
+                raise file_problem(edges_path, where + column, value,
+                                   f"not a site_id of {sites_path.name}")
         kind = row["item_kind"]
         if kind not in ITEM_KINDS:
-            raise _bad(edges_path, where + "item_kind", kind,
-                       f"must be one of {', '.join(ITEM_KINDS)}")
+            raise file_problem(edges_path, where + "item_kind", kind,
+                               f"must be one of {', '.join(ITEM_KINDS)}")
         item = row["item_id"]
         if item in kinds and kinds[item][0] != kind:
-            raise _bad(edges_path, where + "item_kind", kind,
-                       f"item '{item}' was a {kinds[item][0]} on line {kinds[item][1]}")
+            raise file_problem(edges_path, where + "item_kind", kind,
+                               f"item '{item}' was a {kinds[item][0]} on line {kinds[item][1]}")
         kinds.setdefault(item, (kind, line))
         customer = row["customer_site_id"] or MARKET
         first = seen_edges.setdefault((row["supplier_site_id"], customer, item), line)
         if first != line:
-            raise _bad(edges_path, where + "item_id", item,
-                       f"'{row['supplier_site_id']}' already supplies it to '{customer}' on "
-                       f"line {first}; give one row per supplier, customer and item")
+            raise file_problem(edges_path, where + "item_id", item,
+                               f"'{row['supplier_site_id']}' already supplies it to "
+                               f"'{customer}' on line {first}; give one row per supplier, "
+                               "customer and item")
         if (customer == MARKET) != (kind == "product"):
-            raise _bad(edges_path, where + "customer_site_id", row["customer_site_id"],
-                       "products go to the market (blank or 'market') and only products do")
+            raise file_problem(edges_path, where + "customer_site_id", row["customer_site_id"],
+                               "products go to the market (blank or 'market') and only products do")
         share = _number(edges_path, line, "share", row["share"], None, "must be in (0, 1]",
                         lambda v: 0 < v <= 1)
         capacity = _number(edges_path, line, "capacity_units_per_yr",
@@ -203,11 +202,11 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
             if value is None:
                 continue
             if kind != "product":
-                raise _bad(edges_path, where + column, value, "given on product rows only")
+                raise file_problem(edges_path, where + column, value, "given on product rows only")
             seen = product_values.setdefault((item, column), (value, line))
             if seen[0] != value:
-                raise _bad(edges_path, where + column, value,
-                           f"product '{item}' has {column} {seen[0]} on line {seen[1]}")
+                raise file_problem(edges_path, where + column, value,
+                                   f"product '{item}' has {column} {seen[0]} on line {seen[1]}")
         if row.get("used_for"):
             used_for[(customer, item)] = [p.strip() for p in row["used_for"].split(";")
                                           if p.strip()]
@@ -222,8 +221,8 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
     for (customer, item), (total, line) in share_sums.items():
         if abs(total - 1.0) > SHARE_TOLERANCE:
             who = "the market" if customer == MARKET else f"site '{customer}'"
-            raise _bad(edges_path, f"line {line}, column share", round(total, 9),
-                       f"shares of '{item}' to {who} sum to {total:.6g}, must be 1")
+            raise file_problem(edges_path, f"line {line}, column share", round(total, 9),
+                               f"shares of '{item}' to {who} sum to {total:.6g}, must be 1")
 
     items = _items_from_rows(edges_path, edges, kinds, product_values, used_for)
     return assemble_network(sites.values(), edges, items,
@@ -244,8 +243,8 @@ def _items_from_rows(path, edges, kinds, values, used_for) -> dict[str, ItemInfo
         targets = used_for.get((customer, item), sorted(makers[customer]))
         for product in targets:
             if product not in products:
-                raise _bad(path, f"line {kinds[item][1]}, column used_for", product,
-                           "not a product of this file")
+                raise file_problem(path, f"line {kinds[item][1]}, column used_for", product,
+                                   "not a product of this file")
             if item not in inputs[product]:
                 inputs[product].append(item)
     items = {i: ItemInfo(id=i, kind=k, name=i) for i, (k, _) in kinds.items() if k != "product"}

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from rxtwin.data.documents import read_csv_rows
-from rxtwin.errors import InputError, Problem
+from rxtwin.data.documents import file_problem, read_csv_rows
 
 TRACER_COLUMNS = ("time_s", "signal")
 REPLAY_COLUMNS = ("time_s", "nir_potency_pct")
@@ -46,10 +45,6 @@ class ReplayData:
         return self.true_potency_pct.size == self.time_s.size and self.time_s.size > 0
 
 
-def _bad(path: Path, where: str, value: object, rule: str) -> InputError:
-    return InputError([Problem(file=str(path), path=where, value=value, rule=rule)])
-
-
 def read_numeric_columns(
     path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()
 ) -> dict[str, NDArray[np.float64]]:
@@ -76,13 +71,13 @@ def read_numeric_columns(
         data rows, or a ``time_s`` column that does not increase strictly.
     """
     if not path.is_file():
-        raise _bad(path, "", str(path), "file not found")
+        raise file_problem(path, "", str(path), "file not found")
     rows = read_csv_rows(path)
     header = [h.strip() for h in (rows[0] if rows else [])]
     for name in required:
         if name not in header:
-            raise _bad(path, f"column '{name}'", ", ".join(header) or "<empty header>",
-                       "required column is missing (columns found shown)")
+            raise file_problem(path, f"column '{name}'", ", ".join(header) or "<empty header>",
+                               "required column is missing (columns found shown)")
     wanted = [c for c in (*required, *optional) if c in header]
     index = {c: header.index(c) for c in wanted}
     values: dict[str, list[float]] = {c: [] for c in wanted}
@@ -92,25 +87,25 @@ def read_numeric_columns(
         for name, i in index.items():
             where = f"column '{name}', line {line_no}"
             if i >= len(row):
-                raise _bad(path, where, row, "row has too few cells")
+                raise file_problem(path, where, row, "row has too few cells")
             cell = row[i].strip()
             try:
                 number = float(cell)
             except ValueError:
-                raise _bad(path, where, cell, "not a number") from None
+                raise file_problem(path, where, cell, "not a number") from None
             if not math.isfinite(number):
-                raise _bad(path, where, cell, "must be a finite number")
+                raise file_problem(path, where, cell, "must be a finite number")
             values[name].append(number)
     arrays = {c: np.asarray(v, dtype=float) for c, v in values.items()}
     n = len(next(iter(arrays.values()))) if arrays else 0
     if n < 2:
-        raise _bad(path, "", n, "needs at least two data rows")
+        raise file_problem(path, "", n, "needs at least two data rows")
     if "time_s" in arrays:
         steps = np.diff(arrays["time_s"])
         if np.any(steps <= 0):
             k = int(np.flatnonzero(steps <= 0)[0]) + 1
-            raise _bad(path, f"column 'time_s', data row {k + 1}", float(arrays["time_s"][k]),
-                       "time_s must increase strictly")
+            raise file_problem(path, f"column 'time_s', data row {k + 1}",
+                               float(arrays["time_s"][k]), "time_s must increase strictly")
     return arrays
 
 
