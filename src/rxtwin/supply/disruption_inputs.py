@@ -24,7 +24,8 @@ import numpy as np
 
 from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, InterventionKind, MaterialKind, Scenario
-from rxtwin.model.intervention import failure_mode_multipliers, interventions_by_id
+from rxtwin.model.intervention import failure_mode_multipliers
+from rxtwin.model.scenario import interventions_by_id
 
 __all__ = [
     "DemandShock",
@@ -552,7 +553,7 @@ def supply_inputs_from_scenario(
     ------
     rxtwin.errors.UnknownIdError
         For an intervention id not in the scenario
-        (:func:`rxtwin.model.intervention.interventions_by_id`).
+        (:func:`rxtwin.model.scenario.interventions_by_id`).
 
     Notes
     -----
