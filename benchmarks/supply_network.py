@@ -21,13 +21,14 @@ import time
 import numpy as np
 
 from rxtwin.model import Site, SupplyEdge
+from rxtwin.model.supply import ItemInfo
 from rxtwin.supply.exposure import (
     concentration,
     independent_paths,
     shared_upstream_sites,
     single_source_points,
 )
-from rxtwin.supply.network import ItemInfo, assemble_network
+from rxtwin.supply.network import assemble_network
 from rxtwin.supply.tts import flow_model, risk_exposure, time_to_survive_days
 
 N_PRODUCTS = 30

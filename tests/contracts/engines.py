@@ -24,16 +24,12 @@ from rxtwin.line.results import TABLE_COLUMNS as LINE_TABLE_COLUMNS
 from rxtwin.line.results import LineResults
 from rxtwin.line.simulate import simulate
 from rxtwin.model import Normal, Triangular, Uniform
+from rxtwin.model.disruption import DemandShock, OutageMode
 from rxtwin.model.distributions import Exponential, LogNormal
 from rxtwin.model.uncertainty import UncertainParameter
 from rxtwin.supply.disruption import TABLE_COLUMNS as SUPPLY_TABLE_COLUMNS
 from rxtwin.supply.disruption import DisruptionRun, simulate_disruptions
-from rxtwin.supply.disruption_inputs import (
-    MARKET_PARENT,
-    DemandShock,
-    OutageMode,
-    chain_inputs,
-)
+from rxtwin.supply.disruption_inputs import MARKET_PARENT, chain_inputs
 from rxtwin.uq.sensitivity import MORRIS_COLUMNS, SOBOL_COLUMNS, morris_screening, sobol_indices
 from rxtwin.uq.summaries import output_chunk_summary
 

@@ -5,7 +5,7 @@ import yaml
 from pydantic import ValidationError
 
 from rxtwin.data.twin_defaults import load_twin_defaults, twin_defaults_provenance
-from rxtwin.twin.parameters import TwinParameters
+from rxtwin.model.twin import TwinParameters
 from rxtwin.twin.rtd import axial_dispersion_moments, tanks_in_series_moments
 
 

@@ -10,11 +10,8 @@ from rxtwin.data.scenarios import load_scenario, scenario_from_document
 from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.model import Intervention
-from rxtwin.model.intervention import (
-    failure_mode_multipliers,
-    interventions_by_id,
-    unknown_intervention_ids,
-)
+from rxtwin.model.intervention import failure_mode_multipliers
+from rxtwin.model.scenario import interventions_by_id, unknown_intervention_ids
 from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
 
 

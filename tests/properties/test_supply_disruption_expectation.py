@@ -85,8 +85,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.model.disruption import OutageMode
 from rxtwin.supply.disruption import STATISTICS, simulate_disruptions, trace_product
-from rxtwin.supply.disruption_inputs import MARKET_PARENT, OutageMode, chain_inputs
+from rxtwin.supply.disruption_inputs import MARKET_PARENT, chain_inputs
 
 COMPARED = ("shortage_days", "unmet_units")
 COLUMNS = [STATISTICS.index(name) for name in COMPARED]

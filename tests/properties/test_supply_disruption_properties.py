@@ -47,9 +47,10 @@ import supply_chain_strategies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rxtwin.model.disruption import OutageMode
 from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import BALANCE, STATISTICS, trace_product
-from rxtwin.supply.disruption_inputs import OutageMode, chain_inputs
+from rxtwin.supply.disruption_inputs import chain_inputs
 
 YEARS = 8
 SHORT = STATISTICS.index("shortage_days")

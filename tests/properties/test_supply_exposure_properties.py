@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rxtwin.model import Site, SupplyEdge
+from rxtwin.model.supply import ItemInfo
 from rxtwin.supply.exposure import concentration, independent_paths
-from rxtwin.supply.network import ItemInfo, assemble_network
+from rxtwin.supply.network import assemble_network
 
 TOL = 1e-12
 COUNTRIES = ("IN", "CN", "DE", "US")

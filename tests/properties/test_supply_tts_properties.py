@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rxtwin.model import Site, SupplyEdge
-from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
+from rxtwin.model.supply import ItemInfo
+from rxtwin.supply.network import MARKET, assemble_network
 from rxtwin.supply.tts import flow_model, lost_demand, time_to_survive_days
 
 HORIZON = 365.0

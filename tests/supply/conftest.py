@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rxtwin.model import Site, SupplyEdge
-from rxtwin.supply.network import ItemInfo, assemble_network
+from rxtwin.model.supply import ItemInfo
+from rxtwin.supply.network import assemble_network
 
 
 def build_toy(sites, edges, products, materials=None):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rxtwin.model.disruption import DisruptionDefaults, OutageMode
 from rxtwin.model.distributions import LogNormal
 from rxtwin.supply.calibration import (
     MISSING_QUANTILE_PENALTY,
@@ -20,12 +21,7 @@ from rxtwin.supply.calibration import (
     quantile_distance,
 )
 from rxtwin.supply.disruption import simulate_disruptions
-from rxtwin.supply.disruption_inputs import (
-    MARKET_PARENT,
-    DisruptionDefaults,
-    OutageMode,
-    chain_inputs,
-)
+from rxtwin.supply.disruption_inputs import MARKET_PARENT, chain_inputs
 
 D = 100.0
 MODE = OutageMode("oai", 1.0, LogNormal(dist="lognormal", mean=30.0, cv=1.0),

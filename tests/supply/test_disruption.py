@@ -14,6 +14,7 @@ from scipy import stats
 from rxtwin.compute import chunk_mapper
 from rxtwin.data.disruption_defaults import bundled_defaults_path, load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.model.disruption import DemandShock, OutageMode
 from rxtwin.model.distributions import Exponential
 from rxtwin.stats import merge_all, plan_chunks
 from rxtwin.supply.disruption import (
@@ -26,7 +27,6 @@ from rxtwin.supply.disruption import (
 )
 from rxtwin.supply.disruption_inputs import (
     MARKET_PARENT,
-    OutageMode,
     chain_inputs,
     supply_inputs_from_scenario,
 )
@@ -169,8 +169,6 @@ def test_start_lot_expiry_with_capped_supply():
 
 def three_tier_inputs(cv: float = 0.3, rate: float = 2.0):
     """KSM -> API -> FDF with lead times, two API suppliers, surge, expiry and shocks."""
-    from rxtwin.supply.disruption_inputs import DemandShock
-
     d = 50.0
     mode = OutageMode("x", rate, Exponential(dist="exponential", mean=20.0))
     tiers = [
@@ -515,7 +513,6 @@ def test_a_shock_below_one_lowers_demand_and_overlaps_take_the_largest():
     # every day of the history has both active -> x1.5; with the loss alone -> x0.5.
     from rxtwin.model.distributions import Fixed
     from rxtwin.supply.disruption import demand_paths
-    from rxtwin.supply.disruption_inputs import DemandShock
 
     def inputs_with(*shocks):
         return chain_inputs(

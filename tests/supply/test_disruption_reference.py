@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 import reference_disruption
 
+from rxtwin.model.disruption import DemandShock, OutageMode
 from rxtwin.model.distributions import Exponential
 from rxtwin.supply.disruption import (
     BALANCE,
@@ -35,13 +36,7 @@ from rxtwin.supply.disruption import (
     demand_paths,
     site_down_calendar,
 )
-from rxtwin.supply.disruption_inputs import (
-    MARKET_PARENT,
-    DemandShock,
-    OutageMode,
-    SupplyEngineInputs,
-    chain_inputs,
-)
+from rxtwin.supply.disruption_inputs import MARKET_PARENT, SupplyEngineInputs, chain_inputs
 from rxtwin.supply.disruption_kernel import simulate_product
 
 CASE_SEEDS = tuple(range(24))

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from rxtwin.model.disruption import OutageMode
 from rxtwin.model.distributions import Exponential
-from rxtwin.supply.disruption_inputs import MARKET_PARENT, OutageMode
+from rxtwin.supply.disruption_inputs import MARKET_PARENT
 
 
 @st.composite

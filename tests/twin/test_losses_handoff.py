@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.model.twin import DisturbanceParameters
 from rxtwin.twin.diversion import out_of_spec_mask, pad_mask
 from rxtwin.twin.feeders import FeedDisturbance
 from rxtwin.twin.flowsheet import Flowsheet
 from rxtwin.twin.handoff import continuous_loss_parameters, expected_diverted_fraction
 from rxtwin.twin.losses import campaign_losses, noise_free
-from rxtwin.twin.parameters import DisturbanceParameters
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,9 @@ import pytest
 
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.model import Site, SupplyEdge
+from rxtwin.model.supply import ItemInfo
 from rxtwin.supply.exposure import concentration, herfindahl_hirschman_index
-from rxtwin.supply.network import ItemInfo, assemble_network
+from rxtwin.supply.network import assemble_network
 
 PERCENT_SQUARED = 10_000.0
 

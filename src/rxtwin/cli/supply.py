@@ -20,7 +20,7 @@ from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.data.supply_io import load_supply_defaults, network_from_csv
+from rxtwin.data.supply_io import load_supply_defaults, read_network_csv
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.runs.supply_network import (
@@ -30,7 +30,7 @@ from rxtwin.runs.supply_network import (
     exposure_table,
     risk_exposure_table,
 )
-from rxtwin.supply.network import build_network, site_table
+from rxtwin.supply.network import build_network, network_from_parts, site_table
 from rxtwin.supply.tts import site_outage_ttr_days
 
 app = typer.Typer(
@@ -73,7 +73,7 @@ def _network(scenario: str | None, sites: Path | None,
         return build_network(loaded), scenario, loaded
     if sites is None or edges is None:
         raise UserInputError("give a scenario, or both --sites and --edges")
-    return network_from_csv(sites, edges), f"{sites.name} + {edges.name}", None
+    return network_from_parts(read_network_csv(sites, edges)), f"{sites.name} + {edges.name}", None
 
 
 def _table(frame: pd.DataFrame, title: str, caption: str = "") -> Table:

@@ -20,7 +20,7 @@ from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
-from rxtwin.model.intervention import unknown_intervention_ids
+from rxtwin.model.scenario import unknown_intervention_ids
 from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 

@@ -19,8 +19,8 @@ from rxtwin.data.documents import (
     sourced_values,
 )
 from rxtwin.errors import UserInputError
+from rxtwin.model.disruption import DisruptionDefaults, OutageMode
 from rxtwin.model.distributions import DurationDistribution
-from rxtwin.supply.disruption_inputs import DisruptionDefaults, OutageMode
 
 __all__ = ["bundled_defaults_path", "load_disruption_defaults", "parse_disruption_defaults"]
 

@@ -1,7 +1,9 @@
 """Read and write supply networks as CSV files, and read the supply-analysis defaults.
 
-Two CSV files describe a network without a full scenario (:func:`network_from_csv` reads
-them, :func:`network_to_csv` writes any network, e.g. a scenario's, in this layout).
+Two CSV files describe a network without a full scenario: :func:`read_network_csv` reads
+them into model parts (:class:`rxtwin.model.supply.SupplyNetworkParts`), which
+:func:`rxtwin.supply.network.network_from_parts` assembles into a graph;
+:func:`network_to_csv` writes any network, e.g. a scenario's, in this layout.
 
 ``sites.csv`` (one row per site)
     ``site_id`` (required, unique), ``country_code`` (required, ISO 3166-1 alpha-2, e.g.
@@ -47,10 +49,10 @@ from rxtwin.data.documents import (
 )
 from rxtwin.errors import NO_VALUE, UserInputError
 from rxtwin.model import MaterialKind, Site, SupplyEdge
-from rxtwin.supply.network import MARKET, ItemInfo, assemble_network
+from rxtwin.model.supply import MARKET, ItemInfo, SupplyNetworkParts
 
-__all__ = ["EDGE_COLUMNS", "SITE_COLUMNS", "load_supply_defaults", "network_from_csv",
-           "network_to_csv"]
+__all__ = ["EDGE_COLUMNS", "SITE_COLUMNS", "load_supply_defaults", "network_to_csv",
+           "read_network_csv"]
 
 SITE_COLUMNS = {"required": ("site_id", "country_code", "owner"),
                 "optional": ("name", "inventory_days")}
@@ -125,13 +127,15 @@ def _validated(path: Path, line: int, model, **values: Any):
                            first["msg"].removeprefix("Value error, ")) from None
 
 
-def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph:
-    """Build a supply network from a sites file and an edges file (see module docstring).
+def read_network_csv(sites_csv: Path | str, edges_csv: Path | str) -> SupplyNetworkParts:
+    """Read a supply network from a sites file and an edges file (see module docstring).
 
     Returns
     -------
-    networkx.DiGraph
-        As :func:`rxtwin.supply.network.build_network` returns.
+    SupplyNetworkParts
+        The sites (in file order), the edges (in file order), every item named by an edge
+        and each site's ``inventory_days``; :func:`rxtwin.supply.network.network_from_parts`
+        assembles the graph.
 
     Raises
     ------
@@ -225,8 +229,8 @@ def network_from_csv(sites_csv: Path | str, edges_csv: Path | str) -> nx.DiGraph
                                f"shares of '{item}' to {who} sum to {total:.6g}, must be 1")
 
     items = _items_from_rows(edges_path, edges, kinds, product_values, used_for)
-    return assemble_network(sites.values(), edges, items,
-                            site_inventory_days=site_inventory_days)
+    return SupplyNetworkParts(sites=tuple(sites.values()), edges=tuple(edges), items=items,
+                              site_inventory_days=site_inventory_days)
 
 
 def _items_from_rows(path, edges, kinds, values, used_for) -> dict[str, ItemInfo]:
@@ -266,12 +270,13 @@ def _cell(value: float | None) -> str:
 
 
 def network_to_csv(graph: nx.DiGraph, sites_csv: Path | str, edges_csv: Path | str) -> None:
-    """Write a supply network as the two CSV files :func:`network_from_csv` reads.
+    """Write a supply network as the two CSV files :func:`read_network_csv` reads.
 
     Parameters
     ----------
     graph : networkx.DiGraph
-        From :func:`rxtwin.supply.network.build_network` or :func:`network_from_csv`.
+        From :func:`rxtwin.supply.network.build_network` or
+        :func:`rxtwin.supply.network.network_from_parts`.
     sites_csv, edges_csv : pathlib.Path or str
         Files to write (overwritten), in the layout of the module docstring.
 
@@ -295,11 +300,12 @@ def network_to_csv(graph: nx.DiGraph, sites_csv: Path | str, edges_csv: Path | s
     >>> import tempfile
     >>> from pathlib import Path
     >>> from rxtwin.data.scenarios import load_scenario
-    >>> from rxtwin.supply.network import build_network
+    >>> from rxtwin.supply.network import build_network, network_from_parts
     >>> folder = Path(tempfile.mkdtemp())
     >>> network_to_csv(build_network(load_scenario("metformin")),
     ...                folder / "sites.csv", folder / "edges.csv")
-    >>> again = network_from_csv(folder / "sites.csv", folder / "edges.csv")
+    >>> again = network_from_parts(read_network_csv(folder / "sites.csv",
+    ...                                             folder / "edges.csv"))
     >>> sorted(again.predecessors("fdf-site"))
     ['api-site-cn', 'api-site-in']
     """

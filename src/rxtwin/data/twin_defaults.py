@@ -2,7 +2,7 @@
 
 Every leaf of the YAML file is ``{value: ..., source: "..."}`` or
 ``{value: ..., assumption: "..."}``; :func:`load_twin_defaults` returns the values as a
-frozen :class:`rxtwin.twin.parameters.TwinParameters` and :func:`twin_defaults_provenance`
+frozen :class:`rxtwin.model.twin.TwinParameters` and :func:`twin_defaults_provenance`
 the provenance text of each value by dotted path. The file is read and parsed, and each
 leaf's provenance checked, by :mod:`rxtwin.data.documents`
 (:func:`~rxtwin.data.documents.read_data_file`,
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rxtwin.data.documents import bundled_data_file, provenance_line, read_data_file
-from rxtwin.twin.parameters import TwinParameters
+from rxtwin.model.twin import TwinParameters
 
 
 def _default_path() -> Path:

@@ -35,7 +35,7 @@ number comes from the scenario; the rules of the mapping are:
   kWh per 1000 units x price of energy; overhead = the firm's line overhead + the
   technology's maintenance.
 * **Interventions** (by id; an unknown id is an error,
-  :func:`rxtwin.model.intervention.interventions_by_id`) act on the line when their
+  :func:`rxtwin.model.scenario.interventions_by_id`) act on the line when their
   ``line_ids`` is empty or names it; ``product_ids`` is not used here (an intervention
   restricted to products acts on the whole line). Their ``failure_mode_changes`` multiply
   per failure mode (:func:`rxtwin.model.intervention.failure_mode_multipliers`) into the
@@ -72,8 +72,8 @@ from rxtwin.model.intervention import (
     Intervention,
     InterventionKind,
     failure_mode_multipliers,
-    interventions_by_id,
 )
+from rxtwin.model.scenario import interventions_by_id
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY, HOURS_PER_YEAR
 
 _PER_EVENT_CODES = {
@@ -150,7 +150,7 @@ def select_interventions(scenario: Scenario, line_id: str,
     """The named interventions that act on ``line_id``: those whose ``line_ids`` is empty
     or names the line (``product_ids`` is not used: an intervention restricted to products
     acts on the whole line). Unknown ids raise :class:`rxtwin.errors.UnknownIdError`
-    (:func:`rxtwin.model.intervention.interventions_by_id`)."""
+    (:func:`rxtwin.model.scenario.interventions_by_id`)."""
     return [i for i in interventions_by_id(scenario, intervention_ids)
             if i.applies_to_line(line_id)]
 

@@ -1,10 +1,11 @@
 """Interventions: technologies and low-tech measures that change failure modes or stock.
 
-Besides the schema, two functions hold what the line and the supply adapters share:
-:func:`interventions_by_id` (the scenario's interventions named by id, unknown ids
-refused) and :func:`failure_mode_multipliers` (their ``failure_mode_changes`` combined per
-failure mode). What else an intervention does (QC release, extra stock, dual sourcing) and
-whether ``line_ids`` or ``product_ids`` restrict it is up to each adapter.
+Besides the schema, :func:`failure_mode_multipliers` holds what the line and the supply
+adapters share: the ``failure_mode_changes`` of the chosen interventions combined per
+failure mode (the adapters choose them by id with
+:func:`rxtwin.model.scenario.interventions_by_id`). What else an intervention does (QC
+release, extra stock, dual sourcing) and whether ``line_ids`` or ``product_ids`` restrict
+it is up to each adapter.
 """
 
 from __future__ import annotations
@@ -12,15 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from rxtwin.errors import UnknownIdError
 from rxtwin.model.base import BoundedNonNegative, Identifier, RxModel
-
-if TYPE_CHECKING:
-    from rxtwin.model.scenario import Scenario
 
 
 class InterventionKind(StrEnum):
@@ -107,52 +103,6 @@ class FailureModeMultipliers:
     def duration(self, failure_mode_id: str) -> float:
         """Duration multiplier of ``failure_mode_id`` [-]."""
         return self.duration_multiplier.get(failure_mode_id, 1.0)
-
-
-def unknown_intervention_ids(scenario: Scenario,
-                             intervention_ids: Sequence[str]) -> list[str]:
-    """The ids of ``intervention_ids`` that are not interventions of ``scenario``, each
-    once, in the order given (the check behind :func:`interventions_by_id`, also used by
-    the CLI and the web to name the bad option or form field)."""
-    known = {i.id for i in scenario.interventions}
-    return list(dict.fromkeys(i for i in intervention_ids if i not in known))
-
-
-def interventions_by_id(scenario: Scenario,
-                        intervention_ids: Sequence[str]) -> list[Intervention]:
-    """The scenario's interventions with the given ids, in the order given.
-
-    Parameters
-    ----------
-    scenario : Scenario
-    intervention_ids : sequence of str
-        Ids of ``scenario.interventions``. An id given twice gives its intervention twice
-        (its multipliers then count twice in :func:`failure_mode_multipliers`).
-
-    Returns
-    -------
-    list of Intervention
-
-    Raises
-    ------
-    rxtwin.errors.UnknownIdError
-        When an id is not in the scenario; the message names every unknown id, the
-        scenario and the known ids.
-
-    Examples
-    --------
-    >>> from rxtwin.data.scenarios import load_scenario
-    >>> [i.id for i in interventions_by_id(load_scenario("metformin"), ["ebr"])]
-    ['ebr']
-    """
-    by_id = {i.id: i for i in scenario.interventions}
-    unknown = unknown_intervention_ids(scenario, intervention_ids)
-    if unknown:
-        names = ", ".join(f"'{i}'" for i in unknown)
-        raise UnknownIdError(
-            f"no intervention{'s' if len(unknown) > 1 else ''} {names} in scenario "
-            f"'{scenario.name}' (known: {', '.join(sorted(by_id)) or 'none'})")
-    return [by_id[i] for i in intervention_ids]
 
 
 def failure_mode_multipliers(interventions: Sequence[Intervention]) -> FailureModeMultipliers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
@@ -101,6 +102,55 @@ def _by_id(items, item_id: str, what: str):
             return item
     known = ", ".join(item.id for item in items) or "none"
     raise UnknownIdError(f"no {what} with id '{item_id}' (known: {known})")
+
+
+# -- the scenario's interventions by id (shared by the line and supply adapters) ----------
+
+def unknown_intervention_ids(scenario: Scenario,
+                             intervention_ids: Sequence[str]) -> list[str]:
+    """The ids of ``intervention_ids`` that are not interventions of ``scenario``, each
+    once, in the order given (the check behind :func:`interventions_by_id`, also used by
+    the CLI and the web to name the bad option or form field)."""
+    known = {i.id for i in scenario.interventions}
+    return list(dict.fromkeys(i for i in intervention_ids if i not in known))
+
+
+def interventions_by_id(scenario: Scenario,
+                        intervention_ids: Sequence[str]) -> list[Intervention]:
+    """The scenario's interventions with the given ids, in the order given.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    intervention_ids : sequence of str
+        Ids of ``scenario.interventions``. An id given twice gives its intervention twice
+        (its multipliers then count twice in
+        :func:`rxtwin.model.intervention.failure_mode_multipliers`).
+
+    Returns
+    -------
+    list of Intervention
+
+    Raises
+    ------
+    rxtwin.errors.UnknownIdError
+        When an id is not in the scenario; the message names every unknown id, the
+        scenario and the known ids.
+
+    Examples
+    --------
+    >>> from rxtwin.data.scenarios import load_scenario
+    >>> [i.id for i in interventions_by_id(load_scenario("metformin"), ["ebr"])]
+    ['ebr']
+    """
+    by_id = {i.id: i for i in scenario.interventions}
+    unknown = unknown_intervention_ids(scenario, intervention_ids)
+    if unknown:
+        names = ", ".join(f"'{i}'" for i in unknown)
+        raise UnknownIdError(
+            f"no intervention{'s' if len(unknown) > 1 else ''} {names} in scenario "
+            f"'{scenario.name}' (known: {', '.join(sorted(by_id)) or 'none'})")
+    return [by_id[i] for i in intervention_ids]
 
 
 def _error(loc: tuple, value: object, kind: str, message: str) -> InitErrorDetails:

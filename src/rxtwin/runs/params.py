@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, ConfigDict
 
 from rxtwin.errors import Problem
-from rxtwin.model.intervention import unknown_intervention_ids
-from rxtwin.model.scenario import Scenario
+from rxtwin.model.scenario import Scenario, unknown_intervention_ids
 from rxtwin.stats.seeding import fresh_entropy
 
 __all__ = ["ProgressCallback", "RunParams", "fresh_seed", "unknown_intervention_problems"]

@@ -62,7 +62,8 @@ def exposure_table(graph: nx.DiGraph, *, detail: bool, highly_concentrated_hhi: 
     ----------
     graph : networkx.DiGraph
         From :func:`rxtwin.supply.network.build_network` (or
-        :func:`rxtwin.data.supply_io.network_from_csv`).
+        :func:`rxtwin.supply.network.network_from_parts` of
+        :func:`rxtwin.data.supply_io.read_network_csv`).
     detail : bool
         One row per product and input (:func:`rxtwin.supply.exposure.concentration`, with
         ``highly_concentrated``; stored as :data:`EXPOSURE_DETAIL_TABLE`) instead of one per
@@ -101,7 +102,8 @@ def risk_exposure_table(graph: nx.DiGraph, *, ttr_days: float, horizon_days: flo
     ----------
     graph : networkx.DiGraph
         From :func:`rxtwin.supply.network.build_network` (or
-        :func:`rxtwin.data.supply_io.network_from_csv`).
+        :func:`rxtwin.supply.network.network_from_parts` of
+        :func:`rxtwin.data.supply_io.read_network_csv`).
     ttr_days : float
         Time-to-recover of every site [days], >= 0.
     horizon_days : float

@@ -24,6 +24,7 @@ from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.data.twin_io import ReplayData, read_replay_csv, read_tracer_csv
 from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import Scenario
+from rxtwin.model.twin import DisturbanceParameters, DiversionParameters, TwinParameters
 from rxtwin.report.twin_figures import simulation_figure
 from rxtwin.runs.params import ProgressCallback, RunParams
 from rxtwin.store import Store
@@ -37,7 +38,6 @@ from rxtwin.twin.estimation import (
 from rxtwin.twin.feeders import FeedDisturbance
 from rxtwin.twin.flowsheet import Flowsheet, FlowsheetResult, SimulationSummary, summarize
 from rxtwin.twin.handoff import ContinuousLossParameters, continuous_loss_parameters
-from rxtwin.twin.parameters import DisturbanceParameters, DiversionParameters, TwinParameters
 from rxtwin.twin.rtd_fit import RTD_FAMILIES, RtdModelSelection, select_rtd_model
 
 __all__ = [

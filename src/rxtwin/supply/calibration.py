@@ -32,11 +32,12 @@ import numpy as np
 import pandas as pd
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.disruption import DisruptionDefaults
 from rxtwin.model.distributions import LogNormal
 from rxtwin.model.failure import FailureCategory
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.supply.disruption import shortage_duration_comparison, simulate_disruptions
-from rxtwin.supply.disruption_inputs import DisruptionDefaults, SupplyEngineInputs
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 
 __all__ = [
     "DEFAULT_CV_GRID",

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from rxtwin.errors import UserInputError
-from rxtwin.supply.network import MARKET, TIER_ORDER, ItemInfo, product_chain, tier_of_item
+from rxtwin.model.supply import ItemInfo
+from rxtwin.supply.network import MARKET, TIER_ORDER, product_chain, tier_of_item
 
 __all__ = [
     "SHARE_COLUMNS",

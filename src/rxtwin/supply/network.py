@@ -17,7 +17,8 @@ Edges
     the supplier's share of the customer's need of that item [-] and a capacity of
     ``None`` means "not given".
 Graph attributes
-    ``graph.graph["items"]``: ``item_id -> ItemInfo`` for every material and product
+    ``graph.graph["items"]``: ``item_id -> ItemInfo`` (:class:`rxtwin.model.supply.ItemInfo`)
+    for every material and product
     (kind, name, inputs, demand, criticality, finished-goods stock). Materials and
     products are labels of the flows, not nodes, so that paths and cuts in the graph are
     paths and cuts of *sites*, which is what an outage removes.
@@ -49,64 +50,26 @@ import pandas as pd
 
 from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.model import Scenario, Site, SupplyEdge
+from rxtwin.model.supply import MARKET, ItemInfo, SupplyNetworkParts
 
 __all__ = [
     "MARKET",
     "PRODUCT_TIER",
     "TIER_ORDER",
     "ChainArc",
-    "ItemInfo",
     "assemble_network",
     "build_network",
     "inputs_of",
     "item_info",
+    "network_from_parts",
     "product_chain",
     "site_table",
     "tier_of_item",
 ]
 
-MARKET = "market"
-"""Key of the market node (where products are delivered)."""
-
 PRODUCT_TIER = "fdf"
 TIER_ORDER = ("ksm", "excipient", "component", "api", PRODUCT_TIER)
 """Tiers from upstream to downstream; a site's ``tier`` is the last of its tiers here."""
-
-
-@dataclass(frozen=True)
-class ItemInfo:
-    """A material or product as the network sees it.
-
-    Attributes
-    ----------
-    id : str
-        Material or product id.
-    kind : str
-        ``"product"`` or a material kind (``ksm``, ``api``, ``excipient``, ``component``).
-    name : str
-        Display name.
-    input_ids : tuple of str
-        For a product: its API and components (bill of materials); empty otherwise.
-    demand_units_per_yr : float
-        Mean market demand of a product [units/yr]; NaN for materials or when unknown.
-    criticality : float
-        Clinical criticality in [0, 1] of a product [-]; NaN for materials.
-    inventory_days : float
-        Finished-goods stock of a product in the distribution channel, in days of mean
-        demand [days]; 0 for materials.
-    """
-
-    id: str
-    kind: str
-    name: str
-    input_ids: tuple[str, ...] = ()
-    demand_units_per_yr: float = math.nan
-    criticality: float = math.nan
-    inventory_days: float = 0.0
-
-    @property
-    def is_product(self) -> bool:
-        return self.kind == "product"
 
 
 @dataclass(frozen=True)
@@ -224,6 +187,21 @@ def assemble_network(
 
     _label_tiers(graph)
     return graph
+
+
+def network_from_parts(parts: SupplyNetworkParts) -> nx.DiGraph:
+    """The supply-network graph of parts read from files
+    (:func:`rxtwin.data.supply_io.read_network_csv`): :func:`assemble_network` of its
+    sites, edges, items and site inventories, with no lines (every product has market
+    edges).
+
+    Returns
+    -------
+    networkx.DiGraph
+        The graph described in the module docstring.
+    """
+    return assemble_network(parts.sites, parts.edges, parts.items,
+                            site_inventory_days=parts.site_inventory_days)
 
 
 def _add_flow(graph: nx.DiGraph, supplier: str, customer: str, item_id: str, share: float,

@@ -47,8 +47,9 @@ from scipy.optimize import linprog
 
 from rxtwin.errors import UserInputError
 from rxtwin.model import FailureEffect, Scenario
+from rxtwin.model.supply import ItemInfo
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
-from rxtwin.supply.network import MARKET, ItemInfo, inputs_of, product_chain
+from rxtwin.supply.network import MARKET, inputs_of, product_chain
 
 __all__ = [
     "FlowModel",

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.twin import DiversionParameters, EstimatorParameters, PatParameters
 from rxtwin.twin.diversion import (
     DiversionSummary,
     mask_windows,
@@ -31,7 +32,6 @@ from rxtwin.twin.diversion import (
     pad_mask,
     score_diversion,
 )
-from rxtwin.twin.parameters import DiversionParameters, EstimatorParameters, PatParameters
 from rxtwin.twin.rtd import FloatArray
 
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from scipy.signal import lfilter
 
 from rxtwin.errors import UserInputError
-from rxtwin.twin.parameters import FeederParameters
+from rxtwin.model.twin import FeederParameters
 from rxtwin.twin.rtd import FloatArray
 
 

@@ -13,16 +13,16 @@ import numpy as np
 import pandas as pd
 
 from rxtwin.errors import UserInputError
-from rxtwin.model.units import SECONDS_PER_HOUR
-from rxtwin.twin.blender import blend
-from rxtwin.twin.feeders import FeedDisturbance, feed_rate_kg_per_h, first_order_ramp
-from rxtwin.twin.parameters import (
+from rxtwin.model.twin import (
     BlenderParameters,
     DiversionParameters,
     FeederParameters,
     PressParameters,
     TwinParameters,
 )
+from rxtwin.model.units import SECONDS_PER_HOUR
+from rxtwin.twin.blender import blend
+from rxtwin.twin.feeders import FeedDisturbance, feed_rate_kg_per_h, first_order_ramp
 from rxtwin.twin.press import out_of_spec_tablet_fraction, tablet_potency_pct, tablet_rate_per_s
 from rxtwin.twin.rtd import (
     AxialDispersion,

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.twin import TwinParameters
 from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.diversion import diverted_time_per_upset_s
 from rxtwin.twin.flowsheet import rtd_model_from_parameters
 from rxtwin.twin.losses import campaign_losses
-from rxtwin.twin.parameters import TwinParameters
 from rxtwin.twin.rtd import discrete_rtd_kernel
 
 S_PER_H = SECONDS_PER_HOUR

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rxtwin.model.twin import TwinParameters
 from rxtwin.model.units import SECONDS_PER_HOUR
 from rxtwin.twin.diversion import out_of_spec_mask
 from rxtwin.twin.flowsheet import Flowsheet, rtd_model_from_parameters
-from rxtwin.twin.parameters import TwinParameters
 from rxtwin.twin.press import MG_PER_KG
 
 S_PER_H = SECONDS_PER_HOUR

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from rxtwin.errors import UnknownIdError, UserInputError
 from rxtwin.model.base import RxModel
-from rxtwin.twin.parameters import RtdModelName
+from rxtwin.model.twin import RtdModelName
 from rxtwin.twin.rtd import RtdModel
 from rxtwin.twin.rtd_fit import RTD_FAMILIES, RtdFitResult
 

@@ -1,8 +1,9 @@
 """Typed parameter objects of the process twin (validated at the door, frozen).
 
-The defaults live in ``src/rxtwin/data/twin_defaults.yaml`` and are loaded by
-:func:`rxtwin.data.twin_defaults.load_twin_defaults`; engines take these objects (or plain
-arguments) and never read the file themselves.
+The defaults live in ``src/rxtwin/data/twin_defaults.yaml`` and are parsed into
+:class:`TwinParameters` by :func:`rxtwin.data.twin_defaults.load_twin_defaults`; the twin
+engines (:mod:`rxtwin.twin`) take these objects (or plain arguments) and never read the
+file themselves.
 """
 
 from __future__ import annotations

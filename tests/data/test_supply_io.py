@@ -1,14 +1,24 @@
-"""Supply networks from CSV files, and the supply defaults file."""
+"""Supply networks from CSV files (read into model parts, assembled by the supply engine),
+and the supply defaults file."""
 
 from __future__ import annotations
 
 import pytest
 
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
-from rxtwin.data.supply_io import load_supply_defaults, network_from_csv, network_to_csv
+from rxtwin.data.supply_io import load_supply_defaults, network_to_csv, read_network_csv
 from rxtwin.errors import InputError, UserInputError
+from rxtwin.model import Site, SupplyEdge
+from rxtwin.model.supply import ItemInfo
 from rxtwin.supply.exposure import concentration
-from rxtwin.supply.network import MARKET, build_network, inputs_of, site_table
+from rxtwin.supply.network import (
+    MARKET,
+    assemble_network,
+    build_network,
+    inputs_of,
+    network_from_parts,
+    site_table,
+)
 from rxtwin.supply.tts import flow_model, time_to_survive_days, time_to_survive_table
 
 SITES = """site_id,name,country_code,owner
@@ -29,8 +39,40 @@ def write(tmp_path, sites=SITES, edges=EDGES):
     return tmp_path / "sites.csv", tmp_path / "edges.csv"
 
 
+def graph_from_csv(sites_csv, edges_csv):
+    return network_from_parts(read_network_csv(sites_csv, edges_csv))
+
+
+def test_csv_files_are_read_into_model_parts_in_file_order(tmp_path):
+    parts = read_network_csv(*write(tmp_path))
+    assert all(isinstance(s, Site) for s in parts.sites)
+    assert [s.id for s in parts.sites] == ["fdf-site", "api-site-in", "api-site-cn"]
+    assert all(isinstance(e, SupplyEdge) for e in parts.edges)
+    assert [(e.supplier_site_id, e.customer_site_id, e.share) for e in parts.edges] == [
+        ("api-site-in", "fdf-site", 0.6), ("api-site-cn", "fdf-site", 0.4),
+        ("fdf-site", None, 1.0)]  # the 'market' keyword is the market edge
+    assert parts.items["metformin-api"] == ItemInfo("metformin-api", "api", "metformin-api")
+    product = parts.items["metformin-500"]
+    assert (product.kind, product.input_ids, product.demand_units_per_yr) == (
+        "product", ("metformin-api",), 250_000_000.0)
+    assert parts.site_inventory_days == {"fdf-site": 0.0, "api-site-in": 0.0,
+                                         "api-site-cn": 0.0}  # no column: none held
+    stocked = read_network_csv(*write(tmp_path, sites=SITES_WITH_STOCK))
+    assert stocked.site_inventory_days == {"fdf-site": 20.0, "api-site-in": 0.0,
+                                           "api-site-cn": 5.5}
+
+
+def test_a_site_named_market_is_refused_when_the_network_is_assembled(tmp_path):
+    sites = SITES.replace("fdf-site,Finished", "market,Finished")
+    edges = EDGES.replace("fdf-site", "f2")
+    sites = sites + "f2,F2,US,the firm\n"
+    parts = read_network_csv(*write(tmp_path, sites, edges))
+    with pytest.raises(UserInputError, match="'market' is reserved"):
+        network_from_parts(parts)
+
+
 def test_csv_network_matches_the_scenario_network(tmp_path):
-    g = network_from_csv(*write(tmp_path))
+    g = graph_from_csv(*write(tmp_path))
     assert g.nodes["api-site-cn"]["tier"] == "api"
     assert g.edges["fdf-site", MARKET]["items"]["metformin-500"]["share"] == 1.0
     assert inputs_of(g, "fdf-site", "metformin-500") == ("metformin-api",)
@@ -45,7 +87,7 @@ def test_product_columns_feed_tts(tmp_path):
     edges = EDGES.replace("demand_units_per_yr\n", "demand_units_per_yr,inventory_days,"
                           "criticality\n").replace(",60,\n", ",60,,,\n").replace(
         "250000000\n", "250000000,45,0.8\n")
-    g = network_from_csv(*write(tmp_path, edges=edges))
+    g = graph_from_csv(*write(tmp_path, edges=edges))
     info = g.graph["items"]["metformin-500"]
     assert (info.inventory_days, info.criticality) == (45.0, 0.8)
     # As the metformin scenario: India (60 %) down, no surge -> 45 / (1 - 0.4) = 75 days.
@@ -61,7 +103,7 @@ f,,x,product,1.0,
 f,,y,product,1.0,
 """
     sites = "site_id,country_code,owner\na1,IN,A\nf,US,F\n"
-    g = network_from_csv(*write(tmp_path, sites, edges))
+    g = graph_from_csv(*write(tmp_path, sites, edges))
     assert inputs_of(g, "f", "x") == ("x-api",)
     assert g.nodes["a1"]["name"] == "a1"
 
@@ -93,7 +135,7 @@ f,,y,product,1.0,
 def test_bad_csv_names_file_line_column(tmp_path, which, text, where, rule):
     paths = write(tmp_path, **{which: text})
     with pytest.raises(InputError) as info:
-        network_from_csv(*paths)
+        read_network_csv(*paths)
     message = str(info.value)
     assert f"{which}.csv" in message
     assert where in message
@@ -102,7 +144,7 @@ def test_bad_csv_names_file_line_column(tmp_path, which, text, where, rule):
 
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="file not found"):
-        network_from_csv(tmp_path / "nope.csv", tmp_path / "edges.csv")
+        read_network_csv(tmp_path / "nope.csv", tmp_path / "edges.csv")
 
 
 def test_supply_defaults_carry_values():
@@ -118,7 +160,7 @@ api-site-cn,API site China,CN,API maker CN,5.5
 
 
 def test_site_inventory_days_is_input_stock_for_tts(tmp_path):
-    g = network_from_csv(*write(tmp_path, sites=SITES_WITH_STOCK))
+    g = graph_from_csv(*write(tmp_path, sites=SITES_WITH_STOCK))
     assert [g.nodes[s]["inventory_days"] for s in ("fdf-site", "api-site-in", "api-site-cn")] \
         == [20.0, 0.0, 5.5]
     model = flow_model(g)
@@ -141,7 +183,7 @@ def test_site_inventory_days_is_input_stock_for_tts(tmp_path):
 def test_bad_site_inventory_days_names_file_line_column(tmp_path, cell, rule):
     sites = SITES_WITH_STOCK.replace("the firm,20", f"the firm,{cell}")
     with pytest.raises(InputError) as info:
-        network_from_csv(*write(tmp_path, sites=sites))
+        read_network_csv(*write(tmp_path, sites=sites))
     message = str(info.value)
     assert "sites.csv" in message and "line 2, column inventory_days" in message
     assert rule in message
@@ -161,7 +203,7 @@ def _same_network(g, h):
 def test_written_scenario_network_reads_back_the_same(tmp_path, name):
     g = build_network(load_scenario(name))
     network_to_csv(g, tmp_path / "s.csv", tmp_path / "e.csv")
-    h = network_from_csv(tmp_path / "s.csv", tmp_path / "e.csv")
+    h = graph_from_csv(tmp_path / "s.csv", tmp_path / "e.csv")
     _same_network(g, h)
     for product in (i for i in g.graph["items"].values() if i.is_product):
         again = h.graph["items"][product.id]
@@ -182,11 +224,11 @@ f,,y,product,1.0,2000,,,,730,12.5,1
 """
     sites = ("site_id,country_code,owner,inventory_days\nk1,CN,K,\na1,IN,A,7\na2,IN,A2,\n"
              "f,US,F,21.5\n")
-    g = network_from_csv(*write(tmp_path, sites, edges))
+    g = graph_from_csv(*write(tmp_path, sites, edges))
     out = tmp_path / "out"
     out.mkdir()
     network_to_csv(g, out / "sites.csv", out / "edges.csv")
-    h = network_from_csv(out / "sites.csv", out / "edges.csv")
+    h = graph_from_csv(out / "sites.csv", out / "edges.csv")
     _same_network(g, h)
     assert h.nodes["f"]["inventory_days"] == 21.5 and h.nodes["a2"]["inventory_days"] == 0.0
     assert inputs_of(h, "f", "x") == ("x-api",) and inputs_of(h, "f", "y") == ("y-api",)
@@ -196,9 +238,6 @@ f,,y,product,1.0,2000,,,,730,12.5,1
 
 
 def test_writer_refuses_an_input_no_product_uses(tmp_path):
-    from rxtwin.model import Site, SupplyEdge
-    from rxtwin.supply.network import ItemInfo, assemble_network
-
     sites = [Site(id=s, name=s, country_code="US", owner=s) for s in ("a", "f")]
     edges = [SupplyEdge(supplier_site_id="a", customer_site_id="f", material_id="z-api",
                         share=1.0),

@@ -1,0 +1,118 @@
+"""Typed inputs of the disruption simulator that come from data files or scenarios.
+
+:class:`DisruptionDefaults` is what :func:`rxtwin.data.disruption_defaults.
+load_disruption_defaults` parses ``disruption_defaults.yaml`` into; :class:`OutageMode` and
+:class:`DemandShock` are the events the simulator draws (per site and per product). The
+supply engine (:mod:`rxtwin.supply.disruption_inputs`) consumes them; this module holds
+data only, so that the data layer can build them without importing an engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rxtwin.model.distributions import Distribution
+from rxtwin.model.units import DAYS_PER_YEAR
+
+__all__ = ["DemandShock", "DisruptionDefaults", "OutageMode"]
+
+
+@dataclass(frozen=True)
+class OutageMode:
+    """One way a site stops: Poisson arrivals, a random duration.
+
+    Attributes
+    ----------
+    name : str
+        Category or failure-mode id (for reports).
+    rate_per_yr : float
+        Arrival rate [1/yr].
+    duration : Distribution
+        A :mod:`rxtwin.model.distributions` duration, in units of ``duration_unit_days``.
+    duration_unit_days : float
+        Days per unit of ``duration`` [d] (1 for days, 1/24 for hours).
+    category : str
+        Failure category (``regulatory_action``...), "" when unknown; calibrated
+        durations (:attr:`DisruptionDefaults.calibrated_durations`) are looked up by it.
+    """
+
+    name: str
+    rate_per_yr: float
+    duration: Distribution
+    duration_unit_days: float = 1.0
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class DemandShock:
+    """Demand of a product times ``demand_multiplier`` for a random duration.
+
+    Attributes
+    ----------
+    name : str
+    rate_per_yr : float
+        Arrival rate [1/yr].
+    duration : Distribution
+        Duration in units of ``duration_unit_days``.
+    demand_multiplier : float
+        Demand factor while the shock lasts [-]; overlapping shocks take the largest.
+    duration_unit_days : float
+        Days per unit of ``duration`` [d].
+    """
+
+    name: str
+    rate_per_yr: float
+    duration: Distribution
+    demand_multiplier: float
+    duration_unit_days: float = 1.0
+
+
+@dataclass(frozen=True)
+class DisruptionDefaults:
+    """Values the scenario does not give (from ``data/disruption_defaults.yaml``).
+
+    Attributes
+    ----------
+    site_outage_modes : tuple of OutageMode
+        Modes of supplier sites, and of finished-dose sites without scenario modes.
+    input_cover_days : float
+        Stock of each input tier in days of mean demand [d].
+    supplier_headroom_fraction : float
+        Output above a supplier's share of mean demand allowed without surge [-].
+    surge_capacity_fraction_of_demand : float
+        Surge capacity of a supplier as a fraction of the product's mean demand [-].
+    initial_stock_age_fraction : float
+        Age of the initial stock as a fraction of its cover days [-].
+    scenario_year_days : int
+        Days in one scenario-year [d].
+    warmup_years : int
+        Unrecorded scenario-years at the start of every chunk [-].
+    episode_gap_days : int
+        Days without shortage that still leave two short spells one episode [d].
+    calibrated_durations : mapping of str to Distribution
+        Outage duration in days per failure category (``regulatory_action``...), fitted
+        to the FDA shortage episodes (:mod:`rxtwin.supply.calibration`); replaces the
+        duration of every site outage mode of that category, scenario modes included.
+    """
+
+    site_outage_modes: tuple[OutageMode, ...]
+    input_cover_days: float
+    supplier_headroom_fraction: float
+    surge_capacity_fraction_of_demand: float
+    initial_stock_age_fraction: float
+    scenario_year_days: int = int(DAYS_PER_YEAR)
+    warmup_years: int = 0
+    episode_gap_days: int = 0
+    calibrated_durations: Mapping[str, Distribution] = field(default_factory=dict)
+
+    def outage_mode(self, mode: OutageMode, duration_multiplier: float = 1.0) -> OutageMode:
+        """``mode`` with its duration replaced by the calibrated one of its category, if
+        any (in days, times ``duration_multiplier``: an intervention's change of the
+        mode's duration still applies)."""
+        duration = self.calibrated_durations.get(mode.category)
+        if duration is None:
+            return mode
+        return dataclasses.replace(mode, duration=duration,
+                                   duration_unit_days=float(duration_multiplier))
