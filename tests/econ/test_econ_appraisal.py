@@ -11,8 +11,9 @@ from pydantic import ValidationError
 
 import rxtwin.data
 from rxtwin.data.econ_defaults import default_firm_profiles, firm_profile, load_firm_profiles
-from rxtwin.econ.appraisal import FirmProfile, appraise
+from rxtwin.econ.appraisal import appraise
 from rxtwin.econ.metrics import IrrFlag
+from rxtwin.model.finance import FirmProfile
 
 PROFILE = FirmProfile(name="test firm", hurdle_rate=0.10, payback_limit_yr=3.0, tax_rate=0.2)
 

@@ -15,22 +15,22 @@ import pytest
 from rxtwin.appraisal import (
     appraisal_table,
     appraise_technology,
-    line_performance_from_results,
     required_subsidy,
     simulate_performances,
 )
 from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.data.scenarios import load_scenario
-from rxtwin.econ.line_performance import (
-    LinePerformance,
+from rxtwin.econ.metrics import npv_usd
+from rxtwin.econ.switch import (
     blend_performance,
     install_years,
     ramp_up_fractions,
     technology_switch_cash_flows,
 )
-from rxtwin.econ.metrics import npv_usd
 from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.performance import line_performance_from_results
 from rxtwin.line.simulate import simulate
+from rxtwin.model.performance import LinePerformance
 
 REPS = 100
 SEED = 7
@@ -204,7 +204,7 @@ def test_performance_costs_add_up_to_the_simulators_total(name, tech):
 def test_line_performance_doctests():
     import doctest
 
-    import rxtwin.econ.line_performance as module
+    import rxtwin.econ.switch as module
 
     failures, tried = doctest.testmod(module)
     assert tried > 0 and failures == 0

@@ -117,12 +117,9 @@ def econ(
 
     Example: rxtwin econ generic_oral_solid --tech advanced_batch,continuous --reps 400
     """
-    from rxtwin.appraisal import (
-        appraisal_table,
-        appraise_technology,
-        line_performance_from_results,
-    )
+    from rxtwin.appraisal import appraisal_table, appraise_technology
     from rxtwin.line.from_scenario import line_inputs_from_scenario
+    from rxtwin.line.performance import line_performance_from_results
     from rxtwin.runs.line import run_line_simulation
 
     subsidies = _parse_subsidy(subsidy)

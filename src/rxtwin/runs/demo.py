@@ -17,17 +17,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rxtwin.appraisal import (
-    appraisal_table,
-    appraise_technology,
-    breakeven_map_2d,
-    line_performance_from_results,
-)
+from rxtwin.appraisal import appraisal_table, appraise_technology, breakeven_map_2d
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
 from rxtwin.runs.supply import run_supply_simulation, supply_inputs_sha256
