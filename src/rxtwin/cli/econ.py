@@ -11,12 +11,12 @@ import functools
 import math
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
+from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Investment appraisal of line technologies: NPV, break-even, "
@@ -26,19 +26,11 @@ SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
                           show_default=False)
 DB = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                   "./rxtwin.sqlite).")
-WORKERS = typer.Option(None, "--workers", min=1, help="Local worker processes.")
+WORKERS = typer.Option(None, "--workers", min=1, help="Local workers (threads with more "
+                       "than one: the compiled engine releases the GIL).")
 LINE = typer.Option(None, "--line", help="Line id (default: the scenario's first line).")
 BASELINE = typer.Option(None, "--baseline", help="Incumbent technology (default: the "
                         "line's own technology).")
-
-
-def _progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-def _backend(workers: int | None) -> str:
-    return "processes" if workers and workers > 1 else "serial"
 
 
 def _parse_subsidy(subsidy: str) -> dict[str, float]:
@@ -89,20 +81,24 @@ def econ(
 
     Example: rxtwin econ generic_oral_solid --tech advanced_batch,continuous --reps 400
     """
-    from rxtwin.runs.econ import candidate_technologies, line_and_baseline, run_appraisal_table
+    from rxtwin.runs.econ import (
+        candidate_technologies,
+        line_and_baseline,
+        run_appraisal_table,
+    )
 
     subsidies = _parse_subsidy(subsidy)
     loaded = load_scenario(scenario)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     techs = candidate_technologies(loaded, _tech_list(tech), baseline)
-    with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
+    with Store.open(db or default_db_url()) as store, progress_bar() as bar:
         def progress_for(tid):
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
 
         result = run_appraisal_table(store, loaded, line_id=line_id, baseline_tech_id=baseline,
                                technology_ids=techs, n_replications=reps, entropy=seed,
-                               subsidies=subsidies, backend=_backend(workers),
+                               subsidies=subsidies, backend=backend_for(workers),
                                workers=workers, progress=progress_for)
     table = Table(title=f"{loaded.name}, {line_id}: switching from {baseline} "
                   f"(hurdle {loaded.firm.hurdle_rate:.0%}, payback limit "
@@ -145,26 +141,30 @@ def breakeven(
     Example: rxtwin breakeven generic_oral_solid --param products_per_line
     --param2 volume_scale --tech advanced_batch,continuous --reps 200 --workers 2
     """
-    from rxtwin.econ.technology_breakeven import BreakevenParam
-    from rxtwin.runs.econ import candidate_technologies, line_and_baseline, run_breakeven_table
+    from rxtwin.runs.econ import (
+        BREAKEVEN_PARAMS,
+        candidate_technologies,
+        line_and_baseline,
+        run_breakeven_table,
+    )
 
     loaded = load_scenario(scenario)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     techs = candidate_technologies(loaded, _tech_list(tech), baseline)
-    known = [p.value for p in BreakevenParam]
     for flag, value in (("--param", param), ("--param2", param2)):
-        if value is not None and value not in known:
-            raise UserInputError(f"{flag} {value!r}: must be one of {', '.join(known)}")
+        if value is not None and value not in BREAKEVEN_PARAMS:
+            raise UserInputError(f"{flag} {value!r}: must be one of "
+                                 f"{', '.join(BREAKEVEN_PARAMS)}")
     with Store.open(db or default_db_url()) as store:
         work = functools.partial(run_breakeven_table, store, loaded, param=param, param2=param2,
                                  line_id=line_id, baseline_tech_id=baseline,
                                  technology_ids=techs, n_replications=reps, entropy=seed,
-                                 points=points, backend=_backend(workers), workers=workers)
+                                 points=points, backend=backend_for(workers), workers=workers)
         if param2 is None:
             with console.status("solving break-even ..."):
                 result = work()
         else:
-            with _progress_bar() as bar:
+            with progress_bar() as bar:
                 task = bar.add_task("map points", total=None)
                 result = work(progress=lambda done, total: bar.update(task, completed=done,
                                                                       total=total))
@@ -213,8 +213,12 @@ def sensitivity(
 
     Example: rxtwin sensitivity generic_oral_solid --tech continuous --method morris --n 8
     """
-    from rxtwin.runs.econ import candidate_technologies, line_and_baseline, run_sensitivity_table
-    from rxtwin.uq.technology import SENSITIVITY_METHODS
+    from rxtwin.runs.econ import (
+        SENSITIVITY_METHODS,
+        candidate_technologies,
+        line_and_baseline,
+        run_sensitivity_table,
+    )
 
     if method not in SENSITIVITY_METHODS:
         raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
@@ -225,7 +229,7 @@ def sensitivity(
             console.status(f"{method}: simulating and appraising ..."):
         result = run_sensitivity_table(store, loaded, method=method, option_tech_id=tech,
                                  baseline_tech_id=baseline, line_id=line_id, n=n,
-                                 n_replications=reps, seed=seed, backend=_backend(workers),
+                                 n_replications=reps, seed=seed, backend=backend_for(workers),
                                  workers=workers)
     frame = result.table
     table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",

@@ -36,8 +36,8 @@ class BreakevenParams(RunParams):
     The incremental NPV at the firm's hurdle rate of every candidate technology against the
     incumbent, from line simulations, over a grid of two
     :class:`rxtwin.econ.technology_breakeven.BreakevenParam` parameters: the map of ``rxtwin
-    breakeven
-    SCENARIO --param X --param2 Y --db``, which stores the same table for the same inputs.
+    breakeven SCENARIO --param X --param2 Y --db``, which stores the same table for the same
+    inputs.
     Empty fields are worked out from the scenario when the run is launched (see
     :func:`resolve_breakeven`), so the stored parameters name the grid that ran.
     """

@@ -59,10 +59,12 @@ __all__ = [
     "APPRAISE_RUN_KIND",
     "APPRAISAL_TABLE",
     "BREAKEVEN_MAP_TABLE",
+    "BREAKEVEN_PARAMS",
     "BREAKEVEN_RUN_KIND",
     "BREAKEVEN_TABLE",
     "DEFAULT_BREAKEVEN_REPLICATIONS",
     "MAP_RANGES",
+    "SENSITIVITY_METHODS",
     "SENSITIVITY_RUN_KIND",
     "SENSITIVITY_TABLE",
     "AppraisalRun",
@@ -101,6 +103,11 @@ SENSITIVITY_TABLE = "sensitivity"
 """Table of a sensitivity run (``rxtwin sensitivity``): the uq function's table."""
 
 DEFAULT_BREAKEVEN_REPLICATIONS = 200
+
+#: The break-even parameters (:class:`rxtwin.econ.technology_breakeven.BreakevenParam`).
+BREAKEVEN_PARAMS = tuple(p.value for p in BreakevenParam)
+#: The sensitivity methods of :func:`npv_sensitivity`.
+SENSITIVITY_METHODS = uq_technology.SENSITIVITY_METHODS
 
 #: Default grid of each break-even parameter for maps: (low, high); products use 1..n.
 #: Assumption: wide enough to show a winner change on the bundled scenarios (a quarter to
