@@ -96,10 +96,10 @@ def econ(
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
 
-        result = run_appraisal_table(store, loaded, line_id=line_id, baseline_tech_id=baseline,
-                               technology_ids=techs, n_replications=reps, entropy=seed,
-                               subsidies=subsidies, backend=backend_for(workers),
-                               workers=workers, progress=progress_for)
+        result = run_appraisal_table(
+            store, loaded, line_id=line_id, baseline_tech_id=baseline, technology_ids=techs,
+            n_replications=reps, entropy=seed, subsidies=subsidies,
+            backend=backend_for(workers), workers=workers, progress=progress_for)
     table = Table(title=f"{loaded.name}, {line_id}: switching from {baseline} "
                   f"(hurdle {loaded.firm.hurdle_rate:.0%}, payback limit "
                   f"{loaded.firm.payback_limit_yr:g} yr)", title_justify="left")
@@ -156,10 +156,10 @@ def breakeven(
             raise UserInputError(f"{flag} {value!r}: must be one of "
                                  f"{', '.join(BREAKEVEN_PARAMS)}")
     with Store.open(db or default_db_url()) as store:
-        work = functools.partial(run_breakeven_table, store, loaded, param=param, param2=param2,
-                                 line_id=line_id, baseline_tech_id=baseline,
-                                 technology_ids=techs, n_replications=reps, entropy=seed,
-                                 points=points, backend=backend_for(workers), workers=workers)
+        work = functools.partial(
+            run_breakeven_table, store, loaded, param=param, param2=param2, line_id=line_id,
+            baseline_tech_id=baseline, technology_ids=techs, n_replications=reps,
+            entropy=seed, points=points, backend=backend_for(workers), workers=workers)
         if param2 is None:
             with console.status("solving break-even ..."):
                 result = work()
@@ -227,10 +227,10 @@ def sensitivity(
     candidate_technologies(loaded, _tech_list(tech), baseline)
     with Store.open(db or default_db_url()) as store, \
             console.status(f"{method}: simulating and appraising ..."):
-        result = run_sensitivity_table(store, loaded, method=method, option_tech_id=tech,
-                                 baseline_tech_id=baseline, line_id=line_id, n=n,
-                                 n_replications=reps, seed=seed, backend=backend_for(workers),
-                                 workers=workers)
+        result = run_sensitivity_table(
+            store, loaded, method=method, option_tech_id=tech, baseline_tech_id=baseline,
+            line_id=line_id, n=n, n_replications=reps, seed=seed,
+            backend=backend_for(workers), workers=workers)
     frame = result.table
     table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",
                   title_justify="left")

@@ -1,14 +1,15 @@
 """The firm's finance: its capital-budgeting criteria, tax and cost rates.
 
 :class:`FirmProfile` is what a firm asks of an investment -- hurdle rate and payback limit
--- with the tax rate its cash flows are built with. The workshop report (Session 3,
-"Economic barriers") says each company "sets a hurdle rate and payback period" and that
-generic and contract manufacturers judge investments more strictly than brands because of
-thin margins and variable demand. The bundled profiles of a brand, a generic and a contract
-manufacturer are data: ``firm_profiles.yaml`` with their sources and assumptions, loaded as
-``FirmProfile``\\ s by ``default_firm_profiles()`` and ``firm_profile(kind)`` of
-:mod:`rxtwin.data.econ_defaults`. :class:`FirmFinance` is a scenario's firm: its own
-criteria, labelled with the kind of firm, and the cost rates it pays.
+-- with the tax rate its cash flows are built with. The workshop report (Wosińska et al.
+2023, Session 3, "Economic barriers") says each company "sets a hurdle rate and payback
+period" and that generic and contract manufacturers judge investments more strictly than
+brands because of thin margins and variable demand. The bundled profiles of a brand, a
+generic and a contract manufacturer are data: ``firm_profiles.yaml`` with their sources and
+assumptions, loaded as ``FirmProfile``\\ s by ``default_firm_profiles()`` and
+``firm_profile(kind)`` of :mod:`rxtwin.data.econ_defaults`. :class:`FirmFinance` is a
+scenario's firm: its own criteria, labelled with the kind of firm, and the cost rates it
+pays.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ joins them:
 * :func:`appraise_technology`, :func:`breakeven_1d`, :func:`breakeven_map_2d`,
   :func:`subsidy_distribution`, :func:`npv_sensitivity` -- the engines with the simulator
   and the bundled terms bound;
-* :func:`run_appraisal_table`, :func:`run_breakeven_table`, :func:`run_sensitivity_table` -- what
-  ``rxtwin econ``, ``rxtwin breakeven`` and ``rxtwin sensitivity`` do, each kept as a run
-  with its table (:func:`record_econ_table_run`);
+* :func:`run_appraisal_table`, :func:`run_breakeven_table`, :func:`run_sensitivity_table`
+  -- what ``rxtwin econ``, ``rxtwin breakeven`` and ``rxtwin sensitivity`` do, each kept as
+  a run with its table (:func:`record_econ_table_run`);
 * :func:`run_breakeven_map` -- the break-even map of the web's ``econ.breakeven`` run kind,
   row by row (resumable); the CLI and the web store the same table for the same inputs.
 """
@@ -586,7 +586,8 @@ def run_appraisal_table(
 
 @dataclass(frozen=True)
 class EconTableRun:
-    """A stored econ run and its table (:func:`run_breakeven_table`, :func:`run_sensitivity_table`).
+    """A stored econ run and its table (:func:`run_breakeven_table`,
+    :func:`run_sensitivity_table`).
 
     Attributes
     ----------
