@@ -2,7 +2,7 @@
 
 Times the pieces a break-even study calls many times: building a 20-year cash-flow table,
 appraising it, solving a required subsidy and filling a 20 x 20 break-even map; then a
-technology break-even map with line simulations (rxtwin.appraisal.breakeven_map_2d) on the
+technology break-even map with line simulations (rxtwin.runs.econ.breakeven_map_2d) on the
 bundled 24-product generic line: products per line x volume scale, every technology,
 200 replications per technology and point, 2 worker processes. The full 50 x 50 map is
 measured when RXTWIN_BENCH_FULL_MAP=1; otherwise a 10 x 10 map is timed and the 50 x 50
@@ -87,8 +87,8 @@ def main() -> None:
 
 
 def _technology_map() -> dict:
-    from rxtwin.appraisal import breakeven_map_2d
     from rxtwin.data.scenarios import load_scenario
+    from rxtwin.runs.econ import breakeven_map_2d
 
     scenario = load_scenario("generic_oral_solid")
     n = 50 if os.environ.get("RXTWIN_BENCH_FULL_MAP") == "1" else 10

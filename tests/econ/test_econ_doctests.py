@@ -13,6 +13,7 @@ MODULES = [
     "rxtwin.econ.cashflow",
     "rxtwin.econ.appraisal",
     "rxtwin.econ.breakeven",
+    "rxtwin.econ.switch",
 ]
 
 

@@ -1,7 +1,10 @@
-"""Technology appraisal: line simulator -> LinePerformance -> switch cash flows -> verdict.
+"""Technology appraisal (rxtwin.econ.technology): simulated line performances in, switch
+cash flows and the firm's verdict out.
 
-Order: build (performance from a simulation), compare with closed forms and hand-worked
-cash flows, then the money balance.
+The engine takes performances and terms as arguments; the performances here are simulated
+once (rxtwin.runs.econ.simulate_performances, common random numbers) and the terms are the
+bundled ones. Order: identities of the appraisal, the required subsidy, then the inputs it
+refuses.
 """
 
 from __future__ import annotations
@@ -12,25 +15,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rxtwin.appraisal import (
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.econ.metrics import npv_usd
+from rxtwin.econ.technology import (
     appraisal_table,
     appraise_technology,
-    line_performance_from_results,
+    firm_profile_of,
     required_subsidy,
-    simulate_performances,
+    subsidy_outcomes,
+    switch_npv_usd,
 )
-from rxtwin.data.econ_defaults import cash_flow_defaults
-from rxtwin.data.scenarios import load_scenario
-from rxtwin.econ.line_performance import (
-    LinePerformance,
-    blend_performance,
-    install_years,
-    ramp_up_fractions,
-    technology_switch_cash_flows,
-)
-from rxtwin.econ.metrics import npv_usd
-from rxtwin.line.from_scenario import line_inputs_from_scenario
-from rxtwin.line.simulate import simulate
+from rxtwin.errors import UserInputError
+from rxtwin.runs.econ import bundled_appraisal_terms, simulate_performances
 
 REPS = 100
 SEED = 7
@@ -47,176 +43,95 @@ def hv_perf(hv):
                                  n_replications=REPS, entropy=SEED)
 
 
-def _perf(**changes) -> LinePerformance:
-    base = LinePerformance(units_good=1e6, waste_units=1e4, units_sold=1e6, revenue_usd=1e6,
-                           materials_usd=4e5, labour_usd=2e5, energy_usd=1e4, qc_usd=5e4,
-                           cleaning_usd=1e4, overhead_usd=1e5, rejected_value_usd=4e3,
-                           inventory_carrying_usd=2e4, inventory_build_usd=0.0,
-                           fill_rate=0.95, oee=0.6)
-    return replace(base, **changes)
+@pytest.fixture(scope="module")
+def terms():
+    return bundled_appraisal_terms()
 
 
-# ------------------------------------------------------------------ timeline helpers
-
-def test_install_years_rounds_up_to_whole_years():
-    assert [install_years(m) for m in (0, 1, 12, 12.5, 24, 36)] == [0, 1, 1, 2, 2, 3]
-
-
-@pytest.mark.parametrize("ramp_months", [0.0, 3.0, 12.0, 18.0, 30.0])
-def test_ramp_up_loses_half_the_ramp_in_output(ramp_months):
-    # closed form: a linear ramp over R months loses R/2 months of full output in total
-    n = 5
-    phi = ramp_up_fractions(ramp_months, n)
-    assert phi.sum() == pytest.approx(n - ramp_months / 24.0, rel=1e-12)
-    assert np.all(np.diff(phi) >= 0) and phi[-1] == 1.0
-
-
-def test_blend_is_the_output_weighted_mix():
-    a, b = _perf(labour_usd=100.0), _perf(labour_usd=300.0)
-    assert blend_performance(a, b, 0.25).labour_usd == pytest.approx(250.0)
-    with pytest.raises(ValueError, match="fraction"):
-        blend_performance(a, b, 1.5)
-
-
-# ------------------------------------------------------------------ hand-worked cash flows
-
-def _switch(new, old, **kw):
-    args = dict(horizon_yr=4, install_time_months=0.0, ramp_up_months=0.0, capex_usd=1000.0,
-                training_usd=0.0, filing_cost_usd_per_product=0.0, products_moved=0,
-                tax_rate=0.0, depreciation_method="straight_line", depreciation_life_yr=4,
-                **cash_flow_defaults())
-    args.update(kw)
-    return technology_switch_cash_flows(new, old, **args)
-
-
-def test_labour_saving_without_tax_is_capex_then_saving():
-    # hand-worked: capex 1000 at t=0, labour 300 lower every year -> [-1000, 300, 300, ...]
-    flows = _switch(_perf(labour_usd=2e5 - 300.0), _perf())
-    assert flows.incremental["net_cash_flow_usd"].tolist() == pytest.approx(
-        [-1000.0, 300.0, 300.0, 300.0, 300.0])
-
-
-def test_tax_and_depreciation_shield():
-    # hand-worked: after tax the saving is (1 - tau) S plus the shield tau * D_t,
-    # straight line D_t = 1000 / 4
-    tau = 0.21
-    flows = _switch(_perf(labour_usd=2e5 - 300.0), _perf(), tax_rate=tau)
-    expected = [-1000.0] + [(1 - tau) * 300.0 + tau * 250.0] * 4
-    assert flows.incremental["net_cash_flow_usd"].tolist() == pytest.approx(expected)
-
-
-def test_install_ramp_training_and_filings():
-    # 18 months -> 2 install years: capex 500 at t=0 and t=1; training + 3 filings of 10 in
-    # year 2; ramp 12 months -> the new line makes half its output in year 3
-    flows = _switch(_perf(labour_usd=2e5 - 300.0), _perf(), horizon_yr=5,
-                    install_time_months=18.0, ramp_up_months=12.0, training_usd=40.0,
-                    filing_cost_usd_per_product=10.0, products_moved=3)
-    assert flows.install_yr == 2
-    assert flows.incremental["net_cash_flow_usd"].tolist() == pytest.approx(
-        [-500.0, -500.0, -70.0, 150.0, 300.0, 300.0])
-
-
-def test_fixed_cost_columns_add_up_to_the_net_flow():
-    flows = _switch(_perf(cleaning_usd=5e3, overhead_usd=2e5), _perf(), tax_rate=0.21)
-    for table in (flows.option, flows.baseline, flows.incremental):
-        lines = [c for c in table.columns if c.endswith("_usd") and c not in (
-            "net_cash_flow_usd", "depreciation_deduction_usd", "taxable_income_usd",
-            "book_value_usd")]
-        assert np.allclose(table[lines].sum(axis=1), table["net_cash_flow_usd"], atol=1e-6)
-    assert flows.incremental["overhead_usd"].iloc[1] == pytest.approx(-1e5)
-    assert flows.incremental["cleaning_usd"].iloc[1] == pytest.approx(5e3)
-
-
-# ------------------------------------------------------------------ with the simulator
-
-def test_same_technology_appraises_to_zero(hv, hv_perf):
+def test_same_technology_appraises_to_zero(hv, hv_perf, terms):
     # option = baseline: no capex, same simulated year (common random numbers) -> NPV 0
-    result = appraise_technology(hv, "line-1", "batch", "batch", performances=hv_perf)
+    result = appraise_technology(hv, "line-1", "batch", "batch", hv_perf, terms)
     assert result.npv_usd == 0.0
     assert np.all(result.incremental["net_cash_flow_usd"].to_numpy() == 0.0)
 
 
-def test_npv_is_the_npv_of_the_incremental_flows(hv, hv_perf):
-    result = appraise_technology(hv, "line-1", "hybrid", performances=hv_perf)
+def test_npv_is_the_npv_of_the_incremental_flows(hv, hv_perf, terms):
+    result = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms)
     flows = result.incremental["net_cash_flow_usd"].to_numpy()
     assert result.npv_usd == pytest.approx(npv_usd(hv.firm.hurdle_rate, flows), rel=1e-12)
     option_minus_baseline = (result.cash_flows.option["net_cash_flow_usd"]
                              - result.cash_flows.baseline["net_cash_flow_usd"]).to_numpy()
     assert np.allclose(flows, option_minus_baseline)
     assert result.appraisal.meets_hurdle == (result.npv_usd >= 0)
+    assert result.terms == terms
     table = appraisal_table([result])
     assert table.loc[0, "npv_usd"] == result.npv_usd
 
 
-def test_simulating_inside_equals_passing_performances(hv, hv_perf):
-    inside = appraise_technology(hv, "line-1", "hybrid", n_replications=REPS, entropy=SEED)
-    assert inside.npv_usd == pytest.approx(
-        appraise_technology(hv, "line-1", "hybrid", performances=hv_perf).npv_usd, rel=1e-12)
+def test_the_default_criteria_are_the_scenario_firms(hv, hv_perf, terms):
+    profile = firm_profile_of(hv)
+    assert (profile.hurdle_rate, profile.payback_limit_yr, profile.tax_rate) == (
+        hv.firm.hurdle_rate, hv.firm.payback_limit_yr, hv.firm.tax_rate)
+    assert profile.name == f"{hv.firm.profile} firm ({hv.name})"
+    stricter = profile.model_copy(update={"hurdle_rate": profile.hurdle_rate + 0.05})
+    base = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms)
+    strict = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms,
+                                 profile=stricter)
+    assert base.appraisal.profile == profile
+    # same flows, higher discount rate: the NPV of a project that pays later is lower
+    assert np.array_equal(base.incremental["net_cash_flow_usd"],
+                          strict.incremental["net_cash_flow_usd"])
+    assert strict.npv_usd == pytest.approx(
+        npv_usd(stricter.hurdle_rate, strict.incremental["net_cash_flow_usd"]), rel=1e-12)
+
+
+def test_terms_reach_the_cash_flows(hv, hv_perf, terms):
+    # a salvage value of the whole capex comes back at the horizon (after tax on the gain
+    # over book value, which is 0 once MACRS 5-yr has run out): the NPV rises by
+    # (1 - tax) capex / (1 + r)^H
+    base = appraise_technology(hv, "line-1", "continuous", "batch", hv_perf, terms)
+    salvaged = appraise_technology(hv, "line-1", "continuous", "batch", hv_perf,
+                                   replace(terms, salvage_value_fraction=1.0))
+    capex = hv.technology("continuous").capex_usd
+    r, horizon, tax = hv.firm.hurdle_rate, hv.horizon_yr, hv.firm.tax_rate
+    assert salvaged.npv_usd - base.npv_usd == pytest.approx(
+        (1 - tax) * capex / (1 + r) ** horizon, rel=1e-9)
 
 
 @pytest.mark.parametrize("kind", ["capex_grant_fraction", "itc_fraction"])
-def test_required_subsidy_brings_npv_to_zero(hv, hv_perf, kind):
-    base = appraise_technology(hv, "line-1", "hybrid", performances=hv_perf)
+def test_required_subsidy_brings_npv_to_zero(hv, hv_perf, terms, kind):
+    base = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms)
     assert base.npv_usd < 0  # at these settings; the test needs a project that fails
     share = required_subsidy(base, hv, "line-1", kind)
     assert 0 < share < 1
-    again = appraise_technology(hv, "line-1", "hybrid", performances=hv_perf, **{kind: share})
+    again = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms,
+                                **{kind: share})
     assert abs(again.npv_usd) < 1.0
 
 
-def test_unreachable_subsidy_is_inf(hv, hv_perf):
+def test_unreachable_subsidy_is_inf(hv, hv_perf, terms):
     worse = {"batch": hv_perf["batch"],
              "modular": replace(hv_perf["modular"],
                                 labour_usd=hv_perf["modular"].labour_usd + 5e6)}
-    base = appraise_technology(hv, "line-1", "modular", performances=worse)
+    base = appraise_technology(hv, "line-1", "modular", "batch", worse, terms)
     assert math.isinf(required_subsidy(base, hv, "line-1"))
 
 
-# ------------------------------------------------------------------ money balance
-
-@pytest.mark.parametrize("tech", ["batch", "continuous"])
-@pytest.mark.parametrize("name", ["generic_oral_solid", "high_volume_single_product"])
-def test_performance_costs_add_up_to_the_simulators_total(name, tech):
-    scenario = load_scenario(name)
-    inputs = line_inputs_from_scenario(scenario, "line-1", technology_id=tech)
-    results = simulate(inputs, 50, entropy=3, keep_replications=True)
-    perf = line_performance_from_results(results, inputs,
-                                         scenario.firm.inventory_carrying_rate_per_yr)
-    # the six parts are the simulator's cost rule applied to means: exact up to rounding
-    assert perf.production_cost_usd == pytest.approx(results.mean("cost_total_usd"), rel=1e-9)
-    # second route: per-replication USD/unit x good units, averaged
-    frame = results.replications_frame()
-    line = frame[frame["product"].isna()].pivot(index="replication", columns="statistic",
-                                                values="value")
-    good = line["units_good"]
-    assert perf.materials_usd == pytest.approx(
-        (line["cost_materials_usd_per_unit"] * good).mean(), rel=1e-9)
-    assert perf.labour_usd == pytest.approx(
-        (line["cost_labour_usd_per_unit"] * good).mean(), rel=1e-9)
-    assert perf.cleaning_usd + perf.overhead_usd == pytest.approx(
-        (line["cost_overhead_usd_per_unit"] * good).mean(), rel=1e-9)
-    assert perf.revenue_usd == pytest.approx(results.mean("revenue_usd"), rel=1e-12)
-    # wasted material and stock build are parts of materials, not extra money
-    assert 0 <= perf.rejected_value_usd <= perf.materials_usd
-    assert perf.rejected_value_usd + perf.inventory_build_usd <= perf.materials_usd
+def test_variant_outcomes_are_the_appraisal_and_its_subsidies(hv, hv_perf, terms):
+    switch = {"line_id": "line-1", "option_tech_id": "hybrid", "baseline_tech_id": "batch",
+              "terms": terms}
+    base = appraise_technology(hv, "line-1", "hybrid", "batch", hv_perf, terms)
+    assert switch_npv_usd(hv, hv_perf, **switch) == base.npv_usd
+    outcomes = subsidy_outcomes(hv, hv_perf, **switch)
+    assert outcomes == {"npv_usd": base.npv_usd, "subsidy_pv_usd": -base.npv_usd,
+                        "capex_grant_fraction": required_subsidy(base, hv, "line-1"),
+                        "itc_fraction": required_subsidy(base, hv, "line-1", "itc_fraction")}
 
 
-def test_line_performance_doctests():
-    import doctest
-
-    import rxtwin.econ.line_performance as module
-
-    failures, tried = doctest.testmod(module)
-    assert tried > 0 and failures == 0
-
-
-def test_which_uncertain_paths_re_simulate_the_line():
-    from rxtwin.appraisal import _touches_line
-
-    assert _touches_line("technologies.continuous.capex_usd") == set()
-    assert _touches_line("technologies.continuous.filing_cost_usd_per_product") == set()
-    assert _touches_line("firm.hurdle_rate") == set()
-    assert _touches_line("horizon_yr") == set()
-    assert _touches_line("technologies.batch.changeover_h.mode") == {"batch"}
-    assert _touches_line("firm.labour_usd_per_fte_yr") is None
-    assert _touches_line("products.p01.demand_units_per_yr") is None
+def test_missing_performances_and_unknown_ids_are_refused(hv, hv_perf, terms):
+    with pytest.raises(UserInputError, match=r"performances lack technologies \['hybrid'\]"):
+        appraise_technology(hv, "line-1", "hybrid", "batch", {"batch": hv_perf["batch"]}, terms)
+    with pytest.raises(UserInputError, match="warp"):
+        appraise_technology(hv, "line-1", "warp", "batch", hv_perf, terms)
+    with pytest.raises(UserInputError, match="line-9"):
+        appraise_technology(hv, "line-9", "hybrid", "batch", hv_perf, terms)

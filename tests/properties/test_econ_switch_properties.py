@@ -1,4 +1,4 @@
-"""Properties of the technology-switch cash flows (rxtwin.econ.line_performance)."""
+"""Properties of the technology-switch cash flows (rxtwin.econ.switch)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rxtwin.data.econ_defaults import cash_flow_defaults
-from rxtwin.econ.line_performance import (
-    LinePerformance,
-    ramp_up_fractions,
-    technology_switch_cash_flows,
-)
 from rxtwin.econ.metrics import npv_usd
+from rxtwin.econ.switch import ramp_up_fractions, technology_switch_cash_flows
+from rxtwin.model.performance import LinePerformance
 
 money = st.floats(min_value=0.0, max_value=1e7, allow_nan=False)
 

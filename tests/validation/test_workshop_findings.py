@@ -23,13 +23,9 @@ import math
 import numpy as np
 import pytest
 
-from rxtwin.appraisal import (
-    appraise_technology,
-    required_subsidy,
-    simulate_performances,
-    subsidy_distribution,
-)
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.econ.technology import required_subsidy
+from rxtwin.runs.econ import appraise_technology, simulate_performances, subsidy_distribution
 
 REPS = 400
 ENTROPY = 20230601

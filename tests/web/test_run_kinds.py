@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rxtwin.appraisal import breakeven_map_2d
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import InputError
 from rxtwin.runs import kinds, supply_network
+from rxtwin.runs.econ import breakeven_map_2d
 from rxtwin.store import Store, StoreError
 
 

@@ -1,59 +1,36 @@
 """``rxtwin econ|breakeven|sensitivity``: technology appraisal, break-even, sensitivity.
 
-Thin: parse, call one function of :mod:`rxtwin.appraisal`, show a rich table, store the
-run (kinds ``econ.appraise``, ``econ.breakeven``, ``econ.sensitivity``) with its table.
+Thin: parse, call one function of :mod:`rxtwin.runs.econ` per command (it simulates,
+appraises and stores the run -- kinds ``econ.appraise``, ``econ.breakeven``,
+``econ.sensitivity`` -- with its table), show a rich table.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import time
 
-import numpy as np
-import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
-from rxtwin.compute.executors import chunk_mapper
+from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
+from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Investment appraisal of line technologies: NPV, break-even, "
                   "sensitivity.", no_args_is_help=True, rich_markup_mode=None)
 
-APPRAISE_KIND = "econ.appraise"
-BREAKEVEN_KIND = "econ.breakeven"
-SENSITIVITY_KIND = "econ.sensitivity"
-
 SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
                           show_default=False)
 DB = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                   "./rxtwin.sqlite).")
-WORKERS = typer.Option(None, "--workers", min=1, help="Local worker processes.")
+WORKERS = typer.Option(None, "--workers", min=1, help="Local workers (threads with more "
+                       "than one: the compiled engine releases the GIL).")
 LINE = typer.Option(None, "--line", help="Line id (default: the scenario's first line).")
 BASELINE = typer.Option(None, "--baseline", help="Incumbent technology (default: the "
                         "line's own technology).")
-
-
-def _line_and_baseline(loaded, line: str | None, baseline: str | None) -> tuple[str, str]:
-    """The line to study and its incumbent technology, checked against the scenario."""
-    if not loaded.lines:
-        raise UserInputError(f"scenario '{loaded.name}' has no lines")
-    chosen = loaded.line(line) if line is not None else loaded.lines[0]
-    incumbent = baseline or chosen.technology_id
-    loaded.technology(incumbent)
-    return chosen.id, incumbent
-
-def _progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-def _backend(workers: int | None) -> str:
-    return "processes" if workers and workers > 1 else "serial"
 
 
 def _parse_subsidy(subsidy: str) -> dict[str, float]:
@@ -75,25 +52,12 @@ def _parse_subsidy(subsidy: str) -> dict[str, float]:
     return out
 
 
-def _store_run(db: str | None, scenario, kind: str, params: dict, entropy: int | None,
-               name: str, frame: pd.DataFrame, wall_s: float) -> str:
-    from rxtwin.econ_runs import record_econ_table_run
-
-    with Store.open(db or default_db_url()) as store:
-        return record_econ_table_run(store, scenario, kind, params, entropy, name, frame,
-                                     wall_s)
-
-
 def _fmt_years(value: float) -> str:
     return "never" if math.isinf(value) else f"{value:.2f}"
 
 
-def _techs(scenario, tech: str | None, baseline: str) -> list[str]:
-    techs = [t for t in tech.split(",") if t] if tech else [
-        t.id for t in scenario.technologies if t.id != baseline]
-    for tid in (baseline, *techs):
-        scenario.technology(tid)
-    return techs
+def _tech_list(tech: str | None) -> list[str]:
+    return [t for t in tech.split(",") if t] if tech else []
 
 
 @app.command("econ")
@@ -117,45 +81,32 @@ def econ(
 
     Example: rxtwin econ generic_oral_solid --tech advanced_batch,continuous --reps 400
     """
-    from rxtwin.appraisal import (
-        appraisal_table,
-        appraise_technology,
-        line_performance_from_results,
+    from rxtwin.runs.econ import (
+        candidate_technologies,
+        line_and_baseline,
+        run_appraisal_table,
     )
-    from rxtwin.line.from_scenario import line_inputs_from_scenario
-    from rxtwin.runs.line import run_line_simulation
 
     subsidies = _parse_subsidy(subsidy)
     loaded = load_scenario(scenario)
-    line_id, baseline = _line_and_baseline(loaded, line, baseline)
-    techs = _techs(loaded, tech, baseline)
-    start = time.perf_counter()
-    with Store.open(db or default_db_url()) as store, _progress_bar() as bar:
+    line_id, baseline = line_and_baseline(loaded, line, baseline)
+    techs = candidate_technologies(loaded, _tech_list(tech), baseline)
+    with Store.open(db or default_db_url()) as store, progress_bar() as bar:
         def progress_for(tid):
             task = bar.add_task(tid, total=None)
             return lambda done, total: bar.update(task, completed=done, total=total)
 
-        runs = run_line_simulation(store, loaded, line_id=line_id,
-                                   technology_ids=[baseline, *techs], n_replications=reps,
-                                   entropy=seed, backend=_backend(workers), workers=workers,
-                                   progress=progress_for)
-    entropy = runs[0].results.seed_entropy
-    carrying = loaded.firm.inventory_carrying_rate_per_yr
-    performances = {
-        run.technology_id: line_performance_from_results(
-            run.results, line_inputs_from_scenario(loaded, line_id,
-                                                   technology_id=run.technology_id), carrying)
-        for run in runs}
-    appraisals = [appraise_technology(loaded, line_id, tid, baseline, performances=performances,
-                                      **subsidies) for tid in techs]
-    frame = appraisal_table(appraisals)
+        result = run_appraisal_table(
+            store, loaded, line_id=line_id, baseline_tech_id=baseline, technology_ids=techs,
+            n_replications=reps, entropy=seed, subsidies=subsidies,
+            backend=backend_for(workers), workers=workers, progress=progress_for)
     table = Table(title=f"{loaded.name}, {line_id}: switching from {baseline} "
                   f"(hurdle {loaded.firm.hurdle_rate:.0%}, payback limit "
                   f"{loaded.firm.payback_limit_yr:g} yr)", title_justify="left")
     for column in ("technology", "NPV [USD]", "IRR", "payback [yr]", "disc. payback [yr]",
                    "PI", "meets hurdle", "meets payback"):
         table.add_column(column, justify="left" if column == "technology" else "right")
-    for _, row in frame.iterrows():
+    for _, row in result.table.iterrows():
         table.add_row(row["technology"], f"{row['npv_usd']:,.0f}",
                       "n/a" if math.isnan(row["irr"]) else f"{row['irr']:.1%}",
                       _fmt_years(row["payback_yr"]), _fmt_years(row["discounted_payback_yr"]),
@@ -163,12 +114,7 @@ def econ(
                       "yes" if row["meets_hurdle"] else "no",
                       "yes" if row["meets_payback"] else "no")
     console.print(table)
-    run_id = _store_run(db, loaded, APPRAISE_KIND,
-                        {"line_id": line_id, "baseline": baseline, "technologies": techs,
-                         "n_replications": reps, **subsidies,
-                         "line_runs": [r.run_id for r in runs]},
-                        entropy, "appraisal", frame, time.perf_counter() - start)
-    console.print(f"run: {run_id}", highlight=False)
+    console.print(f"run: {result.run_id}", highlight=False)
 
 
 @app.command("breakeven")
@@ -195,33 +141,35 @@ def breakeven(
     Example: rxtwin breakeven generic_oral_solid --param products_per_line
     --param2 volume_scale --tech advanced_batch,continuous --reps 200 --workers 2
     """
-    from rxtwin.appraisal import BreakevenParam, breakeven_1d, breakeven_map_2d
-    from rxtwin.econ.breakeven import BreakevenBracketError
-    from rxtwin.econ_runs import BREAKEVEN_MAP_TABLE, BREAKEVEN_TABLE, default_grid
+    from rxtwin.runs.econ import (
+        BREAKEVEN_PARAMS,
+        candidate_technologies,
+        line_and_baseline,
+        run_breakeven_table,
+    )
 
     loaded = load_scenario(scenario)
-    line_id, baseline = _line_and_baseline(loaded, line, baseline)
-    techs = _techs(loaded, tech, baseline)
-    known = [p.value for p in BreakevenParam]
+    line_id, baseline = line_and_baseline(loaded, line, baseline)
+    techs = candidate_technologies(loaded, _tech_list(tech), baseline)
     for flag, value in (("--param", param), ("--param2", param2)):
-        if value is not None and value not in known:
-            raise UserInputError(f"{flag} {value!r}: must be one of {', '.join(known)}")
-    start = time.perf_counter()
+        if value is not None and value not in BREAKEVEN_PARAMS:
+            raise UserInputError(f"{flag} {value!r}: must be one of "
+                                 f"{', '.join(BREAKEVEN_PARAMS)}")
+    with Store.open(db or default_db_url()) as store:
+        work = functools.partial(
+            run_breakeven_table, store, loaded, param=param, param2=param2, line_id=line_id,
+            baseline_tech_id=baseline, technology_ids=techs, n_replications=reps,
+            entropy=seed, points=points, backend=backend_for(workers), workers=workers)
+        if param2 is None:
+            with console.status("solving break-even ..."):
+                result = work()
+        else:
+            with progress_bar() as bar:
+                task = bar.add_task("map points", total=None)
+                result = work(progress=lambda done, total: bar.update(task, completed=done,
+                                                                      total=total))
+    frame = result.table
     if param2 is None:
-        rows = []
-        with console.status("solving break-even ..."):
-            for tid in techs:
-                try:
-                    value = breakeven_1d(loaded, param, line_id=line_id, option_tech_id=tid,
-                                         baseline_tech_id=baseline,
-                                         n_replications=reps, entropy=seed,
-                                         map_chunks=chunk_mapper(_backend(workers), workers))
-                    note = ""
-                except BreakevenBracketError as error:
-                    value, note = math.nan, str(error)
-                rows.append({"technology": tid, "param": param, "breakeven": value,
-                             "note": note})
-        frame = pd.DataFrame(rows, columns=["technology", "param", "breakeven", "note"])
         table = Table(title=f"Break-even {param} vs {baseline} (incremental NPV = 0 at the "
                       "hurdle)",
                       title_justify="left")
@@ -231,18 +179,7 @@ def breakeven(
             table.add_row(row["technology"],
                           "none in range" if math.isnan(row["breakeven"])
                           else f"{row['breakeven']:.4g}", row["note"][:100])
-        console.print(table)
-        name = BREAKEVEN_TABLE
     else:
-        xs = default_grid(param, loaded, line_id, points)
-        ys = default_grid(param2, loaded, line_id, points)
-        with _progress_bar() as bar:
-            task = bar.add_task("map points", total=len(xs) * len(ys))
-            frame = breakeven_map_2d(
-                loaded, param, xs, param2, ys, line_id=line_id, technology_ids=techs,
-                baseline_tech_id=baseline,
-                n_replications=reps, entropy=seed,
-                map_chunks=chunk_mapper(_backend(workers), workers), progress=lambda done, total: bar.update(task, completed=done))
         cells = frame.drop_duplicates([param, param2]).pivot(index=param, columns=param2,
                                                                values="winner")
         table = Table(title=f"Winning technology ({param} rows, {param2} columns)",
@@ -252,14 +189,8 @@ def breakeven(
             table.add_column(f"{y:.3g}")
         for x, row in cells.iterrows():
             table.add_row(f"{x:.3g}", *[str(v) for v in row])
-        console.print(table)
-        name = BREAKEVEN_MAP_TABLE
-    run_id = _store_run(db, loaded, BREAKEVEN_KIND,
-                        {"line_id": line_id, "baseline": baseline, "param": param,
-                         "param2": param2, "technologies": techs, "n_replications": reps,
-                         "points": points},
-                        seed, name, frame, time.perf_counter() - start)
-    console.print(f"run: {run_id}", highlight=False)
+    console.print(table)
+    console.print(f"run: {result.run_id}", highlight=False)
 
 
 @app.command("sensitivity")
@@ -282,19 +213,25 @@ def sensitivity(
 
     Example: rxtwin sensitivity generic_oral_solid --tech continuous --method morris --n 8
     """
-    from rxtwin.appraisal import npv_sensitivity
+    from rxtwin.runs.econ import (
+        SENSITIVITY_METHODS,
+        candidate_technologies,
+        line_and_baseline,
+        run_sensitivity_table,
+    )
 
-    if method not in ("sobol", "morris", "tornado"):
+    if method not in SENSITIVITY_METHODS:
         raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
     loaded = load_scenario(scenario)
-    line_id, baseline = _line_and_baseline(loaded, line, baseline)
-    _techs(loaded, tech, baseline)
-    start = time.perf_counter()
-    with console.status(f"{method}: simulating and appraising ..."):
-        frame = npv_sensitivity(loaded, method, line_id=line_id, option_tech_id=tech,
-                                baseline_tech_id=baseline, n=n,
-                                rng=np.random.default_rng(seed), n_replications=reps,
-                                entropy=seed, map_chunks=chunk_mapper(_backend(workers), workers))
+    line_id, baseline = line_and_baseline(loaded, line, baseline)
+    candidate_technologies(loaded, _tech_list(tech), baseline)
+    with Store.open(db or default_db_url()) as store, \
+            console.status(f"{method}: simulating and appraising ..."):
+        result = run_sensitivity_table(
+            store, loaded, method=method, option_tech_id=tech, baseline_tech_id=baseline,
+            line_id=line_id, n=n, n_replications=reps, seed=seed,
+            backend=backend_for(workers), workers=workers)
+    frame = result.table
     table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",
                   title_justify="left")
     for column in frame.columns:
@@ -302,8 +239,4 @@ def sensitivity(
     for _, row in frame.iterrows():
         table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
     console.print(table)
-    run_id = _store_run(db, loaded, SENSITIVITY_KIND,
-                        {"technology": tech, "baseline": baseline, "line_id": line_id,
-                         "method": method, "n": n, "n_replications": reps},
-                        seed, "sensitivity", frame, time.perf_counter() - start)
-    console.print(f"run: {run_id}", highlight=False)
+    console.print(f"run: {result.run_id}", highlight=False)

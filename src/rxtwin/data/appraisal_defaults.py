@@ -16,7 +16,9 @@ __all__ = ["AppraisalDefaults", "load_appraisal_defaults"]
 
 @dataclass(frozen=True)
 class AppraisalDefaults:
-    """Defaults of :func:`rxtwin.appraisal.appraise_technology` and their provenance.
+    """Defaults of the technology appraisal and their provenance (the econ engine takes
+    them as an :class:`rxtwin.econ.technology.AppraisalTerms`, which
+    :func:`rxtwin.runs.econ.bundled_appraisal_terms` builds from these values).
 
     Attributes
     ----------

@@ -15,11 +15,11 @@ functions below hand them these values:
 
 * :func:`cash_flow_defaults` -- the MACRS table and the ITC basis-reduction share, the
   inputs of :class:`rxtwin.econ.cashflow.CashFlowInputs` (and of
-  :func:`rxtwin.econ.line_performance.technology_switch_cash_flows`) that come from data;
+  :func:`rxtwin.econ.switch.technology_switch_cash_flows`) that come from data;
 * :func:`macrs_rates_pct` -- the MACRS table alone, for
   :func:`rxtwin.econ.depreciation.depreciation_schedule_usd`;
 * :func:`default_firm_profiles`, :func:`firm_profile` -- the bundled profiles as
-  :class:`rxtwin.econ.appraisal.FirmProfile`.
+  :class:`rxtwin.model.finance.FirmProfile`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from rxtwin.data.documents import (
     read_data_file,
     sourced_values,
 )
-from rxtwin.econ.appraisal import FirmProfile
 from rxtwin.errors import UserInputError
+from rxtwin.model.finance import FirmProfile
 
 __all__ = [
     "MacrsClass",
@@ -181,7 +181,7 @@ def cash_flow_defaults() -> dict[str, Any]:
         ``macrs_rates_pct`` (:func:`macrs_rates_pct`, IRS Publication 946 Table A-1) and
         ``itc_basis_reduction_fraction`` [-] (``subsidies.yaml``, 26 U.S.C. 50(c)(1)):
         keyword arguments of :class:`rxtwin.econ.cashflow.CashFlowInputs`,
-        :func:`rxtwin.econ.line_performance.technology_switch_cash_flows` and
+        :func:`rxtwin.econ.switch.technology_switch_cash_flows` and
         :func:`rxtwin.uq.examples.technology_switch_npv_usd`, e.g.
         ``CashFlowInputs(**cash_flow_defaults(), horizon_yr=10, ...)``.
     """

@@ -3,10 +3,12 @@
 Pure functions and small typed inputs; see ``docs/econ.md`` for every equation and source.
 No module here reads a file: the bundled defaults (MACRS table, ITC basis reduction, firm
 profiles) come from the data layer, ``cash_flow_defaults()``, ``macrs_rates_pct()`` and
-``firm_profile(kind)`` in ``data/econ_defaults.py``.
+``firm_profile(kind)`` in ``data/econ_defaults.py``. The firm's criteria are a
+:class:`rxtwin.model.finance.FirmProfile`; a line's simulated year is a
+:class:`rxtwin.model.performance.LinePerformance`.
 """
 
-from rxtwin.econ.appraisal import Appraisal, FirmProfile, appraise
+from rxtwin.econ.appraisal import Appraisal, appraise
 from rxtwin.econ.breakeven import (
     BreakevenBracketError,
     Subsidy,
@@ -40,7 +42,6 @@ __all__ = [
     "BreakevenBracketError",
     "CashFlowInputs",
     "DepreciationMethod",
-    "FirmProfile",
     "IrrFlag",
     "IrrResult",
     "MacrsRatesPct",

@@ -2,20 +2,18 @@
 
 The workshop report (Wosińska et al. 2023, Session 3, "Economic barriers") says each company "sets a hurdle rate
 and payback period" and that generic and contract manufacturers judge investments more
-strictly than brands because of thin margins and variable demand. :class:`FirmProfile`
-holds those two criteria (plus the tax rate used to build the cash flows). The bundled
-defaults for a brand, a generic and a contract manufacturer are in
-``firm_profiles.yaml`` with their sources and assumptions; the data layer builds them
-(``default_firm_profiles()`` and ``firm_profile(kind)`` in ``data/econ_defaults.py``) and
-this module takes them as arguments.
+strictly than brands because of thin margins and variable demand.
+:class:`rxtwin.model.finance.FirmProfile` holds those two criteria (plus the tax rate used
+to build the cash flows). The bundled profiles of a brand, a generic and a contract
+manufacturer are data (``firm_profiles.yaml``, with their sources and assumptions); the
+data layer loads them (``default_firm_profiles()`` and ``firm_profile(kind)`` in
+``data/econ_defaults.py``) and this module takes them as arguments.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from rxtwin.econ.metrics import (
     FloatSeq,
@@ -27,33 +25,9 @@ from rxtwin.econ.metrics import (
     payback_yr,
     profitability_index,
 )
+from rxtwin.model.finance import FirmProfile
 
-__all__ = ["Appraisal", "FirmProfile", "appraise"]
-
-
-class FirmProfile(BaseModel):
-    """A firm's capital-budgeting criteria.
-
-    Attributes
-    ----------
-    name : str
-        Label used in the verdict.
-    hurdle_rate : float
-        Minimum acceptable return, used as the discount rate [1/yr].
-    payback_limit_yr : float
-        Longest acceptable simple payback period [yr].
-    tax_rate : float
-        Income tax rate on profit [-], for :class:`rxtwin.econ.cashflow.CashFlowInputs`.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1, description="Label used in verdicts.")
-    hurdle_rate: float = Field(
-        gt=-1, lt=10, description="Minimum acceptable return = discount rate [1/yr]."
-    )
-    payback_limit_yr: float = Field(gt=0, description="Longest acceptable payback [yr].")
-    tax_rate: float = Field(ge=0, lt=1, description="Income tax rate on profit [-].")
+__all__ = ["Appraisal", "appraise"]
 
 
 @dataclass(frozen=True)
@@ -135,6 +109,7 @@ def appraise(cash_flows_usd: FloatSeq, profile: FirmProfile) -> Appraisal:
 
     Examples
     --------
+    >>> from rxtwin.model.finance import FirmProfile
     >>> profile = FirmProfile(name="demo", hurdle_rate=0.10, payback_limit_yr=2.0,
     ...                       tax_rate=0.21)
     >>> result = appraise([-100.0, 60.0, 60.0], profile)

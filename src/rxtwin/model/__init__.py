@@ -15,6 +15,7 @@ from rxtwin.model.distributions import (
 from rxtwin.model.failure import FailureCategory, FailureEffect, FailureMode
 from rxtwin.model.finance import FirmFinance, FirmProfile
 from rxtwin.model.intervention import FailureModeChange, Intervention, InterventionKind
+from rxtwin.model.performance import LinePerformance, PerformancesAt
 from rxtwin.model.product import DosageForm, Material, MaterialKind, Product
 from rxtwin.model.scenario import SCHEMA_VERSION, Scenario, canonical_hash, canonical_json
 from rxtwin.model.site import InspectionStatus, Line, Site
@@ -26,7 +27,8 @@ __all__ = [
     "SCHEMA_VERSION", "DosageForm", "Distribution", "DurationDistribution", "Exponential",
     "FailureCategory", "FailureEffect", "FailureMode", "FailureModeChange", "FirmFinance",
     "FirmProfile", "Fixed", "Gamma", "InspectionStatus", "Intervention", "InterventionKind",
-    "Line", "LogNormal", "Material", "MaterialKind", "Normal", "Product", "RxModel", "Scenario",
-    "Site", "SupplyEdge", "Technology", "TechnologyKind", "Triangular", "UncertainParameter",
-    "Uniform", "canonical_hash", "canonical_json",
+    "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "Normal",
+    "PerformancesAt", "Product", "RxModel", "Scenario", "Site", "SupplyEdge", "Technology",
+    "TechnologyKind", "Triangular", "UncertainParameter", "Uniform", "canonical_hash",
+    "canonical_json",
 ]

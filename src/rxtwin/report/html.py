@@ -59,7 +59,7 @@ def scenario_overview(scenario: Scenario) -> dict[str, object]:
         "title": scenario.title,
         "currency year": scenario.currency_year,
         "horizon [yr]": scenario.horizon_yr,
-        "firm profile": scenario.firm.profile.value,
+        "firm profile": scenario.firm.profile,
         "hurdle rate [1/yr]": scenario.firm.hurdle_rate,
         "payback limit [yr]": scenario.firm.payback_limit_yr,
         "tax rate [-]": scenario.firm.tax_rate,

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import Field, model_validator
 
-from rxtwin.appraisal import BreakevenParam
+from rxtwin.econ.technology_breakeven import BreakevenParam
 from rxtwin.errors import Problem
 from rxtwin.model.scenario import Scenario
 from rxtwin.report import figures as fig
@@ -35,8 +35,9 @@ class BreakevenParams(RunParams):
 
     The incremental NPV at the firm's hurdle rate of every candidate technology against the
     incumbent, from line simulations, over a grid of two
-    :class:`rxtwin.appraisal.BreakevenParam` parameters: the map of ``rxtwin breakeven
-    SCENARIO --param X --param2 Y --db``, which stores the same table for the same inputs.
+    :class:`rxtwin.econ.technology_breakeven.BreakevenParam` parameters: the map of ``rxtwin
+    breakeven SCENARIO --param X --param2 Y --db``, which stores the same table for the same
+    inputs.
     Empty fields are worked out from the scenario when the run is launched (see
     :func:`resolve_breakeven`), so the stored parameters name the grid that ran.
     """
@@ -85,7 +86,7 @@ class BreakevenParams(RunParams):
 
 def _grid_rule(param: BreakevenParam, value: float, n_products: int) -> str | None:
     """Why ``value`` cannot be a grid value of ``param`` (None if it can), after the
-    variants of :mod:`rxtwin.appraisal`: the first k products, a demand, price or capex
+    variants of :mod:`rxtwin.model.variants`: the first k products, a demand, price or capex
     factor, a subsidy share."""
     if not math.isfinite(value):
         return "must be a finite number"
@@ -138,8 +139,8 @@ def check_breakeven(scenario: Scenario, params: BreakevenParams) -> list[Problem
 def resolve_breakeven(scenario: Scenario, params: BreakevenParams) -> BreakevenParams:
     """Checked parameters with every empty field worked out from the scenario: the line
     (its first), the baseline (the line's technology), the candidates (every other
-    technology) and each empty grid (:func:`rxtwin.econ_runs.default_grid` of ``points``)."""
-    from rxtwin.econ_runs import default_grid
+    technology) and each empty grid (:func:`rxtwin.runs.econ.default_grid` of ``points``)."""
+    from rxtwin.runs.econ import default_grid
 
     line_id = params.line_id or scenario.lines[0].id
     baseline = params.baseline or scenario.line(line_id).technology_id
@@ -156,7 +157,7 @@ def resolve_breakeven(scenario: Scenario, params: BreakevenParams) -> BreakevenP
 
 def run_breakeven(scenario: Scenario, params: BreakevenParams, store: Store, run_id: str,
                    progress: ProgressCallback) -> None:
-    from rxtwin.econ_runs import run_breakeven_map
+    from rxtwin.runs.econ import run_breakeven_map
 
     grid = resolve_breakeven(scenario, params)
     run_breakeven_map(store, run_id, scenario, grid.param, grid.param_values, grid.param2,
@@ -170,12 +171,12 @@ def breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,
                        params: BreakevenParams) -> dict[str, go.Figure]:
     """The best option's NPV and the winner over the map; none for a 1-D break-even
     (``rxtwin breakeven --param X --db`` stores the kind with one value per technology)."""
-    from rxtwin.econ_runs import BREAKEVEN_MAP_TABLE
+    from rxtwin.runs.econ import BREAKEVEN_MAP_TABLE
 
     if BREAKEVEN_MAP_TABLE not in store.list_summaries(run_id):
         return {}
     table = store.get_summary(run_id, BREAKEVEN_MAP_TABLE)
-    x_name, y_name = table.columns[:2]  # the two parameters (rxtwin.appraisal.breakeven_map_2d)
+    x_name, y_name = table.columns[:2]  # the two parameters (rxtwin.runs.econ.breakeven_map_2d)
     best = (table.groupby([x_name, y_name], as_index=False)["npv_usd"].max()
             .rename(columns={"npv_usd": "best_npv_usd"}))
     incumbent = params.baseline or "the incumbent"  # runs stored without a baseline lack it

@@ -17,18 +17,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rxtwin.appraisal import (
-    appraisal_table,
-    appraise_technology,
-    breakeven_map_2d,
-    line_performance_from_results,
-)
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
+from rxtwin.econ.technology import appraisal_table
 from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
+from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
 from rxtwin.runs.supply import run_supply_simulation, supply_inputs_sha256
 from rxtwin.store import Store
@@ -98,7 +95,7 @@ def twin_losses(campaign_length_h: float) -> pd.DataFrame:
 def technology_ranking(scenario: Scenario, runs: list[LineRun]) -> pd.DataFrame:
     """Every technology appraised against the incumbent batch line from the demo's stored
     line runs (same seed for all: common random numbers), ranked by NPV at the firm's
-    hurdle rate. Columns as :func:`rxtwin.appraisal.appraisal_table`, plus ``rank``."""
+    hurdle rate. Columns as :func:`rxtwin.econ.technology.appraisal_table`, plus ``rank``."""
     line_id = scenario.lines[0].id
     carrying = scenario.firm.inventory_carrying_rate_per_yr
     performances = {

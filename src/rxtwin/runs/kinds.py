@@ -36,10 +36,10 @@ from typing import Any
 import plotly.graph_objects as go
 from pydantic import BaseModel, ValidationError
 
-from rxtwin.econ_runs import BREAKEVEN_RUN_KIND
 from rxtwin.errors import InputError, Problem, problems_from_validation_error
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs import breakeven, line, supply, supply_network, twin
+from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
 

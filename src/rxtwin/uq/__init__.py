@@ -3,7 +3,8 @@
 Sampling designs (Monte Carlo, Latin hypercube, scrambled Sobol') mapped through each
 parameter's inverse CDF; scenario variants; outputs summarised as distributions (directly
 or through mergeable chunk summaries); Sobol' indices and Morris screening via SALib;
-tornado swings. See ``docs/uq.md``.
+tornado swings; a technology switch through its line performances
+(:mod:`rxtwin.uq.technology`). See ``docs/uq.md``.
 """
 
 from rxtwin.uq.design import DESIGN_METHODS, design_unit, salib_seed, sample_parameters

@@ -1,8 +1,8 @@
 """A small econ model for the docs' worked example and the tests (an illustration).
 
-Until the line simulator feeds the economics, the yearly operating benefit of a technology
-switch is not computed by rxtwin; :func:`technology_switch_npv_usd` takes it as an explicit
-argument. What the function does take from the scenario -- capex, installation time,
+This illustration does not run the line simulator, so the yearly operating benefit of a
+technology switch is not computed here; :func:`technology_switch_npv_usd` takes it as an
+explicit argument (:mod:`rxtwin.uq.technology` propagates uncertainty through the simulator). What the function does take from the scenario -- capex, installation time,
 training, filing cost per product, horizon, tax rate and hurdle rate -- is exactly what
 ``scenario.uncertain`` varies in the bundled generic oral-solid scenario, so the example
 shows how uncertainty in those inputs propagates to NPV. Do not read its NPV as a verdict

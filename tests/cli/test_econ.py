@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from rxtwin.cli.econ import APPRAISE_KIND, BREAKEVEN_KIND, SENSITIVITY_KIND, app
+from rxtwin.cli.econ import app
+from rxtwin.runs.econ import APPRAISE_RUN_KIND as APPRAISE_KIND
+from rxtwin.runs.econ import BREAKEVEN_RUN_KIND as BREAKEVEN_KIND
+from rxtwin.runs.econ import SENSITIVITY_RUN_KIND as SENSITIVITY_KIND
 from rxtwin.store import Store
 
 runner = CliRunner()

@@ -1,16 +1,17 @@
-"""A line's yearly operating performance in money and units, the currency between the line
-simulator and the cash-flow model.
+"""The cash flows of switching a running line to another technology.
 
-:class:`LinePerformance` is filled by :func:`rxtwin.appraisal.line_performance_from_results`
-(which knows the simulator); this module knows nothing of the simulator. The helpers here
-turn a technology's installation and ramp-up times into the yearly timeline of
-:class:`rxtwin.econ.cashflow.CashFlowInputs`:
+The line's yearly performance with each technology arrives as a
+:class:`rxtwin.model.performance.LinePerformance` (filled by the line package; this module
+knows nothing of the simulator). The helpers here turn a technology's installation and
+ramp-up times into the yearly timeline of :class:`rxtwin.econ.cashflow.CashFlowInputs`:
 
 * :func:`install_years` -- whole years of installation, ``ceil(months / 12)``;
 * :func:`ramp_up_fractions` -- mean output fraction of each operating year under a linear
   ramp-up;
 * :func:`blend_performance` -- the yearly performance while the new line ramps up and the
-  incumbent covers the rest.
+  incumbent covers the rest;
+* :func:`technology_switch_cash_flows` -- the option, baseline and incremental cash-flow
+  tables of the switch.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import numpy as np
 
 from rxtwin.econ.depreciation import MacrsRatesPct
 from rxtwin.errors import UserInputError
+from rxtwin.model.performance import LinePerformance
 
 __all__ = [
     "MONTHS_PER_YR",
-    "LinePerformance",
     "SwitchCashFlows",
     "blend_performance",
     "install_years",
@@ -34,78 +35,6 @@ __all__ = [
 ]
 
 MONTHS_PER_YR = 12
-
-
-@dataclass(frozen=True)
-class LinePerformance:
-    """Mean yearly performance of one line run with one technology.
-
-    All money in USD per year, units per year, means over simulator replications.
-
-    Attributes
-    ----------
-    units_good : float
-        Good units sent to QC [unit/yr].
-    waste_units : float
-        Units wasted: rejected lot units, yield loss, start-up/shut-down scrap [unit/yr].
-    units_sold : float
-        Units shipped to customers [unit/yr].
-    revenue_usd : float
-        Price x units sold [USD/yr].
-    materials_usd : float
-        Material cost of all output, including scrap and rejects [USD/yr].
-    labour_usd : float
-        Operating labour over the staffed hours [USD/yr].
-    energy_usd : float
-        Energy of all output [USD/yr].
-    qc_usd : float
-        QC testing of completed lots [USD/yr].
-    cleaning_usd : float
-        Cleaning cost of the changeovers [USD/yr].
-    overhead_usd : float
-        Fixed line overhead and maintenance [USD/yr].
-    rejected_value_usd : float
-        Material value of wasted units (rejected lots, yield loss, scrap) [USD/yr]; a part
-        of ``materials_usd``, shown separately, not an extra cost.
-    inventory_carrying_usd : float
-        Mean inventory valued at material cost x the firm's carrying rate [USD/yr].
-    inventory_build_usd : float
-        Material value of the stock built in the year (final - initial inventory) [USD/yr];
-        a part of ``materials_usd``, negative when stock is drawn down.
-    fill_rate : float
-        Demand shipped on the day it arose / demand [-].
-    oee : float
-        Overall equipment effectiveness (Nakajima) [-]; a memo, not money.
-    """
-
-    units_good: float
-    waste_units: float
-    units_sold: float
-    revenue_usd: float
-    materials_usd: float
-    labour_usd: float
-    energy_usd: float
-    qc_usd: float
-    cleaning_usd: float
-    overhead_usd: float
-    rejected_value_usd: float
-    inventory_carrying_usd: float
-    inventory_build_usd: float
-    fill_rate: float
-    oee: float = float("nan")
-
-    @property
-    def production_cost_usd(self) -> float:
-        """Materials + labour + energy + QC + cleaning + overhead [USD/yr]: the simulator's
-        ``cost_total_usd`` per year."""
-        return (self.materials_usd + self.labour_usd + self.energy_usd + self.qc_usd
-                + self.cleaning_usd + self.overhead_usd)
-
-    @property
-    def operating_profit_usd(self) -> float:
-        """Revenue - production cost - inventory carrying [USD/yr] (before depreciation and
-        tax)."""
-        return self.revenue_usd - self.production_cost_usd - self.inventory_carrying_usd
 
 
 def install_years(install_time_months: float) -> int:
