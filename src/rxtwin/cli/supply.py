@@ -13,25 +13,23 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import networkx as nx
 import pandas as pd
 import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
-from rxtwin.data.scenarios import load_scenario
-from rxtwin.data.supply_io import load_supply_defaults, read_network_csv
-from rxtwin.errors import UserInputError
+from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.model import Scenario
 from rxtwin.runs.supply_network import (
     EXPOSURE_RUN_KIND,
     RISK_EXPOSURE_TABLE,
     TTS_RUN_KIND,
     exposure_table,
+    network_of,
+    network_ttr_days,
     risk_exposure_table,
+    site_map_table,
 )
-from rxtwin.supply.network import build_network, network_from_parts, site_table
-from rxtwin.supply.tts import site_outage_ttr_days
 
 app = typer.Typer(
     help="Supply network KSM -> API -> FDF -> market: map it, measure its concentration "
@@ -63,19 +61,6 @@ def _keep(db: str | None, kind: str, loaded: Scenario | None, params: dict, name
     console.print(f"run: {run_id}", highlight=False)
 
 
-def _network(scenario: str | None, sites: Path | None,
-             edges: Path | None) -> tuple[nx.DiGraph, str, Scenario | None]:
-    """The network from a scenario or from two CSV files (exactly one of the two)."""
-    if scenario is not None and (sites or edges):
-        raise UserInputError("give a scenario or --sites/--edges, not both")
-    if scenario is not None:
-        loaded = load_scenario(scenario)
-        return build_network(loaded), scenario, loaded
-    if sites is None or edges is None:
-        raise UserInputError("give a scenario, or both --sites and --edges")
-    return network_from_parts(read_network_csv(sites, edges)), f"{sites.name} + {edges.name}", None
-
-
 def _table(frame: pd.DataFrame, title: str, caption: str = "") -> Table:
     table = Table(title=title, caption=caption or None)
     for column in frame.columns:
@@ -105,8 +90,9 @@ def map_command(
 
     Example: rxtwin supply map sterile_injectable
     """
-    graph, label, _ = _network(scenario, sites, edges)
-    console.print(_table(site_table(graph), f"Supply network of {label}",
+    source = network_of(scenario, sites, edges)
+    label = source.label
+    console.print(_table(site_map_table(source), f"Supply network of {label}",
                          "tiers inferred from what each site supplies; market = patients"))
 
 
@@ -124,7 +110,8 @@ def exposure_command(
 
     Example: rxtwin supply exposure metformin --detail
     """
-    graph, label, loaded = _network(scenario, sites, edges)
+    source = network_of(scenario, sites, edges)
+    graph, label, loaded = source.graph, source.label, source.scenario
     threshold = load_supply_defaults()["highly_concentrated_hhi"]
     caption = (f"HHI on shares in [0, 1]; highly concentrated above {threshold:g} "
                "(US DOJ/FTC Merger Guidelines 2023, section 2.1)")
@@ -156,10 +143,9 @@ def tts_command(
 
     Example: rxtwin supply tts sterile_injectable --ttr-days 90
     """
-    graph, label, loaded = _network(scenario, sites, edges)
-    if ttr_days is None and loaded is None:
-        raise UserInputError("--ttr-days is required with --sites/--edges (no failure modes)")
-    ttr = site_outage_ttr_days(loaded) if ttr_days is None else ttr_days
+    source = network_of(scenario, sites, edges)
+    graph, label, loaded = source.graph, source.label, source.scenario
+    ttr = network_ttr_days(source, ttr_days)
     horizon = load_supply_defaults()["tts_horizon_days"] if horizon_days is None else (
         horizon_days)
     frame = risk_exposure_table(graph, ttr_days=ttr, horizon_days=horizon, in_transit=in_transit)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 import pandas as pd
@@ -18,7 +20,8 @@ import plotly.graph_objects as go
 from pydantic import Field
 
 from rxtwin import __version__
-from rxtwin.data.supply_io import load_supply_defaults
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.data.supply_io import load_supply_defaults, read_network_csv
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
 from rxtwin.model.units import DAYS_PER_YEAR
@@ -26,12 +29,19 @@ from rxtwin.report import figures as fig
 from rxtwin.runs.params import ProgressCallback, RunParams
 from rxtwin.store import Store
 from rxtwin.supply.exposure import concentration, exposure_summary, flag_concentration
-from rxtwin.supply.tts import flow_model, in_transit_stock_units, risk_exposure
+from rxtwin.supply.network import build_network, network_from_parts, site_table
+from rxtwin.supply.tts import (
+    flow_model,
+    in_transit_stock_units,
+    risk_exposure,
+    site_outage_ttr_days,
+)
 
 __all__ = [
     "EXPOSURE_DETAIL_TABLE",
     "EXPOSURE_RUN_KIND",
     "EXPOSURE_SUMMARY_TABLE",
+    "NetworkSource",
     "RISK_EXPOSURE_TABLE",
     "TTS_RUN_KIND",
     "SupplyExposureParams",
@@ -40,10 +50,13 @@ __all__ = [
     "check_tts_params",
     "exposure_figures",
     "exposure_table",
+    "network_of",
+    "network_ttr_days",
     "record_supply_table_run",
     "risk_exposure_table",
     "run_exposure_table",
     "run_tts_table",
+    "site_map_table",
     "store_supply_table",
     "tts_figures",
 ]
@@ -167,6 +180,59 @@ def record_supply_table_run(store: Store, kind: str, scenario: Scenario | None, 
     store_supply_table(store, run_id, name, frame)
     store.finish_run(run_id, time.perf_counter() - started)
     return run_id
+
+
+# ----------------------------------------------------- the network a command works on
+@dataclass(frozen=True)
+class NetworkSource:
+    """The supply network a command works on: its graph, a label for titles, and the
+    scenario it came from (None for a network read from CSV files)."""
+
+    graph: nx.DiGraph
+    label: str
+    scenario: Scenario | None
+
+
+def network_of(scenario: str | None, sites: Path | None = None,
+               edges: Path | None = None) -> NetworkSource:
+    """The network of a scenario (file or bundled name), or of a sites and an edges CSV file
+    (:func:`rxtwin.data.supply_io.read_network_csv`).
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        Both a scenario and CSV files, or neither, or only one of the two files.
+    """
+    if scenario is not None and (sites or edges):
+        raise UserInputError("give a scenario or --sites/--edges, not both")
+    if scenario is not None:
+        loaded = load_scenario(scenario)
+        return NetworkSource(build_network(loaded), scenario, loaded)
+    if sites is None or edges is None:
+        raise UserInputError("give a scenario, or both --sites and --edges")
+    return NetworkSource(network_from_parts(read_network_csv(sites, edges)),
+                         f"{sites.name} + {edges.name}", None)
+
+
+def site_map_table(source: NetworkSource) -> pd.DataFrame:
+    """One row per site of the network (:func:`rxtwin.supply.network.site_table`)."""
+    return site_table(source.graph)
+
+
+def network_ttr_days(source: NetworkSource, ttr_days: float | None) -> float:
+    """The time-to-recover given [d], else the rate-weighted mean duration of the scenario's
+    ``site_outage`` failure modes (:func:`rxtwin.supply.tts.site_outage_ttr_days`).
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        No TTR given for a network read from CSV files (it has no failure modes).
+    """
+    if ttr_days is not None:
+        return ttr_days
+    if source.scenario is None:
+        raise UserInputError("--ttr-days is required with --sites/--edges (no failure modes)")
+    return site_outage_ttr_days(source.scenario)
 
 
 # ------------------------------------------------- the supply.exposure and supply.tts kinds
