@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rxtwin.cli.twin import app
-from rxtwin.data.examples.generate_nir_replay_example import OUTPUT as EXAMPLE_CSV
+from rxtwin.runs.twin_example import OUTPUT as EXAMPLE_CSV
 from rxtwin.twin.rtd import TanksInSeries
 
 runner = CliRunner()

@@ -15,11 +15,6 @@ import rxtwin.data
 ALLOWED = ("rxtwin.data", "rxtwin.model", "rxtwin.stats", "rxtwin.errors")
 ENGINES = ("line", "supply", "econ", "twin", "uq", "priority", "consortium")
 DATA_DIR = Path(rxtwin.data.__file__).parent
-# Still importing an engine; strict, so the mark must go once the import does.
-KNOWN = {
-    "econ_defaults.py": "parses firm profiles into rxtwin.econ.appraisal.FirmProfile",
-    "examples/generate_nir_replay_example.py": "runs the twin flowsheet to write its CSV",
-}
 
 
 def outside_the_layer(names: list[str]) -> list[str]:
@@ -40,10 +35,8 @@ def test_the_scan_sees_module_level_type_checking_and_function_level_imports(tmp
     assert "rxtwin.data" in names and "rxtwin.model" in names
 
 
-@pytest.mark.parametrize("file", [
-    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=KNOWN[f])) if f in KNOWN else f
-    for f in sorted(p.relative_to(DATA_DIR).as_posix() for p in DATA_DIR.rglob("*.py"))
-])
+@pytest.mark.parametrize(
+    "file", sorted(p.relative_to(DATA_DIR).as_posix() for p in DATA_DIR.rglob("*.py")))
 def test_a_data_module_imports_no_engine_and_nothing_above_the_data_layer(file):
     package = ".".join(["rxtwin.data", *file.split("/")[:-1]])
     offending = outside_the_layer(imported_modules(DATA_DIR / file, package))

@@ -1,6 +1,6 @@
 """The shipped NIR example log is exactly what its documented seeded script produces."""
 
-from rxtwin.data.examples.generate_nir_replay_example import OUTPUT, nir_replay_example_csv_text
+from rxtwin.runs.twin_example import OUTPUT, nir_replay_example_csv_text
 
 
 def test_example_csv_is_reproducible():

@@ -1,4 +1,4 @@
-"""Generate ``nir_replay_example.csv``: a seeded synthetic NIR log for ``rxtwin twin replay``.
+"""Generate ``data/examples/nir_replay_example.csv``: a seeded synthetic NIR log for ``rxtwin twin replay``.
 
 Two hours of the default line (``twin_defaults.yaml``) running at steady state with two
 API-feeder upsets - 35 % under-feeding for 120 s at t = 1800 s and 30 % over-feeding for
@@ -8,7 +8,7 @@ API-feeder upsets - 35 % under-feeding for 120 s at t = 1800 s and 30 % over-fee
 
 Regenerate with::
 
-    python src/rxtwin/data/examples/generate_nir_replay_example.py
+    python -m rxtwin.runs.twin_example
 
 A test checks that the shipped file equals the output of this script.
 """
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import rxtwin.data
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.twin.estimation import pat_readings
 from rxtwin.twin.feeders import FeedDisturbance
@@ -31,7 +32,7 @@ UPSETS = (
     FeedDisturbance(feeder="api", start_s=1800.0, duration_s=120.0, magnitude_fraction=-0.35),
     FeedDisturbance(feeder="api", start_s=4800.0, duration_s=150.0, magnitude_fraction=0.30),
 )
-OUTPUT = Path(__file__).with_name("nir_replay_example.csv")
+OUTPUT = Path(rxtwin.data.__file__).parent / "examples" / "nir_replay_example.csv"
 
 
 def nir_replay_example_csv_text(seed: int = SEED) -> str:
@@ -49,7 +50,7 @@ def nir_replay_example_csv_text(seed: int = SEED) -> str:
 
 
 def main() -> None:
-    """Write the example CSV next to this script."""
+    """Write the example CSV into the package's bundled examples."""
     OUTPUT.write_text(nir_replay_example_csv_text(), encoding="utf-8")
 
 
