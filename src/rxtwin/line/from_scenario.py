@@ -28,6 +28,11 @@ number comes from the scenario; the rules of the mapping are:
   clock runs while the line makes product, so this keeps the yearly count of stops equal to
   the scenario's rate; repair times are staffed hours, while a site outage's duration is
   calendar time (entered as duration x staffed fraction, which the engine stretches back).
+  Only occurrences the line detects act on it: a per-event probability is further
+  multiplied by the mode's detection probability (technology's value, or the best an
+  intervention sets; :meth:`rxtwin.model.intervention.FailureModeMultipliers.detection`);
+  the rest escape and may escalate at the site (:mod:`rxtwin.runs.site_failures`).
+  Time-based stops happen on the line whatever the detection (a stop is always seen).
   A probability that the multipliers push above 1 is an error, not clipped. A contamination after a changeover adds a re-clean drawn from the
   technology's changeover distribution. ``demand_change`` modes become demand events of
   every product (rate per product per year, multiplier, duration).
@@ -267,8 +272,10 @@ def line_inputs_from_scenario(
                     f"failure mode '{mode.id}': probability {mode.probability_per_event} x "
                     f"multiplier {multiplier:g} (technology and interventions) = "
                     f"{probability:g} exceeds 1")
+            # only occurrences caught on the line act on it; x 1.0 (the default) is exact
+            detected = probability * effects.failure_modes.detection(mode, tech.kind)
             failures.append(dict(name=mode.id, effect=_PER_EVENT_CODES[mode.effect],
-                                 probability=probability,
+                                 probability=detected,
                                  duration=duration, loss_fraction=mode.loss_fraction))
 
     return li.LineEngineInputs(

@@ -12,7 +12,13 @@ from rxtwin.model.distributions import (
     Triangular,
     Uniform,
 )
-from rxtwin.model.failure import FailureCategory, FailureEffect, FailureMode
+from rxtwin.model.failure import (
+    Escalation,
+    EscalationKind,
+    FailureCategory,
+    FailureEffect,
+    FailureMode,
+)
 from rxtwin.model.finance import FirmFinance, FirmProfile
 from rxtwin.model.intervention import FailureModeChange, Intervention, InterventionKind
 from rxtwin.model.performance import LinePerformance, PerformancesAt
@@ -24,7 +30,8 @@ from rxtwin.model.technology import Technology, TechnologyKind
 from rxtwin.model.uncertainty import UncertainParameter
 
 __all__ = [
-    "SCHEMA_VERSION", "DosageForm", "Distribution", "DurationDistribution", "Exponential",
+    "SCHEMA_VERSION", "DosageForm", "Distribution", "DurationDistribution", "Escalation",
+    "EscalationKind", "Exponential",
     "FailureCategory", "FailureEffect", "FailureMode", "FailureModeChange", "FirmFinance",
     "FirmProfile", "Fixed", "Gamma", "InspectionStatus", "Intervention", "InterventionKind",
     "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "Normal",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
 from rxtwin.model.distributions import DurationDistribution
@@ -63,6 +63,53 @@ EFFECTS_WITH_DURATION = frozenset(
 )
 
 
+class EscalationKind(StrEnum):
+    """What a failure that escaped the line can become at the site (regulatory or market
+    action that stops the site's supply for a while)."""
+
+    recall = "recall"
+    oai_inspection = "oai_inspection"
+    warning_letter = "warning_letter"
+    import_alert = "import_alert"
+    consent_decree = "consent_decree"
+
+
+class Escalation(RxModel):
+    """How one occurrence of a failure mode that escaped detection on the line escalates at
+    the site: with ``probability`` it becomes an event of ``kind`` that stops the site for
+    a draw of ``duration_days``.
+
+    The site-outage rate this implies is derived in the orchestration layer
+    (:func:`rxtwin.runs.site_failures.site_outage_modes_from_lines`):
+    rate [1/yr] = occurrences [1/yr] x (1 - detection probability) x ``probability``.
+    Escalations of one mode are independent thinnings of the escaped occurrences (one
+    escaped lot may cause both a recall and a warning letter).
+    """
+
+    kind: EscalationKind
+    probability: Fraction = Field(
+        description="chance that one occurrence that escaped detection on the line becomes "
+        "this escalation [-]"
+    )
+    duration_days: DurationDistribution = Field(
+        description="duration of the site outage the escalation causes [d]"
+    )
+    source: str = Field(
+        min_length=1,
+        description="provenance of the probability and duration, starting with 'source:' "
+        "(a citation) or 'assumption:' (the reasoning)",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _provenance(cls, text: str) -> str:
+        if not text.lower().startswith(("source:", "assumption:")):
+            raise ValueError(
+                f"escalation source = {text!r} must start with 'source:' or 'assumption:'"
+            )
+        return text
+
+
 class FailureMode(RxModel):
     """A failure mode with its frequency, effect, duration and technology effect matrix."""
 
@@ -90,6 +137,24 @@ class FailureMode(RxModel):
     )
     dosage_forms: list[DosageForm] = Field(
         default_factory=lambda: list(DosageForm), description="dosage forms it applies to"
+    )
+    detection_probability: Fraction = Field(
+        1.0,
+        description="chance the line catches an occurrence before release [-]. Per-event "
+        "effects happen on the line only for caught occurrences (probability x detection); "
+        "the rest escape and may escalate at the site. The default 1 is the line model's "
+        "assumption before escalations existed: every occurrence is caught and acts on the "
+        "line, none escapes, so scenarios that do not set it keep their outputs",
+    )
+    detection_probability_by_technology: dict[TechnologyKind, Fraction] = Field(
+        default_factory=dict,
+        description="technology kind -> detection probability that replaces "
+        "detection_probability on lines of that kind (PAT, real-time release); missing = "
+        "detection_probability",
+    )
+    escalations: list[Escalation] = Field(
+        default_factory=list,
+        description="how an occurrence that escaped detection escalates at the site",
     )
 
     @model_validator(mode="after")
@@ -127,7 +192,24 @@ class FailureMode(RxModel):
                     f"probability_per_event {self.probability_per_event} x multiplier "
                     f"{multiplier} for {kind.value} exceeds 1"
                 )
+        if self.escalations and self.effect == FailureEffect.demand_change:
+            raise ValueError(
+                "escalations: a demand_change is not a quality failure and cannot escalate "
+                f"at the site (got {len(self.escalations)} escalation(s))"
+            )
+        kinds = [e.kind for e in self.escalations]
+        for kind in set(kinds):
+            if kinds.count(kind) > 1:
+                raise ValueError(
+                    f"escalations: kind '{kind.value}' is given {kinds.count(kind)} times; "
+                    "each escalation kind may appear once per failure mode"
+                )
         return self
+
+    def detection_for(self, kind: TechnologyKind) -> float:
+        """Detection probability of an occurrence on a line of technology ``kind`` [-]
+        (``detection_probability_by_technology`` or else ``detection_probability``)."""
+        return self.detection_probability_by_technology.get(kind, self.detection_probability)
 
     def multiplier_for(self, kind: TechnologyKind) -> float:
         """The effect-matrix multiplier for a technology kind (1 when not given)."""

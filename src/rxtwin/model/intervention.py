@@ -11,12 +11,14 @@ it is up to each adapter.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pydantic import Field
 
-from rxtwin.model.base import BoundedNonNegative, Identifier, RxModel
+from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
+from rxtwin.model.failure import FailureMode
+from rxtwin.model.technology import TechnologyKind
 
 
 class InterventionKind(StrEnum):
@@ -44,6 +46,13 @@ class FailureModeChange(RxModel):
         1.0, ge=0.0, le=100.0,
         description="multiplies the mode's duration; the multipliers of all chosen "
         "interventions multiply",
+    )
+    detection_probability: Fraction | None = Field(
+        None,
+        description="detection probability of the mode's occurrences on the line while the "
+        "intervention acts (electronic batch records for documentation errors...); the best "
+        "of the technology's and every chosen intervention's applies, so it never lowers "
+        "detection; None = no change",
     )
 
 
@@ -91,10 +100,14 @@ class FailureModeMultipliers:
     duration_multiplier : mapping of str to float
         Failure mode id -> product of the ``duration_multiplier`` of every change of that
         mode [-]; absent = 1.
+    detection_probability : mapping of str to float
+        Failure mode id -> largest ``detection_probability`` any change of that mode sets
+        [-]; absent = no intervention sets one.
     """
 
     rate_multiplier: Mapping[str, float]
     duration_multiplier: Mapping[str, float]
+    detection_probability: Mapping[str, float] = field(default_factory=dict)
 
     def rate(self, failure_mode_id: str) -> float:
         """Rate (or per-event probability) multiplier of ``failure_mode_id`` [-]."""
@@ -103,6 +116,18 @@ class FailureModeMultipliers:
     def duration(self, failure_mode_id: str) -> float:
         """Duration multiplier of ``failure_mode_id`` [-]."""
         return self.duration_multiplier.get(failure_mode_id, 1.0)
+
+    def detection(self, mode: FailureMode, kind: TechnologyKind) -> float:
+        """Detection probability of ``mode`` on a line of technology ``kind`` [-].
+
+        Notes
+        -----
+        :math:`d = \\max(d_{mode}(k), d_{int})`: the technology's value
+        (:meth:`rxtwin.model.failure.FailureMode.detection_for`) or the best value an
+        intervention sets, whichever is larger (a measure that catches more never makes
+        the line catch less). Modelling assumption, not a cited result.
+        """
+        return max(mode.detection_for(kind), self.detection_probability.get(mode.id, 0.0))
 
 
 def failure_mode_multipliers(interventions: Sequence[Intervention]) -> FailureModeMultipliers:
@@ -129,7 +154,9 @@ def failure_mode_multipliers(interventions: Sequence[Intervention]) -> FailureMo
     (the products are formed left to right from 1, so the result is the same to the bit
     whoever calls it). The adapters multiply the mode's rate or probability by
     :math:`m^{rate}_f` (as well as by the technology's effect-matrix multiplier) and its
-    duration by :math:`m^{dur}_f`. Modelling assumption: effects of different
+    duration by :math:`m^{dur}_f`. A change's ``detection_probability`` is not a
+    multiplier: the largest one set for :math:`f` is kept
+    (:meth:`FailureModeMultipliers.detection`). Modelling assumption: effects of different
     interventions neither overlap nor interact.
 
     Examples
@@ -144,9 +171,13 @@ def failure_mode_multipliers(interventions: Sequence[Intervention]) -> FailureMo
     """
     rate: dict[str, float] = {}
     duration: dict[str, float] = {}
+    detection: dict[str, float] = {}
     for intervention in interventions:
         for change in intervention.failure_mode_changes:
             mode_id = change.failure_mode_id
             rate[mode_id] = rate.get(mode_id, 1.0) * change.rate_multiplier
             duration[mode_id] = duration.get(mode_id, 1.0) * change.duration_multiplier
-    return FailureModeMultipliers(rate, duration)
+            if change.detection_probability is not None:
+                detection[mode_id] = max(detection.get(mode_id, 0.0),
+                                         change.detection_probability)
+    return FailureModeMultipliers(rate, duration, detection)

@@ -43,6 +43,7 @@ from rxtwin.runs.params import (
     unknown_intervention_problems,
 )
 from rxtwin.runs.recorded import Progress, resumable_run, run_recorded_chunks
+from rxtwin.runs.site_failures import site_outage_modes_from_lines
 from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
@@ -154,7 +155,9 @@ def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str],
                    defaults_yaml: str, where: str,
                    fda_calibrated: bool = False) -> SupplyEngineInputs:
     defaults = parse_disruption_defaults(defaults_yaml, where, fda_calibrated=fda_calibrated)
-    return supply_inputs_from_scenario(scenario, list(intervention_ids), defaults=defaults)
+    return supply_inputs_from_scenario(
+        scenario, list(intervention_ids), defaults=defaults,
+        extra_site_outage_modes=site_outage_modes_from_lines(scenario, intervention_ids))
 
 
 def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, params: dict,

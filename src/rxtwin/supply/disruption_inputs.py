@@ -422,6 +422,7 @@ def supply_inputs_from_scenario(
     interventions: Sequence[str] = (),
     *,
     defaults: DisruptionDefaults,
+    extra_site_outage_modes: Mapping[str, Sequence[OutageMode]] | None = None,
 ) -> SupplyEngineInputs:
     """Per-product supply chains of a scenario, with interventions applied.
 
@@ -442,6 +443,12 @@ def supply_inputs_from_scenario(
     defaults : DisruptionDefaults
         Values the scenario does not give (:func:`rxtwin.data.disruption_defaults.
         load_disruption_defaults`).
+    extra_site_outage_modes : mapping of str to sequence of OutageMode, optional
+        Site id -> outage modes added to that site's own (scenario or default) modes, as
+        given: no calibrated duration replaces theirs and no intervention scales them.
+        The orchestration layer derives them from the lines' failure modes
+        (:func:`rxtwin.runs.site_failures.site_outage_modes_from_lines`); this engine
+        never looks at a line. None or empty leaves the inputs unchanged to the bit.
 
     Returns
     -------
@@ -452,6 +459,8 @@ def supply_inputs_from_scenario(
     rxtwin.errors.UnknownIdError
         For an intervention id not in the scenario
         (:func:`rxtwin.model.scenario.interventions_by_id`).
+    rxtwin.errors.UserInputError
+        For an ``extra_site_outage_modes`` site id that is not a site of the scenario.
 
     Notes
     -----
@@ -638,7 +647,14 @@ def supply_inputs_from_scenario(
             "dosage_form_class": product.dosage_form.value, "shocks": shocks,
             "tiers": tiers,
         })
-    modes = [tuple(site_modes.get(s, default_modes)) for s in site_ids]
+    extra = extra_site_outage_modes or {}
+    unknown = [s for s in extra if s not in site_index]
+    if unknown:
+        raise UserInputError(f"extra_site_outage_modes: site(s) {', '.join(unknown)} are not "
+                             f"sites of scenario '{scenario.name}' (known: "
+                             f"{', '.join(site_ids)})")
+    modes = [tuple(site_modes.get(s, default_modes)) + tuple(extra.get(s, ()))
+             for s in site_ids]
     return chain_inputs(products, site_ids, modes,
                         holding_rate_per_yr=scenario.firm.inventory_carrying_rate_per_yr,
                         scenario_year_days=defaults.scenario_year_days,
