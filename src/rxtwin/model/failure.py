@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
 from rxtwin.model.distributions import DurationDistribution
@@ -206,6 +212,17 @@ class FailureMode(RxModel):
                 )
         return self
 
+    @model_serializer(mode="wrap")
+    def _omit_unset_quality_fields(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Leave detection and escalation fields out while they hold their defaults, so a
+        scenario that does not use them dumps (and hashes, ``canonical_hash``) as it did
+        before they existed: stored runs and their scenario hashes stay valid."""
+        data = handler(self)
+        for name, default in _QUALITY_DEFAULTS.items():
+            if name in data and getattr(self, name) == default:
+                del data[name]
+        return data
+
     def detection_for(self, kind: TechnologyKind) -> float:
         """Detection probability of an occurrence on a line of technology ``kind`` [-]
         (``detection_probability_by_technology`` or else ``detection_probability``)."""
@@ -214,3 +231,8 @@ class FailureMode(RxModel):
     def multiplier_for(self, kind: TechnologyKind) -> float:
         """The effect-matrix multiplier for a technology kind (1 when not given)."""
         return self.rate_multiplier_by_technology.get(kind, 1.0)
+
+
+#: Fields of :class:`FailureMode` left out of its dump while they hold these values.
+_QUALITY_DEFAULTS = {"detection_probability": 1.0, "detection_probability_by_technology": {},
+                     "escalations": []}

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
 from rxtwin.model.failure import FailureMode
@@ -54,6 +54,15 @@ class FailureModeChange(RxModel):
         "of the technology's and every chosen intervention's applies, so it never lowers "
         "detection; None = no change",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_detection(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Leave ``detection_probability`` out while it is None, so scenarios that do not
+        use it dump and hash as before it existed."""
+        data = handler(self)
+        if self.detection_probability is None:
+            data.pop("detection_probability", None)
+        return data
 
 
 class Intervention(RxModel):
