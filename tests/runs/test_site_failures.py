@@ -1,0 +1,195 @@
+"""Line failures that escape detection become site outages: the derived rates, and the
+line and supply simulators moving in the directions the chain of causes says."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import UserInputError
+from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.simulate import simulate
+from rxtwin.model import Scenario
+from rxtwin.model.disruption import OutageMode
+from rxtwin.model.distributions import Exponential
+from rxtwin.runs.site_failures import (
+    escalation_rate_per_yr,
+    line_failure_occurrences,
+    site_outage_modes_from_lines,
+)
+from rxtwin.runs.supply import supply_inputs_sha256
+from rxtwin.stats import plan_chunks
+from rxtwin.supply.disruption import disruption_chunk_task
+from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
+
+MODE = "oos-batch-reject"  # reject_batch, per lot
+# test fixtures, not data: half the out-of-spec lots escape, half of those are recalled
+DETECTION, RECALL_Q, RECALL_MEAN_DAYS = 0.5, 0.5, 90.0
+
+
+def escalating(probability_factor: float = 1.0, *, detection: float = DETECTION,
+               detection_by_tech: dict | None = None, interventions: list | None = None,
+               recall_q: float = RECALL_Q) -> Scenario:
+    """The metformin scenario with a recall escalation on ``MODE``."""
+    doc = load_scenario("metformin").model_dump(mode="json")
+    for mode in doc["failure_modes"]:
+        if mode["id"] == MODE:
+            mode["probability_per_event"] *= probability_factor
+            mode["detection_probability"] = detection
+            mode["detection_probability_by_technology"] = detection_by_tech or {}
+            mode["escalations"] = [{
+                "kind": "recall", "probability": recall_q,
+                "duration_days": {"dist": "exponential", "mean": RECALL_MEAN_DAYS},
+                "source": "assumption: test fixture"}]
+    doc["interventions"] += interventions or []
+    return Scenario.model_validate(doc)
+
+
+def lots_per_yr(scenario: Scenario) -> float:
+    product, tech = scenario.products[0], scenario.technology(scenario.lines[0].technology_id)
+    return product.demand_units_per_yr / (tech.batch_size_units
+                                          * tech.process_yield_fraction)
+
+
+def supply_inputs(scenario: Scenario, ids=()):
+    return supply_inputs_from_scenario(
+        scenario, list(ids), defaults=load_disruption_defaults(),
+        extra_site_outage_modes=site_outage_modes_from_lines(scenario, ids))
+
+
+def paired_chunk_means(a, b, statistic: str, n_years: int, chunk_size: int):
+    """Per-chunk mean of ``statistic`` (product 0) of two inputs on the same seeds."""
+    _, chunks = plan_chunks(n_years, chunk_size, 20261207)
+    pairs = [(disruption_chunk_task(a, c).statistic(statistic)[0][0],
+              disruption_chunk_task(b, c).statistic(statistic)[0][0]) for c in chunks]
+    return np.array(pairs)
+
+
+def paired_interval(diff: np.ndarray, level: float = 0.99) -> tuple[float, float]:
+    half = stats.t.ppf(0.5 + level / 2, len(diff) - 1) * diff.std(ddof=1) / math.sqrt(len(diff))
+    return diff.mean() - half, diff.mean() + half
+
+
+def test_derived_outage_rate_is_occurrences_times_escape_times_escalation():
+    scenario = escalating()
+    modes = site_outage_modes_from_lines(scenario)
+    assert list(modes) == ["fdf-site"]
+    (mode,) = modes["fdf-site"]
+    p = next(m for m in scenario.failure_modes if m.id == MODE).probability_per_event
+    assert mode.name == f"recall<-{MODE}"
+    assert mode.category == "recall"
+    assert mode.duration == Exponential(dist="exponential", mean=RECALL_MEAN_DAYS)
+    assert mode.duration_unit_days == 1.0
+    expected = p * lots_per_yr(scenario) * (1 - DETECTION) * RECALL_Q
+    assert mode.rate_per_yr == pytest.approx(expected, rel=1e-12)
+
+
+def test_time_based_and_changeover_occurrences_follow_their_rates():
+    doc = escalating().model_dump(mode="json")
+    fixture = {"kind": "warning_letter", "probability": 0.2,
+               "duration_days": {"dist": "fixed", "value": 30.0},
+               "source": "assumption: test fixture"}
+    for mode in doc["failure_modes"]:
+        if mode["id"] in ("hvac-excursion", "changeover-contamination"):
+            mode["detection_probability"] = 0.25
+            mode["escalations"] = [fixture]
+    scenario = Scenario.model_validate(doc)
+    found = {f.failure_mode_id: f for f in line_failure_occurrences(scenario, "line-1")}
+    assert set(found) == {MODE, "hvac-excursion", "changeover-contamination"}
+    assert found["hvac-excursion"].occurrences_per_yr == 1.0  # rate 1/yr, batch multiplier 1
+    # one product, one campaign per plan cycle: setups/yr = 365 / cycle
+    from rxtwin.line.from_scenario import line_plan
+    plan = line_plan(scenario, "line-1", scenario.technology("batch"))
+    assert found["changeover-contamination"].occurrences_per_yr == pytest.approx(
+        0.01 * float(plan.setups_per_yr.sum()), rel=1e-12)
+    rates = {m.name: m.rate_per_yr for m in site_outage_modes_from_lines(scenario)["fdf-site"]}
+    assert rates["warning_letter<-hvac-excursion"] == pytest.approx(1.0 * 0.75 * 0.2)
+
+
+def test_no_escalation_leaves_supply_inputs_bit_identical():
+    defaults = load_disruption_defaults()
+    for name in ("metformin", "generic_oral_solid", "sterile_injectable"):
+        scenario = load_scenario(name)
+        assert site_outage_modes_from_lines(scenario) == {}
+        plain = supply_inputs_from_scenario(scenario, defaults=defaults)
+        extra = supply_inputs_from_scenario(scenario, defaults=defaults,
+                                            extra_site_outage_modes={})
+        assert supply_inputs_sha256(plain) == supply_inputs_sha256(extra)
+
+
+def test_extra_modes_for_an_unknown_site_are_refused_by_name():
+    mode = OutageMode("recall<-x", 1.0, Exponential(dist="exponential", mean=10.0))
+    with pytest.raises(UserInputError, match="nowhere"):
+        supply_inputs_from_scenario(load_scenario("metformin"),
+                                    defaults=load_disruption_defaults(),
+                                    extra_site_outage_modes={"nowhere": [mode]})
+
+
+def test_doubling_an_escalating_failure_lowers_oee_and_raises_shortage_days():
+    # 5 % of lots out of spec (about 10 rejected lots a year of 212) against 10 %: a
+    # visible OEE step; recall probability 0.05 keeps the site up most of the time
+    base, doubled = escalating(5.0, recall_q=0.05), escalating(10.0, recall_q=0.05)
+    # line: same entropy and chunking = common random numbers; paired differences
+    runs = [simulate(line_inputs_from_scenario(s, "line-1"), 400, entropy=5,
+                     keep_replications=True) for s in (base, doubled)]
+    column = [name for name, _, _ in runs[0].catalogue].index("oee")
+    low, high = paired_interval(runs[1].replications[:, column]
+                                - runs[0].replications[:, column])
+    assert high < 0, (low, high)
+    # supply: the site's recall rate doubles; paired batch means over 40 chunks of 100 yr
+    rates = [site_outage_modes_from_lines(s)["fdf-site"][0].rate_per_yr
+             for s in (base, doubled)]
+    assert rates[1] == pytest.approx(2 * rates[0], rel=1e-12)
+    pairs = paired_chunk_means(supply_inputs(base), supply_inputs(doubled),
+                               "shortage_days", 4_000, 100)
+    low, high = paired_interval(pairs[:, 1] - pairs[:, 0])
+    assert low > 0, (low, high, pairs.mean(axis=0))
+
+
+def test_raising_detection_raises_rejected_lots_and_lowers_escalations():
+    pat = {"id": "pat", "name": "PAT on the reject mode", "kind": "pat_sensors",
+           "failure_mode_changes": [{"failure_mode_id": MODE, "detection_probability": 0.9}]}
+    scenario = escalating(4.0, interventions=[pat])
+    by_tech = escalating(4.0, detection_by_tech={"batch": 0.9})
+    runs = [simulate(line_inputs_from_scenario(scenario, "line-1", intervention_ids=ids),
+                     300, entropy=9, keep_replications=True) for ids in ([], ["pat"])]
+    column = [name for name, _, _ in runs[0].catalogue].index("rejected_lots")
+    low, high = paired_interval(runs[1].replications[:, column]
+                                - runs[0].replications[:, column])
+    assert low > 0, (low, high)
+    # the site: fewer escapes, fewer recalls; PAT as an intervention or as the
+    # technology's detection gives the same rate
+    without = site_outage_modes_from_lines(scenario)["fdf-site"][0].rate_per_yr
+    with_pat = site_outage_modes_from_lines(scenario, ["pat"])["fdf-site"][0].rate_per_yr
+    assert with_pat < without
+    assert with_pat == pytest.approx(without * (1 - 0.9) / (1 - DETECTION), rel=1e-12)
+    assert site_outage_modes_from_lines(by_tech)["fdf-site"][0].rate_per_yr \
+        == pytest.approx(with_pat, rel=1e-15)
+
+
+@pytest.mark.parametrize("change", [
+    [],
+    [{"failure_mode_id": MODE}],  # neutral multipliers, no detection
+    [{"failure_mode_id": MODE, "detection_probability": 0.2}],  # below the mode's: max keeps
+])
+def test_an_intervention_without_effect_on_failures_changes_no_output_bit(change):
+    noop = {"id": "noop", "name": "No effect", "kind": "workforce_training",
+            "failure_mode_changes": change}
+    scenario = escalating(interventions=[noop])
+    runs = [simulate(line_inputs_from_scenario(scenario, "line-1", intervention_ids=ids),
+                     50, entropy=3, keep_replications=True) for ids in ([], ["noop"])]
+    assert runs[0].replications.tobytes() == runs[1].replications.tobytes()
+    assert site_outage_modes_from_lines(scenario) \
+        == site_outage_modes_from_lines(scenario, ["noop"])
+    assert supply_inputs_sha256(supply_inputs(scenario)) \
+        == supply_inputs_sha256(supply_inputs(scenario, ["noop"]))
+
+
+def test_escalation_rate_is_the_thinned_rate():
+    assert escalation_rate_per_yr(8.0, 0.75, 0.5) == 8.0 * 0.25 * 0.5
+    assert escalation_rate_per_yr(8.0, 1.0, 0.5) == 0.0
