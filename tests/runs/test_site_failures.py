@@ -193,3 +193,10 @@ def test_an_intervention_without_effect_on_failures_changes_no_output_bit(change
 def test_escalation_rate_is_the_thinned_rate():
     assert escalation_rate_per_yr(8.0, 0.75, 0.5) == 8.0 * 0.25 * 0.5
     assert escalation_rate_per_yr(8.0, 1.0, 0.5) == 0.0
+
+
+def test_the_line_acts_only_on_detected_occurrences():
+    scenario = escalating()
+    failures = line_inputs_from_scenario(scenario, "line-1").failures
+    p = next(m for m in scenario.failure_modes if m.id == MODE).probability_per_event
+    assert failures.probability[failures.names.index(MODE)] == p * DETECTION
