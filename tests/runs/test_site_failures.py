@@ -12,7 +12,7 @@ from scipy import stats
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
-from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.from_scenario import line_inputs_from_scenario, line_plan
 from rxtwin.line.simulate import simulate
 from rxtwin.model import Scenario
 from rxtwin.model.disruption import OutageMode
@@ -103,7 +103,6 @@ def test_time_based_and_changeover_occurrences_follow_their_rates():
     assert set(found) == {MODE, "hvac-excursion", "changeover-contamination"}
     assert found["hvac-excursion"].occurrences_per_yr == 1.0  # rate 1/yr, batch multiplier 1
     # one product, one campaign per plan cycle: setups/yr = 365 / cycle
-    from rxtwin.line.from_scenario import line_plan
     plan = line_plan(scenario, "line-1", scenario.technology("batch"))
     assert found["changeover-contamination"].occurrences_per_yr == pytest.approx(
         0.01 * float(plan.setups_per_yr.sum()), rel=1e-12)
