@@ -52,7 +52,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import Bounds, LinearConstraint, brentq, milp
+from scipy.sparse import coo_matrix
 
 from rxtwin.errors import UserInputError
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
@@ -60,11 +61,15 @@ from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 __all__ = [
     "DAYS_PER_YR",
     "HOURS_PER_DAY",
+    "MAX_MULTIPLIER",
+    "PACKING_MILP_NODE_LIMIT",
+    "PACKING_MILP_TIME_LIMIT_S",
     "ROUNDY_FIXED_BASE_RATIO",
     "ROUNDY_OPTIMAL_BASE_RATIO",
     "CampaignPlan",
     "ElspProblem",
     "InfeasiblePlanError",
+    "PowerOfTwoEvaluation",
     "base_period_loads_days",
     "capacity_lower_bound",
     "common_cycle_length_days",
@@ -72,8 +77,11 @@ __all__ = [
     "elsp_problem_from_line",
     "epq_cycle_days",
     "epq_lot_size_units",
+    "evaluate_power_of_two_schedule",
     "independent_solution_lower_bound",
+    "minimum_base_period_days",
     "minimum_common_cycle_days",
+    "optimal_base_period_days",
     "pack_base_periods",
     "plan_cost_usd_per_day",
     "power_of_two_plan",
@@ -705,6 +713,54 @@ def rotation_plan(problem: ElspProblem, order: Sequence[int], cycle_days: float)
 
 # ---------------------------------------------------------------- power-of-two plans
 
+#: [-] Largest multiplier ``k_i`` of a power-of-two schedule. A computational bound on the
+#: ``K = max k_i`` base periods that are packed (one MILP row per period); assumption: a
+#: product made less than once per 1024 base periods is outside single-line campaign
+#: planning.
+MAX_MULTIPLIER = 1024
+#: [-] Branch-and-bound nodes one packing MILP (HiGHS) may explore. A computational bound,
+#: not a model parameter, and deterministic (unlike a time limit): most packing questions
+#: are settled at the root; those near the feasibility threshold of a large line (20+
+#: products, hundreds of base periods) can need thousands of nodes (2-10 ms each).
+#: A MILP stopped by the limit without an answer counts as "no packing found".
+PACKING_MILP_NODE_LIMIT = 200
+#: [s] Wall-clock safety limit of one packing MILP; not reached within the node limit on
+#: the lines tried (at most about 3 s, 30 products and 512 base periods).
+PACKING_MILP_TIME_LIMIT_S = 30.0
+# Relative resolution of the smallest feasible base period: the search stops when the
+# best base found is within this of a base at which no packing fits. Far below the
+# precision of any ELSP input (a cost error of at most 0.01 %), and well above HiGHS's
+# tolerances (1e-6 on integrality, 1e-7 on a row scaled to 1), so "no packing" verdicts
+# near the end are not tolerance artefacts.
+_MIN_BASE_RTOL = 1e-4
+
+
+def _as_multipliers(problem: ElspProblem, multipliers) -> np.ndarray:
+    try:
+        raw = np.array(multipliers, dtype=float, ndmin=1)
+    except (TypeError, ValueError) as err:
+        raise UserInputError(f"multipliers = {multipliers!r}, must be numbers") from err
+    if raw.ndim != 1 or raw.shape[0] != problem.n_products:
+        raise UserInputError(
+            f"multipliers has shape {raw.shape}, must have one value per product "
+            f"({problem.n_products})"
+        )
+    for i, v in enumerate(raw):
+        ok = math.isfinite(v) and 1 <= v <= MAX_MULTIPLIER and v == int(v)
+        if not (ok and int(v) & (int(v) - 1) == 0):
+            raise UserInputError(
+                f"multipliers[{i}] = {float(v)!r}, must be a power of two between 1 and "
+                f"{MAX_MULTIPLIER} (1, 2, 4, ...)"
+            )
+    return raw.astype(np.int64)
+
+
+def _as_base(base_period_days) -> float:
+    b = float(base_period_days)
+    if not (math.isfinite(b) and b > 0):
+        raise UserInputError(f"base_period_days = {base_period_days!r}, must be finite and > 0")
+    return b
+
 
 def _packing_order(problem: ElspProblem, k: np.ndarray, base_period_days: float) -> list[int]:
     load = problem.setup_time_days + problem.run_share * k * base_period_days
@@ -712,11 +768,16 @@ def _packing_order(problem: ElspProblem, k: np.ndarray, base_period_days: float)
 
 
 def _pack(problem: ElspProblem, k: np.ndarray, base_period_days: float) -> np.ndarray:
-    big_k = int(k.max())
+    """Greedy offsets (see pack_base_periods)."""
     load = problem.setup_time_days + problem.run_share * k * base_period_days
+    return _greedy_offsets(k, load, _packing_order(problem, k, base_period_days))
+
+
+def _greedy_offsets(k: np.ndarray, load: np.ndarray, order: Sequence[int]) -> np.ndarray:
+    big_k = int(k.max())
     loads = np.zeros(big_k)
-    offsets = np.zeros(problem.n_products, dtype=np.int64)
-    for i in _packing_order(problem, k, base_period_days):
+    offsets = np.zeros(k.shape[0], dtype=np.int64)
+    for i in order:
         ki = int(k[i])
         grid = loads.reshape(big_k // ki, ki)
         o = int(np.argmin(grid.max(axis=0)))
@@ -725,18 +786,244 @@ def _pack(problem: ElspProblem, k: np.ndarray, base_period_days: float) -> np.nd
     return offsets
 
 
+def _assignment_milp(k: np.ndarray, per_campaign: np.ndarray, capacity: float):
+    """Offsets whose every period sum of ``per_campaign`` is <= ``capacity``, or None; and
+    whether the question was settled (False: the node limit stopped HiGHS first).
+
+    Binary ``x[i, o] = 1`` when product ``i`` first runs in period ``o < k_i``; it then runs
+    in every period ``j`` with ``j mod k_i = o``::
+
+        sum_o x[i, o] = 1                                   for every product i
+        sum_i (c_i / capacity) x[i, j mod k_i] <= 1          for every period j < K
+
+    A feasibility problem (no objective): HiGHS stops at the first fitting assignment or
+    proves that none exists. Rows are scaled to a capacity of 1 and there is no continuous
+    column: with either, HiGHS reported solve errors or printed debugging lines on some
+    lines. Rotating every offset by the same amount maps a packing to a packing, so one
+    product with ``k_i = K`` is fixed to period 0.
+    """
+    if not capacity > 0:
+        return None, True
+    n = k.shape[0]
+    big_k = int(k.max())
+    first = np.concatenate(([0], np.cumsum(k)[:-1]))  # column of x[i, 0]
+    n_x = int(k.sum())
+    periods = np.arange(big_k)
+    period_rows = coo_matrix(
+        (np.tile(per_campaign / capacity, big_k),
+         (np.repeat(periods, n), (first[None, :] + periods[:, None] % k[None, :]).ravel())),
+        shape=(big_k, n_x),
+    ).tocsr()
+    assign_rows = coo_matrix(
+        (np.ones(n_x), (np.repeat(np.arange(n), k), np.arange(n_x))), shape=(n, n_x)
+    ).tocsr()
+    lower = np.zeros(n_x)
+    lower[first[int(np.argmax(k))]] = 1.0
+    res = milp(
+        np.zeros(n_x),
+        integrality=np.ones(n_x),
+        bounds=Bounds(lower, np.ones(n_x)),
+        constraints=[LinearConstraint(period_rows, -np.inf, 1.0),
+                     LinearConstraint(assign_rows, 1.0, 1.0)],
+        options={"time_limit": PACKING_MILP_TIME_LIMIT_S,
+                 "node_limit": PACKING_MILP_NODE_LIMIT},
+    )
+    if res.x is None:
+        return None, res.status == 2  # 2: proven infeasible
+    x = res.x
+    return np.array([int(np.argmax(x[first[i]:first[i] + k[i]])) for i in range(n)],
+                    dtype=np.int64), True
+
+
+def _exact_offsets(problem: ElspProblem, k: np.ndarray, base_period_days: float,
+                   settled: list | None = None):
+    """Offsets from the assignment MILP that fit at base B; None when none was found.
+    Appends to ``settled`` whether the MILP settled the question."""
+    load = problem.setup_time_days + problem.run_share * k * base_period_days
+    offsets, done = _assignment_milp(k, load, problem.available_fraction * base_period_days)
+    if settled is not None:
+        settled.append(done)
+    return offsets
+
+
+def _fits(problem: ElspProblem, k: np.ndarray, offsets: np.ndarray, b: float) -> bool:
+    loads = base_period_loads_days(problem, k, offsets, b)
+    return bool(loads.max() <= problem.available_fraction * b * (1.0 + _REL_TOL))
+
+
+def _offsets_at(problem: ElspProblem, k: np.ndarray, b: float, settled: list | None = None):
+    """Greedy offsets, or the MILP's when the greedy ones do not fit at b; and whether
+    they fit. Appends to ``settled`` whether the MILP, if asked, settled the question."""
+    offsets = _pack(problem, k, b)
+    if _fits(problem, k, offsets, b):
+        return offsets, True
+    exact = _exact_offsets(problem, k, b, settled)
+    if exact is not None and _fits(problem, k, exact, b):
+        return exact, True
+    return offsets, False
+
+
+def _run_share_offsets(problem: ElspProblem, k: np.ndarray):
+    """A packing in which every period's run share ``R_j`` is below ``a`` (so it fits at
+    some base), greedy on ``R_j`` first, then the MILP; None when none exists."""
+    run = problem.run_share * k
+    offsets = _greedy_offsets(k, run, sorted(range(k.shape[0]), key=lambda j: (k[j], -run[j], j)))
+    if math.isfinite(_min_base(problem, k, offsets)[0]):
+        return offsets
+    return _assignment_milp(k, run, problem.available_fraction * (1.0 - _REL_TOL))[0]
+
+
+def _min_base(problem: ElspProblem, k: np.ndarray, offsets: np.ndarray) -> tuple[float, int]:
+    """Smallest B at which every period fits in a B (inf if none), and the period with
+    the largest run share."""
+    a = problem.available_fraction
+    run = _period_sums(k, offsets, problem.run_share * k)
+    setups = _period_sums(k, offsets, problem.setup_time_days)
+    worst = int(np.argmax(run))
+    if run[worst] >= a:
+        return math.inf, worst
+    return float(np.max(setups / (a - run))), worst
+
+
+def _base_lower_bound(problem: ElspProblem, k: np.ndarray) -> float:
+    """A base [day] below which no packing of k fits (inf when none fits at any base).
+
+    Two necessary conditions: the ``K`` periods together need
+    ``B >= sum(s_i/k_i) / (a - sum d_i/p_i)``; and the period holding product ``i`` also
+    holds every product made each period (``k_j = 1``), so
+    ``B >= (s_i + S_1) / (a - rho_i k_i - R_1)`` with ``S_1``, ``R_1`` their setup time and
+    run share (``i`` counted once).
+    """
+    a = problem.available_fraction
+    s = problem.setup_time_days
+    run = problem.run_share * k
+    every = k == 1
+    setups_1, run_1 = float(s[every].sum()), float(run[every].sum())
+    need_s = np.where(every, setups_1, setups_1 + s)
+    need_r = np.where(every, run_1, run_1 + run)
+    slack = np.append(a - need_r, a - problem.utilisation_run)
+    if not (slack > 0).all():
+        return math.inf
+    return float(np.max(np.append(need_s, np.sum(s / k)) / slack))
+
+
+def _improve(problem: ElspProblem, k: np.ndarray, offsets: np.ndarray, target: float):
+    """Local search on a packing: move one product at a time to the offset that lowers
+    ``B_min = max_j S_j / (a - R_j)`` most, until no move lowers it or it reaches
+    ``target``. Returns the improved offsets (a copy)."""
+    a = problem.available_fraction
+    s = problem.setup_time_days
+    run = problem.run_share * k
+    offsets = offsets.copy()
+    setups = _period_sums(k, offsets, s)
+    runs = _period_sums(k, offsets, run)
+
+    def ratio(setup_days, run_share):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = setup_days / (a - run_share)
+        return np.where(run_share < a, np.maximum(r, 0.0), math.inf)
+
+    current = float(np.max(ratio(setups, runs)))
+    improved = True
+    while improved and current > target:
+        improved = False
+        for i in np.flatnonzero(k > 1):
+            ki, oi = int(k[i]), int(offsets[i])
+            setups[oi::ki] -= s[i]
+            runs[oi::ki] -= run[i]
+            without = ratio(setups, runs).reshape(-1, ki).max(axis=0)
+            with_i = ratio(setups + s[i], runs + run[i]).reshape(-1, ki).max(axis=0)
+            order = np.argsort(without)
+            first, second = order[-1], order[-2]
+            others = np.where(np.arange(ki) == first, without[second], without[first])
+            value = np.maximum(with_i, others)
+            o = int(np.argmin(value))
+            if value[o] < current * (1.0 - 1e-12):
+                offsets[i], current, improved = o, float(value[o]), True
+            setups[offsets[i]::ki] += s[i]
+            runs[offsets[i]::ki] += run[i]
+    return offsets
+
+
+def _greedy_base(problem: ElspProblem, k: np.ndarray, floor_days: float, lo: float):
+    """Greedy packing, repacked at the base it needs, then :func:`_improve`: the smallest
+    base ``>= floor_days`` it reaches and the packing; (inf, None) if the greedy packing
+    fits at no base. ``lo`` is a base below which nothing fits."""
+    best_b, best_offsets = math.inf, None
+    b = lo
+    for _ in range(3):
+        offsets = _pack(problem, k, b)
+        b_min, _ = _min_base(problem, k, offsets)
+        if not math.isfinite(b_min):
+            break
+        b_use = max(floor_days, b_min)
+        if b_use < best_b:
+            best_b, best_offsets = b_use, offsets
+        if b_use <= b:
+            break
+        b = b_use
+    if best_offsets is not None and best_b > lo * (1.0 + _REL_TOL):
+        best_offsets = _improve(problem, k, best_offsets, lo)
+        best_b = max(floor_days, _min_base(problem, k, best_offsets)[0])
+    return best_b, best_offsets
+
+
+def _descend(problem: ElspProblem, k: np.ndarray, floor_days: float, lo: float,
+             best_b: float, best_offsets: np.ndarray):
+    """Lower a fitting packing's base with the assignment MILP until no packing fits at
+    ``(1 - _MIN_BASE_RTOL)`` times the best base, or the base reaches ``lo``."""
+    while best_b > lo * (1.0 + _MIN_BASE_RTOL):
+        offsets = _exact_offsets(problem, k, best_b * (1.0 - _MIN_BASE_RTOL))
+        if offsets is None:  # nothing fits just below the best base: it is the smallest
+            break
+        offsets = _improve(problem, k, offsets, lo)
+        b_use = max(floor_days, _min_base(problem, k, offsets)[0])
+        if not b_use < best_b:  # a packing at the solver's tolerance: stop
+            break
+        best_b, best_offsets = b_use, offsets
+    return best_b, best_offsets
+
+
+def _smallest_base(problem: ElspProblem, k: np.ndarray, floor_days: float):
+    """Smallest base >= floor_days at which some packing of k fits, and that packing.
+
+    Each packing ``o`` fits from ``B_min(o) = max_j S_j / (a - R_j)`` on; nothing fits
+    below :func:`_base_lower_bound`. The greedy packing, improved by local search
+    (:func:`_greedy_base`), is the start; if it fits at no base the MILP looks for a
+    packing whose run shares fit (:func:`_run_share_offsets`). Then :func:`_descend` asks
+    the assignment MILP for a packing that fits at ``(1 - _MIN_BASE_RTOL)`` times the best
+    base until there is none: the best base is then the smallest to that resolution (a
+    descent over packings, as Dinkelbach's method for min-max ratios; Crouzeix, Ferland &
+    Schaible 1985). Probes further below the best base, e.g. bisection, ask the MILP the
+    hard, near-threshold questions and were slower. Returns (inf, None) when no packing
+    fits at any base.
+    """
+    lo = max(floor_days, _base_lower_bound(problem, k))
+    if not math.isfinite(lo):
+        return math.inf, None
+    best_b, best_offsets = _greedy_base(problem, k, floor_days, lo)
+    if best_offsets is None:
+        best_offsets = _run_share_offsets(problem, k)
+        if best_offsets is None:
+            return math.inf, None
+        best_offsets = _improve(problem, k, best_offsets, lo)
+        best_b = max(floor_days, _min_base(problem, k, best_offsets)[0])
+    return _descend(problem, k, floor_days, lo, best_b, best_offsets)
+
+
 def pack_base_periods(
     problem: ElspProblem, multipliers, base_period_days: float
 ) -> tuple[np.ndarray, list[list[int]]]:
-    """Assign each product's campaigns to base periods, balancing the load.
+    """Assign each product's campaigns to base periods so that every period fits.
 
     Parameters
     ----------
     problem : ElspProblem
     multipliers : array_like of int, shape (n,)
-        ``k_i``, powers of two, min 1: product ``i`` runs every ``k_i`` base periods.
+        ``k_i``, powers of two between 1 and ``MAX_MULTIPLIER``: product ``i`` runs every
+        ``k_i`` base periods.
     base_period_days : float
-        ``B`` [day].
+        ``B`` [day], > 0.
 
     Returns
     -------
@@ -746,16 +1033,40 @@ def pack_base_periods(
     periods : list of list of int
         For each of the ``K`` base periods, the products run in it, in run order.
 
+    Raises
+    ------
+    UserInputError
+        If a multiplier is not a power of two in ``[1, MAX_MULTIPLIER]`` or the base is not
+        positive.
+
     Notes
     -----
-    Greedy balancing in the spirit of Dobson (1987): products in order of
-    increasing ``k_i`` (ties: larger load first) each take the offset that minimises the
-    largest load among the periods they occupy. Load of one campaign:
-    ``s_i + (d_i/p_i) k_i B`` [day].
+    Period ``j`` fits when its load ``sum_{i: j = o_i mod k_i} (s_i + (d_i/p_i) k_i B)``
+    is at most ``a B`` [day].
+
+    1. Greedy balancing in the spirit of Dobson (1987): products in order of increasing
+       ``k_i`` (ties: larger load first) each take the offset that minimises the largest
+       load among the periods they occupy.
+    2. If a period then overflows, an exact assignment MILP (binary ``x_io``, product
+       ``i`` first run in period ``o``; ``sum_o x_io = 1``; every period's load
+       ``<= a B``), solved by HiGHS (Huangfu & Hall 2018) through
+       :func:`scipy.optimize.milp`. So a fitting packing is returned whenever one exists
+       (and HiGHS settles the question within ``PACKING_MILP_NODE_LIMIT`` nodes, which it
+       does at once on lines of ten-odd products).
+
+    If none is found the greedy offsets are returned; :func:`base_period_loads_days` shows
+    which periods overflow and :func:`minimum_base_period_days` the base at which the
+    multipliers fit.
+
+    References
+    ----------
+    Huangfu, Q., Hall, J. A. J. (2018). Parallelizing the dual revised simplex method.
+    Mathematical Programming Computation 10, 119-142.
+    https://doi.org/10.1007/s12532-017-0130-5
     """
-    k = np.asarray(multipliers, dtype=np.int64)
-    b = float(base_period_days)
-    offsets = _pack(problem, k, b)
+    k = _as_multipliers(problem, multipliers)
+    b = _as_base(base_period_days)
+    offsets, _ = _offsets_at(problem, k, b)
     periods: list[list[int]] = [[] for _ in range(int(k.max()))]
     for i in _packing_order(problem, k, b):
         for j in range(int(offsets[i]), len(periods), int(k[i])):
@@ -793,53 +1104,261 @@ def base_period_loads_days(
     return _period_sums(k, np.asarray(offsets, dtype=np.int64), load)
 
 
-def _min_base(problem: ElspProblem, k: np.ndarray, offsets: np.ndarray) -> tuple[float, int]:
-    """Smallest B at which every period fits in a B (inf if none), and the period with
-    the largest run share."""
-    a = problem.available_fraction
-    run = _period_sums(k, offsets, problem.run_share * k)
-    setups = _period_sums(k, offsets, problem.setup_time_days)
-    worst = int(np.argmax(run))
-    if run[worst] >= a:
-        return math.inf, worst
-    return float(np.max(setups / (a - run))), worst
-
-
 def _optimal_base(problem: ElspProblem, k: np.ndarray) -> float:
     return math.sqrt(float(np.sum(problem.setup_cost_usd / k))
                      / float(np.sum(problem.holding_slope_usd_per_day2 * k)))
 
 
-def _best_base(problem: ElspProblem, k: np.ndarray):
-    """Pack and size the base period for multipliers k; None when they cannot fit.
+def optimal_base_period_days(problem: ElspProblem, multipliers) -> float:
+    """Cost-minimising base period for given power-of-two multipliers, capacity ignored.
 
-    Returns (cost, base period, offsets, base period the packing was balanced for).
+    Parameters
+    ----------
+    problem : ElspProblem
+    multipliers : array_like of int, shape (n,)
+        ``k_i``, powers of two between 1 and ``MAX_MULTIPLIER``; product ``i`` has cycle
+        ``T_i = k_i B``.
+
+    Returns
+    -------
+    float
+        ``B* = sqrt(2 sum_i (A_i / k_i) / sum_i (h_i d_i (1 - d_i/p_i) k_i))`` [day].
+
+    Notes
+    -----
+    With cycles ``T_i = k_i B`` the ELSP cost (Elmaghraby 1978) is
+
+        C(B) = sum_i A_i / (k_i B) + B sum_i g_i k_i,   g_i = h_i d_i (1 - d_i/p_i) / 2.
+
+    ``C'(B) = -sum_i (A_i/k_i) / B^2 + sum_i g_i k_i`` vanishes at
+    ``B* = sqrt(sum_i (A_i/k_i) / sum_i g_i k_i)``, the expression above; ``C'' > 0`` on
+    ``B > 0`` so it is the global minimum, with ``C(B*) = 2 sqrt(sum A_i/k_i sum g_i k_i)``.
+    This is the base-period step of Doll & Whybark's (1973) iteration (Axsäter 2015,
+    Sec. 7.2, the "basic period approach"). With setup times the cheapest *feasible* base
+    is ``max(B*, minimum_base_period_days(problem, multipliers))``, because ``C`` rises
+    on ``B > B*`` and the feasible bases form a half-line.
+
+    References
+    ----------
+    Doll, C. L., Whybark, D. C. (1973). An iterative procedure for the single-machine
+    multi-product lot scheduling problem. Management Science 20(1), 50-55.
+    https://doi.org/10.1287/mnsc.20.1.50
+
+    Axsäter, S. (2015). Inventory Control, 3rd ed. Springer, Sec. 7.2.
+
+    Examples
+    --------
+    >>> p = ElspProblem([1.0, 1.0], [2.0, 2.0], [0.0, 0.0], [8.0, 2.0], [4.0, 4.0])
+    >>> round(optimal_base_period_days(p, [2, 1]), 12)  # sqrt((4 + 2) / (2 + 1))
+    1.414213562373
     """
-    b_opt = _optimal_base(problem, k)
-    b = b_opt
-    best = None
-    for _ in range(3):
-        offsets = _pack(problem, k, b)
-        b_min, _ = _min_base(problem, k, offsets)
-        if not math.isfinite(b_min):
-            break
-        b_use = max(b_opt, b_min)
-        s_cost, h_cost = plan_cost_usd_per_day(problem, k * b_use)
-        if best is None or s_cost + h_cost < best[0]:
-            best = (s_cost + h_cost, b_use, offsets, b)
-        if b_use <= b:
-            break
-        b = b_use
-    return best
+    return _optimal_base(problem, _as_multipliers(problem, multipliers))
 
 
-def _repair(problem: ElspProblem, k: np.ndarray) -> np.ndarray:
-    """Halve multipliers until the packing can fit (terminates at all ones)."""
+def minimum_base_period_days(problem: ElspProblem, multipliers) -> float:
+    """Shortest base period at which the multipliers' campaigns can be packed [day].
+
+    Parameters
+    ----------
+    problem : ElspProblem
+    multipliers : array_like of int, shape (n,)
+        ``k_i``, powers of two between 1 and ``MAX_MULTIPLIER``.
+
+    Returns
+    -------
+    float
+        ``min over packings o of max_j S_j(o) / (a - R_j(o))`` [day], with ``S_j`` the
+        setup time and ``R_j = sum (d_i/p_i) k_i`` the run share of the products in period
+        ``j``; ``inf`` when some period's run share reaches ``a`` in every packing. Exact
+        to a relative ``1e-4``, provided each MILP settles within
+        ``PACKING_MILP_NODE_LIMIT`` nodes (otherwise an upper bound).
+
+    Notes
+    -----
+    A packing ``o`` fits at ``B`` iff ``S_j + R_j B <= a B`` in every period, i.e. from
+    ``B_min(o) = max_j S_j / (a - R_j)`` on. Start: the greedy packing of
+    :func:`pack_base_periods`, improved by moving one product at a time. Then the
+    assignment MILP of :func:`pack_base_periods` is asked for a packing that fits at
+    ``(1 - 1e-4)`` times the best ``B_min`` so far, until none does (a descent over
+    packings in the manner of Dinkelbach's method for min-max ratios; Crouzeix, Ferland &
+    Schaible 1985). No packing fits below ``sum(s_i/k_i) / (a - sum d_i/p_i)``, where the
+    periods together lack time, which can end the search early.
+
+    References
+    ----------
+    Crouzeix, J.-P., Ferland, J. A., Schaible, S. (1985). An algorithm for generalized
+    fractional programs. Journal of Optimization Theory and Applications 47(1), 35-49.
+    https://doi.org/10.1007/BF00941314
+    """
+    k = _as_multipliers(problem, multipliers)
+    return float(_smallest_base(problem, k, 0.0)[0])
+
+
+@dataclass(frozen=True, eq=False)
+class PowerOfTwoEvaluation:
+    """Cost and feasibility of one power-of-two schedule (multipliers and base period).
+
+    Attributes
+    ----------
+    product_ids : tuple of str
+    multipliers : ndarray of int64, shape (n,)
+        ``k_i`` [-].
+    base_period_days : float
+        ``B`` [day].
+    cycle_days : ndarray, shape (n,)
+        ``T_i = k_i B`` [day].
+    offsets : ndarray of int64, shape (n,)
+        First base period of each product in the packing found (a fitting one whenever one
+        exists; the greedy one otherwise).
+    period_loads_days : ndarray, shape (K,)
+        Setup plus run time in each base period under ``offsets`` [day].
+    period_capacity_days : float
+        Line time available in one base period, ``a B`` [day].
+    setup_cost_usd_per_yr, holding_cost_usd_per_yr, total_cost_usd_per_yr : float
+        ``DAYS_PER_YR`` times ``sum A_i/T_i``, ``sum g_i T_i`` and their sum [USD/yr].
+    total_cost_usd_per_day : float
+        [USD/day].
+    utilisation_changeover : float
+        ``sum s_i / T_i`` [-].
+    capacity_feasible : bool
+        ``sum d_i/p_i + sum s_i/T_i <= a``: the line has the time on average.
+    packing_feasible : bool
+        An assignment of campaigns to base periods that fits every period was found
+        (implies ``capacity_feasible``); False when none exists, or, as ``reason`` then
+        says, none was found within ``PACKING_MILP_NODE_LIMIT`` nodes.
+    feasible : bool
+        Both; the schedule can be run as given.
+    reason : str
+        Why it is not feasible; empty otherwise.
+    """
+
+    product_ids: tuple[str, ...]
+    multipliers: np.ndarray
+    base_period_days: float
+    cycle_days: np.ndarray
+    offsets: np.ndarray
+    period_loads_days: np.ndarray
+    period_capacity_days: float
+    setup_cost_usd_per_yr: float
+    holding_cost_usd_per_yr: float
+    total_cost_usd_per_yr: float
+    total_cost_usd_per_day: float
+    utilisation_changeover: float
+    capacity_feasible: bool
+    packing_feasible: bool
+    feasible: bool
+    reason: str
+
+
+def evaluate_power_of_two_schedule(
+    problem: ElspProblem, multipliers, base_period_days: float
+) -> PowerOfTwoEvaluation:
+    """Cost per year and feasibility of a given power-of-two schedule.
+
+    Parameters
+    ----------
+    problem : ElspProblem
+    multipliers : array_like of int, shape (n,)
+        ``k_i``, powers of two between 1 and ``MAX_MULTIPLIER``: product ``i`` is made
+        every ``k_i`` base periods.
+    base_period_days : float
+        ``B`` [day], > 0.
+
+    Returns
+    -------
+    PowerOfTwoEvaluation
+        Costs, the packing found, and the two feasibility verdicts with a reason.
+
+    Raises
+    ------
+    UserInputError
+        If a multiplier is not a power of two in ``[1, MAX_MULTIPLIER]`` or the base is not
+        positive.
+
+    Notes
+    -----
+    Cost (Elmaghraby 1978, basic period approach), per day::
+
+        C = sum_i A_i / (k_i B) + sum_i h_i d_i (1 - d_i/p_i) k_i B / 2      [USD/day]
+
+    times ``DAYS_PER_YR`` per year. Capacity: ``sum_i d_i/p_i + sum_i s_i/(k_i B) <= a``,
+    necessary for any cyclic schedule. Packing: every base period ``j`` must hold its
+    campaigns, ``sum_{i in j} (s_i + (d_i/p_i) k_i B) <= a B``; decided exactly by
+    :func:`pack_base_periods` (greedy, then the assignment MILP). A line over capacity
+    (``sum d_i/p_i >= a``) is reported infeasible, not raised. Use
+    :func:`optimal_base_period_days` for the cheapest base of given multipliers.
+    """
+    k = _as_multipliers(problem, multipliers)
+    b = _as_base(base_period_days)
+    a = problem.available_fraction
+    t = k * b
+    setup, holding = plan_cost_usd_per_day(problem, t)
+    changeover = float(np.sum(problem.setup_time_days / t))
+    need = problem.utilisation_run + changeover
+    capacity_ok = need <= a * (1.0 + _REL_TOL)
+    settled: list[bool] = []
+    if capacity_ok:
+        offsets, packing_ok = _offsets_at(problem, k, b, settled)
+    else:
+        offsets, packing_ok = _pack(problem, k, b), False
+    loads = base_period_loads_days(problem, k, offsets, b)
+    if not capacity_ok:
+        reason = (f"line time: run share sum d_i/p_i + changeover share sum s_i/(k_i B) = "
+                  f"{need:.6g} exceeds available_fraction = {a:.6g}")
+    elif not packing_ok:
+        verdict = ("no assignment of campaigns to base periods fits" if all(settled) else
+                   f"no fitting assignment found within {PACKING_MILP_NODE_LIMIT} MILP nodes")
+        reason = (f"{verdict}: some of the {int(k.max())} periods need more than a B = "
+                  f"{a * b:.6g} days (largest load {loads.max():.6g} days in the packing "
+                  "returned)")
+    else:
+        reason = ""
+    arrays = [k, t, offsets, loads]
+    for arr in arrays:
+        arr.flags.writeable = False
+    return PowerOfTwoEvaluation(
+        product_ids=problem.product_ids,
+        multipliers=k,
+        base_period_days=b,
+        cycle_days=t,
+        offsets=offsets,
+        period_loads_days=loads,
+        period_capacity_days=a * b,
+        setup_cost_usd_per_yr=setup * DAYS_PER_YR,
+        holding_cost_usd_per_yr=holding * DAYS_PER_YR,
+        total_cost_usd_per_yr=(setup + holding) * DAYS_PER_YR,
+        total_cost_usd_per_day=setup + holding,
+        utilisation_changeover=changeover,
+        capacity_feasible=bool(capacity_ok),
+        packing_feasible=bool(packing_ok),
+        feasible=bool(capacity_ok and packing_ok),
+        reason=reason,
+    )
+
+
+def _base_at_cost(problem: ElspProblem, k: np.ndarray, cost_usd_per_day: float) -> float:
+    """The base ``B >= B*`` at which multipliers k cost ``cost_usd_per_day`` [day]:
+    the larger root of ``sum(A_i/k_i) / B + B sum(g_i k_i) = C``."""
+    setup = float(np.sum(problem.setup_cost_usd / k))
+    slope = float(np.sum(problem.holding_slope_usd_per_day2 * k))
+    disc = max(cost_usd_per_day**2 - 4.0 * setup * slope, 0.0)
+    return (cost_usd_per_day + math.sqrt(disc)) / (2.0 * slope)
+
+
+def _repair(problem: ElspProblem, k: np.ndarray) -> list[np.ndarray]:
+    """The rounded multipliers and, if their greedy packing fits at no base, a repair.
+
+    First, products that cannot fit in any packing are halved: a product made every
+    ``k_i`` periods shares its period with all products made every period, so it needs
+    ``rho_i k_i < a - sum_{k_j = 1} rho_j``. That vector is returned. Then, while the
+    greedy packing at ``B*`` has a period whose run share reaches ``a``, the longest-cycle
+    product of that period is halved; the vector reached, whose greedy packing fits at
+    some base (at worst all ones, the common cycle), is returned too. The first may still
+    be packable: the caller asks the MILP when its cost bound is low enough.
+    """
     k = k.copy()
     rho = problem.run_share
     a = problem.available_fraction
-    # Necessary condition first (cheap): a product made every k_i periods needs
-    # rho_i k_i of the period next to the products made in every period.
     while True:
         every = k == 1
         too_long = ~every & (rho * k >= a - float(np.sum(rho[every])))
@@ -847,30 +1366,37 @@ def _repair(problem: ElspProblem, k: np.ndarray) -> np.ndarray:
             break
         k[too_long] //= 2
         k //= int(k.min())
+    rounded = k.copy()
     while True:
         offsets = _pack(problem, k, _optimal_base(problem, k))
         b_min, worst = _min_base(problem, k, offsets)
         if math.isfinite(b_min):
-            return k
+            return [rounded, k]
         # in the period with the largest run share, halve the longest-cycle product
         members = [j for j in range(k.shape[0]) if (worst - offsets[j]) % k[j] == 0]
         i = max(members, key=lambda j: (k[j], problem.run_share[j] * k[j], -j))
         if k[i] == 1:  # cannot happen while sum d/p < a; kept as a guard
-            return np.ones_like(k)
+            return [rounded, np.ones_like(k)]
         k[i] //= 2
         k //= int(k.min())
 
 
-def power_of_two_plan(problem: ElspProblem, *, max_multiplier: int = 1024) -> CampaignPlan:
+def power_of_two_plan(
+    problem: ElspProblem, *, max_multiplier: int = MAX_MULTIPLIER, exact_packing: bool = True
+) -> CampaignPlan:
     """Power-of-two cycles on a base period, packed and repaired to be feasible.
 
     Parameters
     ----------
     problem : ElspProblem
     max_multiplier : int
-        Largest allowed ``k_i`` [-], a power of two. A computational bound on the schedule
-        length ``K B``; assumption: a product made less than once per 1024 base periods is
-        outside single-line campaign planning.
+        Largest allowed ``k_i`` [-], a power of two, at most ``MAX_MULTIPLIER`` (a
+        computational bound on the schedule length ``K B``; assumption: a product made less
+        than once per 1024 base periods is outside single-line campaign planning).
+    exact_packing : bool
+        Let the assignment MILP find packings the greedy one misses (default). False keeps
+        the greedy packing with local search only: faster on large tight lines, never
+        cheaper.
 
     Returns
     -------
@@ -883,34 +1409,57 @@ def power_of_two_plan(problem: ElspProblem, *, max_multiplier: int = 1024) -> Ca
     ------
     InfeasiblePlanError
         If ``sum d_i / p_i >= available_fraction``.
+    UserInputError
+        If ``max_multiplier`` is not a power of two in ``[1, MAX_MULTIPLIER]``.
 
     Notes
     -----
     1. Solve the capacity relaxation (:func:`capacity_lower_bound`) for target cycles
        ``T_i`` (Dobson 1987).
     2. For every distinct rounding over one octave of base periods (Roundy 1989), round
-       ``T_i`` to ``2**m_i B`` (:func:`round_to_power_of_two`), cap at ``max_multiplier``.
-    3. Pack the campaigns into the ``K = max k_i`` base periods
-       (:func:`pack_base_periods`); if some period cannot fit at any ``B`` repair by
-       halving the longest multiplier in the most loaded period.
-    4. Set ``B = max(B*, B_min)``: ``B* = sqrt(sum(A_i/k_i) / sum(g_i k_i))`` minimises
-       cost, ``B_min = max_j S_j / (a - R_j)`` is the smallest base at which period ``j``
-       with setups ``S_j`` and run share ``R_j = sum (d_i/p_i) k_i`` fits.
-    5. Keep the cheapest candidate (the all-ones, common-cycle candidate included).
+       ``T_i`` to ``2**m_i B`` (:func:`round_to_power_of_two`), cap at ``max_multiplier``,
+       and halve products that fit in no packing (``rho_i k_i`` plus the run share of the
+       products made every period reaches ``a``). If the greedy packing of such a vector
+       fits at no base, a repaired vector is added: the longest multiplier in the most
+       loaded period halved until the greedy packing fits.
+    3. For each candidate ``k`` the cheapest base is ``B = max(B*, B_min)``: ``B*``
+       (:func:`optimal_base_period_days`) minimises cost, ``B_min``
+       (:func:`minimum_base_period_days`) is the smallest base at which some packing fits,
+       period ``j`` with setups ``S_j`` and run share ``R_j = sum (d_i/p_i) k_i`` fitting
+       from ``S_j / (a - R_j)`` on. First every candidate gets the greedy packing of
+       :func:`pack_base_periods` improved by local search. Then, in order of a lower bound
+       on their cost, candidates whose bound is below the best cost found are handed to
+       the assignment MILP: one probe at the base where the candidate would tie with the
+       best, then a descent to ``B_min`` (resolution ``1e-4`` relative). So a candidate's
+       base is given up only when the MILP finds no packing there.
+    4. Keep the cheapest candidate (the all-ones, common-cycle candidate included).
 
     Without a binding capacity, Roundy's bound gives a cost within
     ``ROUNDY_FIXED_BASE_RATIO`` (6 %) of the lower bound for any base, and
     ``ROUNDY_OPTIMAL_BASE_RATIO`` (2 %) with the best base. The cost model is the basic
     period approach reviewed by Elmaghraby (1978): each lot is ``d_i k_i B``.
 
+    Runtime: on lines whose greedy packing fits (the bundled scenarios) no MILP runs and
+    a plan takes milliseconds; Bomberger's ten-product line takes one MILP. Each MILP
+    is capped at ``PACKING_MILP_NODE_LIMIT`` branch-and-bound nodes, and a probe stopped
+    by the cap counts as "no packing": on large tight lines (20-30 products, cycles
+    spanning three decades, hundreds of base periods) a plan can take tens of seconds and
+    may miss a packing.
+
     Limitation: every campaign must fit inside one base period
     (``s_i + (d_i/p_i) k_i B <= a B`` with the other campaigns of that period), which caps
     the multipliers of products with a large run share; on such lines the plan may fall
     back to the common cycle. Dobson's (1987) time-varying lot sizes, which let campaigns
-    straddle base periods, relax this and are not implemented here.
+    straddle base periods, relax this and are not implemented here. The multipliers come
+    from rounding, not from a search over all power-of-two vectors, so the plan is a
+    heuristic even though each candidate's base is exact.
     """
-    if max_multiplier < 1 or max_multiplier & (max_multiplier - 1):
-        raise UserInputError(f"max_multiplier = {max_multiplier!r}, must be a power of two >= 1")
+    if (max_multiplier < 1 or max_multiplier > MAX_MULTIPLIER
+            or max_multiplier & (max_multiplier - 1)):
+        raise UserInputError(
+            f"max_multiplier = {max_multiplier!r}, must be a power of two between 1 and "
+            f"{MAX_MULTIPLIER}"
+        )
     targets, _ = _lagrangian_cycles(problem)
     log_t = np.log2(targets)
     frac = np.mod(log_t, 1.0)
@@ -924,16 +1473,48 @@ def power_of_two_plan(problem: ElspProblem, *, max_multiplier: int = 1024) -> Ca
         m = np.floor(log_t - v + 0.5).astype(np.int64)
         m = np.minimum(m - m.min(), cap)
         candidates.add(tuple((2 ** m).astype(np.int64)))
+    repaired = {tuple(k.tolist()) for c in candidates
+                for k in _repair(problem, np.asarray(c, dtype=np.int64))}
+    ks = [np.asarray(c, dtype=np.int64) for c in sorted(repaired)]
+    # Phase 1, heuristic: greedy packing and local search for every candidate.
+    floor = [_optimal_base(problem, k) for k in ks]
+    lo = [max(f, _base_lower_bound(problem, k)) for f, k in zip(floor, ks, strict=True)]
+    heuristic = [_greedy_base(problem, k, f, low) for k, f, low in zip(ks, floor, lo, strict=True)]
+
+    def cost(k, b):
+        return sum(plan_cost_usd_per_day(problem, k * b))
+
     best = None
-    repaired = {tuple(_repair(problem, np.asarray(c, dtype=np.int64))) for c in candidates}
-    for cand in sorted(repaired):
-        k = np.asarray(cand, dtype=np.int64)
-        found = _best_base(problem, k)
-        if found is not None and (best is None or found[0] < best[0]):
-            best = (found[0], k, *found[1:])
-    _, k, b, offsets, b_packed = best
+    for k, (b, offsets) in zip(ks, heuristic, strict=True):
+        if offsets is not None and (best is None or cost(k, b) < best[0]):
+            best = (cost(k, b), k, b, offsets)
+    # Phase 2, exact: no base below lo is cheaper (B*) or feasible, so cost(k, lo) bounds
+    # the cost of k. Visit candidates by that bound until it reaches the best cost found,
+    # and let the assignment MILP find packings the heuristic missed.
+    bound = [cost(k, low) for k, low in zip(ks, lo, strict=True)]
+    for i in sorted(range(len(ks)), key=lambda i: bound[i]):
+        if not exact_packing or (best is not None and bound[i] >= best[0]):
+            break
+        k, (b, offsets) = ks[i], heuristic[i]
+        if offsets is not None and b <= lo[i] * (1.0 + _REL_TOL):
+            continue  # the heuristic packing already fits at the lower bound
+        if best is not None and cost(k, b) >= best[0]:
+            # k beats the best only below the base where its cost equals the best: one
+            # MILP there settles most candidates.
+            target = _base_at_cost(problem, k, best[0]) * (1.0 - _MIN_BASE_RTOL)
+            offsets = _exact_offsets(problem, k, target) if target > lo[i] else None
+        elif offsets is None:
+            offsets = _run_share_offsets(problem, k)
+        if offsets is None:
+            continue
+        offsets = _improve(problem, k, offsets, lo[i])
+        b = max(floor[i], _min_base(problem, k, offsets)[0])
+        b, offsets = _descend(problem, k, floor[i], lo[i], b, offsets)
+        if best is None or cost(k, b) < best[0]:
+            best = (cost(k, b), k, b, offsets)
+    _, k, b, offsets = best
     rank = np.empty(problem.n_products, dtype=np.int64)
-    rank[_packing_order(problem, k, b_packed)] = np.arange(problem.n_products)
+    rank[_packing_order(problem, k, b)] = np.arange(problem.n_products)
     start = np.empty(problem.n_products)
     for i in range(problem.n_products):
         j = int(offsets[i])
