@@ -17,7 +17,14 @@ Functions
 ``rotation_plan``                     a user-given rotation order and cycle length.
 
 All of them are pure functions of an :class:`ElspProblem` and return a
-:class:`CampaignPlan`. A line whose run utilisation ``sum(d_i / p_i)`` is not below the
+:class:`CampaignPlan`. For a given power-of-two schedule (multipliers ``k_i``, base ``B``):
+
+``optimal_base_period_days``          cost-minimising ``B`` (closed form; Doll & Whybark).
+``minimum_base_period_days``          smallest ``B`` at which the campaigns can be packed.
+``evaluate_power_of_two_schedule``    cost per year and feasibility, a
+                                      :class:`PowerOfTwoEvaluation`.
+``pack_base_periods``                 assignment of campaigns to base periods (greedy,
+                                      then an exact assignment MILP on HiGHS). A line whose run utilisation ``sum(d_i / p_i)`` is not below the
 available fraction has no cyclic plan: the planners raise :class:`InfeasiblePlanError`.
 
 Cost model (the standard ELSP cost, Elmaghraby 1978), per product with cycle ``T_i`` [day]::
@@ -43,6 +50,13 @@ https://doi.org/10.1287/opre.35.5.764
 Roundy, R. (1989). Rounding off to powers of two in continuous relaxations of capacitated
 lot sizing problems. Management Science 35(12), 1433-1442.
 https://doi.org/10.1287/mnsc.35.12.1433
+
+Doll, C. L., Whybark, D. C. (1973). An iterative procedure for the single-machine
+multi-product lot scheduling problem. Management Science 20(1), 50-55.
+https://doi.org/10.1287/mnsc.20.1.50
+
+Axsäter, S. (2015). Inventory Control, 3rd ed. Springer (Sec. 7.2; Bomberger's problem is
+its Example 7.1, the validation case in tests/validation).
 """
 
 from __future__ import annotations
