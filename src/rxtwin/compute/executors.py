@@ -8,20 +8,31 @@ bit-identical run summaries.
 
 The ``threads`` backend runs chunks on a thread pool in this process: it pays off only
 for tasks that release the GIL (the compiled line engine does, ``numba.njit(nogil=True)``)
-and has no worker start-up cost. Process pools use the ``forkserver`` start method where the platform has it, else
-``spawn``: never plain ``fork``, which copies a parent's threads' locks (numba, BLAS,
-Dask) into the child. Measured on the shared 2-core development machine (2 workers, 20
-chunks of :func:`rxtwin.compute.examples.normal_statistics_task`): 0.4-0.5 s with
-forkserver, 0.4-0.9 s with spawn, nearly all of it worker start-up; a local Dask cluster
-adds ~3 s of start-up, so it pays only for long runs or many machines.
+and has no worker start-up cost. Process pools use the ``forkserver`` start method where the
+platform has it, else ``spawn``: never plain ``fork``, which copies a parent's threads' locks
+(numba, BLAS, Dask) into the child.
+
+A new worker process pays a fixed start-up: a fresh interpreter that imports the caller's
+main module and the task's modules (numpy, numba, pandas, scipy: 1-3 s on the shared 2-core
+development machine; Python 3.11's fork server does not preload the main module, so each
+worker imports it) and loads the compiled numba kernels from their cache (0.2-0.3 s). A
+10,000 replication-year line run computes for ~3 s, so a pool started per call gave 1.0x on
+2 workers (``benchmarks/line.py``). The process pool and the local Dask cluster are therefore
+started on first use and kept for later calls of this process (one size at a time; closed at
+exit), and their workers keep their imports and compiled kernels: only the first call pays
+the start-up. Pickling is not a cost worth avoiding here: a line task with its inputs is ~6 kB
+and a chunk's summary ~20 kB, a few milliseconds for a whole run.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -29,6 +40,8 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 from rxtwin.errors import UserInputError
@@ -123,10 +136,12 @@ def run_chunks(
             with ThreadPoolExecutor(max_workers=min(n_workers, len(pending))) as pool:
                 _run_pool(pool, task, chunk_args, pending, record)
         elif backend == "processes":
-            context = multiprocessing.get_context(_start_method())
-            with ProcessPoolExecutor(max_workers=min(n_workers, len(pending)),
-                                     mp_context=context) as pool:
-                _run_pool(pool, task, chunk_args, pending, record)
+            with _POOLS.lease(n_workers) as lease:
+                try:
+                    _run_pool(lease.resource, task, chunk_args, pending, record)
+                except BrokenProcessPool:
+                    lease.broken = True  # a worker died: the next call starts a new pool
+                    raise
         else:
             _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record)
     return [finished[i] for i in range(n)]
@@ -193,9 +208,7 @@ def _run_pool(pool: Executor, task, chunk_args, pending, record) -> None:
 
 
 def _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record) -> None:
-    import logging
-
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     def submit_all(client) -> None:
         futures = {client.submit(task, chunk_args[i], pure=False): i for i in pending}
@@ -210,7 +223,86 @@ def _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record) -
         with Client(scheduler_address) as client:
             submit_all(client)
         return
-    with LocalCluster(
+    with _CLUSTERS.lease(n_workers) as lease, \
+            Client(lease.resource) as client:
+        submit_all(client)
+
+
+@dataclass
+class _Lease:
+    """A pool or cluster of ``size`` workers and the calls using it."""
+
+    resource: Any
+    size: int
+    users: int = 0
+    broken: bool = False
+
+
+class _Reused:
+    """One pool (or cluster) of workers kept by this process and reused by later calls.
+
+    A call leases the kept one when it has the size asked for; otherwise, if no other call
+    is using it, the kept one is closed and a new one of the new size is kept instead; if
+    another call is using it, the call gets a pool of its own, closed when it ends. A child
+    made by ``os.fork`` keeps nothing of its parent's.
+    """
+
+    def __init__(self, start: Callable[[int], Any], stop: Callable[[Any], None],
+                 alive: Callable[[Any], bool]) -> None:
+        self._start, self._stop, self._alive = start, stop, alive
+        self._forget()
+        atexit.register(self.close)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: _Lease | None = None
+
+    def _usable(self, lease: _Lease, size: int) -> bool:
+        return lease.size == size and not lease.broken and self._alive(lease.resource)
+
+    @contextlib.contextmanager
+    def lease(self, size: int) -> Iterator[_Lease]:
+        with self._lock:
+            lease = self._kept
+            if lease is not None and lease.users == 0 and not self._usable(lease, size):
+                self._kept = None
+                self._stop(lease.resource)
+                lease = None
+            if lease is None:
+                lease = self._kept = _Lease(self._start(size), size)
+            elif not self._usable(lease, size):  # in use by another call, other size
+                lease = _Lease(self._start(size), size)
+            lease.users += 1
+        try:
+            yield lease
+        finally:
+            with self._lock:
+                lease.users -= 1
+                if lease is not self._kept and lease.users == 0:
+                    self._stop(lease.resource)
+
+    def close(self) -> None:
+        """Close the kept pool (at exit; later calls start a new one)."""
+        with self._lock:
+            lease, self._kept = self._kept, None
+        if lease is not None:
+            self._stop(lease.resource)
+
+
+def _start_pool(n_workers: int) -> ProcessPoolExecutor:
+    # workers are started on demand, as chunks are submitted (never more than chunks)
+    context = multiprocessing.get_context(_start_method())
+    return ProcessPoolExecutor(max_workers=n_workers, mp_context=context)
+
+
+def _start_cluster(n_workers: int):
+    import logging
+
+    from distributed import LocalCluster
+
+    return LocalCluster(
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
@@ -218,5 +310,13 @@ def _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record) -
         # no dashboard; its HTTP endpoint on a free local port, not the shared 8787
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
-        submit_all(client)
+    )
+
+
+def _cluster_running(cluster) -> bool:
+    return getattr(cluster.status, "name", "") == "running"
+
+
+_POOLS = _Reused(_start_pool, lambda pool: pool.shutdown(wait=False, cancel_futures=True),
+                 lambda pool: True)
+_CLUSTERS = _Reused(_start_cluster, lambda cluster: cluster.close(), _cluster_running)
