@@ -2,9 +2,13 @@
 
 import functools
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pytest
+from worker_tasks import exit_on_chunk_one, worker_pid
 
 from rxtwin.compute.examples import normal_statistics_task, normal_summaries_task
 from rxtwin.compute.executors import run_chunks
@@ -82,9 +86,39 @@ def test_dask_runs_partial_tasks_and_dict_summaries(chunks, dask_address):
 
 
 @pytest.mark.slow
-def test_dask_local_cluster_started_on_demand(chunks, serial_result):
+def test_dask_local_cluster_started_on_demand_and_kept(chunks, serial_result):
     _assert_identical(run_chunks(normal_statistics_task, chunks[:3], backend="dask",
                                  workers=1), serial_result[:3])
+    first = run_chunks(worker_pid, chunks[:3], backend="dask", workers=1)
+    again = run_chunks(worker_pid, chunks[:3], backend="dask", workers=1)
+    assert len(set(first)) == 1
+    assert set(again) == set(first)  # the same worker: no second cluster start-up
+
+
+def test_process_pool_is_kept_for_later_calls(chunks):
+    first = set(run_chunks(worker_pid, chunks, backend="processes", workers=2))
+    again = set(run_chunks(worker_pid, chunks, backend="processes", workers=2))
+    assert os.getpid() not in first
+    assert 1 <= len(first) <= 2
+    assert again <= first  # the same workers: no second start-up
+
+
+def test_a_dead_worker_fails_its_call_and_the_next_call_gets_new_workers(chunks,
+                                                                         serial_result):
+    with pytest.raises(BrokenProcessPool):
+        run_chunks(exit_on_chunk_one, chunks[:4], backend="processes", workers=2)
+    _assert_identical(run_chunks(normal_statistics_task, chunks, backend="processes",
+                                 workers=2), serial_result)
+
+
+def test_pool_sizes_follow_workers_also_in_concurrent_calls(chunks, serial_result):
+    assert len(set(run_chunks(worker_pid, chunks, backend="processes", workers=1))) == 1
+    # two calls at once with different sizes: one uses the kept pool, the other its own
+    with ThreadPoolExecutor(max_workers=2) as callers:
+        calls = [callers.submit(run_chunks, normal_statistics_task, chunks,
+                                backend="processes", workers=n) for n in (1, 2)]
+        for call in calls:
+            _assert_identical(call.result(), serial_result)
 
 
 @pytest.mark.parametrize("backend", ["serial", "threads", "processes"])
