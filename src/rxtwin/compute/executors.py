@@ -14,14 +14,15 @@ platform has it, else ``spawn``: never plain ``fork``, which copies a parent's t
 
 A new worker process pays a fixed start-up: a fresh interpreter that imports the caller's
 main module and the task's modules (numpy, numba, pandas, scipy: 1-3 s on the shared 2-core
-development machine; Python 3.11's fork server does not preload the main module, so each
-worker imports it) and loads the compiled numba kernels from their cache (0.2-0.3 s). A
-10,000 replication-year line run computes for ~3 s, so a pool started per call gave 1.0x on
-2 workers (``benchmarks/line.py``). The process pool and the local Dask cluster are therefore
-started on first use and kept for later calls of this process (one size at a time; closed at
-exit), and their workers keep their imports and compiled kernels: only the first call pays
-the start-up. Pickling is not a cost worth avoiding here: a line task with its inputs is ~6 kB
-and a chunk's summary ~20 kB, a few milliseconds for a whole run.
+development machine; before Python 3.13 the fork server does not preload the main module,
+CPython gh-126631, so each worker imports it) and loads the compiled numba kernels from
+their cache (0.2-0.3 s). A 10,000 replication-year line run computes for ~3 s, so a pool
+started per call gave 1.0x on 2 workers (``benchmarks/line.py``). The process pool and the
+local Dask cluster are therefore started on first use and kept for later calls of this
+process (one size at a time; closed at exit), and their workers keep their imports and
+compiled kernels: only the first call pays the start-up. Pickling is not a cost worth
+avoiding here: a line task with its inputs is ~6 kB and a chunk's summary ~20 kB, a few
+milliseconds for a whole run.
 """
 
 from __future__ import annotations
@@ -78,11 +79,14 @@ def run_chunks(
     chunk_args : sequence
         One picklable argument per chunk; chunk ``i`` is ``chunk_args[i]``.
     backend : {"serial", "threads", "processes", "dask"}
-        Where to run. ``"dask"`` starts a ``LocalCluster`` (one single-threaded worker
-        process per ``workers``) unless ``scheduler_address`` names a running scheduler.
+        Where to run. ``"processes"`` uses this process's pool of worker processes, started
+        on first use and kept for later calls (module docstring). ``"dask"`` uses a kept
+        ``LocalCluster`` (one single-threaded worker process per ``workers``) unless
+        ``scheduler_address`` names a running scheduler.
     workers : int, optional
         Worker processes for ``"processes"`` and a local Dask cluster; the machine's CPU
-        count when omitted. Ignored when ``scheduler_address`` is given.
+        count when omitted. A call with another count than the kept pool's replaces it.
+        Ignored when ``scheduler_address`` is given.
     scheduler_address : str, optional
         Address of an existing Dask scheduler (e.g. ``"tcp://host:8786"``); only with
         ``backend="dask"``.
