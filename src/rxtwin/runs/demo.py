@@ -22,7 +22,6 @@ from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.econ.technology import appraisal_table
-from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
 from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
@@ -101,9 +100,7 @@ def technology_ranking(scenario: Scenario, runs: list[LineRun]) -> pd.DataFrame:
     carrying = scenario.firm.inventory_carrying_rate_per_yr
     performances = {
         run.technology_id: line_performance_from_results(
-            run.results, line_inputs_from_scenario(scenario, line_id,
-                                                   technology_id=run.technology_id),
-            carrying)
+            run.results, run.inputs, carrying)
         for run in runs}
     appraisals = [appraise_technology(scenario, line_id, tid, "batch",
                                       performances=performances)

@@ -210,13 +210,12 @@ def simulate_performances(
 def performances_of_runs(scenario: Scenario, line_id: str,
                          runs: Sequence[LineRun]) -> dict[str, LinePerformance]:
     """The performances of stored line runs of ``line_id`` (one per technology, made by
-    :func:`rxtwin.runs.line.run_line_simulation` without interventions or twin losses)."""
+    :func:`rxtwin.runs.line.run_line_simulation`), from the engine inputs each run
+    simulated."""
     carrying = scenario.firm.inventory_carrying_rate_per_yr
     return {
         run.technology_id: line_performance_from_results(
-            run.results, line_inputs_from_scenario(scenario, line_id,
-                                                   technology_id=run.technology_id),
-            carrying)
+            run.results, run.inputs, carrying)
         for run in runs}
 
 

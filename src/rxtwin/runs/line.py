@@ -21,7 +21,7 @@ from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.errors import Problem
 from rxtwin.line.from_scenario import line_inputs_from_scenario, line_plan, with_twin_losses
-from rxtwin.line.inputs import OperatingMode
+from rxtwin.line.inputs import LineEngineInputs, OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
@@ -54,11 +54,13 @@ def line_chunk_from_record(record: dict) -> LineChunk:
 
 @dataclass(frozen=True)
 class LineRun:
-    """One stored line simulation: its run id, technology and results."""
+    """One stored line simulation: its run id, technology, results and the engine inputs it
+    simulated (so callers that price the run need not rebuild them)."""
 
     run_id: str
     technology_id: str
     results: LineResults
+    inputs: LineEngineInputs
 
 
 def _n_chunks(n_replications: int, chunk_size: int) -> int:
@@ -104,7 +106,7 @@ def _execute_line_run(store: Store, scenario: Scenario, run_id: str, params: dic
         store, run_id, _n_chunks(params["n_replications"], params["chunk_size"]),
         decode=line_chunk_from_record, encode=line_chunk_to_record, work=work,
         progress=progress)
-    return LineRun(run_id, params["technology_id"], results)
+    return LineRun(run_id, params["technology_id"], results, inputs)
 
 
 def run_line_simulation(
