@@ -17,7 +17,8 @@ def test_hypothesis_profiles():
 
 def test_the_profile_follows_ci(request):
     if request.config.getoption("hypothesis_profile", None):
-        pytest.skip("a profile was chosen with --hypothesis-profile")
+        pytest.skip("a profile was named with --hypothesis-profile, so the choice by CI=true "
+                    "is not in effect; CI names none")
     # CI=true: derandomised and reproducible; otherwise new examples on every run.
     assert settings.default.derandomize is in_ci()
     # A test's own max_examples changes only its budget; the profile's other choices stay.

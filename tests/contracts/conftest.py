@@ -18,7 +18,7 @@ def engine(request):
     return request.param
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dask_address():
     """A 2-worker local Dask cluster shared by every engine (start-up costs seconds)."""
     from distributed import LocalCluster

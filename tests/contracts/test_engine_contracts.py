@@ -8,6 +8,7 @@ import pytest
 from rxtwin.compute import chunk_mapper
 
 from . import checks
+from .engines import ENGINES
 
 
 def test_same_seed_gives_same_bits(engine):
@@ -41,11 +42,11 @@ def test_chunk_size_changes_results_only_as_the_seed_contract_allows(engine):
         checks.check_chunk_size_exact(engine)
 
 
-def test_appending_chunks_leaves_earlier_chunks_unchanged(engine):
-    if not engine.chunk_streams:
-        pytest.skip(f"{engine.name} draws its random numbers before chunking: chunks carry "
-                    "no streams, and any chunk size gives the same bits (checked above)")
-    checks.check_appending_chunks(engine)
+# Only engines whose chunks carry their own random streams: the others draw their random
+# numbers before chunking, so any chunk size gives the same bits (checked above).
+@pytest.mark.parametrize("streamed", [e for e in ENGINES if e.chunk_streams], ids=str)
+def test_appending_chunks_leaves_earlier_chunks_unchanged(streamed):
+    checks.check_appending_chunks(streamed)
 
 
 def test_resume_with_done_chunks_gives_same_bits(engine):

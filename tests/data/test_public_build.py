@@ -18,15 +18,17 @@ RAW_DATA_ENV = "RXTWIN_RAW_DATA"
 def raw_dir() -> Path:
     """The folder of raw downloads named by ``RXTWIN_RAW_DATA``; skip when it is not set.
 
-    The raw downloads are not shipped with rxtwin, so a fresh checkout (and CI, even under
-    CI=true) cannot re-derive the shipped files: the tests skip, saying so. A variable that
-    is set but names no folder is a mistake and fails.
+    The raw downloads are not shipped with rxtwin, so a fresh checkout cannot re-derive the
+    shipped files: the tests skip, saying so. ``.ci/run`` sets the variable when the raw
+    downloads sit beside the checkout (``../shared/data/raw``), so CI runs these tests
+    wherever the data are. A variable that is set but names no folder is a mistake and
+    fails.
     """
     given = os.environ.get(RAW_DATA_ENV, "")
     if not given:
         pytest.skip(f"{RAW_DATA_ENV} is not set: the raw public downloads are not shipped with "
-                    "rxtwin (CI has none either), so the shipped files cannot be re-derived; "
-                    f"set {RAW_DATA_ENV} to the raw folder to run these tests")
+                    "rxtwin, so the shipped files cannot be re-derived; set "
+                    f"{RAW_DATA_ENV} to the raw folder to run these tests")
     raw = Path(given)
     if not raw.is_dir():
         pytest.fail(f"{RAW_DATA_ENV}={given!r} is not a directory")
