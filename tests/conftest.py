@@ -16,6 +16,7 @@ another profile with ``pytest --hypothesis-profile NAME``.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -78,3 +79,16 @@ def pg_schema(pg_url: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    """Address of a 2-worker local Dask cluster, one per test module (start-up costs
+    seconds)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                      silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address

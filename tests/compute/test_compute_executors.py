@@ -1,7 +1,6 @@
 """Executors: same seed -> bit-identical summaries serially, on processes and on Dask."""
 
 import functools
-import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,16 +27,6 @@ def chunks():
 def serial_result(chunks):
     return run_chunks(normal_statistics_task, chunks, backend="serial")
 
-
-@pytest.fixture(scope="module")
-def dask_address():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None,
-                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                      silence_logs=logging.ERROR) as cluster:
-        yield cluster.scheduler_address
 
 
 def _assert_identical(results, reference):

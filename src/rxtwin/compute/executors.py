@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rxtwin.errors import UserInputError
-from rxtwin.stats.chunks import ChunkMapper, pending_chunks
+from rxtwin.stats.chunks import ChunkMapper, map_serial, pending_chunks
 
 __all__ = ["BACKENDS", "backend_for", "chunk_mapper", "run_chunks"]
 
@@ -113,16 +113,9 @@ def run_chunks(
         The first exception raised by a task; chunks not yet started are cancelled.
         Chunks that finished before it have already been passed to ``on_chunk_done``.
     """
-    if backend not in BACKENDS:
-        raise UserInputError(f"backend = {backend!r}, must be one of {BACKENDS}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise UserInputError(f"workers = {workers!r}, must be an integer >= 1")
-    if scheduler_address is not None and backend != "dask":
-        raise UserInputError(
-            f"scheduler_address = {scheduler_address!r} is only used with backend='dask', "
-            f"not {backend!r}"
-        )
+    _check_backend(backend, workers, scheduler_address)
+    if backend == "serial":
+        return map_serial(task, chunk_args, done=done, on_chunk_done=on_chunk_done)
     n = len(chunk_args)
     finished, pending = pending_chunks(n, done)
 
@@ -133,10 +126,7 @@ def run_chunks(
 
     if pending:
         n_workers = workers or os.cpu_count() or 1
-        if backend == "serial":
-            for i in pending:
-                record(i, task(chunk_args[i]))
-        elif backend == "threads":
+        if backend == "threads":
             with ThreadPoolExecutor(max_workers=min(n_workers, len(pending))) as pool:
                 _run_pool(pool, task, chunk_args, pending, record)
         elif backend == "processes":
@@ -149,6 +139,21 @@ def run_chunks(
         else:
             _run_dask(task, chunk_args, pending, n_workers, scheduler_address, record)
     return [finished[i] for i in range(n)]
+
+
+def _check_backend(backend: str, workers: int | None, scheduler_address: str | None) -> None:
+    """Refuse an unknown backend, a worker count below 1, or a scheduler address without
+    Dask (:class:`rxtwin.errors.UserInputError`)."""
+    if backend not in BACKENDS:
+        raise UserInputError(f"backend = {backend!r}, must be one of {BACKENDS}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise UserInputError(f"workers = {workers!r}, must be an integer >= 1")
+    if scheduler_address is not None and backend != "dask":
+        raise UserInputError(
+            f"scheduler_address = {scheduler_address!r} is only used with backend='dask', "
+            f"not {backend!r}"
+        )
 
 
 def backend_for(workers: int | None = None, scheduler_address: str | None = None,
@@ -192,7 +197,7 @@ def chunk_mapper(backend: str = "serial", workers: int | None = None,
     >>> chunk_mapper("threads", workers=2)(abs, [-1, -2])
     [1, 2]
     """
-    run_chunks(abs, [], backend=backend, workers=workers, scheduler_address=scheduler_address)
+    _check_backend(backend, workers, scheduler_address)
     return functools.partial(run_chunks, backend=backend, workers=workers,
                              scheduler_address=scheduler_address)
 
