@@ -42,7 +42,8 @@ def test_mapping_rules_on_the_generic_line():
     assert x.failures.duration[k].mean_h * (8760.0 / 7000.0) == pytest.approx(4380.0)
     assert x.failures.duration[i].mean_h == pytest.approx(8.0)  # repairs: staffed hours
     j = names.index("oos-batch-reject")
-    assert x.failures.probability[j] == pytest.approx(0.01 * 0.5)
+    # occurrence x effect-matrix multiplier x the continuous line's detection (PAT)
+    assert x.failures.probability[j] == pytest.approx(0.0111111 * 0.5 * 0.99)
     assert x.failures.effect[names.index("labelling-recall")] == li.FailureEffectCode.REJECT_BATCH
     assert set(x.demand_events.names) == {"demand-surge", "contract-loss", "contract-win"}
     assert x.labour_usd_per_h == pytest.approx(12.0 * 90000.0 / 7000.0)
@@ -65,7 +66,9 @@ def test_interventions_change_release_stock_and_rates():
     plain = line_inputs_from_scenario(g, "line-1")
     ebr = line_inputs_from_scenario(g, "line-1", intervention_ids=["ebr"])
     k = list(plain.failures.names).index("deviation-qa-hold")
-    assert ebr.failures.probability[k] == pytest.approx(0.6 * plain.failures.probability[k])
+    # 40 % fewer deviations, and review by exception catches 99 % of them instead of 90 %
+    assert ebr.failures.probability[k] == pytest.approx(
+        0.6 * plain.failures.probability[k] / 0.9 * 0.99)
     with pytest.raises(KeyError, match="no intervention 'nope'"):
         line_inputs_from_scenario(g, "line-1", intervention_ids=["nope"])
 

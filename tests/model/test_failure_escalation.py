@@ -38,10 +38,37 @@ def test_dump_omits_unused_fields_and_keeps_used_ones():
     assert again.escalations[0].kind is EscalationKind.recall
 
 
+# Share of lots each bundled mode rejects or holds on an incumbent line, as the scenarios'
+# sources state it: a mode that now lets some occurrences escape keeps this caught share.
+CAUGHT_PER_LOT = {("generic_oral_solid", "oos-batch-reject"): 0.01,
+                  ("generic_oral_solid", "deviation-qa-hold"): 0.08,
+                  ("generic_oral_solid", "nitrosamine-impurity"): 0.002,
+                  ("sterile_injectable", "sterility-failure"): 0.01,
+                  ("sterile_injectable", "particulates"): 0.01}
+
+
+@pytest.mark.parametrize(("name", "mode_id"), sorted(CAUGHT_PER_LOT))
+def test_bundled_modes_that_let_defects_escape_keep_their_caught_share(name, mode_id):
+    scenario = load_scenario(name)
+    m = scenario.failure_mode(mode_id)
+    assert m.detection_probability < 1.0
+    assert m.probability_per_event * m.detection_probability == pytest.approx(
+        CAUGHT_PER_LOT[(name, mode_id)], rel=1e-5)
+    assert f"failure_modes.{mode_id}.detection_probability" in scenario.sources \
+        or f"failure_modes.{mode_id}" in scenario.sources
+
+
+# Bundled scenarios that extend another inherit its failure modes.
+BASE_SCENARIO = {"metformin": "generic_oral_solid",
+                 "high_volume_single_product": "generic_oral_solid"}
+
+
 @pytest.mark.parametrize("name", bundled_scenario_names())
-def test_bundled_scenarios_use_no_escalations(name):
-    # the slice adds the mechanism, not data: bundled outputs must stay as they were
-    assert all(not m.escalations for m in load_scenario(name).failure_modes)
+def test_bundled_escaping_modes_are_exactly_the_listed_ones(name):
+    escaping = {m.id for m in load_scenario(name).failure_modes
+                if m.detection_probability < 1.0}
+    base = BASE_SCENARIO.get(name, name)
+    assert escaping == {mode_id for (owner, mode_id) in CAUGHT_PER_LOT if owner == base}
 
 
 def test_technology_detection_replaces_the_default():

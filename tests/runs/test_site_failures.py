@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.public_tables import oai_base_rate
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario, line_plan
@@ -17,10 +18,14 @@ from rxtwin.line.simulate import simulate
 from rxtwin.model import Scenario
 from rxtwin.model.disruption import OutageMode
 from rxtwin.model.distributions import Exponential
+from rxtwin.model.variants import with_line_technology
 from rxtwin.runs.site_failures import (
+    INSPECTION_ROOT,
     escalation_rate_per_yr,
     line_failure_occurrences,
+    oai_probability,
     site_outage_modes_from_lines,
+    supply_inputs_with_lines,
 )
 from rxtwin.runs.supply import supply_inputs_sha256
 from rxtwin.stats import plan_chunks
@@ -35,9 +40,10 @@ DETECTION, RECALL_Q, RECALL_MEAN_DAYS = 0.5, 0.5, 90.0
 def escalating(probability_factor: float = 1.0, *, detection: float = DETECTION,
                detection_by_tech: dict | None = None, interventions: list | None = None,
                recall_q: float = RECALL_Q) -> Scenario:
-    """The metformin scenario with a recall escalation on ``MODE``."""
+    """The metformin scenario with a recall escalation on ``MODE`` and no other."""
     doc = load_scenario("metformin").model_dump(mode="json")
     for mode in doc["failure_modes"]:
+        mode.pop("escalations", None)
         if mode["id"] == MODE:
             mode["probability_per_event"] *= probability_factor
             mode["detection_probability"] = detection
@@ -48,6 +54,20 @@ def escalating(probability_factor: float = 1.0, *, detection: float = DETECTION,
                 "source": "assumption: test fixture"}]
     doc["interventions"] += interventions or []
     return Scenario.model_validate(doc)
+
+
+def without_escalations(name: str) -> Scenario:
+    """A bundled scenario with every escalation removed."""
+    doc = load_scenario(name).model_dump(mode="json")
+    for mode in doc["failure_modes"]:
+        mode.pop("escalations", None)
+    return Scenario.model_validate(doc)
+
+
+def recall_mode(scenario: Scenario, ids=()) -> OutageMode:
+    """The derived recall mode of ``MODE`` at the fixture's site."""
+    return next(m for m in site_outage_modes_from_lines(scenario, ids)["fdf-site"]
+                if m.name == f"recall<-{MODE}")
 
 
 def lots_per_yr(scenario: Scenario) -> float:
@@ -80,11 +100,14 @@ def test_derived_outage_rate_is_occurrences_times_escape_times_escalation():
     modes = site_outage_modes_from_lines(scenario)
     assert list(modes) == ["fdf-site"]
     (mode,) = modes["fdf-site"]
+    assert mode == recall_mode(scenario)
     p = next(m for m in scenario.failure_modes if m.id == MODE).probability_per_event
     assert mode.name == f"recall<-{MODE}"
     assert mode.category == "recall"
     assert mode.duration == Exponential(dist="exponential", mean=RECALL_MEAN_DAYS)
     assert mode.duration_unit_days == 1.0
+    # the batch line's 14-day release follows every quality outage
+    assert mode.added_days == scenario.technology("batch").qc_release_h / 24 == 14.0
     expected = p * lots_per_yr(scenario) * (1 - DETECTION) * RECALL_Q
     assert mode.rate_per_yr == pytest.approx(expected, rel=1e-12)
 
@@ -113,7 +136,7 @@ def test_time_based_and_changeover_occurrences_follow_their_rates():
 def test_no_escalation_leaves_supply_inputs_bit_identical():
     defaults = load_disruption_defaults()
     for name in ("metformin", "generic_oral_solid", "sterile_injectable"):
-        scenario = load_scenario(name)
+        scenario = without_escalations(name)
         assert site_outage_modes_from_lines(scenario) == {}
         plain = supply_inputs_from_scenario(scenario, defaults=defaults)
         extra = supply_inputs_from_scenario(scenario, defaults=defaults,
@@ -141,8 +164,7 @@ def test_doubling_an_escalating_failure_lowers_oee_and_raises_shortage_days():
                                 - runs[0].replications[:, column])
     assert high < 0, (low, high)
     # supply: the site's recall rate doubles; paired batch means over 40 chunks of 100 yr
-    rates = [site_outage_modes_from_lines(s)["fdf-site"][0].rate_per_yr
-             for s in (base, doubled)]
+    rates = [recall_mode(s).rate_per_yr for s in (base, doubled)]
     assert rates[1] == pytest.approx(2 * rates[0], rel=1e-12)
     pairs = paired_chunk_means(supply_inputs(base), supply_inputs(doubled),
                                "shortage_days", 4_000, 100)
@@ -163,12 +185,11 @@ def test_raising_detection_raises_rejected_lots_and_lowers_escalations():
     assert low > 0, (low, high)
     # the site: fewer escapes, fewer recalls; PAT as an intervention or as the
     # technology's detection gives the same rate
-    without = site_outage_modes_from_lines(scenario)["fdf-site"][0].rate_per_yr
-    with_pat = site_outage_modes_from_lines(scenario, ["pat"])["fdf-site"][0].rate_per_yr
+    without = recall_mode(scenario).rate_per_yr
+    with_pat = recall_mode(scenario, ["pat"]).rate_per_yr
     assert with_pat < without
     assert with_pat == pytest.approx(without * (1 - 0.9) / (1 - DETECTION), rel=1e-12)
-    assert site_outage_modes_from_lines(by_tech)["fdf-site"][0].rate_per_yr \
-        == pytest.approx(with_pat, rel=1e-15)
+    assert recall_mode(by_tech).rate_per_yr == pytest.approx(with_pat, rel=1e-15)
 
 
 @pytest.mark.parametrize("change", [
@@ -199,3 +220,89 @@ def test_the_line_acts_only_on_detected_occurrences():
     failures = line_inputs_from_scenario(scenario, "line-1").failures
     p = next(m for m in scenario.failure_modes if m.id == MODE).probability_per_event
     assert failures.probability[failures.names.index(MODE)] == p * DETECTION
+
+
+# --- inspections: OAI share from the quality state, calibrated to the FDA's -------------
+
+
+def inspected_modes(scenario: Scenario, ids=()) -> dict[str, OutageMode]:
+    inspections = load_disruption_defaults().site_inspections
+    return {m.name: m for m in site_outage_modes_from_lines(scenario, ids,
+                                                             inspections)["fdf-site"]}
+
+
+def test_the_incumbent_site_is_oai_at_the_fda_pooled_share():
+    inspections = load_disruption_defaults().site_inspections
+    # the default equals the bundled FDA data (pooled FY2009-FY2023), to its 4 digits
+    assert inspections.oai_probability == round(oai_base_rate().rate, 4)
+    for name in ("generic_oral_solid", "sterile_injectable"):
+        oai = inspected_modes(load_scenario(name))[f"oai_inspection<-{INSPECTION_ROOT}"]
+        assert oai.rate_per_yr == pytest.approx(
+            inspections.rate_per_yr * inspections.oai_probability, rel=1e-12)
+        assert oai.duration == inspections.duration
+
+
+def test_better_detection_and_fewer_defects_lower_the_oai_share_within_its_floor():
+    inspections = load_disruption_defaults().site_inspections
+    generic = load_scenario("generic_oral_solid")
+    name = f"oai_inspection<-{INSPECTION_ROOT}"
+    incumbent = inspected_modes(generic)[name].rate_per_yr
+    floor = inspections.rate_per_yr * inspections.oai_probability \
+        * (1 - inspections.quality_driven_share)
+    ebr = inspected_modes(generic, ["ebr"])[name].rate_per_yr
+    cm = inspected_modes(with_line_technology(generic, "line-1", "continuous"))[name]
+    assert floor < ebr < incumbent
+    assert floor < cm.rate_per_yr < incumbent
+    # the closed form of the EBR case: E / E0 from the deviation and OOS escapes per lot
+    e0 = 0.0111111 * 0.1 + 0.0888889 * 0.1 + 0.0022222 * 0.1
+    e_ebr = 0.0111111 * 0.1 + 0.0888889 * 0.6 * 0.01 + 0.0022222 * 0.1
+    assert ebr == pytest.approx(inspections.rate_per_yr * oai_probability(
+        inspections, e_ebr, e0), rel=1e-9)
+    assert oai_probability(inspections, 0.0, 1.0) == pytest.approx(
+        inspections.oai_probability * (1 - inspections.quality_driven_share))
+    assert oai_probability(inspections, 100.0, 1.0) == 1.0
+
+
+def test_a_faster_release_shortens_every_quality_outage_of_the_site():
+    sterile = load_scenario("sterile_injectable")
+    base = inspected_modes(sterile)
+    rapid = inspected_modes(sterile, ["rapid-sterility-test"])
+    assert {m.added_days for m in base.values()} == {408.0 / 24}
+    assert {m.added_days for m in rapid.values()} == {73.0 / 24}
+    # the rates do not change: the test releases faster, it does not find more
+    assert {k: m.rate_per_yr for k, m in base.items()} \
+        == {k: m.rate_per_yr for k, m in rapid.items()}
+
+
+def test_line_derived_modes_replace_the_sites_own_quality_modes_only_there():
+    defaults = load_disruption_defaults()
+    generic = load_scenario("generic_oral_solid")
+    inputs = supply_inputs_with_lines(generic, [], defaults)
+    by_site = dict(zip(inputs.site_ids, inputs.site_outage_modes, strict=True))
+    fdf_names = {m.name for m in by_site["fdf-site"]}
+    assert "regulatory-action" not in fdf_names  # explained by the inspections now
+    assert {"utility-outage", "natural-disaster", f"oai_inspection<-{INSPECTION_ROOT}",
+            "recall<-oos-batch-reject", "recall<-nitrosamine-impurity"} <= fdf_names
+    explained = set(defaults.site_inspections.line_explained_categories)
+    for site, modes in by_site.items():
+        if site != "fdf-site":  # supplier sites run no line: they keep the defaults
+            assert {m.category for m in modes} == {m.category
+                                                   for m in defaults.site_outage_modes}
+            assert explained <= {m.category for m in modes}
+
+
+def test_a_rapid_sterility_test_avoids_shortage_days_in_the_network():
+    # common random numbers: same seeds, same outage starts and duration draws; only the
+    # release days added to the sterile site's quality outages differ (17 d -> 3 d)
+    defaults = load_disruption_defaults()
+    sterile = load_scenario("sterile_injectable")
+    base = supply_inputs_with_lines(sterile, [], defaults)
+    rapid = supply_inputs_with_lines(sterile, ["rapid-sterility-test"], defaults)
+    _, chunks = plan_chunks(2_000, 100, 20261207)
+    diffs = []
+    for chunk in chunks:
+        days = [disruption_chunk_task(x, chunk).statistic("shortage_days")[0].sum()
+                for x in (base, rapid)]
+        diffs.append(days[0] - days[1])
+    low, high = paired_interval(np.array(diffs))
+    assert low > 0, (low, high)

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from rxtwin.cli import app
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.runs.site_failures import supply_inputs_with_lines
 from rxtwin.runs.supply import (
     SUPPLY_CHUNK_FORMAT,
     SUPPLY_RUN_KIND,
@@ -53,7 +54,7 @@ def scenario():
 @pytest.fixture(scope="module")
 def reference(scenario):
     """The uninterrupted engine run every stored or resumed run must equal, and its chunks."""
-    inputs = supply_inputs_from_scenario(scenario, defaults=load_disruption_defaults())
+    inputs = supply_inputs_with_lines(scenario, [], load_disruption_defaults())
     chunks = {}
     run = simulate_disruptions(inputs, N_YEARS, entropy=ENTROPY, chunk_size=CHUNK_SIZE,
                                on_chunk_done=chunks.__setitem__)
@@ -255,7 +256,7 @@ def test_cli_simulate_stores_the_run_and_prints_its_id(tmp_path, scenario):
     (run_line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("run: ")]
     run_id = run_line.removeprefix("run: ").strip()
     assert "heparin" in result.stdout and "seed 3" in result.stdout
-    inputs = supply_inputs_from_scenario(scenario, defaults=load_disruption_defaults())
+    inputs = supply_inputs_with_lines(scenario, [], load_disruption_defaults())
     expected = simulate_disruptions(inputs, 30, entropy=3)
     with Store.open(db, create=False) as store:
         record = store.get_run(run_id)

@@ -19,7 +19,7 @@ from rxtwin.data.documents import (
     sourced_values,
 )
 from rxtwin.errors import UserInputError
-from rxtwin.model.disruption import DisruptionDefaults, OutageMode
+from rxtwin.model.disruption import DisruptionDefaults, OutageMode, SiteInspections
 from rxtwin.model.distributions import DurationDistribution
 
 __all__ = ["bundled_defaults_path", "load_disruption_defaults", "parse_disruption_defaults"]
@@ -84,6 +84,46 @@ def _durations(section: dict | None, name: str, file: str) -> dict:
     return durations
 
 
+_INSPECTION_KEYS = ("rate_per_yr", "oai_probability", "quality_driven_share", "duration_days",
+                    "line_explained_categories")
+
+
+def _fraction(value, file: str, where: str) -> float:
+    number = float(value)
+    if not 0.0 <= number <= 1.0:
+        raise UserInputError(f"{file}: {where}: must be between 0 and 1 (got {value!r})")
+    return number
+
+
+def _site_inspections(section: dict | None, file: str) -> SiteInspections | None:
+    """The ``site_inspections`` section (None when absent)."""
+    if section is None:
+        return None
+    name = "site_inspections"
+    if not isinstance(section, dict) or set(section) != set(_INSPECTION_KEYS):
+        found = sorted(section) if isinstance(section, dict) else type(section).__name__
+        raise UserInputError(f"{file}: {name}: keys {found} differ from "
+                             f"{sorted(_INSPECTION_KEYS)}")
+    duration_leaf = section.pop("duration_days")
+    provenance_line(duration_leaf, file, f"{name}.duration_days", data_keys=("duration_days",))
+    values = {k: e.value for k, e in sourced_values(section, file, name).items()}
+    rate = float(values["rate_per_yr"])
+    if not rate >= 0.0:
+        raise UserInputError(f"{file}: {name}.rate_per_yr: must be >= 0 (got {rate})")
+    categories = values["line_explained_categories"]
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise UserInputError(f"{file}: {name}.line_explained_categories: must be a list of "
+                             f"category names (got {categories!r})")
+    return SiteInspections(
+        rate_per_yr=rate,
+        oai_probability=_fraction(values["oai_probability"], file, f"{name}.oai_probability"),
+        quality_driven_share=_fraction(values["quality_driven_share"], file,
+                                       f"{name}.quality_driven_share"),
+        duration=_DURATION.validate_python(duration_leaf["duration_days"]),
+        line_explained_categories=tuple(categories),
+    )
+
+
 def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
     modes = []
     for k, leaf in enumerate(raw.pop("site_outage_modes")):
@@ -105,6 +145,7 @@ def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
             raise UserInputError(f"{file}: fda_calibrated: the file has no "
                                  "fda_calibrated_outage_durations")
         calibrated = {**calibrated, **fda}
+    inspections = _site_inspections(raw.pop("site_inspections", None), file)
     values = {key: entry.value for key, entry in sourced_values(raw, file).items()}
     if set(values) != set(_VALUE_KEYS):
         raise UserInputError(f"{file}: keys {sorted(values)} differ from "
@@ -119,4 +160,5 @@ def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
         warmup_years=int(values["warmup_years"]),
         episode_gap_days=int(values["episode_gap_days"]),
         calibrated_durations=calibrated,
+        site_inspections=inspections,
     )

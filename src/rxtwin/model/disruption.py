@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rxtwin.model.distributions import Distribution
 from rxtwin.model.units import DAYS_PER_YEAR
 
-__all__ = ["DemandShock", "DisruptionDefaults", "OutageMode"]
+__all__ = ["DemandShock", "DisruptionDefaults", "OutageMode", "SiteInspections"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class OutageMode:
     category : str
         Failure category (``regulatory_action``...), "" when unknown; calibrated
         durations (:attr:`DisruptionDefaults.calibrated_durations`) are looked up by it.
+    added_days : float
+        Days added to every drawn duration [d], after the unit conversion: an outage lasts
+        ``duration x duration_unit_days + added_days`` days. Quality outages of a site that
+        runs a line add the line's release time (the first lot made after the restart
+        waits a full release cycle; :mod:`rxtwin.runs.site_failures`); 0 otherwise.
     """
 
     name: str
@@ -43,6 +48,7 @@ class OutageMode:
     duration: Distribution
     duration_unit_days: float = 1.0
     category: str = ""
+    added_days: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,48 @@ class DemandShock:
     duration: Distribution
     demand_multiplier: float
     duration_unit_days: float = 1.0
+
+
+@dataclass(frozen=True)
+class SiteInspections:
+    """Regulatory inspections of a site that runs a line, and what makes one OAI.
+
+    Inspections arrive as a Poisson process; each is classified Official Action Indicated
+    (OAI, the site stops until it has remediated) with a probability that depends on how
+    many defects the site's lines let escape, relative to the same lines run as the
+    incumbent (conventional batch, no measures):
+
+    .. math::
+
+        p_{OAI} = \\min\\{1,\\ p_0 [(1 - s) + s E / E_0]\\}, \\qquad
+        \\lambda_{OAI} = r\\, p_{OAI}
+
+    so the OAI share equals :math:`p_0` (the FDA's pooled share) for the incumbent, and
+    falls, at most to :math:`p_0 (1 - s)`, as technologies and measures let fewer defects
+    escape (:func:`rxtwin.runs.site_failures.oai_probability`).
+
+    Attributes
+    ----------
+    rate_per_yr : float
+        Inspections per site-year :math:`r` [1/yr].
+    oai_probability : float
+        Share of inspections classified OAI for the incumbent :math:`p_0` [-].
+    quality_driven_share : float
+        Share :math:`s` of the OAI probability that scales with escaped defects [-]; the
+        rest (facilities, laboratory data, procedures) is taken as independent of them.
+    duration : Distribution
+        Outage of one OAI, in days [d].
+    line_explained_categories : tuple of str
+        Outage-mode categories of a site's own modes (scenario or default) that the
+        line-derived processes replace at a site that runs a line with escalating failure
+        modes, so that a quality outage is not counted twice.
+    """
+
+    rate_per_yr: float
+    oai_probability: float
+    quality_driven_share: float
+    duration: Distribution
+    line_explained_categories: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -95,6 +143,9 @@ class DisruptionDefaults:
         Outage duration in days per failure category (``regulatory_action``...), fitted
         to the FDA shortage episodes (:mod:`rxtwin.supply.calibration`); replaces the
         duration of every site outage mode of that category, scenario modes included.
+    site_inspections : SiteInspections or None
+        Inspections of sites that run a line (used by the orchestration layer, not by
+        the supply engine); None when the file gives none.
     """
 
     site_outage_modes: tuple[OutageMode, ...]
@@ -106,6 +157,7 @@ class DisruptionDefaults:
     warmup_years: int = 0
     episode_gap_days: int = 0
     calibrated_durations: Mapping[str, Distribution] = field(default_factory=dict)
+    site_inspections: SiteInspections | None = None
 
     def outage_mode(self, mode: OutageMode, duration_multiplier: float = 1.0) -> OutageMode:
         """``mode`` with its duration replaced by the calibrated one of its category, if

@@ -77,6 +77,9 @@ class Scenario(RxModel):
     def material(self, material_id: str) -> Material:
         return _by_id(self.materials, material_id, "material")
 
+    def failure_mode(self, failure_mode_id: str) -> FailureMode:
+        return _by_id(self.failure_modes, failure_mode_id, "failure mode")
+
     def document(self) -> dict:
         """The scenario as a plain JSON-compatible dict (the canonical form)."""
         return self.model_dump(mode="json")

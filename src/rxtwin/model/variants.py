@@ -12,7 +12,7 @@ import math
 from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import Scenario
 
-__all__ = ["with_capex_scale", "with_demand_scale", "with_first_products"]
+__all__ = ["with_capex_scale", "with_demand_scale", "with_first_products", "with_line_technology"]
 
 
 def with_first_products(scenario: Scenario, line_id: str, n_products: int) -> Scenario:
@@ -38,6 +38,28 @@ def with_first_products(scenario: Scenario, line_id: str, n_products: int) -> Sc
     for entry in document["lines"]:
         if entry["id"] == line_id:
             entry["product_ids"] = entry["product_ids"][:n_products]
+    return Scenario.model_validate(document)
+
+
+def with_line_technology(scenario: Scenario, line_id: str, technology_id: str) -> Scenario:
+    """The scenario with ``line_id`` run on ``technology_id``.
+
+    Everything that reads the line's technology follows: the line simulator, the failure
+    modes' effect-matrix multipliers and detection, the site's derived outages and release
+    time (:mod:`rxtwin.runs.site_failures`) and the supply adapter's site-outage
+    multipliers.
+
+    Raises
+    ------
+    rxtwin.errors.UnknownIdError
+        For a line or technology id that the scenario does not have.
+    """
+    scenario.line(line_id)
+    scenario.technology(technology_id)
+    document = scenario.document()
+    for entry in document["lines"]:
+        if entry["id"] == line_id:
+            entry["technology_id"] = technology_id
     return Scenario.model_validate(document)
 
 

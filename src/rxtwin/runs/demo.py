@@ -26,10 +26,9 @@ from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
 from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
-from rxtwin.runs.site_failures import site_outage_modes_from_lines
+from rxtwin.runs.site_failures import supply_inputs_with_lines
 from rxtwin.runs.supply import run_supply_simulation, supply_inputs_sha256
 from rxtwin.store import Store
-from rxtwin.supply.disruption_inputs import supply_inputs_from_scenario
 from rxtwin.supply.exposure import exposure_summary
 from rxtwin.supply.network import build_network
 from rxtwin.supply.tts import flow_model, risk_exposure, site_outage_ttr_days
@@ -150,9 +149,7 @@ def supply_resilience(
     defaults = load_disruption_defaults()
 
     def inputs_digest(ids: list[str]) -> str:
-        return supply_inputs_sha256(supply_inputs_from_scenario(
-            scenario, ids, defaults=defaults,
-            extra_site_outage_modes=site_outage_modes_from_lines(scenario, ids)))
+        return supply_inputs_sha256(supply_inputs_with_lines(scenario, ids, defaults))
 
     baseline_digest = inputs_digest([])
     rows = []

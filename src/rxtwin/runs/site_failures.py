@@ -22,18 +22,30 @@ from rxtwin.line.from_scenario import (
     select_interventions,
 )
 from rxtwin.model import FailureEffect, Scenario
-from rxtwin.model.disruption import OutageMode
+from rxtwin.model.disruption import DisruptionDefaults, OutageMode, SiteInspections
+from rxtwin.model.units import HOURS_PER_DAY
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs, supply_inputs_from_scenario
 
 __all__ = [
+    "INSPECTION_ROOT",
     "LineFailureOccurrence",
     "escalation_rate_per_yr",
+    "escaped_defects_per_yr",
     "line_failure_occurrences",
+    "line_release_days",
+    "oai_probability",
     "site_outage_modes_from_lines",
+    "supply_inputs_with_lines",
 ]
 
 #: Effects that happen once per lot with ``probability_per_event``.
 PER_LOT_EFFECTS = frozenset({FailureEffect.reject_batch, FailureEffect.qa_hold,
                              FailureEffect.input_reject, FailureEffect.recall})
+#: Effects of a defective product (per lot or after a changeover): what escapes of them sets
+#: a site's quality state for its inspections.
+DEFECT_EFFECTS = PER_LOT_EFFECTS | {FailureEffect.contamination_after_changeover}
+#: Root named in the outage mode of OAI inspections (``"oai_inspection<-inspection"``).
+INSPECTION_ROOT = "inspection"
 
 
 @dataclass(frozen=True)
@@ -106,7 +118,8 @@ def _lots_per_yr(scenario: Scenario, line_id: str, technology) -> float:
 
 def line_failure_occurrences(scenario: Scenario, line_id: str,
                              intervention_ids: Sequence[str] = (), *,
-                             only_escalating: bool = True) -> list[LineFailureOccurrence]:
+                             only_escalating: bool = True,
+                             as_incumbent: bool = False) -> list[LineFailureOccurrence]:
     """Occurrences per year and detection of the failure modes acting on a line.
 
     Parameters
@@ -119,6 +132,11 @@ def line_failure_occurrences(scenario: Scenario, line_id: str,
     only_escalating : bool
         Keep only the modes with ``escalations`` (the default; the others cannot reach
         the site, and skipping them skips the campaign plan when no mode escalates).
+    as_incumbent : bool
+        Rates and detection as if the line ran the incumbent technology (no effect-matrix
+        multiplier, the mode's own ``detection_probability``) with no intervention, on the
+        same campaign plan: the reference of a site's quality state
+        (:func:`oai_probability`).
 
     Returns
     -------
@@ -146,7 +164,7 @@ def line_failure_occurrences(scenario: Scenario, line_id: str,
     line = scenario.line(line_id)
     tech = scenario.technology(line.technology_id)
     effects = combined_intervention_effects(
-        select_interventions(scenario, line_id, intervention_ids))
+        [] if as_incumbent else select_interventions(scenario, line_id, intervention_ids))
     forms = {scenario.product(p).dosage_form for p in line.product_ids}
     setups_per_yr: list[float] = []  # the plan's, computed once when a mode needs it
     found = []
@@ -155,7 +173,8 @@ def line_failure_occurrences(scenario: Scenario, line_id: str,
             continue
         if only_escalating and not mode.escalations:
             continue
-        multiplier = mode.multiplier_for(tech.kind) * effects.failure_modes.rate(mode.id)
+        multiplier = (1.0 if as_incumbent else mode.multiplier_for(tech.kind)) \
+            * effects.failure_modes.rate(mode.id)
         if mode.effect in PER_LOT_EFFECTS:
             occurrences = mode.probability_per_event * multiplier \
                 * _lots_per_yr(scenario, line_id, tech)
@@ -166,67 +185,181 @@ def line_failure_occurrences(scenario: Scenario, line_id: str,
             occurrences = mode.probability_per_event * multiplier * setups_per_yr[0]
         else:
             occurrences = mode.rate_per_yr * multiplier
+        detection = mode.detection_probability if as_incumbent \
+            else effects.failure_modes.detection(mode, tech.kind)
         found.append(LineFailureOccurrence(line_id, line.site_id, mode.id, occurrences,
-                                           effects.failure_modes.detection(mode, tech.kind)))
+                                           detection))
     return found
 
 
-def site_outage_modes_from_lines(scenario: Scenario, intervention_ids: Sequence[str] = ()
+def escaped_defects_per_yr(scenario: Scenario, line_id: str,
+                           intervention_ids: Sequence[str] = (), *,
+                           as_incumbent: bool = False) -> float:
+    """Defects a line lets escape per year: :math:`E = \\sum_f \\lambda_f (1 - d_f)` over
+    its failure modes with a defect effect (per-lot rejects, holds, recalls, input rejects,
+    contamination after a changeover) [1/yr].
+
+    Parameters as :func:`line_failure_occurrences` (every mode counts, escalating or not).
+    """
+    return sum(o.escaped_per_yr for o in line_failure_occurrences(
+        scenario, line_id, intervention_ids, only_escalating=False, as_incumbent=as_incumbent)
+        if scenario.failure_mode(o.failure_mode_id).effect in DEFECT_EFFECTS)
+
+
+def oai_probability(inspections: SiteInspections, escaped_per_yr: float,
+                    escaped_incumbent_per_yr: float) -> float:
+    """Probability that one inspection of a site is OAI, from its quality state.
+
+    Parameters
+    ----------
+    inspections : SiteInspections
+        :math:`p_0` (``oai_probability``) and :math:`s` (``quality_driven_share``).
+    escaped_per_yr : float
+        Defects the site's lines let escape :math:`E` [1/yr].
+    escaped_incumbent_per_yr : float
+        The same lines run as the incumbent :math:`E_0` [1/yr] (as_incumbent).
+
+    Returns
+    -------
+    float
+        :math:`\\min\\{1, p_0 [(1 - s) + s E / E_0]\\}` [-]; :math:`p_0` when
+        :math:`E_0 = 0` (nothing escapes the incumbent either, so nothing to compare).
+
+    Examples
+    --------
+    >>> from rxtwin.model.disruption import SiteInspections
+    >>> from rxtwin.model.distributions import Fixed
+    >>> i = SiteInspections(0.161, 0.0729, 0.5, Fixed(dist="fixed", value=180.0), ())
+    >>> oai_probability(i, 1.0, 1.0), round(oai_probability(i, 0.0, 1.0), 5)
+    (0.0729, 0.03645)
+    """
+    if escaped_incumbent_per_yr <= 0.0:
+        return inspections.oai_probability
+    s = inspections.quality_driven_share
+    return min(1.0, inspections.oai_probability
+               * ((1.0 - s) + s * escaped_per_yr / escaped_incumbent_per_yr))
+
+
+def line_release_days(scenario: Scenario, line_id: str,
+                      intervention_ids: Sequence[str] = ()) -> float:
+    """Release time of a line's lots [d]: the technology's ``qc_release_h`` or the
+    shortest override of the interventions acting on the line (a rapid sterility test,
+    real-time release), / 24 (the rule of :mod:`rxtwin.line.from_scenario`)."""
+    line = scenario.line(line_id)
+    effects = combined_intervention_effects(
+        select_interventions(scenario, line_id, intervention_ids))
+    release_h = effects.qc_release_h if effects.qc_release_h is not None \
+        else scenario.technology(line.technology_id).qc_release_h
+    return release_h / HOURS_PER_DAY
+
+
+def site_outage_modes_from_lines(scenario: Scenario, intervention_ids: Sequence[str] = (),
+                                 inspections: SiteInspections | None = None,
                                  ) -> dict[str, tuple[OutageMode, ...]]:
-    """Site outage modes implied by the escalations of the failure modes of every line.
+    """Site outage modes implied by the lines a site runs: escalations and inspections.
 
     Parameters
     ----------
     scenario : Scenario
     intervention_ids : sequence of str
-        Interventions applied (they change occurrences and detection as on the line).
+        Interventions applied (they change occurrences, detection and release time as on
+        the line).
+    inspections : SiteInspections or None
+        The inspection process (``site_inspections`` of ``disruption_defaults.yaml``);
+        None derives escalations only.
 
     Returns
     -------
     dict of str to tuple of OutageMode
-        Site id -> derived modes, for sites running a line with an escalating failure
-        mode; empty when no failure mode has ``escalations`` (every scenario bundled
-        today), which leaves the supply inputs unchanged to the bit. Each mode is named
-        ``"<escalation kind><-<failure mode id>"`` (e.g. ``"recall<-qa-lapse"``, so
-        shortage-days can later be attributed to the root cause), has ``category`` = the
-        escalation kind, the escalation's ``duration_days`` in days, and the rate
-        :func:`escalation_rate_per_yr` summed over the site's lines [1/yr]. Modes of zero
-        rate (detection 1, probability 0) are left out.
+        Site id -> derived modes, for sites that run a line with an escalating failure
+        mode (a scenario opts in by giving ``escalations``; without any the result is
+        empty, which leaves the supply inputs unchanged to the bit). Per site:
+
+        * one mode per escalation kind and root failure mode, named
+          ``"<kind><-<failure mode id>"`` (e.g. ``"recall<-oos-batch-reject"``), category
+          = the kind, rate :func:`escalation_rate_per_yr` summed over the site's lines;
+          modes of zero rate are left out;
+        * with ``inspections``, ``"oai_inspection<-inspection"``: rate
+          :math:`r\\, p_{OAI}` with :func:`oai_probability` of the site's escaped
+          defects summed over its lines (:func:`escaped_defects_per_yr`), duration
+          ``inspections.duration``.
+
+        Every derived mode adds the release time of the site's lines
+        (:func:`line_release_days`, the longest if several) to each outage: lots under
+        release when a site is stopped for quality are quarantined with it, and the first
+        lot made after the restart waits a full release cycle before it can ship
+        (assumption; so a faster release shortens quality outages, docs/
+        supply_simulation.md).
 
     Notes
     -----
     Pass the result to :func:`rxtwin.supply.disruption_inputs.supply_inputs_from_scenario`
-    as ``extra_site_outage_modes``: the derived modes add to the site's own outage modes
-    (scenario ``site_outage`` modes or the category defaults). Modelling assumption: the
-    default modes' rates are not reduced for the share already explained by the lines,
-    so a scenario that adds escalations should check it does not count a regulatory
-    outage twice.
+    as ``extra_site_outage_modes`` with ``replaced_categories =
+    inspections.line_explained_categories`` (:func:`supply_inputs_with_lines` does both),
+    so a site's own regulatory-action and QA-lapse modes, which the derived modes explain,
+    are not counted twice.
 
     Examples
     --------
     >>> from rxtwin.data.scenarios import load_scenario
-    >>> site_outage_modes_from_lines(load_scenario("generic_oral_solid"))
-    {}
+    >>> modes = site_outage_modes_from_lines(load_scenario("generic_oral_solid"))
+    >>> sorted(m.name for m in modes["fdf-plant"])
+    ['recall<-nitrosamine-impurity', 'recall<-oos-batch-reject']
     """
+    escalating_lines = [
+        line for line in scenario.lines
+        if line_failure_occurrences(scenario, line.id, intervention_ids)]
     rates: dict[str, dict[str, float]] = {}
     escalation_of: dict[tuple[str, str], object] = {}
-    modes_by_id = {m.id: m for m in scenario.failure_modes}
-    for line in scenario.lines:
+    release_days: dict[str, float] = {}
+    escaped: dict[str, list[float]] = {}
+    for line in escalating_lines:
+        site = line.site_id
+        release_days[site] = max(release_days.get(site, 0.0),
+                                 line_release_days(scenario, line.id, intervention_ids))
+        rates.setdefault(site, {})
         for found in line_failure_occurrences(scenario, line.id, intervention_ids):
-            for escalation in modes_by_id[found.failure_mode_id].escalations:
+            for escalation in scenario.failure_mode(found.failure_mode_id).escalations:
                 rate = escalation_rate_per_yr(found.occurrences_per_yr,
                                               found.detection_probability,
                                               escalation.probability)
                 if rate <= 0.0:
                     continue
                 name = f"{escalation.kind.value}<-{found.failure_mode_id}"
-                site = rates.setdefault(found.site_id, {})
-                site[name] = site.get(name, 0.0) + rate
-                escalation_of[(found.site_id, name)] = escalation
-    return {
-        site_id: tuple(
-            OutageMode(name, rate, escalation_of[(site_id, name)].duration_days, 1.0,
-                       category=escalation_of[(site_id, name)].kind.value)
-            for name, rate in by_name.items())
-        for site_id, by_name in rates.items()
-    }
+                rates[site][name] = rates[site].get(name, 0.0) + rate
+                escalation_of[(site, name)] = escalation
+        if inspections is not None:
+            now, before = escaped.setdefault(site, [0.0, 0.0])
+            escaped[site] = [
+                now + escaped_defects_per_yr(scenario, line.id, intervention_ids),
+                before + escaped_defects_per_yr(scenario, line.id, as_incumbent=True)]
+    out = {}
+    for site, by_name in rates.items():
+        modes = [OutageMode(name, rate, escalation_of[(site, name)].duration_days, 1.0,
+                            category=escalation_of[(site, name)].kind.value,
+                            added_days=release_days[site])
+                 for name, rate in by_name.items()]
+        if inspections is not None:
+            rate = inspections.rate_per_yr * oai_probability(inspections, *escaped[site])
+            if rate > 0.0:
+                modes.append(OutageMode(f"oai_inspection<-{INSPECTION_ROOT}", rate,
+                                        inspections.duration, 1.0, category="oai_inspection",
+                                        added_days=release_days[site]))
+        if modes:
+            out[site] = tuple(modes)
+    return out
+
+
+def supply_inputs_with_lines(scenario: Scenario, intervention_ids: Sequence[str],
+                             defaults: DisruptionDefaults) -> SupplyEngineInputs:
+    """Supply-simulator inputs of a scenario whose sites' quality outages come from the
+    lines they run (:func:`site_outage_modes_from_lines` with the defaults'
+    ``site_inspections``), replacing the sites' own modes of the line-explained
+    categories; every other site keeps its modes."""
+    inspections = defaults.site_inspections
+    return supply_inputs_from_scenario(
+        scenario, list(intervention_ids), defaults=defaults,
+        extra_site_outage_modes=site_outage_modes_from_lines(scenario, intervention_ids,
+                                                             inspections),
+        replaced_categories=() if inspections is None
+        else inspections.line_explained_categories)

@@ -43,7 +43,7 @@ from rxtwin.runs.params import (
     unknown_intervention_problems,
 )
 from rxtwin.runs.recorded import Progress, resumable_run, run_recorded_chunks
-from rxtwin.runs.site_failures import site_outage_modes_from_lines
+from rxtwin.runs.site_failures import supply_inputs_with_lines
 from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import (
@@ -52,7 +52,7 @@ from rxtwin.supply.disruption import (
     DisruptionSummary,
     simulate_disruptions,
 )
-from rxtwin.supply.disruption_inputs import SupplyEngineInputs, supply_inputs_from_scenario
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 
 __all__ = [
     "SUPPLY_CHUNK_FORMAT",
@@ -155,9 +155,7 @@ def _supply_inputs(scenario: Scenario, intervention_ids: Sequence[str],
                    defaults_yaml: str, where: str,
                    fda_calibrated: bool = False) -> SupplyEngineInputs:
     defaults = parse_disruption_defaults(defaults_yaml, where, fda_calibrated=fda_calibrated)
-    return supply_inputs_from_scenario(
-        scenario, list(intervention_ids), defaults=defaults,
-        extra_site_outage_modes=site_outage_modes_from_lines(scenario, intervention_ids))
+    return supply_inputs_with_lines(scenario, intervention_ids, defaults)
 
 
 def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, params: dict,
@@ -208,7 +206,7 @@ def run_supply_simulation(
     entropy : int or None
         Root entropy of the seed tree; None draws fresh entropy (stored with the run).
     intervention_ids : sequence of str
-        Scenario interventions applied (:func:`supply_inputs_from_scenario`).
+        Scenario interventions applied (:func:`rxtwin.runs.site_failures.supply_inputs_with_lines`).
     chunk_size : int
         Scenario-years per chunk [-]; part of the seed contract.
     backend, workers, scheduler_address

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from rxtwin.errors import UserInputError
+from rxtwin.model.disruption import OutageMode
 from rxtwin.model.units import DAYS_PER_YEAR
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.sampling import lognormal_mu_sigma, sample
@@ -128,8 +129,10 @@ def _events(rng: np.random.Generator, modes, n_years: int, horizon_days: int):
         total = int(counts.sum())
         years.append(np.repeat(np.arange(n_years), counts))
         starts.append(rng.uniform(0.0, horizon_days, total))
+        # an outage mode may add fixed days (a release cycle); a demand shock adds none
+        added_days = mode.added_days if isinstance(mode, OutageMode) else 0.0
         durations.append(sample(mode.duration, rng, total) * mode.duration_unit_days
-                         if total else np.zeros(0))
+                         + added_days if total else np.zeros(0))
         which.append(np.full(total, k))
     if not years:
         empty = np.zeros(0)

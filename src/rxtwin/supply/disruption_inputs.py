@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -423,6 +423,7 @@ def supply_inputs_from_scenario(
     *,
     defaults: DisruptionDefaults,
     extra_site_outage_modes: Mapping[str, Sequence[OutageMode]] | None = None,
+    replaced_categories: Collection[str] = (),
 ) -> SupplyEngineInputs:
     """Per-product supply chains of a scenario, with interventions applied.
 
@@ -449,6 +450,11 @@ def supply_inputs_from_scenario(
         The orchestration layer derives them from the lines' failure modes
         (:func:`rxtwin.runs.site_failures.site_outage_modes_from_lines`); this engine
         never looks at a line. None or empty leaves the inputs unchanged to the bit.
+    replaced_categories : collection of str
+        At each site of ``extra_site_outage_modes``, the site's own modes of these
+        categories are dropped: the added modes explain the same events (e.g. the
+        ``regulatory_action`` mode of a site whose inspections the orchestration layer
+        derives from its lines). Other sites keep theirs.
 
     Returns
     -------
@@ -653,7 +659,9 @@ def supply_inputs_from_scenario(
         raise UserInputError(f"extra_site_outage_modes: site(s) {', '.join(unknown)} are not "
                              f"sites of scenario '{scenario.name}' (known: "
                              f"{', '.join(site_ids)})")
-    modes = [tuple(site_modes.get(s, default_modes)) + tuple(extra.get(s, ()))
+    replaced = frozenset(replaced_categories)
+    modes = [tuple(m for m in site_modes.get(s, default_modes)
+                   if s not in extra or m.category not in replaced) + tuple(extra.get(s, ()))
              for s in site_ids]
     return chain_inputs(products, site_ids, modes,
                         holding_rate_per_yr=scenario.firm.inventory_carrying_rate_per_yr,
