@@ -14,6 +14,7 @@ MODULES = [
     "rxtwin.econ.appraisal",
     "rxtwin.econ.breakeven",
     "rxtwin.econ.switch",
+    "rxtwin.econ.social",
 ]
 
 

@@ -1,4 +1,5 @@
-"""rxtwin.econ: cash flows, NPV/IRR/payback, depreciation, break-even solvers, subsidies.
+"""rxtwin.econ: cash flows, NPV/IRR/payback, depreciation, break-even solvers, subsidies,
+and the value to society of avoided shortages (``social.py``).
 
 Pure functions and small typed inputs; see ``docs/econ.md`` for every equation and source.
 No module here reads a file: the bundled defaults (MACRS table, ITC basis reduction, firm
@@ -36,15 +37,33 @@ from rxtwin.econ.metrics import (
     payback_yr,
     profitability_index,
 )
+from rxtwin.econ.social import (
+    AvoidedShortageValue,
+    ShortageDayCost,
+    SocialNpv,
+    SocialNpvUncertainty,
+    SocialOption,
+    sample_shortage_day_costs,
+    shortage_cost_sensitivity,
+    shortage_day_cost,
+    social_npv,
+    social_npv_uncertainty,
+    social_value_of_avoided,
+)
 
 __all__ = [
     "Appraisal",
+    "AvoidedShortageValue",
     "BreakevenBracketError",
     "CashFlowInputs",
     "DepreciationMethod",
     "IrrFlag",
     "IrrResult",
     "MacrsRatesPct",
+    "ShortageDayCost",
+    "SocialNpv",
+    "SocialNpvUncertainty",
+    "SocialOption",
     "Subsidy",
     "appraise",
     "breakeven_map",
@@ -62,5 +81,11 @@ __all__ = [
     "payback_yr",
     "profitability_index",
     "required_subsidy_fraction",
+    "sample_shortage_day_costs",
+    "shortage_cost_sensitivity",
+    "shortage_day_cost",
+    "social_npv",
+    "social_npv_uncertainty",
+    "social_value_of_avoided",
     "solve_breakeven",
 ]

@@ -6,6 +6,7 @@ knows nothing of the simulator). The helpers here turn a technology's installati
 ramp-up times into the yearly timeline of :class:`rxtwin.econ.cashflow.CashFlowInputs`:
 
 * :func:`install_years` -- whole years of installation, ``ceil(months / 12)``;
+* :func:`even_capex_by_yr` -- capex spread evenly over the installation years;
 * :func:`ramp_up_fractions` -- mean output fraction of each operating year under a linear
   ramp-up;
 * :func:`blend_performance` -- the yearly performance while the new line ramps up and the
@@ -29,6 +30,7 @@ __all__ = [
     "MONTHS_PER_YR",
     "SwitchCashFlows",
     "blend_performance",
+    "even_capex_by_yr",
     "install_years",
     "ramp_up_fractions",
     "technology_switch_cash_flows",
@@ -59,6 +61,31 @@ def install_years(install_time_months: float) -> int:
     if not (math.isfinite(install_time_months) and install_time_months >= 0):
         raise UserInputError(f"install_time_months = {install_time_months} must be finite and >= 0")
     return math.ceil(install_time_months / MONTHS_PER_YR - 1e-12)
+
+
+def even_capex_by_yr(capex_usd: float, install_yr: int) -> tuple[float, ...]:
+    """Capex spent in equal parts at the start of each installation year [USD].
+
+    Parameters
+    ----------
+    capex_usd : float
+        Total capital expenditure [USD].
+    install_yr : int
+        Whole installation years ``k`` (:func:`install_years`) [yr], >= 0.
+
+    Returns
+    -------
+    tuple of float
+        ``capex_usd / k`` in each of years ``0 .. k - 1``; all of it in year 0 when
+        ``k = 0`` (the start of an installation year is the end of the year before, in the
+        end-of-year convention). Even spending is an assumption (docs/econ.md).
+
+    Examples
+    --------
+    >>> even_capex_by_yr(3.0e6, 0), even_capex_by_yr(3.0e6, 2)
+    ((3000000.0,), (1500000.0, 1500000.0))
+    """
+    return (capex_usd,) if install_yr == 0 else (capex_usd / install_yr,) * install_yr
 
 
 def ramp_up_fractions(ramp_up_months: float, n_operating_yr: int) -> np.ndarray:
@@ -313,7 +340,7 @@ def technology_switch_cash_flows(
     ramp = ramp_up_fractions(ramp_up_months, n_op)
     switched = [blend_performance(new, incumbent, float(phi)) for phi in ramp]
     kept = [incumbent] * n_op
-    capex_by_yr = (capex_usd,) if k == 0 else (capex_usd / k,) * k
+    capex_by_yr = even_capex_by_yr(capex_usd, k)
     common = dict(horizon_yr=horizon_yr, install_yr=k, tax_rate=tax_rate,
                   depreciation_method=depreciation_method,
                   depreciation_life_yr=depreciation_life_yr, macrs_rates_pct=macrs_rates_pct,

@@ -24,6 +24,7 @@ from rxtwin.model.intervention import FailureModeChange, Intervention, Intervent
 from rxtwin.model.performance import LinePerformance, PerformancesAt
 from rxtwin.model.product import DosageForm, Material, MaterialKind, Product
 from rxtwin.model.scenario import SCHEMA_VERSION, Scenario, canonical_hash, canonical_json
+from rxtwin.model.shortage_cost import HarmParameters, RangedValue, ShortageCostParameters
 from rxtwin.model.site import InspectionStatus, Line, Site
 from rxtwin.model.supply import SupplyEdge
 from rxtwin.model.technology import Technology, TechnologyKind
@@ -33,9 +34,11 @@ __all__ = [
     "SCHEMA_VERSION", "DosageForm", "Distribution", "DurationDistribution", "Escalation",
     "EscalationKind", "Exponential",
     "FailureCategory", "FailureEffect", "FailureMode", "FailureModeChange", "FirmFinance",
-    "FirmProfile", "Fixed", "Gamma", "InspectionStatus", "Intervention", "InterventionKind",
+    "FirmProfile", "Fixed", "Gamma", "HarmParameters", "InspectionStatus", "Intervention",
+    "InterventionKind",
     "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "Normal",
-    "PerformancesAt", "Product", "RxModel", "Scenario", "Site", "SupplyEdge", "Technology",
+    "PerformancesAt", "Product", "RangedValue", "RxModel", "Scenario", "ShortageCostParameters",
+    "Site", "SupplyEdge", "Technology",
     "TechnologyKind", "Triangular", "UncertainParameter", "Uniform", "canonical_hash",
     "canonical_json",
 ]

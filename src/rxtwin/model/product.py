@@ -59,3 +59,17 @@ class Product(RxModel):
         0.5, description="clinical criticality in [0, 1] (1 = essential, no substitute)"
     )
     first_generic: bool = False
+    # Patient harm of a shortage (rxtwin.econ.social); None: the dosage form's default in
+    # rxtwin/data/shortage_costs.yaml (docs/econ.md, "Value to society").
+    units_per_patient_day: BoundedPositive | None = Field(
+        None, description="units one patient uses in a day of treatment (the dose); None: "
+                          "the dosage form's default in shortage_costs.yaml"
+    )
+    therapeutic_alternative_share: Fraction | None = Field(
+        None, description="share of patient-days without the product that an equally "
+                          "effective alternative covers; None: the dosage form's default"
+    )
+    qaly_lost_per_affected_patient_day: BoundedNonNegative | None = Field(
+        None, description="QALYs lost per patient-day without the product and without an "
+                          "equally effective alternative; None: the dosage form's default"
+    )

@@ -30,7 +30,9 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("supply_edges", SupplyEdge), ("uncertain", UncertainParameter),
 ]
 
-UNIT_SUFFIXES = [("_usd_per_unit", "USD/unit"), ("_usd_per_fte_yr", "USD/(FTE·yr)"),
+UNIT_SUFFIXES = [("units_per_patient_day", "units/patient-day"),
+                 ("qaly_lost_per_affected_patient_day", "QALY/patient-day"),
+                 ("_share", "fraction"), ("_usd_per_unit", "USD/unit"), ("_usd_per_fte_yr", "USD/(FTE·yr)"),
                  ("_usd_per_kwh", "USD/kWh"), ("_usd_per_yr", "USD/yr"),
                  ("_usd_per_product", "USD/product"), ("_usd_per_changeover", "USD/changeover"),
                  ("_usd_per_lot", "USD/lot"), ("_usd_per_kg", "USD/kg"), ("_usd", "USD"),
