@@ -44,3 +44,16 @@ def test_product_harm_fields_are_validated():
         Product.model_validate({**product, "therapeutic_alternative_share": 1.5})
     with pytest.raises(ValidationError, match="units_per_patient_day"):
         Product.model_validate({**product, "units_per_patient_day": 0.0})
+
+
+def test_unset_harm_fields_leave_a_products_dump_and_hash_as_before():
+    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.model import Product
+
+    product = load_scenario("metformin").products[0]
+    dumped = product.model_dump(mode="json")
+    assert not {"units_per_patient_day", "therapeutic_alternative_share",
+                "qaly_lost_per_affected_patient_day"} & set(dumped)
+    with_dose = Product.model_validate({**dumped, "units_per_patient_day": 2.0})
+    assert with_dose.model_dump(mode="json")["units_per_patient_day"] == 2.0
+    assert Product.model_validate(with_dose.model_dump(mode="json")) == with_dose

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Fraction, Identifier, RxModel
 
@@ -73,3 +73,19 @@ class Product(RxModel):
         None, description="QALYs lost per patient-day without the product and without an "
                           "equally effective alternative; None: the dosage form's default"
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_harm_fields(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Leave the patient-harm fields out while they are None, so a scenario that does
+        not set them dumps (and hashes, ``canonical_hash``) as it did before they existed:
+        stored scenarios and their runs keep their hashes."""
+        data = handler(self)
+        for name in _HARM_FIELDS:
+            if name in data and getattr(self, name) is None:
+                del data[name]
+        return data
+
+
+#: Optional fields of :class:`Product` left out of its dump while they are None.
+_HARM_FIELDS = ("units_per_patient_day", "therapeutic_alternative_share",
+                "qaly_lost_per_affected_patient_day")
