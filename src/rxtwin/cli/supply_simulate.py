@@ -105,8 +105,10 @@ def _print_causes(title: str, frame) -> None:
                   ".md, Shortage-days by cause); ± 95 %: batch means over chunks",
                   caption_justify="left")
     for name, label, _ in _CAUSE_COLUMNS:
-        text = name in ("product_id", "cause", "category", "root_failure_mode")
-        table.add_column(label, justify="left" if text else "right", no_wrap=text)
+        # numbers never wrap; on a narrow terminal the labels fold instead
+        text = name in ("cause", "category", "root_failure_mode")
+        table.add_column(label, justify="left" if text or name == "product_id" else "right",
+                         no_wrap=not text, overflow="fold" if text else "ellipsis")
     for row in frame.itertuples(index=False):
         values = row._asdict()
         table.add_row(*(_cell(fmt, values[name]) for name, _, fmt in _CAUSE_COLUMNS))
