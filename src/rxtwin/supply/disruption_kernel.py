@@ -186,11 +186,10 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     production, a chain site whose code changed updates its latest outage start ``s_i``
     and code ``c_i`` (an outage starts) or its last down day ``e_i`` (one ended
     yesterday); a site down on day ``k`` has ``e_i = k``. Writing only on a change keeps
-    the daily step to one read and one comparison per chain site (the kernel runs about 8 %
+    the daily step to one read and one comparison per chain site (the kernel runs 5-8 %
     longer than without attribution; docs/supply_simulation.md, Performance). An episode
-    starting on day ``k`` gets
-    ``c_i`` of the site with the largest ``s_i`` among those with
-    ``k - e_i <= attribution_window_days`` (``e_i = k``: under way), the lowest site
+    starting on day ``k`` gets ``c_i`` of the site with the largest ``s_i`` among those
+    with ``k - e_i <= attribution_window_days`` (``e_i = k``: under way), the lowest site
     index on a tie, or 0 if no site qualifies; all its short days, unmet units and its
     count go to that cause, also when it started in the warm-up. Only a site's latest
     outage can qualify: its earlier ones started earlier and ended before it.
