@@ -9,7 +9,10 @@ Each day: site outages (random arrivals and durations per site, shared by every 
 site supplies), demand shocks and day-to-day demand noise, inventories at each tier aged in
 lots (first-expired-first-out, expiry losses counted), base-stock replenishment, and surge
 of surviving suppliers after their qualification lag. Stockpiles (API reserve,
-finished-goods buffer) are larger base stocks, with their holding cost.
+finished-goods buffer) are larger base stocks, with their holding cost. Every shortage
+episode is credited to a cause: the most recently started outage of the product's chain
+under way or recently ended when it began, or none (demand)
+(:meth:`DisruptionSummary.cause_table`).
 
 Random numbers come only from the chunk's :class:`numpy.random.SeedSequence`. Within a
 chunk, each site draws from ``SeedSequence(entropy, spawn_key=chunk_key + (0, key))`` and
