@@ -49,7 +49,12 @@ from rxtwin.supply.disruption import (
     site_down_calendar,
 )
 from rxtwin.supply.disruption_inputs import chain_inputs
-from rxtwin.supply.disruption_kernel import BALANCE, N_STATISTICS, simulate_product
+from rxtwin.supply.disruption_kernel import (
+    BALANCE,
+    CAUSE_STATISTICS,
+    N_STATISTICS,
+    simulate_product,
+)
 
 N_KSM_SITES, N_API_SITES, N_FDF_SITES = 40, 60, 25  # assumption: shared supplier base
 LEAD_DAYS = {"ksm": 30, "api": 45, "fdf": 0}  # assumption: sea freight, in-house FDF
@@ -113,10 +118,12 @@ def chunk_breakdown_s(inputs, n_years: int, seed: int = 1) -> dict[str, float]:
         middle = time.perf_counter()
         simulate_product(*_product_args(inputs, p), down, demand, inputs.holding_rate_per_yr,
                          inputs.warmup_years, inputs.episode_gap_days,
+                         inputs.attribution_window_days,
                          np.zeros((n_years, N_STATISTICS)),
                          np.zeros(N_EPISODE_BINS, dtype=np.int64),
                          np.zeros(N_EPISODE_BINS, dtype=np.int64),
-                         np.zeros((inputs.tier_parent.shape[1], len(BALANCE))))
+                         np.zeros((inputs.tier_parent.shape[1], len(BALANCE))),
+                         np.zeros((inputs.causes.n_causes, len(CAUSE_STATISTICS))))
         kernel_s += time.perf_counter() - middle
         demand_s += middle - start
     return {"site_calendars": round(calendar_s, 3), "demand_paths": round(demand_s, 3),

@@ -1,12 +1,13 @@
 """Mergeable summaries: closed forms against numpy/scipy, exact merges, storage."""
 
 import json
+import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.summaries import ExactSum, HistogramSummary, MomentSummary, merge_all
 
 
 @pytest.fixture
@@ -143,3 +144,57 @@ def test_merge_all_merges_dicts_keywise(samples):
         merge_all([chunks[0], {"m": chunks[1]["m"]}])
     with pytest.raises(ValueError, match="at least one"):
         merge_all([])
+
+
+# ------------------------------------------------------------------ exact sums
+
+
+def mixed_magnitudes(seed: int, shape) -> np.ndarray:
+    """Amounts from 1e-9 to 1e12, both signs: floating-point sums of them depend on the
+    order of addition."""
+    rng = np.random.default_rng(seed)
+    return rng.choice([-1.0, 1.0], size=shape) * 10.0 ** rng.uniform(-9, 12, size=shape)
+
+
+def test_exact_sum_is_the_correctly_rounded_sum_in_any_order():
+    # Second computation: math.fsum is the correctly rounded sum of all values; the exact
+    # sum rounded once must be it, bit for bit, whatever the order and grouping of merges.
+    chunks = [mixed_magnitudes(seed, (4, 3)) for seed in range(12)]
+    parts = [ExactSum.from_values(c) for c in chunks]
+    expected = np.array([[math.fsum(c[i, j] for c in chunks) for j in range(3)]
+                         for i in range(4)])
+    forward = merge_all(parts)
+    backward = merge_all(parts[::-1])
+    shuffled = merge_all([parts[i] for i in np.random.default_rng(0).permutation(12)])
+    tree = merge_all([merge_all(parts[:5]), merge_all(parts[5:])])
+    for merged in (forward, backward, shuffled, tree):
+        assert merged.equals(forward)
+        np.testing.assert_array_equal(merged.value(), expected)
+    # floating-point addition in the same orders does not agree with itself
+    plain = [sum(chunks), sum(chunks[::-1])]
+    assert not np.array_equal(plain[0], plain[1])
+
+
+def test_exact_sum_round_trips_through_json_and_checks_its_input():
+    s = ExactSum.from_values(mixed_magnitudes(1, (2, 5))).merge(
+        ExactSum.from_values(mixed_magnitudes(2, (2, 5))))
+    back = ExactSum.from_dict(json.loads(json.dumps(s.to_dict())))
+    assert back.equals(s)
+    np.testing.assert_array_equal(back.value(), s.value())
+    assert ExactSum.from_values(np.zeros((0, 3))).value().shape == (0, 3)
+    assert ExactSum.from_values([2.0**60, 3.0]).value().tolist() == [2.0**60, 3.0]
+    with pytest.raises(ValueError, match="finite"):
+        ExactSum.from_values([1.0, np.inf])
+    with pytest.raises(ValueError, match="shapes"):
+        s.merge(ExactSum.from_values([1.0]))
+    with pytest.raises(ValueError, match="expected 'exact_sum'"):
+        ExactSum.from_dict({"kind": "moments"})
+
+
+def test_summaries_docstring_examples():
+    import doctest
+
+    import rxtwin.stats.summaries as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

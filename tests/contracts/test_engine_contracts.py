@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from rxtwin.compute import chunk_mapper
+from rxtwin.supply.disruption import CAUSE_TABLE_COLUMNS
 
 from . import checks
-from .engines import ENGINES
+from .engines import ENGINES, SUPPLY
 
 
 def test_same_seed_gives_same_bits(engine):
@@ -63,3 +66,13 @@ def test_every_output_column_is_documented_with_its_unit(engine):
 
 def test_bad_input_raises_user_input_error_naming_the_field(engine):
     checks.check_bad_inputs(engine)
+
+
+def test_supply_cause_table_columns_are_documented_with_their_units():
+    # The supply engine's second table (shortage-days by cause), under the same check as
+    # every engine's main table: its columns, CAUSE_TABLE_COLUMNS and the docs table agree.
+    causes = dataclasses.replace(
+        SUPPLY, name="supply.disruption causes", table=lambda r: r.summary.cause_table(),
+        columns=CAUSE_TABLE_COLUMNS, docs=("docs/supply_simulation.md",
+                                           "## Shortage-days by cause"))
+    checks.check_documented_columns(causes)

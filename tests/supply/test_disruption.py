@@ -439,7 +439,7 @@ def run_on_calendar(inputs, down_days, n_years, warmup_years=0):
     """Run the kernel of product 0 on a hand-made calendar: site 0 down on ``down_days``
     (days counted from the start of the history), demand at its mean."""
     from rxtwin.supply.disruption import N_EPISODE_BINS, _product_args
-    from rxtwin.supply.disruption_kernel import N_STATISTICS, simulate_product
+    from rxtwin.supply.disruption_kernel import CAUSE_STATISTICS, N_STATISTICS, simulate_product
 
     n_total = warmup_years + n_years
     down = np.zeros((1, n_total, 365), dtype=np.uint8)
@@ -449,8 +449,10 @@ def run_on_calendar(inputs, down_days, n_years, warmup_years=0):
     ended = np.zeros(N_EPISODE_BINS, dtype=np.int64)
     open_ = np.zeros_like(ended)
     balance = np.zeros((inputs.tier_parent.shape[1], len(BALANCE)))
+    causes = np.zeros((inputs.causes.n_causes, len(CAUSE_STATISTICS)))
     simulate_product(*_product_args(inputs, 0), down, demand, 0.0, warmup_years,
-                     inputs.episode_gap_days, stats, ended, open_, balance)
+                     inputs.episode_gap_days, inputs.attribution_window_days, stats, ended,
+                     open_, balance, causes)
     return stats, ended, open_
 
 

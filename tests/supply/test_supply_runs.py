@@ -7,6 +7,7 @@ The CLI tests call ``rxtwin supply simulate`` and ``rxtwin supply resume`` on th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.runs.site_failures import supply_inputs_with_lines
 from rxtwin.runs.supply import (
+    SUPPLY_CAUSE_TABLE,
     SUPPLY_CHUNK_FORMAT,
     SUPPLY_RUN_KIND,
     SUPPLY_TABLE,
@@ -107,6 +109,21 @@ def test_chunk_bytes_read_back_bit_for_bit_and_are_compact(reference):
         assert len(data) * 5 < len(plain)
 
 
+def test_chunk_stored_before_cause_attribution_still_reads(reference):
+    # a chunk written before shortages were attributed to causes has no "causes" key: it
+    # reads back, merges with its like and gives the per-product table, and only the
+    # cause table refuses, saying why
+    _, chunks = reference
+    older = dataclasses.replace(chunks[0], causes=None)
+    document = json.loads(zlib.decompress(encode_supply_chunk(older)))
+    assert "causes" not in document["summary"]
+    back = decode_supply_chunk(encode_supply_chunk(older))
+    assert back.causes is None and back.equals(older)
+    pd.testing.assert_frame_equal(back.merge(back).table(), older.merge(older).table())
+    with pytest.raises(ValueError, match="predates cause attribution"):
+        back.cause_table()
+
+
 def test_unreadable_chunk_bytes_are_refused(reference):
     _, chunks = reference
     with pytest.raises(ValueError, match="unreadable"):
@@ -148,6 +165,8 @@ def test_run_is_stored_with_its_chunks_and_table(store, scenario, reference):
         assert decode_supply_chunk(data).equals(chunks[index])
     pd.testing.assert_frame_equal(store.get_summary(run_id, SUPPLY_TABLE),
                                   full.summary.table())
+    pd.testing.assert_frame_equal(store.get_summary(run_id, SUPPLY_CAUSE_TABLE),
+                                  full.summary.cause_table())
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(store, scenario, reference,
@@ -266,6 +285,29 @@ def test_cli_simulate_stores_the_run_and_prints_its_id(tmp_path, scenario):
                                       expected.summary.table())
 
 
+def test_cli_simulate_by_cause_prints_the_stored_cause_table(tmp_path, scenario):
+    db = tmp_path / "cli.sqlite"
+    plain = runner.invoke(app, ["supply", "simulate", SCENARIO, "--years", "40", "--seed",
+                                "3", "--db", str(db)], env={"COLUMNS": "250"})
+    result = runner.invoke(app, ["supply", "simulate", SCENARIO, "--years", "40", "--seed",
+                                 "3", "--db", str(db), "--by-cause"], env={"COLUMNS": "250"})
+    assert plain.exit_code == 0 and result.exit_code == 0, plain.output + result.output
+    assert "Shortage-days by cause" in result.stdout
+    assert "Shortage-days by cause" not in plain.stdout
+    (run_line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("run: ")]
+    with Store.open(db, create=False) as store:
+        causes = store.get_summary(run_line.removeprefix("run: ").strip(), SUPPLY_CAUSE_TABLE)
+    inputs = supply_inputs_with_lines(scenario, [], load_disruption_defaults())
+    expected = simulate_disruptions(inputs, 40, entropy=3).summary.cause_table()
+    pd.testing.assert_frame_equal(causes, expected)
+    assert len(expected) > 0
+    # every row is printed: product, cause and its share, as formatted
+    lines = result.stdout.splitlines()
+    for row in expected.itertuples(index=False):
+        assert any(row.product_id in ln and f" {row.cause} " in ln
+                   and f"{row.share_of_shortage_days:.3f}" in ln for ln in lines), row
+
+
 def test_cli_simulate_bad_intervention_is_one_line_and_opens_no_store(tmp_path):
     db = tmp_path / "never.sqlite"
     result = runner.invoke(app, ["supply", "simulate", SCENARIO, "--years", "5",
@@ -281,13 +323,17 @@ def test_cli_resume_finishes_a_killed_run(tmp_path, scenario, reference):
     db = tmp_path / "cli.sqlite"
     with Store.open(db) as store:
         run_id = _killed_after_two_chunks(store, scenario)
-    result = runner.invoke(app, ["supply", "resume", run_id, "--db", str(db)])
+    result = runner.invoke(app, ["supply", "resume", run_id, "--db", str(db), "--by-cause"],
+                           env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert f"run: {run_id}" in result.stdout and "heparin" in result.stdout
+    assert "Shortage-days by cause" in result.stdout
     with Store.open(db, create=False) as store:
         assert store.get_run(run_id).status == "done"
         pd.testing.assert_frame_equal(store.get_summary(run_id, SUPPLY_TABLE),
                                       reference[0].summary.table())
+        pd.testing.assert_frame_equal(store.get_summary(run_id, SUPPLY_CAUSE_TABLE),
+                                      reference[0].summary.cause_table())
     again = runner.invoke(app, ["supply", "resume", run_id, "--db", str(db)])
     assert again.exit_code == 2
     lines = again.stderr.strip().splitlines()

@@ -1,7 +1,7 @@
 """Slow, independent pure-Python implementation of the disruption simulator's daily model
 for one product chain, written from docs/supply_simulation.md ("One day k, in this fixed
 order", "A chunk is one continuous history", "Shortage episodes", "Lots, and when a tier does
-without them", Outputs), not from the compiled kernel.
+without them", Outputs, "Shortage-days by cause"), not from the compiled kernel.
 
 It exists to cross-check :func:`rxtwin.supply.disruption_kernel.simulate_product`
 (tests/supply/test_disruption_reference.py). It takes the same arrays and returns the same
@@ -13,7 +13,11 @@ outputs, but keeps everything as plainly as the text describes it:
 * a tier's pipeline is a list of shipments ``(arrival_day, expiry_day, units)``; in transit
   is their sum;
 * days are counted on one timeline ``day = year x horizon + day_of_year`` from the start of
-  the history, with plain loops.
+  the history, with plain loops;
+* a site's outages are read off its whole calendar first, as a list of
+  ``(first day, last day, cause)`` runs (:func:`outages_of`), and an episode's cause is
+  chosen among them when it starts (:func:`episode_cause`), instead of being tracked day by
+  day.
 
 Taken from the kernel rather than the document: the argument layout (shapes, ``parent ==
 -2`` for unused tiers, ``site < 0`` for unused supplier slots, the STATISTICS and BALANCE
@@ -48,6 +52,7 @@ STATISTICS = ("any_shortage", "shortage_days", "unmet_units", "demand_units",
               "longest_episode_days")
 BALANCE = ("initial_units", "produced_units", "delivered_units", "expired_units",
            "final_units")
+CAUSE_STATISTICS = ("shortage_days", "unmet_units", "episodes_count")
 
 
 def episode_bin(length_days: int) -> int:
@@ -75,10 +80,38 @@ def _take_fefo(lots: list, units: float) -> None:
         lots.pop(0)
 
 
+def outages_of(calendar) -> list[tuple[int, int, int]]:
+    """The outages on one site's calendar (a sequence of cause codes over the history, 0 =
+    up): ``(first day, last day, cause)`` of every run of days with one nonzero code. Two
+    outages of one cause back to back are one run, as the document says they read."""
+    outages = []
+    previous = 0
+    for day, code in enumerate(int(c) for c in calendar):
+        if code != 0 and code != previous:
+            outages.append([day, day, code])
+        elif code != 0:
+            outages[-1][1] = day
+        previous = code
+    return [tuple(o) for o in outages]
+
+
+def episode_cause(outages_by_site: dict[int, list], day: int, window_days: int) -> int:
+    """Cause of an episode that starts on ``day``: the cause of the outage with the latest
+    first day among those of the chain's sites (``outages_by_site``: site index -> its
+    outages) that started on or before ``day`` and are under way on it or whose last day
+    is at most ``window_days`` before it; the lower site index on a tie; 0 if none."""
+    candidates = [(first, -site, cause)
+                  for site, outages in outages_by_site.items()
+                  for first, last, cause in outages
+                  if first <= day and day - min(last, day) <= window_days]
+    return max(candidates)[2] if candidates else 0
+
+
 def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf_life,
                                unit_value, sup_site, sup_share, sup_normal, sup_cap, sup_lead,
                                sup_lag, mean_demand, site_down, demand, holding_rate_per_yr,
-                               warmup_years, episode_gap_days):
+                               warmup_years, episode_gap_days, attribution_window_days,
+                               n_causes):
     """One product's chain over one continuous history, day by day as documented.
 
     Parameters
@@ -101,7 +134,8 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
     mean_demand : float
         Mean daily demand ``dbar`` [units/d] (start pipelines, rounding scale).
     site_down : uint8 array (n_sites, n_total_years, horizon)
-        1 where the site produces nothing that day.
+        0 where the site is up; the cause code (>= 1) of its outage where it produces
+        nothing that day.
     demand : float array (n_total_years, horizon)
         Daily demand [units].
     holding_rate_per_yr : float
@@ -110,6 +144,10 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
         Leading years simulated but not recorded [-].
     episode_gap_days : int
         Most days without shortage inside one episode [d].
+    attribution_window_days : int
+        How long after its last day an outage can still be an episode's cause [d].
+    n_causes : int
+        Cause codes, 0 (no outage) included [-].
 
     Returns
     -------
@@ -120,6 +158,8 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
         the history ends.
     balance : float array (T, 5)
         Per tier over the recorded years, the columns of ``BALANCE``.
+    cause_stats : float array (n_causes, 3)
+        Per cause code over the recorded years, the columns of ``CAUSE_STATISTICS``.
 
     Notes
     -----
@@ -139,6 +179,10 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
 
     Start (day 0): every tier holds one lot of its start stock, aged ``init_age``; every
     supplier's pipeline holds ``share x dbar`` made on each of the days ``-L .. -1``.
+
+    Each episode takes the cause :func:`episode_cause` gives on its first day, over the
+    sites of every supplier slot of the used tiers; its recorded short days and unmet
+    demand, and the episode itself when it starts in a recorded year, go to that cause.
     """
     n_total, horizon = demand.shape
     n_years = n_total - warmup_years
@@ -154,6 +198,10 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
     hist_done = np.zeros(N_BINS, dtype=np.int64)
     hist_censored = np.zeros(N_BINS, dtype=np.int64)
     balance = np.zeros((n_slots, len(BALANCE)))
+    cause_stats = np.zeros((n_causes, len(CAUSE_STATISTICS)))
+    chain_sites = {int(sup_site[t, s]) for t in tiers for s in suppliers_of[t]}
+    outages_by_site = {i: outages_of(site_down[i].reshape(-1)) for i in chain_sites}
+    cause = 0  # of the open episode
 
     # ---- start state
     lots = {t: [] for t in tiers}  # (expiry_day, units), sorted by expiry
@@ -253,6 +301,12 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
                 if episode_first is None:
                     episode_first = day
                     episodes += 1
+                    cause = episode_cause(outages_by_site, day, attribution_window_days)
+                    if recording:
+                        cause_stats[cause, 2] += 1
+                if recording:
+                    cause_stats[cause, 0] += 1
+                    cause_stats[cause, 1] += unmet
                 episode_last = day
             elif episode_first is not None and day - episode_last > episode_gap_days:
                 length = episode_last - episode_first + 1
@@ -278,4 +332,4 @@ def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf
         hist_censored[episode_bin(episode_last - episode_first + 1)] += 1
     for t in tiers:
         balance[t, 4] = _units(lots[t]) + _units(pipeline[t])
-    return stats, hist_done, hist_censored, balance
+    return stats, hist_done, hist_censored, balance, cause_stats

@@ -6,6 +6,7 @@ supply_chain_strategies``.
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import strategies as st
 
 from rxtwin.model.disruption import OutageMode
@@ -51,6 +52,40 @@ def chains(draw, max_tiers=3, max_lead=15, max_lag=20):
     return product, sites, modes
 
 
-def outage(rate_per_yr: float, mean_days: float) -> OutageMode:
+def outage(rate_per_yr: float, mean_days: float, name: str = "x") -> OutageMode:
     """Poisson outages with exponential durations."""
-    return OutageMode("x", rate_per_yr, Exponential(dist="exponential", mean=mean_days))
+    return OutageMode(name, rate_per_yr, Exponential(dist="exponential", mean=mean_days))
+
+
+@st.composite
+def cause_calendars(draw, n_sites, n_years, horizon_days, n_causes, max_outages=8):
+    """Site calendars with cause codes, uint8 (n_sites, n_years, horizon_days): 0 up,
+    1..``n_causes`` down because of that cause.
+
+    Per site, up to ``max_outages`` outages of 1-80 days, each of a drawn cause, separated
+    by 0 days (back to back: one outage if the causes agree, two if not) to 60 days. With
+    two sites or more, one site's first outage is sometimes copied onto another site's
+    calendar with a drawn cause, so that two outages start on one day.
+    """
+    total = n_years * horizon_days
+    down = np.zeros((n_sites, total), dtype=np.uint8)
+    for site in range(n_sites):
+        day = draw(st.integers(0, 120))
+        for _ in range(draw(st.integers(0, max_outages))):
+            if day >= total:
+                break
+            length = draw(st.integers(1, 80))
+            down[site, day:day + length] = draw(st.integers(1, n_causes))
+            # back to back as often as not: where a change of cause matters
+            day += length + draw(st.one_of(st.just(0), st.integers(1, 60)))
+    if n_sites >= 2 and draw(st.booleans()):
+        source, target = draw(st.lists(st.integers(0, n_sites - 1), min_size=2, max_size=2,
+                                       unique=True))
+        down_days = np.flatnonzero(down[source])
+        if down_days.size:
+            first = int(down_days[0])
+            last = first
+            while last + 1 < total and down[source, last + 1] == down[source, first]:
+                last += 1
+            down[target, first:last + 1] = draw(st.integers(1, n_causes))
+    return down.reshape(n_sites, n_years, horizon_days)

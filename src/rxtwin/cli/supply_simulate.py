@@ -2,7 +2,8 @@
 
 Thin: load the scenario, run :func:`rxtwin.runs.supply.run_supply_simulation` (which
 stores the run, chunk by chunk, in the run store) with a progress bar, print the
-per-product table and the run id. ``resume`` finishes a killed run from its stored
+per-product table (and with ``--by-cause`` the shortage-days by cause, which the run
+stores either way) and the run id. ``resume`` finishes a killed run from its stored
 chunks. Both are registered on the ``supply`` sub-app in :mod:`rxtwin.cli`.
 """
 
@@ -39,6 +40,21 @@ _COLUMNS = (
     ("expired_units_per_yr", "expired units/yr", "{:,.0f}"),
     ("holding_cost_usd_per_yr", "holding USD/yr", "{:,.0f}"),
 )
+
+
+_CAUSE_COLUMNS = (
+    ("product_id", "product", "{}"),
+    ("cause", "cause", "{}"),
+    ("category", "category", "{}"),
+    ("root_failure_mode", "root failure mode", "{}"),
+    ("shortage_days_per_yr", "short days/yr", "{:.2f}"),
+    ("shortage_days_per_yr_ci95", "± 95 %", "{:.2f}"),
+    ("episodes_per_yr", "episodes/yr", "{:.3f}"),
+    ("unmet_units_per_yr", "unmet units/yr", "{:,.0f}"),
+    ("share_of_shortage_days", "share", "{:.3f}"),
+)
+BY_CAUSE_HELP = ("Also print the shortage-days of each product by cause: the outage mode "
+                 "that started each shortage episode, or none (demand).")
 
 
 def _cell(fmt: str, value) -> str:
@@ -81,6 +97,26 @@ def _print_outcomes(title: str, frame) -> None:
     console.print(table)
 
 
+def _print_causes(title: str, frame) -> None:
+    """The table of shortage-days by product and cause (rows with shortage-days only)."""
+    table = Table(title=title, title_justify="left",
+                  caption="cause of an episode: the most recently started outage of the "
+                  "chain under way or recently ended when it began (docs/supply_simulation"
+                  ".md, Shortage-days by cause); ± 95 %: batch means over chunks",
+                  caption_justify="left")
+    for name, label, _ in _CAUSE_COLUMNS:
+        # numbers never wrap; on a narrow terminal the labels fold instead
+        text = name in ("cause", "category", "root_failure_mode")
+        table.add_column(label, justify="left" if text or name == "product_id" else "right",
+                         no_wrap=not text, overflow="fold" if text else "ellipsis")
+    for row in frame.itertuples(index=False):
+        values = row._asdict()
+        table.add_row(*(_cell(fmt, values[name]) for name, _, fmt in _CAUSE_COLUMNS))
+    if frame.empty:
+        table.add_row("no shortage-day in the run", *([""] * (len(_CAUSE_COLUMNS) - 1)))
+    console.print(table)
+
+
 @app.command("simulate")
 @user_errors
 def simulate(
@@ -105,9 +141,11 @@ def simulate(
                                         "defaults' outage durations fitted to the FDA "
                                         "shortage episodes (opt-in; see "
                                         "docs/supply_simulation.md)."),
+    by_cause: bool = typer.Option(False, "--by-cause", help=BY_CAUSE_HELP),
 ) -> None:
     """Simulate scenario-years of every product's supply chain; store the run; print the
-    outcomes and the run id (``rxtwin supply resume RUN_ID`` finishes a killed run).
+    outcomes (with --by-cause also the shortage-days by cause) and the run id (``rxtwin
+    supply resume RUN_ID`` finishes a killed run).
 
     Example: rxtwin supply simulate sterile_injectable --years 10000 --workers 2 --seed 1
     """
@@ -129,8 +167,10 @@ def simulate(
             backend=backend_for(workers, scheduler), workers=workers,
             scheduler_address=scheduler, progress=progress, defaults_path=defaults,
             fda_calibrated=fda_calibrated)
-    _print_outcomes(f"Supply disruptions, {scenario}: {years} scenario-years "
-                    f"(seed {run.entropy})", run.summary.table())
+    title = f"{scenario}: {years} scenario-years (seed {run.entropy})"
+    _print_outcomes(f"Supply disruptions, {title}", run.summary.table())
+    if by_cause:
+        _print_causes(f"Shortage-days by cause, {title}", run.summary.cause_table())
     console.print(f"run: {run_id}", highlight=False)
 
 
@@ -142,11 +182,12 @@ def resume(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
                                   "(tcp://host:8786)."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
+    by_cause: bool = typer.Option(False, "--by-cause", help=BY_CAUSE_HELP),
 ) -> None:
     """Finish an interrupted supply run; only its missing chunks are simulated, and the
     result is identical to an uninterrupted run.
 
-    Example: rxtwin supply resume 0193f...
+    Example: rxtwin supply resume 0193f... --by-cause
     """
     from rxtwin.runs.supply import resume_supply_run
 
@@ -155,6 +196,8 @@ def resume(
         run = resume_supply_run(store, run_id, backend=backend_for(workers, scheduler),
                                 workers=workers, scheduler_address=scheduler,
                                 progress=progress)
-    _print_outcomes(f"Supply disruptions, run {run_id}: {run.n_years} scenario-years "
-                    f"(seed {run.entropy})", run.summary.table())
+    title = f"run {run_id}: {run.n_years} scenario-years (seed {run.entropy})"
+    _print_outcomes(f"Supply disruptions, {title}", run.summary.table())
+    if by_cause:
+        _print_causes(f"Shortage-days by cause, {title}", run.summary.cause_table())
     console.print(f"run: {run_id}", highlight=False)

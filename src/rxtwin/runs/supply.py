@@ -2,7 +2,8 @@
 
 The CLI calls these functions, as it calls :mod:`rxtwin.runs` for the line simulator: every
 finished chunk is recorded in the store (so a killed run resumes where it stopped), the
-per-product table is stored with the run, and the typed result is returned. The engine
+per-product table and the table of shortage-days by cause are stored with the run, and the
+typed result is returned. The engine
 (:func:`rxtwin.supply.disruption.simulate_disruptions`) stays free of I/O.
 
 A chunk's :class:`~rxtwin.supply.disruption.DisruptionSummary` holds two histograms of
@@ -55,6 +56,7 @@ from rxtwin.supply.disruption import (
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 
 __all__ = [
+    "SUPPLY_CAUSE_TABLE",
     "SUPPLY_CHUNK_FORMAT",
     "SUPPLY_INPUTS_TABLE",
     "SUPPLY_RUN_KIND",
@@ -72,6 +74,8 @@ __all__ = [
 
 SUPPLY_RUN_KIND = "supply.simulate"
 SUPPLY_TABLE = "supply_summary"
+# Shortage-days by product and cause (DisruptionSummary.cause_table), stored with every run.
+SUPPLY_CAUSE_TABLE = "supply_cause_summary"
 # Fingerprint of the inputs of a run launched by the web app (its parameters are the form's):
 # recorded at its first start, compared on every later one.
 SUPPLY_INPUTS_TABLE = "supply_inputs"
@@ -163,7 +167,8 @@ def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, p
                         scheduler_address: str | None,
                         progress: Progress | None) -> DisruptionRun:
     """Simulate the chunks of a stored run that are not recorded yet, record each as it
-    finishes, then store the per-product table and mark the run done (failed on error)."""
+    finishes, then store the per-product table and the table by cause and mark the run
+    done (failed on error)."""
 
     def work(done: dict, on_chunk_done: Callable[[int, DisruptionSummary], None]
              ) -> DisruptionRun:
@@ -172,6 +177,7 @@ def _execute_supply_run(store: Store, run_id: str, inputs: SupplyEngineInputs, p
                                    map_chunks=chunk_mapper(backend, workers, scheduler_address),
                                    done=done, on_chunk_done=on_chunk_done)
         store.put_summary(run_id, SUPPLY_TABLE, run.summary.table())
+        store.put_summary(run_id, SUPPLY_CAUSE_TABLE, run.summary.cause_table())
         return run
 
     return run_recorded_chunks(store, run_id, params["n_chunks"], decode=decode_supply_chunk,
@@ -198,8 +204,9 @@ def run_supply_simulation(
     Parameters
     ----------
     store : Store
-        Where the scenario, the run, its chunks and its table
-        (:data:`SUPPLY_TABLE`, :meth:`DisruptionSummary.table`) are kept.
+        Where the scenario, the run, its chunks and its tables
+        (:data:`SUPPLY_TABLE`, :meth:`DisruptionSummary.table`; :data:`SUPPLY_CAUSE_TABLE`,
+        :meth:`DisruptionSummary.cause_table`) are kept.
     scenario : Scenario
     n_years : int
         Scenario-years [-], >= 1.

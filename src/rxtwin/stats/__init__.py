@@ -21,11 +21,12 @@ from rxtwin.stats.seeding import (
     plan_chunks,
     split_replications,
 )
-from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.summaries import ExactSum, HistogramSummary, MomentSummary, merge_all
 
 __all__ = [
     "ChunkMapper",
     "ChunkSpec",
+    "ExactSum",
     "HistogramSummary",
     "MomentSummary",
     "chunk_rng",

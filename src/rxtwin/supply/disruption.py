@@ -9,7 +9,10 @@ Each day: site outages (random arrivals and durations per site, shared by every 
 site supplies), demand shocks and day-to-day demand noise, inventories at each tier aged in
 lots (first-expired-first-out, expiry losses counted), base-stock replenishment, and surge
 of surviving suppliers after their qualification lag. Stockpiles (API reserve,
-finished-goods buffer) are larger base stocks, with their holding cost.
+finished-goods buffer) are larger base stocks, with their holding cost. Every shortage
+episode is credited to a cause: the most recently started outage of the product's chain
+under way or recently ended when it began, or none (demand)
+(:meth:`DisruptionSummary.cause_table`).
 
 Random numbers come only from the chunk's :class:`numpy.random.SeedSequence`. Within a
 chunk, each site draws from ``SeedSequence(entropy, spawn_key=chunk_key + (0, key))`` and
@@ -35,11 +38,12 @@ from rxtwin.model.units import DAYS_PER_YEAR
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.sampling import lognormal_mu_sigma, sample
 from rxtwin.stats.seeding import ChunkSpec, plan_chunks
-from rxtwin.stats.summaries import HistogramSummary, MomentSummary, merge_all
+from rxtwin.stats.summaries import ExactSum, HistogramSummary, MomentSummary, merge_all
 from rxtwin.stats.survival import kaplan_meier, kaplan_meier_from_counts
-from rxtwin.supply.disruption_inputs import SupplyEngineInputs
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs, root_failure_mode
 from rxtwin.supply.disruption_kernel import (
     BALANCE,
+    CAUSE_STATISTICS,
     EPISODE_COARSE_BIN_DAYS,
     EPISODE_DAILY_BINS_DAYS,
     N_STATISTICS,
@@ -52,11 +56,14 @@ from rxtwin.supply.disruption_kernel import (
 
 __all__ = [
     "BALANCE",
+    "CAUSE_STATISTICS",
+    "CAUSE_TABLE_COLUMNS",
     "DEFAULT_CHUNK_SIZE",
     "EPISODE_HISTOGRAM_DAYS",
     "N_EPISODE_BINS",
     "STATISTICS",
     "TABLE_COLUMNS",
+    "CauseSummary",
     "DisruptionRun",
     "DisruptionSummary",
     "ProductTrace",
@@ -103,6 +110,19 @@ TABLE_COLUMNS: dict[str, str] = {
     "ttr_median_days": "d",
     "ttr_p90_days": "d",
 }
+#: Columns of :meth:`DisruptionSummary.cause_table` in order, with their units;
+#: docs/supply_simulation.md, "Shortage-days by cause".
+CAUSE_TABLE_COLUMNS: dict[str, str] = {
+    "product_id": "label",
+    "cause": "label",
+    "category": "label",
+    "root_failure_mode": "label",
+    "shortage_days_per_yr": "d/yr",
+    "shortage_days_per_yr_ci95": "d/yr",
+    "episodes_per_yr": "1/yr",
+    "unmet_units_per_yr": "units/yr",
+    "share_of_shortage_days": "-",
+}
 _SITE_STREAM = 0
 _PRODUCT_STREAM = 1
 _NOISE, _SHOCKS = 0, 1
@@ -147,7 +167,9 @@ def _events(rng: np.random.Generator, modes, n_years: int, horizon_days: int):
 
 def site_down_calendar(inputs: SupplyEngineInputs, seed: np.random.SeedSequence,
                        n_years: int) -> np.ndarray:
-    """Down days of every site: uint8 array (n_sites, n_years, horizon), 1 = down.
+    """Down days of every site and their cause: uint8 array (n_sites, n_years, horizon),
+    0 = up, ``c >= 1`` = down because of an outage of cause ``c``
+    (``inputs.causes.labels[c]``).
 
     Parameters
     ----------
@@ -160,10 +182,12 @@ def site_down_calendar(inputs: SupplyEngineInputs, seed: np.random.SeedSequence,
     """
     horizon = inputs.scenario_year_days
     down = np.zeros((inputs.n_sites, n_years, horizon), dtype=np.uint8)
+    codes = inputs.causes.site_mode_codes
     for i, modes in enumerate(inputs.site_outage_modes):
         rng = _child(seed, _SITE_STREAM, inputs.site_stream_keys[i])
-        years, starts, durations, _ = _events(rng, modes, n_years, horizon)
-        paint_outages(years, starts, durations, horizon, down[i].reshape(-1))
+        years, starts, durations, which = _events(rng, modes, n_years, horizon)
+        paint_outages(years, starts, durations, codes[i][which], horizon,
+                      down[i].reshape(-1))
     return down
 
 
@@ -223,6 +247,112 @@ def _product_args(inputs: SupplyEngineInputs, p: int):
 
 
 @dataclass(frozen=True, eq=False)
+class CauseSummary:
+    """Mergeable shortage-days, unmet demand and episodes per product and cause
+    (docs/supply_simulation.md, "Shortage-days by cause").
+
+    Attributes
+    ----------
+    labels : tuple of str, (C,)
+        Cause of each code (``SupplyEngineInputs.causes``): 0 = no site outage, then the
+        outage-mode names.
+    categories : tuple of str, (C,)
+        Category of each cause.
+    shortage_days : ndarray of int64 (P, C)
+        Shortage-days of the episodes attributed to each cause, summed over the recorded
+        scenario-years [d].
+    unmet_units : ExactSum (P, C)
+        Demand not served on those days, summed exactly [units] (``.value()`` rounds it
+        once).
+    episodes_count : ndarray of int64 (P, C)
+        Episodes attributed to each cause, counted in the year they start [-].
+    chunk_means : MomentSummary
+        Per chunk, the three sums divided by the chunk's scenario-years, one sample per
+        chunk (batch means, as :attr:`DisruptionSummary.chunk_means`); column
+        ``(p C + c) 3 + j`` is statistic ``j`` of :data:`CAUSE_STATISTICS` for product
+        ``p`` and cause ``c``.
+
+    Notes
+    -----
+    The sums merge exactly, in any order and grouping: counts as integers, unmet units as
+    exact binary fractions (:class:`~rxtwin.stats.summaries.ExactSum`); ``chunk_means``
+    merges as any :class:`~rxtwin.stats.summaries.MomentSummary` (commutative bit for
+    bit, associative up to rounding).
+    """
+
+    labels: tuple[str, ...]
+    categories: tuple[str, ...]
+    shortage_days: np.ndarray
+    unmet_units: ExactSum
+    episodes_count: np.ndarray
+    chunk_means: MomentSummary
+
+    def __post_init__(self) -> None:
+        for name in ("shortage_days", "episodes_count"):
+            getattr(self, name).flags.writeable = False
+
+    @classmethod
+    def from_chunk(cls, labels: Sequence[str], categories: Sequence[str],
+                   cause_stats: np.ndarray, n_years: int) -> CauseSummary:
+        """Summary of one chunk.
+
+        Parameters
+        ----------
+        labels, categories : sequence of str
+            Per cause code.
+        cause_stats : ndarray (P, C, len(CAUSE_STATISTICS))
+            The kernel's per-cause sums of each product over the chunk's recorded years.
+        n_years : int
+            Recorded scenario-years of the chunk [-].
+        """
+        return cls(tuple(labels), tuple(categories),
+                   cause_stats[:, :, 0].astype(np.int64),
+                   ExactSum.from_values(cause_stats[:, :, 1]),
+                   cause_stats[:, :, 2].astype(np.int64),
+                   MomentSummary.from_samples((cause_stats / n_years).reshape(1, -1)))
+
+    def merge(self, other: CauseSummary) -> CauseSummary:
+        """Union of two sets of scenario-years of the same products and causes."""
+        if self.labels != other.labels:
+            raise UserInputError("cannot merge cause summaries of different causes: "
+                                 f"{self.labels} and {other.labels}")
+        return CauseSummary(self.labels, self.categories,
+                            self.shortage_days + other.shortage_days,
+                            self.unmet_units.merge(other.unmet_units),
+                            self.episodes_count + other.episodes_count,
+                            self.chunk_means.merge(other.chunk_means))
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (round-trips bit for bit through :meth:`from_dict`)."""
+        return {"labels": list(self.labels), "categories": list(self.categories),
+                "shortage_days": self.shortage_days.tolist(),
+                "unmet_units": self.unmet_units.to_dict(),
+                "episodes_count": self.episodes_count.tolist(),
+                "chunk_means": self.chunk_means.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CauseSummary:
+        """Inverse of :meth:`to_dict`."""
+        n_causes = len(data["labels"])
+
+        def table(name: str, dtype) -> np.ndarray:
+            return np.array(data[name], dtype=dtype).reshape(-1, n_causes)
+
+        return cls(tuple(data["labels"]), tuple(data["categories"]),
+                   table("shortage_days", np.int64), ExactSum.from_dict(data["unmet_units"]),
+                   table("episodes_count", np.int64),
+                   MomentSummary.from_dict(data["chunk_means"]))
+
+    def equals(self, other: CauseSummary) -> bool:
+        """Bit-for-bit equality."""
+        return (self.labels == other.labels and self.categories == other.categories
+                and np.array_equal(self.shortage_days, other.shortage_days)
+                and self.unmet_units.equals(other.unmet_units)
+                and np.array_equal(self.episodes_count, other.episodes_count)
+                and self.chunk_means.equals(other.chunk_means))
+
+
+@dataclass(frozen=True, eq=False)
 class DisruptionSummary:
     """Mergeable summary of scenario-years, per product.
 
@@ -243,6 +373,10 @@ class DisruptionSummary:
         independent histories while the years of one chunk are not, so confidence
         intervals are taken over chunk means (batch means; Law 2015, Simulation Modeling
         and Analysis, 5th ed., sec. 9.5.3).
+    causes : CauseSummary or None
+        Shortage-days, unmet demand and episodes per product and cause; None in a summary
+        stored before shortages were attributed to causes (:meth:`cause_table` then
+        refuses).
 
     Notes
     -----
@@ -255,15 +389,20 @@ class DisruptionSummary:
     episodes_ended: HistogramSummary
     episodes_open: HistogramSummary
     chunk_means: MomentSummary
+    causes: CauseSummary | None = None
 
     def merge(self, other: DisruptionSummary) -> DisruptionSummary:
         """Union of two sets of scenario-years (exact for counts and histograms)."""
         if self.product_ids != other.product_ids:
             raise UserInputError("cannot merge summaries of different products")
+        if (self.causes is None) != (other.causes is None):
+            raise UserInputError("cannot merge a summary with shortage-days by cause and one "
+                                 "stored before cause attribution")
+        causes = None if self.causes is None else self.causes.merge(other.causes)
         return DisruptionSummary(self.product_ids, self.moments.merge(other.moments),
                                  self.episodes_ended.merge(other.episodes_ended),
                                  self.episodes_open.merge(other.episodes_open),
-                                 self.chunk_means.merge(other.chunk_means))
+                                 self.chunk_means.merge(other.chunk_means), causes)
 
     @property
     def scenario_years(self) -> int:
@@ -331,30 +470,92 @@ class DisruptionSummary:
         out["ttr_p90_days"] = q[:, 1]
         return pd.DataFrame(out)
 
+    def cause_table(self) -> pd.DataFrame:
+        """Shortage-days, episodes and unmet demand per product and cause.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per product and cause with at least one shortage-day in the recorded
+            scenario-years, products in their order, causes in code order (a product
+            never short has no row). Columns (:data:`CAUSE_TABLE_COLUMNS`, with units):
+            ``product_id``; ``cause`` (outage-mode name, or ``"none (demand)"``);
+            ``category``; ``root_failure_mode`` (the failure mode after ``"<-"`` in a
+            cause derived from a line's failure mode, else ""); ``shortage_days_per_yr``
+            [d/yr] and ``_ci95`` (batch-means half-width, as :meth:`statistic`);
+            ``episodes_per_yr`` [1/yr]; ``unmet_units_per_yr`` [units/yr];
+            ``share_of_shortage_days`` [-], the cause's shortage-days over all of the
+            product's.
+
+        Raises
+        ------
+        rxtwin.errors.UserInputError
+            The summary was stored before shortages were attributed to causes.
+
+        Notes
+        -----
+        Per scenario-year values are sums over the recorded scenario-years divided by
+        their number ``n``: ``shortage_days_per_yr[p, c] = D[p, c] / n``; summed over the
+        causes of a product they give its ``shortage_days_per_yr`` of :meth:`table` (to
+        rounding). The attribution rule is in docs/supply_simulation.md, "Shortage-days by
+        cause".
+        """
+        causes = self.causes
+        if causes is None:
+            raise UserInputError("this run predates cause attribution: its stored summary "
+                                 "has no shortage-days by cause; simulate it again for the "
+                                 "cause table")
+        n_causes = len(causes.labels)
+        years = float(self.scenario_years)
+        half = causes.chunk_means.ci_half_width(0.95).reshape(
+            len(self.product_ids), n_causes, len(CAUSE_STATISTICS))
+        products, codes = np.nonzero(causes.shortage_days > 0)
+        days = causes.shortage_days[products, codes]
+        total = causes.shortage_days.sum(axis=1)[products]
+        return pd.DataFrame({
+            "product_id": [self.product_ids[p] for p in products],
+            "cause": [causes.labels[c] for c in codes],
+            "category": [causes.categories[c] for c in codes],
+            "root_failure_mode": [root_failure_mode(causes.labels[c]) for c in codes],
+            "shortage_days_per_yr": days / years,
+            "shortage_days_per_yr_ci95": half[products, codes, 0],
+            "episodes_per_yr": causes.episodes_count[products, codes] / years,
+            "unmet_units_per_yr": causes.unmet_units.value()[products, codes] / years,
+            "share_of_shortage_days": days / total,
+        }, columns=list(CAUSE_TABLE_COLUMNS))
+
     def to_dict(self) -> dict:
         """JSON-safe dict (round-trips through :meth:`from_dict`)."""
-        return {"kind": "disruption", "product_ids": list(self.product_ids),
+        data = {"kind": "disruption", "product_ids": list(self.product_ids),
                 "moments": self.moments.to_dict(),
                 "episodes_ended": self.episodes_ended.to_dict(),
                 "episodes_open": self.episodes_open.to_dict(),
                 "chunk_means": self.chunk_means.to_dict()}
+        if self.causes is not None:
+            data["causes"] = self.causes.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping) -> DisruptionSummary:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; a dict stored before cause attribution (no
+        ``"causes"``) gives ``causes = None``."""
         if data.get("kind") != "disruption":
             raise UserInputError(f"kind = {data.get('kind')!r}, expected 'disruption'")
+        causes = CauseSummary.from_dict(data["causes"]) if "causes" in data else None
         return cls(tuple(data["product_ids"]), MomentSummary.from_dict(data["moments"]),
                    HistogramSummary.from_dict(data["episodes_ended"]),
                    HistogramSummary.from_dict(data["episodes_open"]),
-                   MomentSummary.from_dict(data["chunk_means"]))
+                   MomentSummary.from_dict(data["chunk_means"]), causes)
 
     def equals(self, other: DisruptionSummary) -> bool:
         """Bit-for-bit equality."""
+        same_causes = (self.causes is None and other.causes is None) or (
+            self.causes is not None and other.causes is not None
+            and self.causes.equals(other.causes))
         return (self.product_ids == other.product_ids and self.moments.equals(other.moments)
                 and self.episodes_ended.equals(other.episodes_ended)
                 and self.episodes_open.equals(other.episodes_open)
-                and self.chunk_means.equals(other.chunk_means))
+                and self.chunk_means.equals(other.chunk_means) and same_causes)
 
 
 @dataclass(frozen=True)
@@ -378,12 +579,16 @@ class ProductTrace:
         Summed over years; per tier ``initial + produced = delivered + expired + final``.
     episodes_ended, episodes_open : ndarray of int64 (N_EPISODE_BINS,)
         Episode counts in the bins of :func:`episode_bin_edges_days`.
+    cause_stats : ndarray (n_causes, len(CAUSE_STATISTICS))
+        Per cause code (``inputs.causes.labels``), shortage-days, unmet units and episodes
+        over the recorded years.
     """
 
     stats: np.ndarray
     balance: np.ndarray
     episodes_ended: np.ndarray
     episodes_open: np.ndarray
+    cause_stats: np.ndarray
 
 
 # ------------------------------------------------------------------------------------------
@@ -402,11 +607,12 @@ def _run_chunk(inputs: SupplyEngineInputs, seed: np.random.SeedSequence, n_years
         ended = np.zeros(N_EPISODE_BINS, dtype=np.int64)
         open_ = np.zeros(N_EPISODE_BINS, dtype=np.int64)
         balance = np.zeros((inputs.tier_parent.shape[1], len(BALANCE)))
+        causes = np.zeros((inputs.causes.n_causes, len(CAUSE_STATISTICS)))
         demand = demand_paths(inputs, p, seed, n_total)
         simulate_product(*_product_args(inputs, p), down, demand, inputs.holding_rate_per_yr,
-                         inputs.warmup_years, inputs.episode_gap_days, stats, ended, open_,
-                         balance)
-        out.append(ProductTrace(stats, balance, ended, open_))
+                         inputs.warmup_years, inputs.episode_gap_days,
+                         inputs.attribution_window_days, stats, ended, open_, balance, causes)
+        out.append(ProductTrace(stats, balance, ended, open_, causes))
     return out
 
 
@@ -421,11 +627,13 @@ def disruption_chunk_task(inputs: SupplyEngineInputs, chunk: ChunkSpec) -> Disru
     zeros = np.zeros(inputs.n_products, dtype=np.int64)
     ended = np.stack([t.episodes_ended for t in traces])
     open_ = np.stack([t.episodes_open for t in traces])
+    causes = CauseSummary.from_chunk(inputs.causes.labels, inputs.causes.categories,
+                                     np.stack([t.cause_stats for t in traces]), chunk.n_reps)
     return DisruptionSummary(
         inputs.product_ids, MomentSummary.from_samples(rows),
         HistogramSummary(edges, ended, zeros, zeros.copy()),
         HistogramSummary(edges.copy(), open_, zeros.copy(), zeros.copy()),
-        MomentSummary.from_samples(rows.mean(axis=0, keepdims=True)))
+        MomentSummary.from_samples(rows.mean(axis=0, keepdims=True)), causes)
 
 
 def simulate_disruptions(

@@ -14,6 +14,7 @@ example and docs/supply_simulation.md, "A hand-made chain").
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from collections.abc import Collection, Mapping, Sequence
@@ -29,8 +30,15 @@ from rxtwin.model.scenario import interventions_by_id
 from rxtwin.model.units import DAYS_PER_YEAR, HOURS_PER_DAY
 
 __all__ = [
+    "DEFAULT_ATTRIBUTION_WINDOW_DAYS",
+    "MAX_OUTAGE_CAUSES",
+    "NO_OUTAGE_CATEGORY",
+    "NO_OUTAGE_CAUSE",
+    "OutageCauses",
     "SupplyEngineInputs",
     "chain_inputs",
+    "outage_causes",
+    "root_failure_mode",
     "stream_key",
     "supply_inputs_from_scenario",
 ]
@@ -38,6 +46,124 @@ __all__ = [
 NO_SITE = -1
 MARKET_PARENT = -1
 UNUSED_TIER = -2
+
+#: Label and category of cause 0: a shortage episode that starts with no site outage under
+#: way or recently ended in the product's chain (demand noise or a demand shock).
+NO_OUTAGE_CAUSE = "none (demand)"
+NO_OUTAGE_CATEGORY = "demand"
+#: Most outage causes the simulator attributes shortages to: cause codes 1..254 are
+#: painted on the uint8 site calendars (0 = up); with cause 0 the list has at most 255
+#: entries.
+MAX_OUTAGE_CAUSES = 254
+#: Default ``attribution_window_days`` [d]. assumption: an outage reaches the market once
+#: the stock and the pipeline downstream of the stopped site run out, so a shortage can
+#: start up to about (cover + lead time) summed over the tiers between the site and the
+#: market after the outage ended. In the bundled scenarios that sum is at most 120 d (210 d
+#: with the 90-day finished-goods buffer of sterile_injectable), well under a year; a year
+#: credits such late shortages to the outage without crediting an outage of years ago.
+#: docs/supply_simulation.md, "Shortage-days by cause".
+DEFAULT_ATTRIBUTION_WINDOW_DAYS = 365
+
+
+@dataclass(frozen=True, eq=False)
+class OutageCauses:
+    """The causes shortage-days are attributed to (docs/supply_simulation.md,
+    "Shortage-days by cause").
+
+    Attributes
+    ----------
+    labels : tuple of str
+        Label of each cause code: ``labels[0]`` is :data:`NO_OUTAGE_CAUSE`; code ``c >= 1``
+        is the ``c``-th distinct outage-mode name in first-seen order over the sites'
+        modes (site order, then mode order).
+    categories : tuple of str
+        Category of each cause: :data:`NO_OUTAGE_CATEGORY` for cause 0, else the
+        ``category`` of the first mode seen with that name ("" when unknown).
+    site_mode_codes : tuple of ndarray of uint8
+        Per site, the cause code of each of its outage modes, in mode order.
+    """
+
+    labels: tuple[str, ...]
+    categories: tuple[str, ...]
+    site_mode_codes: tuple[np.ndarray, ...]
+
+    @property
+    def n_causes(self) -> int:
+        """Causes, cause 0 included [-]."""
+        return len(self.labels)
+
+
+ROOT_SEPARATOR = "<-"
+
+
+def root_failure_mode(cause: str) -> str:
+    """The failure mode at the root of a cause: the text after ``"<-"`` in a mode name of
+    the form ``"<escalation kind><-<failure mode id>"`` (the outage modes derived from a
+    line's failure modes, docs/supply_simulation.md, "From line failures to site
+    outages"), else "".
+
+    Examples
+    --------
+    >>> root_failure_mode("recall<-oos-batch-reject")
+    'oos-batch-reject'
+    >>> root_failure_mode("regulatory_action")
+    ''
+    """
+    _, separator, root = cause.partition(ROOT_SEPARATOR)
+    return root if separator else ""
+
+
+def outage_causes(site_outage_modes: Sequence[Sequence[OutageMode]]) -> OutageCauses:
+    """Cause codes of the sites' outage modes: one per distinct mode name.
+
+    Parameters
+    ----------
+    site_outage_modes : sequence of sequence of OutageMode
+        Per site, its outage modes.
+
+    Returns
+    -------
+    OutageCauses
+        Code 0 = no site outage; codes 1.. the distinct names in first-seen order (site
+        order, then mode order). Two modes of one name (on one site or two) share a code.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        More than :data:`MAX_OUTAGE_CAUSES` distinct names.
+
+    Examples
+    --------
+    >>> from rxtwin.model.distributions import Fixed
+    >>> ten = Fixed(dist="fixed", value=10.0)
+    >>> causes = outage_causes([[OutageMode("flood", 0.1, ten, category="natural_disaster")],
+    ...                         [OutageMode("recall<-oos", 0.2, ten, category="recall"),
+    ...                          OutageMode("flood", 0.1, ten)]])
+    >>> causes.labels
+    ('none (demand)', 'flood', 'recall<-oos')
+    >>> causes.categories
+    ('demand', 'natural_disaster', 'recall')
+    >>> [codes.tolist() for codes in causes.site_mode_codes]
+    [[1], [2, 1]]
+    """
+    code_of: dict[str, int] = {}
+    categories = [NO_OUTAGE_CATEGORY]
+    site_codes = []
+    for modes in site_outage_modes:
+        for mode in modes:
+            if mode.name not in code_of:
+                code_of[mode.name] = len(code_of) + 1
+                categories.append(mode.category)
+        site_codes.append([code_of[mode.name] for mode in modes])
+    if len(code_of) > MAX_OUTAGE_CAUSES:
+        raise UserInputError(f"the sites' outage modes have {len(code_of)} distinct names; "
+                             f"shortages are attributed to at most {MAX_OUTAGE_CAUSES} "
+                             "causes (one uint8 code each on the site calendars): give "
+                             "modes that share a cause the same name")
+    arrays = tuple(np.array(codes, dtype=np.uint8) for codes in site_codes)
+    for codes in arrays:
+        codes.flags.writeable = False
+    return OutageCauses((NO_OUTAGE_CAUSE, *code_of), tuple(categories), arrays)
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +225,11 @@ class SupplyEngineInputs:
     episode_gap_days : int
         Short days separated by at most this many days without shortage count as one
         shortage episode [d]; 0 makes every run of consecutive short days an episode.
+    attribution_window_days : int
+        A shortage episode is attributed to the most recently started site outage of the
+        product's chain that is under way on its first day or ended at most this many days
+        before it [d] (default :data:`DEFAULT_ATTRIBUTION_WINDOW_DAYS`, an assumption;
+        docs/supply_simulation.md, "Shortage-days by cause").
     """
 
     product_ids: tuple[str, ...]
@@ -125,6 +256,7 @@ class SupplyEngineInputs:
     scenario_year_days: int = int(DAYS_PER_YEAR)
     warmup_years: int = 0
     episode_gap_days: int = 0
+    attribution_window_days: int = DEFAULT_ATTRIBUTION_WINDOW_DAYS
     site_stream_keys: np.ndarray = field(init=False)
     product_stream_keys: np.ndarray = field(init=False)
 
@@ -156,7 +288,8 @@ class SupplyEngineInputs:
         if np.any(self.supplier_capacity_units_per_day < self.supplier_normal_units_per_day):
             raise UserInputError("supplier_capacity_units_per_day must be >= "
                                  "supplier_normal_units_per_day")
-        for name in ("scenario_year_days", "warmup_years", "episode_gap_days"):
+        for name in ("scenario_year_days", "warmup_years", "episode_gap_days",
+                     "attribution_window_days"):
             value = getattr(self, name)
             least = 1 if name == "scenario_year_days" else 0
             if isinstance(value, bool) or not isinstance(value, int | np.integer) \
@@ -179,6 +312,13 @@ class SupplyEngineInputs:
                      "supplier_normal_units_per_day", "supplier_capacity_units_per_day",
                      "supplier_lead_days", "supplier_lag_days"):
             getattr(self, name).flags.writeable = False
+        _ = self.causes  # refuses too many cause names here, not in a worker
+
+    @functools.cached_property
+    def causes(self) -> OutageCauses:
+        """The causes shortages are attributed to, from :attr:`site_outage_modes`
+        (:func:`outage_causes`)."""
+        return outage_causes(self.site_outage_modes)
 
     @property
     def n_products(self) -> int:
@@ -238,6 +378,7 @@ def chain_inputs(
     scenario_year_days: int = int(DAYS_PER_YEAR),
     warmup_years: int = 0,
     episode_gap_days: int = 0,
+    attribution_window_days: int = DEFAULT_ATTRIBUTION_WINDOW_DAYS,
 ) -> SupplyEngineInputs:
     """Disruption-simulator inputs of a hand-made chain: products described as plain dicts.
 
@@ -281,6 +422,9 @@ def chain_inputs(
         As :class:`SupplyEngineInputs` (default 0: record from the start state; episodes
         are runs of consecutive short days). The scenario adapter uses 10 and 30 days
         (``disruption_defaults.yaml``).
+    attribution_window_days : int
+        As :class:`SupplyEngineInputs` [d] (default
+        :data:`DEFAULT_ATTRIBUTION_WINDOW_DAYS`).
 
     Returns
     -------
@@ -404,7 +548,7 @@ def chain_inputs(
         site_outage_modes=tuple(tuple(m) for m in site_outage_modes),
         product_demand_shocks=tuple(tuple(p.get("shocks", ())) for p in products),
         scenario_year_days=scenario_year_days, warmup_years=warmup_years,
-        episode_gap_days=episode_gap_days,
+        episode_gap_days=episode_gap_days, attribution_window_days=attribution_window_days,
     )
 
 

@@ -30,19 +30,26 @@ N_STATISTICS = len(STATISTICS)
 # Columns of the per-tier flow balance.
 BALANCE = ("initial_units", "produced_units", "delivered_units", "expired_units",
            "final_units")
+# Per cause, over the recorded scenario-years (columns of the kernel's cause output).
+CAUSE_STATISTICS = (
+    "shortage_days",  # shortage days of the episodes attributed to the cause [d]
+    "unmet_units",  # demand not served on those days [units]
+    "episodes_count",  # episodes attributed to the cause, counted in their first year [-]
+)
 _TINY = 1e-9
 
 
 @numba.njit(cache=True, nogil=True)
-def paint_outages(years, start_days, duration_days, horizon_days, down):
-    """Mark the down days of one site on its whole timeline; events must be sorted by
-    (year, start).
+def paint_outages(years, start_days, duration_days, causes, horizon_days, down):
+    """Mark the down days of one site on its whole timeline with the cause code of their
+    outage; events must be sorted by (year, start).
 
     ``down`` is the site's calendar as one row of ``n_years x horizon_days`` consecutive
     days (scenario-year ``y``, day ``k`` is entry ``y x horizon + k``), so an outage runs on
-    into the next year. An arrival while the site is already down is ignored (the site is
-    already stopped); an outage starting at ``t`` lasting ``x`` days stops days
-    ``floor(t)`` to ``floor(t) + ceil(x) - 1``.
+    into the next year: 0 where the site is up, ``causes[k] >= 1`` on the days of event
+    ``k``. An arrival while the site is already down is ignored (the site is already
+    stopped); an outage starting at ``t`` lasting ``x`` days stops days ``floor(t)`` to
+    ``floor(t) + ceil(x) - 1``.
     """
     total = down.shape[0]
     busy_until = 0
@@ -52,8 +59,9 @@ def paint_outages(years, start_days, duration_days, horizon_days, down):
             continue
         length = max(1, int(math.ceil(duration_days[k] - 1e-12)))
         end = min(total, start + length)
+        code = causes[k]
         for day in range(start, end):
-            down[day] = 1
+            down[day] = code
         busy_until = start + length
     return down
 
@@ -120,13 +128,15 @@ def episode_bin(length_days):
 def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, unit_value,
                      sup_site, sup_share, sup_normal, sup_cap, sup_lead, sup_lag,
                      mean_demand, site_down, demand, holding_rate_per_yr, warmup_years,
-                     episode_gap_days, stats, hist_done, hist_censored, balance):
+                     episode_gap_days, attribution_window_days, stats, hist_done,
+                     hist_censored, balance, cause_stats):
     """Simulate one product's chain over one continuous history of scenario-years.
 
     Parameters (arrays of one product; see SupplyEngineInputs for meanings and units)
     ----------
     site_down : uint8 (n_sites, n_total, horizon)
-        1 where the site produces nothing that day; ``n_total = warmup_years + n_years``.
+        0 where the site is up; the cause code ``c >= 1`` of its outage where it produces
+        nothing that day; ``n_total = warmup_years + n_years``.
     demand : float64 (n_total, horizon)
         Daily demand [units].
     warmup_years : int
@@ -134,6 +144,10 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     episode_gap_days : int
         Shortage days separated by at most this many days without shortage belong to one
         episode [d] (0: every run of consecutive short days is an episode).
+    attribution_window_days : int
+        An episode is attributed to the most recently started outage of a chain site that
+        is under way on its first day or whose last down day is at most this many days
+        before it [d] (Notes).
     stats : float64 (n_years, N_STATISTICS), output
         One row per recorded scenario-year.
     hist_done, hist_censored : int64 (n_bins,), output, accumulated
@@ -143,6 +157,11 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         episode).
     balance : float64 (n_tiers, 5), output
         Columns of :data:`BALANCE` per tier, over the recorded years.
+    cause_stats : float64 (n_causes, 3), output
+        Columns of :data:`CAUSE_STATISTICS` per cause code (row 0: no outage; every code
+        painted on ``site_down`` must be a row), over the recorded years: the short days
+        and unmet units of each episode go to its cause, and the episode itself counts in
+        the year it starts.
 
     Notes
     -----
@@ -159,6 +178,21 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     demand is served from finished goods FEFO; what is not served is lost. A tier none of
     whose lots can expire within the whole history keeps no lots (its stock is ``onhand``
     alone): FEFO order then changes no output, and the statistics are the same bits.
+
+    Attribution (docs/supply_simulation.md, "Shortage-days by cause"). The chain's sites
+    are the distinct sites of the supplier slots of its used tiers, in increasing index. An
+    outage of a site starts on a down day whose previous day (day -1: up) was up or had
+    another code, so back-to-back outages of one cause read as one. Each day, before
+    production, a chain site whose code changed updates its latest outage start ``s_i``
+    and code ``c_i`` (an outage starts) or its last down day ``e_i`` (one ended
+    yesterday); a site down on day ``k`` has ``e_i = k``. Writing only on a change keeps
+    the daily step to one read and one comparison per chain site (the kernel runs 5-8 %
+    longer than without attribution; docs/supply_simulation.md, Performance). An episode
+    starting on day ``k`` gets ``c_i`` of the site with the largest ``s_i`` among those
+    with ``k - e_i <= attribution_window_days`` (``e_i = k``: under way), the lowest site
+    index on a tie, or 0 if no site qualifies; all its short days, unmet units and its
+    count go to that cause, also when it started in the warm-up. Only a site's latest
+    outage can qualify: its earlier ones started earlier and ended before it.
     """
     n_total, horizon = demand.shape
     n_years = n_total - warmup_years
@@ -201,6 +235,32 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         while use_lots[t] and ring < shelf_life[t] + tier_lead + 2:
             ring *= 2
     mask = ring - 1
+    # the chain's distinct sites, in increasing index (ties go to the lower index)
+    chain_site = np.empty(max(used * n_sup, 1), dtype=np.int64)
+    n_chain = 0
+    for t in range(used):
+        for s in range(n_sup):
+            site = sup_site[t, s]
+            if site < 0:
+                continue
+            known = False
+            for j in range(n_chain):
+                if chain_site[j] == site:
+                    known = True
+            if known:
+                continue
+            j = n_chain
+            while j > 0 and chain_site[j - 1] > site:
+                chain_site[j] = chain_site[j - 1]
+                j -= 1
+            chain_site[j] = site
+            n_chain += 1
+    site_code = np.zeros(n_chain, dtype=np.int64)  # the site's code yesterday (0 = up)
+    outage_first = np.full(n_chain, -1, dtype=np.int64)  # first day of its latest outage
+    outage_last = np.full(n_chain, -1, dtype=np.int64)  # last day of its latest ended one
+    outage_cause = np.zeros(n_chain, dtype=np.int64)  # the code of its latest outage
+    cause_stats[:, :] = 0.0
+    episode_cause = 0
     bucket = np.zeros((used, ring))  # stock of each tier by expiry day (key & mask)
     first = np.zeros(used, dtype=np.int64)  # every bucket keyed below first is empty
     last = np.full(used, -1, dtype=np.int64)  # ... and every bucket keyed above last
@@ -257,6 +317,17 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
             slot += 1  # = day % width, without a division
             if slot == width:
                 slot = 0
+            # outages of the chain's sites, for attribution: written only when a site
+            # changes code (an outage starts, or one ends: its last day was yesterday)
+            for j in range(n_chain):
+                code = site_down[chain_site[j], y, k_day]
+                if code != site_code[j]:
+                    if code != 0:
+                        outage_first[j] = day
+                        outage_cause[j] = code
+                    else:
+                        outage_last[j] = day - 1
+                    site_code[j] = code
             # (1) arrivals and (2) expiry
             for t in range(used):
                 lots = use_lots[t]
@@ -303,7 +374,7 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                 total = 0.0
                 for s in range(ns):  # give < 0 marks a supplier that is down
                     site = sup_site[t, s]
-                    if site < 0 or site_down[site, y, k_day] == 1:
+                    if site < 0 or site_down[site, y, k_day] != 0:
                         give[s] = -1.0
                     else:
                         g = min(sup_share[t, s] * need, sup_normal[t, s])
@@ -402,6 +473,22 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                     episode_days = 0
                     gap = 0
                     episodes += 1
+                    # the most recent qualifying outage start; strict > keeps the lower
+                    # site index on a tie (chain_site is increasing)
+                    episode_cause = 0
+                    latest = -1
+                    for j in range(n_chain):
+                        # a site down today has its outage under way (last day: today)
+                        ended = day if site_code[j] != 0 else outage_last[j]
+                        if outage_first[j] > latest \
+                                and day - ended <= attribution_window_days:
+                            latest = outage_first[j]
+                            episode_cause = outage_cause[j]
+                    if recording:
+                        cause_stats[episode_cause, 2] += 1.0
+                if recording:
+                    cause_stats[episode_cause, 0] += 1.0
+                    cause_stats[episode_cause, 1] += unmet
                 episode_days += gap + 1
                 gap = 0
             elif in_episode:
