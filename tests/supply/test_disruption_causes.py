@@ -174,27 +174,40 @@ def test_an_outage_ended_longer_ago_than_the_window_is_not_the_cause(window_days
     assert causes[0, UNMET] == (200.0 if spike_cause == 0 else 0.0)
 
 
-def test_the_most_recently_started_qualifying_outage_is_the_cause():
+def test_the_outage_with_the_most_down_days_in_the_window_is_the_cause():
     # By hand: buffer 30 days. A on site 0 from day 100 to 199; B on site 1 (a backup that
     # delivers nothing) from day 120 to 125. The market is short from day 130 (100 + 30)
-    # on, 70 days; at day 130 both qualify (A under way, B ended 5 days before), B started
-    # later: the whole episode is B's. With a window of 4 days B no longer qualifies: A.
+    # on, 70 days; at day 130 A has 31 down days in the window (100..130), B 6 (120..125):
+    # the whole episode is A's, although B started later. With a window of 4 days B no
+    # longer qualifies at all: A again.
     year, causes = kernel_on(two_sites(30), [(0, 100, 199, A), (1, 120, 125, B)])
-    assert days_by_cause(causes) == {B: 70}
+    assert days_by_cause(causes) == {A: 70}
     assert year[0, STATISTICS.index("shortage_days")] == 70
     _, causes = kernel_on(two_sites(30, attribution_window_days=4),
                           [(0, 100, 199, A), (1, 120, 125, B)])
     assert days_by_cause(causes) == {A: 70}
+    # B from day 95 on site 1 has 36 down days by day 130 against A's 31: B, although A
+    # set the episode's start; B from day 105 has 26: A
+    _, causes = kernel_on(two_sites(30), [(0, 100, 199, A), (1, 95, 199, B)])
+    assert days_by_cause(causes) == {B: 70}
+    _, causes = kernel_on(two_sites(30), [(0, 100, 199, A), (1, 105, 199, B)])
+    assert days_by_cause(causes) == {A: 70}
+    # a window of 20 days counts A and B from day 110 alike (21 days each): the later
+    # start wins, B
+    _, causes = kernel_on(two_sites(30, attribution_window_days=20),
+                          [(0, 100, 199, A), (1, 105, 199, B)])
+    assert days_by_cause(causes) == {B: 70}
 
 
 def test_back_to_back_outages_of_one_cause_read_as_one_and_of_two_causes_as_two():
     # Site 0 down from day 100 to 199 in two halves (100..149, 150..199); site 1 (B) down
     # on days 120..125; buffer 55 days: the episode starts on day 155. If the halves have
-    # one cause they are one outage that started on day 100, before B (120): cause B. If
-    # the second half has another cause (C), that outage started on day 150: cause C.
+    # one cause they are one outage with 56 down days by then (B: 6): cause A. If the
+    # second half has another cause (C), site 0's latest outage is C with 6 days (150..155),
+    # as many as B's, and started later: cause C.
     same = [(0, 100, 149, A), (0, 150, 199, A), (1, 120, 125, B)]
     other = [(0, 100, 149, A), (0, 150, 199, C), (1, 120, 125, B)]
-    assert days_by_cause(kernel_on(two_sites(55), same)[1]) == {B: 45}
+    assert days_by_cause(kernel_on(two_sites(55), same)[1]) == {A: 45}
     assert days_by_cause(kernel_on(two_sites(55), other)[1]) == {C: 45}
 
 

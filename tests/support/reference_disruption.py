@@ -96,15 +96,21 @@ def outages_of(calendar) -> list[tuple[int, int, int]]:
 
 
 def episode_cause(outages_by_site: dict[int, list], day: int, window_days: int) -> int:
-    """Cause of an episode that starts on ``day``: the cause of the outage with the latest
-    first day among those of the chain's sites (``outages_by_site``: site index -> its
-    outages) that started on or before ``day`` and are under way on it or whose last day
-    is at most ``window_days`` before it; the lower site index on a tie; 0 if none."""
-    candidates = [(first, -site, cause)
-                  for site, outages in outages_by_site.items()
-                  for first, last, cause in outages
-                  if first <= day and day - min(last, day) <= window_days]
-    return max(candidates)[2] if candidates else 0
+    """Cause of an episode that starts on ``day``: per chain site (``outages_by_site``:
+    site index -> its outages), its latest outage that started on or before ``day``; of
+    those, the one with the most down days in the window ``[day - window_days, day]``
+    (under way: counted to ``day``), at least one; then the later first day; then the
+    lower site index; 0 if none."""
+    candidates = []
+    for site, outages in outages_by_site.items():
+        started = [o for o in outages if o[0] <= day]
+        if not started:
+            continue
+        first, last, cause = started[-1]
+        days_in_window = min(last, day) - max(first, day - window_days) + 1
+        if days_in_window >= 1:
+            candidates.append((days_in_window, first, -site, cause))
+    return max(candidates)[3] if candidates else 0
 
 
 def simulate_product_reference(parent, base_stock, init_on_hand, init_age, shelf_life,

@@ -100,9 +100,9 @@ def _print_outcomes(title: str, frame) -> None:
 def _print_causes(title: str, frame) -> None:
     """The table of shortage-days by product and cause (rows with shortage-days only)."""
     table = Table(title=title, title_justify="left",
-                  caption="cause of an episode: the most recently started outage of the "
-                  "chain under way or recently ended when it began (docs/supply_simulation"
-                  ".md, Shortage-days by cause); ± 95 %: batch means over chunks",
+                  caption="cause of an episode: the outage of the chain with the most down "
+                  "days in the year before it began (docs/supply_simulation.md, "
+                  "Shortage-days by cause); ± 95 %: batch means over chunks",
                   caption_justify="left")
     for name, label, _ in _CAUSE_COLUMNS:
         # numbers never wrap; on a narrow terminal the labels fold instead

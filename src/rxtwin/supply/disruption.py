@@ -10,8 +10,8 @@ site supplies), demand shocks and day-to-day demand noise, inventories at each t
 lots (first-expired-first-out, expiry losses counted), base-stock replenishment, and surge
 of surviving suppliers after their qualification lag. Stockpiles (API reserve,
 finished-goods buffer) are larger base stocks, with their holding cost. Every shortage
-episode is credited to a cause: the most recently started outage of the product's chain
-under way or recently ended when it began, or none (demand)
+episode is credited to a cause: the outage of the product's chain with the most down days
+in the window before it began, or none (demand)
 (:meth:`DisruptionSummary.cause_table`).
 
 Random numbers come only from the chunk's :class:`numpy.random.SeedSequence`. Within a

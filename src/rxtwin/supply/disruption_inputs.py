@@ -226,10 +226,10 @@ class SupplyEngineInputs:
         Short days separated by at most this many days without shortage count as one
         shortage episode [d]; 0 makes every run of consecutive short days an episode.
     attribution_window_days : int
-        A shortage episode is attributed to the most recently started site outage of the
-        product's chain that is under way on its first day or ended at most this many days
-        before it [d] (default :data:`DEFAULT_ATTRIBUTION_WINDOW_DAYS`, an assumption;
-        docs/supply_simulation.md, "Shortage-days by cause").
+        A shortage episode is attributed to the site outage of the product's chain with the
+        most down days in the window of this many days before its first day [d] (default
+        :data:`DEFAULT_ATTRIBUTION_WINDOW_DAYS`, an assumption; docs/supply_simulation.md,
+        "Shortage-days by cause").
     """
 
     product_ids: tuple[str, ...]

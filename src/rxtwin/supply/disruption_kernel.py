@@ -145,9 +145,8 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
         Shortage days separated by at most this many days without shortage belong to one
         episode [d] (0: every run of consecutive short days is an episode).
     attribution_window_days : int
-        An episode is attributed to the most recently started outage of a chain site that
-        is under way on its first day or whose last down day is at most this many days
-        before it [d] (Notes).
+        An episode is attributed to the outage of a chain site with the most down days in
+        the window of this many days before its first day [d] (Notes).
     stats : float64 (n_years, N_STATISTICS), output
         One row per recorded scenario-year.
     hist_done, hist_censored : int64 (n_bins,), output, accumulated
@@ -188,11 +187,13 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
     yesterday); a site down on day ``k`` has ``e_i = k``. Writing only on a change keeps
     the daily step to one read and one comparison per chain site (the kernel runs 5-8 %
     longer than without attribution; docs/supply_simulation.md, Performance). An episode
-    starting on day ``k`` gets ``c_i`` of the site with the largest ``s_i`` among those
-    with ``k - e_i <= attribution_window_days`` (``e_i = k``: under way), the lowest site
-    index on a tie, or 0 if no site qualifies; all its short days, unmet units and its
-    count go to that cause, also when it started in the warm-up. Only a site's latest
-    outage can qualify: its earlier ones started earlier and ended before it.
+    starting on day ``k`` gets ``c_i`` of the site whose latest outage has the most down
+    days in the window, ``n_i = e_i - max(s_i, k - W) + 1`` with ``W =
+    attribution_window_days`` (``e_i = k``: under way), among those with ``n_i >= 1``;
+    then the later ``s_i``, then the lower site index; 0 if no site qualifies. All its
+    short days, unmet units and its count go to that cause, also when it started in the
+    warm-up. Only a site's latest outage is considered (an earlier one of the same site is
+    not, however long: a limit, docs).
     """
     n_total, horizon = demand.shape
     n_years = n_total - warmup_years
@@ -473,15 +474,21 @@ def simulate_product(parent, base_stock, init_on_hand, init_age, shelf_life, uni
                     episode_days = 0
                     gap = 0
                     episodes += 1
-                    # the most recent qualifying outage start; strict > keeps the lower
-                    # site index on a tie (chain_site is increasing)
+                    # the outage with the most down days in the window; then the later
+                    # start; strict > keeps the lower site index on a full tie
                     episode_cause = 0
+                    most_days = 0
                     latest = -1
+                    window_first = day - attribution_window_days
                     for j in range(n_chain):
+                        if outage_first[j] < 0:
+                            continue
                         # a site down today has its outage under way (last day: today)
                         ended = day if site_code[j] != 0 else outage_last[j]
-                        if outage_first[j] > latest \
-                                and day - ended <= attribution_window_days:
+                        days_in = ended - max(outage_first[j], window_first) + 1
+                        if days_in > most_days or (days_in == most_days and days_in > 0
+                                                   and outage_first[j] > latest):
+                            most_days = days_in
                             latest = outage_first[j]
                             episode_cause = outage_cause[j]
                     if recording:
