@@ -15,8 +15,8 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
                                       "--supply-years", "300"])
     assert result.exit_code == 0, result.output
     for name in ("scenarios", "line_comparison", "exposed_products", "exposed_sites",
-                 "supply_resilience", "twin_losses", "technology_ranking",
-                 "breakeven_winners"):
+                 "resilience_options", "resilience_by_cause", "resilience_by_category",
+                 "twin_losses", "technology_ranking", "breakeven_winners"):
         assert (out / f"{name}.csv").stat().st_size > 0, name
     comparison = pd.read_csv(out / "line_comparison.csv")
     assert set(comparison["technology"]) == {"batch", "advanced_batch", "continuous",
@@ -29,37 +29,42 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     ranking = pd.read_csv(out / "technology_ranking.csv")
     assert set(ranking["technology"]) == {"advanced_batch", "continuous", "modular", "hybrid"}
     assert ranking["npv_usd"].is_monotonic_decreasing
+    options = pd.read_csv(out / "resilience_options.csv")
+    assert set(options["scenario"]) == {"generic-oral-solid", "sterile-injectable"}
+    # every technology and every intervention of the two scenarios has a row
+    assert {"continuous", "ebr", "rapid-sterility-test", "buffer-stock-90d"} \
+        <= set(options["option"])
+    assert "sterile-injectable: each technology on the line" in result.output
+    with Store.open(out / "rxtwin.sqlite") as store:
+        runs = store.list_runs(kind="resilience.compare")
+        assert len(runs) == 2 and all(r.status == "done" for r in runs)
 
 
-def test_demo_supply_resilience_compares_interventions_on_common_random_numbers(tmp_path):
-    """The supply table has one stored run per variant from one seed: the rapid sterility
-    test reaches the network (a faster release shortens the site's quality outages), a
-    failure-mode change the supply inputs do not see would give the baseline's numbers
-    exactly (tests/runs/test_site_failures.py), and more finished-goods stock never
-    raises shortage-days on the same random streams (the pathwise property of
-    tests/properties/test_supply_disruption_properties.py) while it costs more to hold."""
+def test_demo_resilience_compares_options_on_common_random_numbers(tmp_path):
+    """One stored ``resilience.compare`` run per scenario from the demo's seed: the
+    incumbent avoids nothing, more finished-goods stock avoids shortage-days beyond its
+    interval, and the rapid sterility test (a faster release after each quality outage)
+    avoids quality-caused shortage-days."""
     from rxtwin.data.scenarios import load_scenario
-    from rxtwin.runs.demo import RESILIENCE_SCENARIO, supply_resilience
+    from rxtwin.runs.demo import DEMO_SEED, resilience_comparison
 
-    scenario = load_scenario("sterile_injectable")
-    assert scenario.name == RESILIENCE_SCENARIO
+    sterile = load_scenario("sterile_injectable")
     with Store.open(tmp_path / "s.sqlite") as store:
-        table = supply_resilience(store, scenario, 120).set_index("intervention")
-        runs = store.list_runs(kind="supply.simulate")
-        assert len(runs) == 1 + len(scenario.interventions)
-        assert all(r.status == "done" for r in runs)
-        assert len({r.seed_entropy for r in runs}) == 1
-    outcomes = ["shortage_days_per_yr", "unmet_units_per_yr", "fill_rate",
-                "holding_cost_usd_per_yr"]
-    base = table.loc["(none)"]
-    assert base["shortage_days_per_yr"] > 0  # otherwise nothing could be avoided
-    sterility = table.loc["rapid-sterility-test"]
-    assert sterility["acts_on_supply"]
-    assert (sterility[outcomes] != base[outcomes]).any()
-    buffer = table.loc["buffer-stock-90d"]
-    assert buffer["acts_on_supply"]
-    assert buffer["shortage_days_avoided_per_yr"] >= 0
-    assert buffer["shortage_days_avoided_per_yr"] == (
-        base["shortage_days_per_yr"] - buffer["shortage_days_per_yr"])
-    assert buffer["holding_cost_usd_per_yr"] > base["holding_cost_usd_per_yr"]
-    assert table.loc["dual-source-stoppers", "capex_usd"] == 300_000.0
+        tables = resilience_comparison(store, sterile, 400, 5)
+        (run,) = store.list_runs(kind="resilience.compare")
+        assert run.status == "done" and run.seed_entropy == DEMO_SEED
+    options = tables.options.set_index("option")
+    assert list(options.index) == ["batch (incumbent)", "advanced_batch",
+                                   "rapid-sterility-test", "dual-source-stoppers",
+                                   "buffer-stock-90d"]
+    assert (tables.options["scenario"] == sterile.name).all()
+    assert options.loc["batch (incumbent)", "shortage_days_avoided_per_yr"] == 0.0
+    buffer = options.loc["buffer-stock-90d"]
+    assert buffer["shortage_days_avoided_per_yr"] > buffer["shortage_days_avoided_per_yr_ci95"]
+    rapid = options.loc["rapid-sterility-test"]
+    assert rapid["shortage_days_avoided_per_yr"] > rapid["shortage_days_avoided_per_yr_ci95"]
+    # quality-caused days fall beyond their interval (not exactly the total: a shorter
+    # quality outage unmasks arrivals of the site's other modes and moves attributions)
+    assert rapid["quality_shortage_days_avoided_per_yr"] \
+        > rapid["quality_shortage_days_avoided_per_yr_ci95"]
+    assert rapid["oee"] == options.loc["batch (incumbent)", "oee"]  # release is off-line

@@ -22,19 +22,53 @@ def frame_table(title: str, frame, formats: dict[str, str]) -> Table:
     return table
 
 
+def _plus_minus(value: float, half_width: float) -> str:
+    return f"{value:,.1f} ± {half_width:,.1f}"
+
+
+def print_resilience(options, by_category) -> None:
+    """Per scenario, each option's line and network outcomes and the shortage-days it
+    avoids against the incumbent, in total and by cause category, with 95 % intervals."""
+    for scenario, rows in options.groupby("scenario", sort=False):
+        table = Table(
+            title=f"{scenario}: each technology on the line and each intervention on the "
+                  "incumbent, from one seed; shortage-days per year summed over products, "
+                  "avoided against the incumbent ± 95 % (paired)",
+            title_justify="left")
+        groups = by_category[by_category["scenario"] == scenario]
+        categories = list(dict.fromkeys(groups["category"]))
+        for label in ("option", "OEE", "rejected lots/yr", "short d/yr", "avoided d/yr",
+                      *[f"avoided: {c.replace('_', ' ')}" for c in categories]):
+            table.add_column(label, justify="left" if label == "option" else "right")
+        for row in rows.itertuples(index=False):
+            cells = [row.option, f"{row.oee:.3f}", f"{row.rejected_lots_per_yr:.1f}",
+                     f"{row.shortage_days_per_yr:,.1f}",
+                     _plus_minus(row.shortage_days_avoided_per_yr,
+                                 row.shortage_days_avoided_per_yr_ci95)]
+            mine = groups[groups["option"] == row.option].set_index("category")
+            for category in categories:
+                cells.append("-" if category not in mine.index else _plus_minus(
+                    mine.loc[category, "shortage_days_avoided_per_yr"],
+                    mine.loc[category, "shortage_days_avoided_per_yr_ci95"]))
+            table.add_row(*cells)
+        console.print(table)
+    console.print("By cause (root failure mode) in resilience_by_cause.csv.")
+
+
 @user_errors
 def demo(
     out: Path = typer.Option(Path("rxtwin-demo"), "--out", "-o",
                              help="Folder for the demo's outputs (created if missing)."),
     reps: int = typer.Option(200, "--reps", min=10, max=100_000,
                              help="Replication-years per technology on the reference line."),
-    supply_years: int = typer.Option(1000, "--supply-years", min=10, max=1_000_000,
-                                     help="Scenario-years per variant of the sterile "
-                                     "injectables' supply-resilience table."),
+    supply_years: int = typer.Option(1000, "--supply-years", min=40, max=1_000_000,
+                                     help="Network scenario-years per option of the "
+                                     "technology and intervention comparisons."),
 ) -> None:
     """Run the bundled demo: the reference generic line under every technology, their
-    appraisal for the firm and a break-even map, the most exposed products and sites, the
-    sterile injectables' supply without and with each intervention, and the continuous
+    appraisal for the firm and a break-even map, the most exposed products and sites,
+    every technology and intervention of the generic and the sterile scenarios compared on
+    the line and in the network (shortage-days avoided by cause), and the continuous
     line's losses from the twin.
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
@@ -74,20 +108,8 @@ def demo(
     ranking = result.tables["technology_ranking"][
         ["rank", "technology", "npv_usd", "irr", "payback_yr", "discounted_payback_yr",
          "meets_hurdle", "meets_payback"]]
-    short_names = {"intervention": "intervention", "acts_on_supply": "on supply",
-                   "shortage_days_per_yr": "short d/yr",
-                   "shortage_days_avoided_per_yr": "avoided d/yr",
-                   "unmet_units_per_yr": "unmet/yr", "fill_rate": "fill rate",
-                   "holding_cost_usd_per_yr": "holding USD/yr"}
-    resilience = result.tables["supply_resilience"][list(short_names)].rename(
-        columns=short_names)
-    console.print(frame_table(
-        "Sterile injectables: supply without and with each intervention (same outages and "
-        "demand; per year, summed over products; 'on supply' False: the intervention acts "
-        "on the line only; capex and opex in supply_resilience.csv)", resilience,
-        {"short d/yr": ",.1f",
-         "avoided d/yr": ",.1f", "unmet/yr": ",.0f", "fill rate": ".4f",
-         "holding USD/yr": ",.0f"}))
+    print_resilience(result.tables["resilience_options"],
+                     result.tables["resilience_by_category"])
     console.print(frame_table("Technologies vs the incumbent batch line, for the firm "
                               "(NPV at its hurdle rate)", ranking,
                               {"rank": "d", "npv_usd": ",.0f", "irr": ".3f",

@@ -4,9 +4,10 @@
 simulates the reference generic line under every technology (stored in the run store),
 appraises every technology against the incumbent batch line for the firm (NPV, IRR,
 payback against its hurdle) and maps which technology wins over products per line x volume,
-ranks the most exposed products and sites of the supply networks, simulates the sterile
-injectables' supply with and without each of the scenario's interventions (common random
-numbers), and derives the continuous line's losses from the digital twin. It returns typed tables for the CLI to
+ranks the most exposed products and sites of the supply networks, compares every
+technology and intervention of the generic and the sterile scenarios on the line and in
+the network from one seed (shortage-days avoided by cause, with paired intervals), and
+derives the continuous line's losses from the digital twin. It returns typed tables for the CLI to
 present and write; it grows as the engines land.
 """
 
@@ -17,7 +18,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
@@ -25,9 +25,15 @@ from rxtwin.econ.technology import appraisal_table
 from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
 from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
+from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
-from rxtwin.runs.site_failures import supply_inputs_with_lines
-from rxtwin.runs.supply import run_supply_simulation, supply_inputs_sha256
+from rxtwin.runs.resilience import (
+    RESILIENCE_CATEGORIES_TABLE,
+    RESILIENCE_CAUSES_TABLE,
+    RESILIENCE_OPTIONS_TABLE,
+    RESILIENCE_RUN_KIND,
+    ResilienceTables,
+)
 from rxtwin.store import Store
 from rxtwin.supply.exposure import exposure_summary
 from rxtwin.supply.network import build_network
@@ -35,7 +41,8 @@ from rxtwin.supply.tts import flow_model, risk_exposure, site_outage_ttr_days
 from rxtwin.twin.handoff import continuous_loss_parameters
 
 REFERENCE_SCENARIO = "generic_oral_solid"
-RESILIENCE_SCENARIO = "sterile-injectable"  # the scenario with supply-side interventions
+# the scenarios whose technologies and measures the demo compares, line and network
+RESILIENCE_SCENARIOS = ("generic-oral-solid", "sterile-injectable")
 DEMO_SEED = 20230302  # the workshop's date; any fixed seed makes the demo repeatable
 
 
@@ -126,58 +133,34 @@ def breakeven_winners(scenario: Scenario, n_replications: int) -> pd.DataFrame:
     return best
 
 
-def supply_resilience(
-        store: Store, scenario: Scenario, n_years: int,
-        progress: Callable[[str], Callable[[int, int], None]] | None = None) -> pd.DataFrame:
-    """Supply outcomes of ``scenario`` without and with each of its interventions alone.
-
-    Every variant is a stored ``supply.simulate`` run of ``n_years`` scenario-years from the
-    same seed (common random numbers: the same outages and demand paths), so differences
-    between rows come from the intervention, not from sampling. Per variant, summed over
-    the scenario's products: expected shortage-days per year (a day short for two products
-    counts twice), unmet units and holding cost per year; the demand-weighted fill rate;
-    and the shortage-days avoided against no intervention. ``acts_on_supply`` is False for
-    an intervention that leaves the simulator's inputs unchanged (same digest as no
-    intervention: e.g. a faster QC release acts on the line, not on site outages or
-    stocks), whose row then equals the first. ``progress(label)`` returns the
-    chunk callback of one variant (labels ``supply:<intervention id>``, ``supply:(none)``).
-
-    Columns: intervention, acts_on_supply, capex_usd, opex_usd_per_yr, shortage_days_per_yr,
-    shortage_days_avoided_per_yr, unmet_units_per_yr, fill_rate, holding_cost_usd_per_yr,
-    run_id.
-    """
-    defaults = load_disruption_defaults()
-
-    def inputs_digest(ids: list[str]) -> str:
-        return supply_inputs_sha256(supply_inputs_with_lines(scenario, ids, defaults))
-
-    baseline_digest = inputs_digest([])
-    rows = []
-    variants = [("(none)", None)] + [(i.id, i) for i in scenario.interventions]
-    for label, intervention in variants:
-        ids = [] if intervention is None else [intervention.id]
-        run_id, run = run_supply_simulation(
-            store, scenario, n_years=n_years, entropy=DEMO_SEED, intervention_ids=ids,
-            chunk_size=min(n_years, 250),
-            progress=None if progress is None else progress(f"supply:{label}"))
-        table = run.summary.table()
-        unmet_units, _ = run.summary.statistic("unmet_units")
-        demand_units, _ = run.summary.statistic("demand_units")
-        rows.append({
-            "intervention": label,
-            "acts_on_supply": intervention is None or inputs_digest(ids) != baseline_digest,
-            "capex_usd": 0.0 if intervention is None else intervention.capex_usd,
-            "opex_usd_per_yr": 0.0 if intervention is None else intervention.opex_usd_per_yr,
-            "shortage_days_per_yr": float(table["shortage_days_per_yr"].sum()),
-            "unmet_units_per_yr": float(table["unmet_units_per_yr"].sum()),
-            "fill_rate": 1.0 - float(unmet_units.sum() / demand_units.sum()),
-            "holding_cost_usd_per_yr": float(table["holding_cost_usd_per_yr"].sum()),
-            "run_id": run_id,
-        })
-    frame = pd.DataFrame(rows)
-    frame.insert(5, "shortage_days_avoided_per_yr",
-                 frame["shortage_days_per_yr"].iloc[0] - frame["shortage_days_per_yr"])
-    return frame
+def resilience_comparison(
+        store: Store, scenario: Scenario, n_years: int, line_replications: int,
+        progress: Callable[[str], Callable[[int, int], None]] | None = None,
+) -> ResilienceTables:
+    """Every technology on the scenario's first line and every intervention on its
+    incumbent, line and network together, from :data:`DEMO_SEED` (common random numbers),
+    stored as a ``resilience.compare`` run (:mod:`rxtwin.runs.resilience`): ``n_years``
+    network scenario-years per option in 20 chunks (the paired intervals' batches) and
+    ``line_replications`` line replication-years. The tables carry a ``scenario`` column
+    in front; ``progress(label)`` returns the callback of the run (label
+    ``resilience:<scenario name>``)."""
+    kind = RUN_KINDS[RESILIENCE_RUN_KIND]
+    params = parse_params(RESILIENCE_RUN_KIND, scenario, {
+        "n_years": n_years, "chunk_size": max(1, n_years // 20),
+        "line_replications": line_replications, "seed": DEMO_SEED})
+    run_id = store.create_run(RESILIENCE_RUN_KIND,
+                              store.put_scenario(scenario.document(), scenario.name),
+                              params.model_dump(mode="json"), params.seed,
+                              n_chunks=kind.n_chunks(params))
+    execute_run(store, run_id, (lambda done, total: None) if progress is None
+                else progress(f"resilience:{scenario.name}"))
+    tables = []
+    for name in (RESILIENCE_OPTIONS_TABLE, RESILIENCE_CAUSES_TABLE,
+                 RESILIENCE_CATEGORIES_TABLE):
+        frame = store.get_summary(run_id, name)
+        frame.insert(0, "scenario", scenario.name)
+        tables.append(frame)
+    return ResilienceTables(*tables)
 
 
 def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1000,
@@ -192,9 +175,10 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         Replication-years per technology on the reference line [-].
     progress : callable, optional
         ``progress(label)`` returns a ``(done, total)`` chunk callback (labels: the
-        technology ids of the line runs, then one per supply variant).
+        technology ids of the line runs, then ``resilience:<scenario name>``).
     n_supply_years : int
-        Scenario-years per variant of the supply-resilience table [-].
+        Network scenario-years per option of the resilience comparisons [-] (their line
+        runs take a quarter of ``n_replications``, at least 10).
     """
     scenarios = [load_scenario(name) for name in bundled_scenario_names()]
     reference = next(s for s in scenarios if s.name == "generic-oral-solid")
@@ -207,9 +191,9 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         products, sites = supply_exposure(scenario, top=5)
         exposed_products.append(products)
         exposed_sites.append(sites)
-    resilience = supply_resilience(
-        store, next(s for s in scenarios if s.name == RESILIENCE_SCENARIO), n_supply_years,
-        progress=progress)
+    compared = [resilience_comparison(store, s, n_supply_years,
+                                      max(10, n_replications // 4), progress=progress)
+                for name in RESILIENCE_SCENARIOS for s in scenarios if s.name == name]
     continuous = next(r for r in runs if r.technology_id == "continuous")
     campaign_h = continuous.results.mean("run_h") / max(
         continuous.results.mean("changeovers"), 1.0)
@@ -218,7 +202,10 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         "line_comparison": comparison_table(runs),
         "exposed_products": pd.concat(exposed_products, ignore_index=True),
         "exposed_sites": pd.concat(exposed_sites, ignore_index=True),
-        "supply_resilience": resilience,
+        "resilience_options": pd.concat([c.options for c in compared], ignore_index=True),
+        "resilience_by_cause": pd.concat([c.by_cause for c in compared], ignore_index=True),
+        "resilience_by_category": pd.concat([c.by_category for c in compared],
+                                            ignore_index=True),
         "twin_losses": twin_losses(campaign_h),
         "technology_ranking": technology_ranking(reference, runs),
         "breakeven_winners": breakeven_winners(reference, max(20, n_replications // 4)),

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from rxtwin.errors import InputError, Problem, problems_from_validation_error
 from rxtwin.model.scenario import Scenario
-from rxtwin.runs import breakeven, line, supply, supply_network, twin
+from rxtwin.runs import breakeven, line, resilience, supply, supply_network, twin
 from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
@@ -112,6 +112,21 @@ _KINDS = (
         run=supply.run_stored_supply,
         figures=supply.supply_figures,
         manages_lifecycle=True,
+    ),
+    RunKind(
+        name=resilience.RESILIENCE_RUN_KIND,
+        title="Resilience: technologies and measures compared, line and network together",
+        description="Each technology on the line and each intervention on the incumbent, "
+        "from one seed: OEE and rejected lots on the line, shortage-days in the network "
+        "(the line's site takes its quality outages from the line) and the shortage-days "
+        "each option avoids, split by cause, with paired 95 % intervals; one chunk per "
+        "option, resumable.",
+        params_model=resilience.ResilienceParams,
+        check=resilience.check_resilience_params,
+        n_chunks=resilience.resilience_n_chunks,
+        run=resilience.run_resilience,
+        figures=resilience.resilience_figures,
+        resolve=resilience.resolve_resilience,
     ),
     RunKind(
         name=supply_network.EXPOSURE_RUN_KIND,
