@@ -15,6 +15,7 @@ from rxtwin.cli.econ import breakeven, econ, sensitivity
 from rxtwin.cli.report import report
 from rxtwin.cli.serve import serve
 from rxtwin.cli.supply_calibrate import calibrate as supply_calibrate
+from rxtwin.cli.supply_compare import compare as supply_compare
 from rxtwin.cli.supply_simulate import resume as supply_resume
 from rxtwin.cli.supply_simulate import simulate as supply_simulate
 from rxtwin.cli.validate import validate
@@ -58,5 +59,6 @@ app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tabl
 supply_cli.app.command("simulate")(supply_simulate)
 supply_cli.app.command("calibrate")(supply_calibrate)
 supply_cli.app.command("resume")(supply_resume)
+supply_cli.app.command("compare")(supply_compare)
 app.add_typer(supply_cli.app, name="supply", help="Supply network: map, exposure, time-to-survive.")
 app.add_typer(line_cli.app, name="line", help="Line: campaign plans and the stochastic simulator.")

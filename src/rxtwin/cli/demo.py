@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, progress_bar, user_errors
+from rxtwin.cli.supply_compare import print_resilience
 from rxtwin.data.scenarios import scenario_to_yaml
 
 
@@ -20,39 +21,6 @@ def frame_table(title: str, frame, formats: dict[str, str]) -> Table:
         table.add_row(*[format(value, formats[column]) if column in formats else str(value)
                         for column, value in zip(frame.columns, row, strict=True)])
     return table
-
-
-def _plus_minus(value: float, half_width: float) -> str:
-    return f"{value:,.1f} ± {half_width:,.1f}"
-
-
-def print_resilience(options, by_category) -> None:
-    """Per scenario, each option's line and network outcomes and the shortage-days it
-    avoids against the incumbent, in total and by cause category, with 95 % intervals."""
-    for scenario, rows in options.groupby("scenario", sort=False):
-        table = Table(
-            title=f"{scenario}: each technology on the line and each intervention on the "
-                  "incumbent, from one seed; shortage-days per year summed over products, "
-                  "avoided against the incumbent ± 95 % (paired)",
-            title_justify="left")
-        groups = by_category[by_category["scenario"] == scenario]
-        categories = list(dict.fromkeys(groups["category"]))
-        for label in ("option", "OEE", "rejected lots/yr", "short d/yr", "avoided d/yr",
-                      *[f"avoided: {c.replace('_', ' ')}" for c in categories]):
-            table.add_column(label, justify="left" if label == "option" else "right")
-        for row in rows.itertuples(index=False):
-            cells = [row.option, f"{row.oee:.3f}", f"{row.rejected_lots_per_yr:.1f}",
-                     f"{row.shortage_days_per_yr:,.1f}",
-                     _plus_minus(row.shortage_days_avoided_per_yr,
-                                 row.shortage_days_avoided_per_yr_ci95)]
-            mine = groups[groups["option"] == row.option].set_index("category")
-            for category in categories:
-                cells.append("-" if category not in mine.index else _plus_minus(
-                    mine.loc[category, "shortage_days_avoided_per_yr"],
-                    mine.loc[category, "shortage_days_avoided_per_yr_ci95"]))
-            table.add_row(*cells)
-        console.print(table)
-    console.print("By cause (root failure mode) in resilience_by_cause.csv.")
 
 
 @user_errors
@@ -110,6 +78,7 @@ def demo(
          "meets_hurdle", "meets_payback"]]
     print_resilience(result.tables["resilience_options"],
                      result.tables["resilience_by_category"])
+    console.print("By cause (root failure mode) in resilience_by_cause.csv.")
     console.print(frame_table("Technologies vs the incumbent batch line, for the firm "
                               "(NPV at its hurdle rate)", ranking,
                               {"rank": "d", "npv_usd": ",.0f", "irr": ".3f",
