@@ -82,12 +82,20 @@ def supply_inputs(scenario: Scenario, ids=()):
         extra_site_outage_modes=site_outage_modes_from_lines(scenario, ids))
 
 
-def paired_chunk_means(a, b, statistic: str, n_years: int, chunk_size: int):
-    """Per-chunk mean of ``statistic`` (product 0) of two inputs on the same seeds."""
+def paired_chunk_means(a, b, statistic: str, n_years: int, chunk_size: int,
+                       cause: str | None = None):
+    """Per-chunk mean of ``statistic`` (product 0) of two inputs on the same seeds; with
+    ``cause``, the shortage-days per scenario-year credited to that cause instead."""
     _, chunks = plan_chunks(n_years, chunk_size, 20261207)
-    pairs = [(disruption_chunk_task(a, c).statistic(statistic)[0][0],
-              disruption_chunk_task(b, c).statistic(statistic)[0][0]) for c in chunks]
-    return np.array(pairs)
+
+    def value(inputs, chunk) -> float:
+        summary = disruption_chunk_task(inputs, chunk)
+        if cause is None:
+            return summary.statistic(statistic)[0][0]
+        causes = summary.causes
+        return causes.shortage_days[0, causes.labels.index(cause)] / chunk.n_reps
+
+    return np.array([(value(a, c), value(b, c)) for c in chunks])
 
 
 def paired_interval(diff: np.ndarray, level: float = 0.99) -> tuple[float, float]:
@@ -170,6 +178,11 @@ def test_doubling_an_escalating_failure_lowers_oee_and_raises_shortage_days():
                                "shortage_days", 4_000, 100)
     low, high = paired_interval(pairs[:, 1] - pairs[:, 0])
     assert low > 0, (low, high, pairs.mean(axis=0))
+    # ... and the added shortage-days are the ones its recalls cause
+    recalls = paired_chunk_means(supply_inputs(base), supply_inputs(doubled),
+                                 "shortage_days", 4_000, 100, cause=f"recall<-{MODE}")
+    low, high = paired_interval(recalls[:, 1] - recalls[:, 0])
+    assert low > 0, (low, high, recalls.mean(axis=0))
 
 
 def test_raising_detection_raises_rejected_lots_and_lowers_escalations():
