@@ -16,6 +16,7 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     assert result.exit_code == 0, result.output
     for name in ("scenarios", "line_comparison", "exposed_products", "exposed_sites",
                  "resilience_options", "resilience_by_cause", "resilience_by_category",
+                 "resilience_by_product",
                  "twin_losses", "technology_ranking", "breakeven_winners"):
         assert (out / f"{name}.csv").stat().st_size > 0, name
     comparison = pd.read_csv(out / "line_comparison.csv")

@@ -14,6 +14,7 @@ from rxtwin.runs.resilience import (
     RESILIENCE_CATEGORIES_TABLE,
     RESILIENCE_CAUSES_TABLE,
     RESILIENCE_OPTIONS_TABLE,
+    RESILIENCE_PRODUCTS_TABLE,
     RESILIENCE_RUN_KIND,
     compare_resilience,
     resilience_options,
@@ -50,7 +51,7 @@ def generic_tables():
 
 
 def test_the_incumbent_avoids_nothing_and_causes_add_up(generic_tables):
-    options, by_cause, by_category = generic_tables
+    options, by_cause, by_category, by_product = generic_tables
     incumbent = options.iloc[0]
     assert incumbent["kind"] == "incumbent"
     assert incumbent["shortage_days_avoided_per_yr"] == 0.0
@@ -61,6 +62,11 @@ def test_the_incumbent_avoids_nothing_and_causes_add_up(generic_tables):
             row["shortage_days_per_yr"], rel=1e-12)
         assert rows["shortage_days_avoided_per_yr"].sum() == pytest.approx(
             row["shortage_days_avoided_per_yr"], rel=1e-9, abs=1e-9)
+        products = by_product[by_product["option"] == row["option"]]
+        assert products["shortage_days_per_yr"].sum() == pytest.approx(
+            row["shortage_days_per_yr"], rel=1e-9)
+        assert products["shortage_days_avoided_per_yr"].sum() == pytest.approx(
+            row["shortage_days_avoided_per_yr"], rel=1e-9, abs=1e-9)
         groups = by_category[by_category["option"] == row["option"]]
         assert groups["shortage_days_avoided_per_yr"].sum() == pytest.approx(
             row["shortage_days_avoided_per_yr"], rel=1e-9, abs=1e-9)
@@ -68,7 +74,7 @@ def test_the_incumbent_avoids_nothing_and_causes_add_up(generic_tables):
 
 
 def test_an_intervention_without_effect_changes_no_number(generic_tables):
-    options, by_cause, _ = generic_tables
+    options, by_cause, _, _ = generic_tables
     incumbent = options.iloc[0]
     noop = options.set_index("option").loc["noop"]
     for column in ("oee", "rejected_lots_per_yr", "line_fill_rate", "shortage_days_per_yr"):
@@ -112,7 +118,8 @@ def test_the_run_kind_stores_the_tables_and_resumes_to_the_same(tmp_path):
                                 params.model_dump(mode="json"), params.seed,
                                 n_chunks=kind.n_chunks(params))
 
-    names = (RESILIENCE_OPTIONS_TABLE, RESILIENCE_CAUSES_TABLE, RESILIENCE_CATEGORIES_TABLE)
+    names = (RESILIENCE_OPTIONS_TABLE, RESILIENCE_CAUSES_TABLE, RESILIENCE_CATEGORIES_TABLE,
+             RESILIENCE_PRODUCTS_TABLE)
     with Store.open(tmp_path / "a.sqlite") as store:
         run_id = launch(store)
         execute_run(store, run_id)

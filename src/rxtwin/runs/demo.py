@@ -31,6 +31,7 @@ from rxtwin.runs.resilience import (
     RESILIENCE_CATEGORIES_TABLE,
     RESILIENCE_CAUSES_TABLE,
     RESILIENCE_OPTIONS_TABLE,
+    RESILIENCE_PRODUCTS_TABLE,
     RESILIENCE_RUN_KIND,
     ResilienceTables,
 )
@@ -156,7 +157,7 @@ def resilience_comparison(
                 else progress(f"resilience:{scenario.name}"))
     tables = []
     for name in (RESILIENCE_OPTIONS_TABLE, RESILIENCE_CAUSES_TABLE,
-                 RESILIENCE_CATEGORIES_TABLE):
+                 RESILIENCE_CATEGORIES_TABLE, RESILIENCE_PRODUCTS_TABLE):
         frame = store.get_summary(run_id, name)
         frame.insert(0, "scenario", scenario.name)
         tables.append(frame)
@@ -206,6 +207,8 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         "resilience_by_cause": pd.concat([c.by_cause for c in compared], ignore_index=True),
         "resilience_by_category": pd.concat([c.by_category for c in compared],
                                             ignore_index=True),
+        "resilience_by_product": pd.concat([c.by_product for c in compared],
+                                           ignore_index=True),
         "twin_losses": twin_losses(campaign_h),
         "technology_ranking": technology_ranking(reference, runs),
         "breakeven_winners": breakeven_winners(reference, max(20, n_replications // 4)),

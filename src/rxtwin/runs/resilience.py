@@ -45,6 +45,7 @@ __all__ = [
     "RESILIENCE_CATEGORIES_TABLE",
     "RESILIENCE_CAUSES_TABLE",
     "RESILIENCE_OPTIONS_TABLE",
+    "RESILIENCE_PRODUCTS_TABLE",
     "RESILIENCE_RUN_KIND",
     "OptionOutcome",
     "ResilienceOption",
@@ -65,6 +66,7 @@ RESILIENCE_RUN_KIND = "resilience.compare"
 RESILIENCE_OPTIONS_TABLE = "resilience_options"
 RESILIENCE_CAUSES_TABLE = "resilience_causes"
 RESILIENCE_CATEGORIES_TABLE = "resilience_categories"
+RESILIENCE_PRODUCTS_TABLE = "resilience_products"
 # Line statistics of an option, in the order of the options table.
 _LINE_COLUMNS = ("oee", "oee_ci95", "rejected_lots_per_yr", "line_fill_rate")
 
@@ -147,6 +149,11 @@ class OptionOutcome:
         Shortage-days per chunk and cause, summed over the scenario's products [d].
     episodes : ndarray (k, C)
         Shortage episodes per chunk and cause, summed over products [-].
+    product_ids : tuple of str, (P,)
+    product_shortage_days : ndarray (k, P)
+        Shortage-days per scenario-year of each product, per chunk [d/yr].
+    product_unmet_units : ndarray (k, P)
+        Demand lost per scenario-year of each product, per chunk [units/yr].
     """
 
     option: ResilienceOption
@@ -156,6 +163,9 @@ class OptionOutcome:
     categories: tuple[str, ...]
     shortage_days: np.ndarray
     episodes: np.ndarray
+    product_ids: tuple[str, ...]
+    product_shortage_days: np.ndarray
+    product_unmet_units: np.ndarray
 
     def to_dict(self) -> dict:
         """JSON-safe dict (the run's recorded chunk)."""
@@ -165,7 +175,10 @@ class OptionOutcome:
                 "line": self.line, "chunk_years": self.chunk_years.tolist(),
                 "causes": list(self.causes), "categories": list(self.categories),
                 "shortage_days": self.shortage_days.tolist(),
-                "episodes": self.episodes.tolist()}
+                "episodes": self.episodes.tolist(),
+                "product_ids": list(self.product_ids),
+                "product_shortage_days": self.product_shortage_days.tolist(),
+                "product_unmet_units": self.product_unmet_units.tolist()}
 
     @classmethod
     def from_dict(cls, data: dict) -> OptionOutcome:
@@ -178,7 +191,12 @@ class OptionOutcome:
                    np.asarray(data["chunk_years"], dtype=float),
                    tuple(data["causes"]), tuple(data["categories"]),
                    np.asarray(data["shortage_days"], dtype=float).reshape(-1, n_causes),
-                   np.asarray(data["episodes"], dtype=float).reshape(-1, n_causes))
+                   np.asarray(data["episodes"], dtype=float).reshape(-1, n_causes),
+                   tuple(data["product_ids"]),
+                   np.asarray(data["product_shortage_days"], dtype=float).reshape(
+                       -1, len(data["product_ids"])),
+                   np.asarray(data["product_unmet_units"], dtype=float).reshape(
+                       -1, len(data["product_ids"])))
 
 
 def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, *,
@@ -203,17 +221,21 @@ def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, 
     variant = with_line_technology(scenario, line_id, option.technology_id)
     inputs = supply_inputs_with_lines(variant, option.intervention_ids, defaults)
     _, chunks = plan_chunks(n_years, chunk_size, entropy)
-    years, days, episodes = [], [], []
+    years, days, episodes, product_days, product_unmet = [], [], [], [], []
     causes = categories = None
     for chunk in chunks:
-        summary = disruption_chunk_task(inputs, chunk).causes
-        causes, categories = summary.labels, summary.categories
+        summary = disruption_chunk_task(inputs, chunk)
+        causes, categories = summary.causes.labels, summary.causes.categories
         years.append(chunk.n_reps)
-        days.append(summary.shortage_days.sum(axis=0))
-        episodes.append(summary.episodes_count.sum(axis=0))
+        days.append(summary.causes.shortage_days.sum(axis=0))
+        episodes.append(summary.causes.episodes_count.sum(axis=0))
+        product_days.append(summary.statistic("shortage_days")[0])
+        product_unmet.append(summary.statistic("unmet_units")[0])
     return OptionOutcome(option, line, np.asarray(years, dtype=float), tuple(causes),
                          tuple(categories), np.asarray(days, dtype=float),
-                         np.asarray(episodes, dtype=float))
+                         np.asarray(episodes, dtype=float), inputs.product_ids,
+                         np.asarray(product_days, dtype=float),
+                         np.asarray(product_unmet, dtype=float))
 
 
 def _per_cause(outcome: OptionOutcome, causes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -249,6 +271,7 @@ class ResilienceTables(NamedTuple):
     options: pd.DataFrame
     by_cause: pd.DataFrame
     by_category: pd.DataFrame
+    by_product: pd.DataFrame
 
 
 def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
@@ -268,7 +291,11 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
         ``option``, ``cause``, ``category``, ``shortage_days_per_yr``,
         ``shortage_days_avoided_per_yr`` and ``_ci95`` [d/yr]. ``by_category``: the same
         per option and cause category (the causes of a category summed per chunk before
-        the interval is taken).
+        the interval is taken). ``by_product``: one row per option and product:
+        ``option``, ``product_id``, ``shortage_days_per_yr``,
+        ``shortage_days_avoided_per_yr`` and ``_ci95`` [d/yr], ``unmet_units_per_yr``,
+        ``unmet_units_avoided_per_yr`` and ``_ci95`` [units/yr] (what the pricing of an
+        option for society needs, product by product).
     """
     if not outcomes:
         raise UserInputError("no option to compare")
@@ -289,10 +316,24 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
     grouping = np.array([[category[c] == g for g in categories] for c in causes], float)
     quality = np.array([category[c] in MANUFACTURING_QUALITY_CATEGORIES for c in causes])
     base_days, _ = _per_cause(base, causes)
-    options, by_cause, by_category = [], [], []
+    options, by_cause, by_category, by_product = [], [], [], []
     for outcome in outcomes:
         days, episodes = _per_cause(outcome, causes)
         o = outcome.option
+        if outcome.product_ids != base.product_ids:
+            raise UserInputError(f"option '{o.label}' simulated other products than the "
+                                 "incumbent")
+        d_avoided, d_half = _paired(base.product_shortage_days, outcome.product_shortage_days)
+        u_avoided, u_half = _paired(base.product_unmet_units, outcome.product_unmet_units)
+        for p, product_id in enumerate(outcome.product_ids):
+            by_product.append({
+                "option": o.label, "product_id": product_id,
+                "shortage_days_per_yr": float(outcome.product_shortage_days[:, p].mean()),
+                "shortage_days_avoided_per_yr": float(d_avoided[p]),
+                "shortage_days_avoided_per_yr_ci95": float(d_half[p]),
+                "unmet_units_per_yr": float(outcome.product_unmet_units[:, p].mean()),
+                "unmet_units_avoided_per_yr": float(u_avoided[p]),
+                "unmet_units_avoided_per_yr_ci95": float(u_half[p])})
         for labels, kind, base_x, x in (
                 (causes, "cause", base_days, days),
                 (categories, "category", base_days @ grouping, days @ grouping)):
@@ -325,7 +366,7 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
             if total_episodes > 0 else math.nan,
         })
     return ResilienceTables(pd.DataFrame(options), pd.DataFrame(by_cause),
-                            pd.DataFrame(by_category))
+                            pd.DataFrame(by_category), pd.DataFrame(by_product))
 
 
 def compare_resilience(scenario: Scenario, *, line_id: str | None = None,
@@ -456,6 +497,7 @@ def run_resilience(scenario: Scenario, params: ResilienceParams, store: Store, r
     store.put_summary(run_id, RESILIENCE_OPTIONS_TABLE, tables.options)
     store.put_summary(run_id, RESILIENCE_CAUSES_TABLE, tables.by_cause)
     store.put_summary(run_id, RESILIENCE_CATEGORIES_TABLE, tables.by_category)
+    store.put_summary(run_id, RESILIENCE_PRODUCTS_TABLE, tables.by_product)
 
 
 def resilience_figures(store: Store, run_id: str, scenario: Scenario | None,
