@@ -45,7 +45,7 @@ class DocumentLimits:
     line, an ``extends:`` or ``from_csv:`` target, a data file, a web upload or an API body).
 
     Each limit is far beyond any real scenario or data file (the bundled scenarios hold at
-    most a few thousand values, nested 6 levels deep) and far below what would exhaust the
+    most about 2,000 values, nested 7 levels deep) and far below what would exhaust the
     machine. Breaking one raises :class:`~rxtwin.errors.LimitExceededError` naming the file,
     the place, a preview of the value and the limit.
 
@@ -69,7 +69,7 @@ class DocumentLimits:
 
     max_bytes: int = MAX_DOCUMENT_BYTES
     max_depth: int = 64
-    max_nodes: int = 200_000
+    max_nodes: int = 100_000
     max_int_digits: int = 100
     max_string_chars: int = 100_000
 
@@ -201,8 +201,8 @@ class _LimitedComposer:
                                    limit=False)
             size, height = shape
             self._count(size, event, f"*{event.anchor}",
-                        f"alias *{event.anchor} stands for {size:,} values; with it the "
-                        f"document holds")
+                        f"alias *{event.anchor} stands for {size:,} "
+                        f"value{'s' if size > 1 else ''}; with it the document holds")
             self._reach(self._depth + height, event)
         return super().compose_node(parent, index)
 
@@ -610,9 +610,9 @@ def read_document(path: Path, limits: DocumentLimits = LIMITS) -> dict:
 def read_csv_rows(path: Path) -> list[list[str]]:
     """Every row of a CSV file as a list of cells (UTF-8, a byte-order mark is dropped).
 
-    The caller checks that the file exists. A file that cannot be read (:func:`read_bytes`:
-    regular files within the byte limit only), is not UTF-8 text or cannot be split into CSV
-    rows raises an :class:`~rxtwin.errors.InputError` naming the file and the line.
+    A file that is missing or cannot be read (:func:`read_bytes`: regular files within the
+    byte limit only), is not UTF-8 text or cannot be split into CSV rows raises an
+    :class:`~rxtwin.errors.InputError` naming the file and the line.
     """
     file = str(path)
     raw = read_bytes(path)
