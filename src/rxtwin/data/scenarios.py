@@ -22,7 +22,9 @@ at once as an :class:`~rxtwin.errors.InputError`.
 
 from __future__ import annotations
 
+import contextlib
 import typing
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -89,8 +91,9 @@ def _expand_csv_tables(document: dict, path: Path) -> dict:
                 raise InputError([Problem(str(path), key, value,
                                           "only list fields can be read from CSV")])
             csv_path = path.parent / str(value["from_csv"])
-            expanded[key] = [numbers_from_text(model, record)
-                             for record in read_csv_records(csv_path, _list_fields(model))]
+            with _named_from(path, f"{key}.from_csv", csv_path):
+                records = read_csv_records(csv_path, _list_fields(model))
+            expanded[key] = [numbers_from_text(model, record) for record in records]
     return expanded
 
 
@@ -103,6 +106,18 @@ def deep_merge(base: dict, override: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+@contextlib.contextmanager
+def _named_from(path: Path, field: str, target: Path) -> Iterator[None]:
+    """Report a problem with the whole of ``target`` (not found, a device, too large) from
+    the field of ``path`` that names it; problems inside ``target`` keep their own place."""
+    try:
+        yield
+    except InputError as error:
+        problems = [Problem(str(path), field, NO_VALUE, f"{p.file}: {p.rule}")
+                    if p.file == str(target) and not p.path else p for p in error.problems]
+        raise type(error)(problems) from None
 
 
 def _chain_text(files: tuple[Path, ...]) -> str:
@@ -142,7 +157,8 @@ def read_scenario_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
                                   f"a chain of extends may hold {MAX_EXTENDS_DEPTH} files; "
                                   f"this one is longer: {chain[0].name} -> ... -> "
                                   f"{_chain_text((*chain[-2:], resolved))}")])
-    base = read_scenario_document(parent_path, chain)
+    with _named_from(path, "extends", parent_path):
+        base = read_scenario_document(parent_path, chain)
     return deep_merge(base, document)
 
 
