@@ -251,7 +251,10 @@ def _child(case: Hostile | None, folder: Path, web: bool, out: Path) -> None:
 def probe(folder: Path, web: bool, names: list[str] | None = None) -> list[dict]:
     """Each case (or those named) refused in a forked child: the child's result with its
     peak resident memory [MB] and that of a child that does nothing (the baseline)."""
-    import rxtwin.cli  # noqa: F401 - imported once, before forking
+    import fastapi.testclient  # noqa: F401 - imported once, before forking
+    import typer.testing  # noqa: F401
+
+    import rxtwin.cli  # noqa: F401
     import rxtwin.web.app  # noqa: F401
 
     cases = [c for c in corpus() if names is None or c.name in names]
