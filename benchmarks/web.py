@@ -1,13 +1,23 @@
-"""Load check of the web app: one JSON object on stdout.
+"""Load check of the web app, or of its refusals of hostile documents: one JSON object on
+stdout.
 
-Starts ``rxtwin`` 's web app (uvicorn, one process) on a loopback port with a temporary
-SQLite store, runs one break-even map and one twin simulation through the API, then lets
-``--clients`` concurrent clients browse results for ``--duration-s`` seconds (the run
-pages, run status, figure JSON, result tables, the run list and the home page, in turn).
-Reports request count, throughput, p50/p95/max latency and errors. Target: p95 < 300 ms
-with 0 errors for 20 clients over 30 s. Loopback only; bounded in time.
+Load check (default): starts ``rxtwin`` 's web app (uvicorn, one process) on a loopback port
+with a temporary SQLite store, runs one break-even map and one twin simulation through the
+API, then lets ``--clients`` concurrent clients browse results for ``--duration-s`` seconds
+(the run pages, run status, figure JSON, result tables, the run list and the home page, in
+turn). Reports request count, throughput, p50/p95/max latency and errors. Target: p95 <
+300 ms with 0 errors for 20 clients over 30 s. Loopback only; bounded in time.
+
+Hostile mode (``--hostile``): every document of the test corpus of hostile documents
+(``tests/support/hostile_documents.py``: alias bombs, deep nesting, huge integers and
+strings, duplicate keys, booleans for numbers, devices, extends loops) refused by
+``rxtwin validate`` and by the web upload, each in a forked child: its time and peak
+resident memory (and that of a child that does nothing). Then, against a server on a
+loopback port, /api/health is asked every 20 ms while the uploadable ones are refused in
+turn: its latency. Targets: each refusal under 2 s and 500 MB, /api/health under 1 s.
 
     python benchmarks/web.py [--clients 20] [--duration-s 30]
+    python benchmarks/web.py --hostile [--rounds 3]
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,6 +39,10 @@ import httpx
 import numpy as np
 
 TARGET_P95_S = 0.300
+TARGET_REFUSAL_S = 2.0
+TARGET_REFUSAL_PEAK_MB = 500.0
+TARGET_HEALTH_S = 1.0
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "support"
 
 
 def _free_port() -> int:
@@ -108,13 +123,121 @@ async def _load(base: str, urls: list[str], clients: int, duration_s: float
     return latencies, errors
 
 
+def _refusals(folder: Path) -> list[dict]:
+    """Each hostile document refused by the CLI and by the web upload, in forked children."""
+    sys.path.insert(0, str(CORPUS))
+    from hostile_documents import probe
+
+    rows = []
+    for web in (False, True):
+        results = probe(folder / ("web" if web else "cli"), web)
+        baseline = results[0]["peak_rss_mb"]
+        for result in results[1:]:
+            rows.append({
+                "name": result["name"], "edge": result["edge"],
+                "answer": result.get("status", result.get("exit_code")),
+                "seconds": round(result.get("seconds", float("nan")), 3),
+                "peak_rss_mb": result["peak_rss_mb"],
+                "growth_mb": round(result["peak_rss_mb"] - baseline, 1),
+                "clean": result["child_exit"] == 0 and "Traceback" not in result.get("output", ""),
+            })
+    return rows
+
+
+def _health_while_refusing(folder: Path, rounds: int) -> dict:
+    """/api/health latency every 20 ms while the uploadable hostile documents are refused in
+    turn, ``rounds`` times, by a server in its own process."""
+    from hostile_documents import corpus, write
+
+    uploads = []
+    for case in corpus():
+        if case.status is not None:
+            write(case, folder / case.name)
+            uploads.append((case.main, (folder / case.name / case.main).read_bytes()))
+    port = _free_port()
+    server = _start_server(folder / "health.sqlite", port)
+    base = f"http://127.0.0.1:{port}"
+    answers: list[tuple[str, float, int]] = []
+    try:
+        def refuse_all() -> None:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                for _ in range(rounds):
+                    for name, raw in uploads:
+                        started = time.perf_counter()
+                        response = client.post("/scenarios/upload", files={"file": (name, raw)})
+                        answers.append((name, time.perf_counter() - started,
+                                        response.status_code))
+
+        uploader = threading.Thread(target=refuse_all)
+        health = []
+        with httpx.Client(base_url=base, timeout=30) as client:
+            client.get("/api/health").raise_for_status()
+            uploader.start()
+            while uploader.is_alive():
+                started = time.perf_counter()
+                status = client.get("/api/health").status_code
+                health.append((time.perf_counter() - started, status))
+                time.sleep(0.02)
+        uploader.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    latencies = np.array([seconds for seconds, _ in health])
+    return {
+        "uploads": len(answers),
+        "upload_answers": sorted({status for _, _, status in answers}),
+        "upload_seconds_max": round(max(seconds for _, seconds, _ in answers), 3),
+        "health_requests": int(latencies.size),
+        "health_errors": sum(status != 200 for _, status in health),
+        "health_p50_ms": round(1000 * float(np.percentile(latencies, 50)), 1),
+        "health_p95_ms": round(1000 * float(np.percentile(latencies, 95)), 1),
+        "health_max_ms": round(1000 * float(latencies.max()), 1),
+    }
+
+
+def hostile(rounds: int) -> dict:
+    """The hostile mode's JSON object."""
+    with tempfile.TemporaryDirectory() as folder:
+        refusals = _refusals(Path(folder))
+        health = _health_while_refusing(Path(folder) / "health", rounds)
+    slowest = max(refusals, key=lambda r: r["seconds"])
+    largest = max(refusals, key=lambda r: r["peak_rss_mb"])
+    return {
+        "benchmark": "web-hostile",
+        "refusals": refusals,
+        "slowest_refusal": {k: slowest[k] for k in ("name", "edge", "seconds")},
+        "largest_refusal": {k: largest[k] for k in ("name", "edge", "peak_rss_mb",
+                                                    "growth_mb")},
+        "health_while_refusing": health,
+        "targets": {"refusal_s": TARGET_REFUSAL_S, "refusal_peak_mb": TARGET_REFUSAL_PEAK_MB,
+                    "health_s": TARGET_HEALTH_S},
+        "meets_targets": bool(
+            all(r["clean"] and r["seconds"] < TARGET_REFUSAL_S
+                and r["peak_rss_mb"] < TARGET_REFUSAL_PEAK_MB for r in refusals)
+            and health["health_errors"] == 0
+            and health["health_max_ms"] < 1000 * TARGET_HEALTH_S),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration-s", type=float, default=30.0)
+    parser.add_argument("--hostile", action="store_true",
+                        help="measure the refusals of hostile documents instead")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="hostile mode: times every upload is refused while /api/health "
+                             "is timed")
     args = parser.parse_args()
     if not (1 <= args.clients <= 200 and 0 < args.duration_s <= 300):
         parser.error("--clients must be in 1-200 and --duration-s in (0, 300]")
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds must be in 1-20")
+    if args.hostile:
+        print(json.dumps(hostile(args.rounds)))
+        return
     with tempfile.TemporaryDirectory() as folder:
         port = _free_port()
         server = _start_server(Path(folder) / "bench.sqlite", port)

@@ -9,12 +9,15 @@ and exits with code 2; any other exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 _MAX_VALUE_CHARS = 60
+MAX_PROBLEMS = 100
+"""At most this many problems of one validation are listed; one more line counts the rest."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,33 @@ _NO_VALUE = _NoValue()
 NO_VALUE = _NO_VALUE
 
 
+class _Preview(reprlib.Repr):
+    """A repr that looks at a bounded part of a value: a few items of the first levels, the
+    start of a string, the size of a huge integer. It never builds the full repr of a large
+    (for example alias-expanded) value before cutting it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = 4
+        self.maxdeque = self.maxarray = self.maxdict = 4
+        self.maxstring = self.maxother = self.maxlong = _MAX_VALUE_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 200:  # about 60 digits; repr of a 5,000-digit int even raises
+            return f"<an integer of about {int(x.bit_length() * 0.30103) + 1} digits>"
+        return super().repr_int(x, level)
+
+
+_PREVIEW = _Preview()
+
+
 def _short(value: object) -> str:
-    text = repr(value)
+    """A preview of ``value`` of at most ``_MAX_VALUE_CHARS`` characters."""
+    try:
+        text = _PREVIEW.repr(value)
+    except Exception:  # a value whose repr fails must not hide the problem
+        text = f"<{type(value).__name__}>"
     if len(text) > _MAX_VALUE_CHARS:
         text = text[: _MAX_VALUE_CHARS - 3] + "..."
     return text
@@ -68,6 +96,12 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(p.line() for p in self.problems))
+
+
+class LimitExceededError(InputError):
+    """A document breaks one of the reading limits (bytes, nesting depth, values after
+    expanding aliases, integer digits, string length, time): rejected input, as any
+    :class:`InputError`; the web app answers 413 for it instead of 422."""
 
 
 class UserInputError(ValueError):
@@ -115,7 +149,8 @@ def problems_from_validation_error(error: ValidationError, file: str) -> list[Pr
         The file name to report.
     """
     problems = []
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    for item in items[:MAX_PROBLEMS]:
         rule = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             rule = "unknown field (check the spelling; see docs/scenarios.md for valid fields)"
@@ -125,4 +160,8 @@ def problems_from_validation_error(error: ValidationError, file: str) -> list[Pr
         if isinstance(value, dict) and item["type"] not in {"model_type", "dict_type"}:
             value = _NO_VALUE
         problems.append(Problem(file=file, path=format_loc(item["loc"]), value=value, rule=rule))
+    if len(items) > MAX_PROBLEMS:
+        problems.append(Problem(file=file, path="", value=_NO_VALUE,
+                                rule=f"and {len(items) - MAX_PROBLEMS} more problems (the "
+                                     f"first {MAX_PROBLEMS} are listed)"))
     return problems

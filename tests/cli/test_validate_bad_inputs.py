@@ -116,7 +116,7 @@ SYNTAX_CASES = [
     ("binary garbage", bytes(range(256)) * 4, "not a text file"),
     ("not UTF-8", "name: caf\u00e9".encode("latin-1"), "not UTF-8"),
     ("top level is a list", b"- a\n- b\n", "must be a mapping"),
-    ("duplicate YAML key", b"name: a\nname: b\n", "duplicate key 'name'"),
+    ("duplicate YAML key", b"name: a\nname: b\n", "name (line 2): duplicate key"),
     ("malformed JSON", b'{"name": ', "malformed JSON"),
 ]
 

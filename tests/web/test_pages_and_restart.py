@@ -38,7 +38,7 @@ def test_upload_valid_and_invalid_files(client):
     assert ok.status_code == 200 and "Launch a run" in ok.text
     bad = client.post("/scenarios/upload",
                       files={"file": ("bad.yaml", b"name: [unclosed", "application/yaml")})
-    assert bad.status_code == 422 and "not valid YAML" in bad.text
+    assert bad.status_code == 422 and "bad.yaml: malformed YAML at line" in bad.text
     wrong = client.post("/scenarios/upload",
                         files={"file": ("w.yaml", b"name: x\nhorizon_yr: -3\n", "text/plain")})
     assert wrong.status_code == 422 and "horizon_yr" in wrong.text

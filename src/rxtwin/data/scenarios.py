@@ -5,9 +5,16 @@ user studies small:
 
 * ``extends: NAME_OR_PATH`` starts from another scenario (a bundled name or a path
   relative to this file) and deep-merges this file over it: mappings merge, lists and
-  values replace. ``sources`` merge key by key.
+  values replace. ``sources`` merge key by key. A chain of ``extends`` may hold
+  :data:`MAX_EXTENDS_DEPTH` files; a file met twice in one chain is a loop, refused with
+  the files of the loop.
 * any list field may be given as ``{from_csv: FILE.csv}``: one record per row,
-  ``;`` separating list cells, dotted column names for nested fields.
+  ``;`` separating list cells, dotted column names for nested fields; the text of a cell
+  becomes a number where the field wants one.
+
+Every file is read by :func:`rxtwin.data.documents.read_document` within
+:data:`rxtwin.data.documents.LIMITS` (regular files only, bounded size, depth, aliases,
+integers and text).
 
 The result is validated by :class:`rxtwin.model.Scenario`; every problem is reported
 at once as an :class:`~rxtwin.errors.InputError`.
@@ -15,20 +22,23 @@ at once as an :class:`~rxtwin.errors.InputError`.
 
 from __future__ import annotations
 
+import contextlib
 import typing
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from rxtwin.data.documents import read_csv_records, read_document
+from rxtwin.data.documents import numbers_from_text, read_csv_records, read_document
 from rxtwin.errors import NO_VALUE, InputError, Problem, problems_from_validation_error
 from rxtwin.model import Scenario
 
 BUNDLED_PACKAGE = "rxtwin.data"
 BUNDLED_FOLDER = "scenarios"
-MAX_EXTENDS_DEPTH = 8
+MAX_EXTENDS_DEPTH = 32
+"""Files in one chain of ``extends`` at most, the first file included."""
 
 
 def bundled_scenario_dir() -> Path:
@@ -81,7 +91,9 @@ def _expand_csv_tables(document: dict, path: Path) -> dict:
                 raise InputError([Problem(str(path), key, value,
                                           "only list fields can be read from CSV")])
             csv_path = path.parent / str(value["from_csv"])
-            expanded[key] = read_csv_records(csv_path, _list_fields(model))
+            with _named_from(path, f"{key}.from_csv", csv_path):
+                records = read_csv_records(csv_path, _list_fields(model))
+            expanded[key] = [numbers_from_text(model, record) for record in records]
     return expanded
 
 
@@ -96,8 +108,32 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
+@contextlib.contextmanager
+def _named_from(path: Path, field: str, target: Path) -> Iterator[None]:
+    """Report a problem with the whole of ``target`` (not found, a device, too large) from
+    the field of ``path`` that names it; problems inside ``target`` keep their own place."""
+    try:
+        yield
+    except InputError as error:
+        problems = [Problem(str(path), field, NO_VALUE, f"{p.file}: {p.rule}")
+                    if p.file == str(target) and not p.path else p for p in error.problems]
+        raise type(error)(problems) from None
+
+
+def _chain_text(files: tuple[Path, ...]) -> str:
+    return " -> ".join(f.name for f in files)
+
+
 def read_scenario_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
-    """Read a scenario file into a plain dict with ``extends`` and CSV tables resolved."""
+    """Read a scenario file into a plain dict with ``extends`` and CSV tables resolved.
+
+    Raises
+    ------
+    rxtwin.errors.InputError
+        A file that cannot be read or parsed, a bad ``extends`` (not found, a loop naming
+        its files, a chain longer than :data:`MAX_EXTENDS_DEPTH` files) or a bad CSV table.
+    """
+    chain = (*_chain, path.resolve())
     document = _expand_csv_tables(read_document(path), path)
     parent = document.pop("extends", None)
     if parent is None:
@@ -111,10 +147,18 @@ def read_scenario_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
                                   f"no such file or bundled scenario (bundled: "
                                   f"{', '.join(bundled_scenario_names())})")])
     resolved = parent_path.resolve()
-    if resolved in _chain or len(_chain) >= MAX_EXTENDS_DEPTH:
+    if resolved in chain:
+        loop = (*chain[chain.index(resolved):], resolved)
         raise InputError([Problem(str(path), "extends", parent,
-                                  "scenarios extend each other in a loop")])
-    base = read_scenario_document(parent_path, _chain + (path.resolve(),))
+                                  f"scenarios extend each other in a loop: "
+                                  f"{_chain_text(loop)}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(str(path), "extends", parent,
+                                  f"a chain of extends may hold {MAX_EXTENDS_DEPTH} files; "
+                                  f"this one is longer: {chain[0].name} -> ... -> "
+                                  f"{_chain_text((*chain[-2:], resolved))}")])
+    with _named_from(path, "extends", parent_path):
+        base = read_scenario_document(parent_path, chain)
     return deep_merge(base, document)
 
 

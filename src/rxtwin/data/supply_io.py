@@ -71,8 +71,6 @@ _PRODUCT_COLUMNS = (
 
 
 def _read_rows(path: Path, columns: dict[str, tuple[str, ...]]) -> list[tuple[int, dict]]:
-    if not path.is_file():
-        raise file_problem(path, "", NO_VALUE, "file not found")
     all_rows = read_csv_rows(path)
     header = [h.strip() for h in (all_rows[0] if all_rows else [])]
     if not header:

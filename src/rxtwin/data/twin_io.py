@@ -70,8 +70,6 @@ def read_numeric_columns(
         Missing file or column, non-numeric or non-finite cell, ragged row, fewer than two
         data rows, or a ``time_s`` column that does not increase strictly.
     """
-    if not path.is_file():
-        raise file_problem(path, "", str(path), "file not found")
     rows = read_csv_rows(path)
     header = [h.strip() for h in (rows[0] if rows else [])]
     for name in required:

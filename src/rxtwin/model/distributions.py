@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from rxtwin.model.base import BoundedNonNegative, BoundedPositive, RxModel
+from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Real, RxModel
 
 _BOUND = 1e15
 
@@ -21,7 +21,7 @@ class Fixed(RxModel):
     """A fixed value (no uncertainty)."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=-_BOUND, le=_BOUND)
+    value: Real = Field(ge=-_BOUND, le=_BOUND)
 
     @property
     def mean(self) -> float:
@@ -36,8 +36,8 @@ class Uniform(RxModel):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=-_BOUND, le=_BOUND)
-    high: float = Field(ge=-_BOUND, le=_BOUND)
+    low: Real = Field(ge=-_BOUND, le=_BOUND)
+    high: Real = Field(ge=-_BOUND, le=_BOUND)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -58,9 +58,9 @@ class Triangular(RxModel):
     """Triangular on [low, high] with the given mode."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=-_BOUND, le=_BOUND)
-    mode: float = Field(ge=-_BOUND, le=_BOUND)
-    high: float = Field(ge=-_BOUND, le=_BOUND)
+    low: Real = Field(ge=-_BOUND, le=_BOUND)
+    mode: Real = Field(ge=-_BOUND, le=_BOUND)
+    high: Real = Field(ge=-_BOUND, le=_BOUND)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -84,7 +84,7 @@ class Normal(RxModel):
     """Normal with mean and standard deviation (may go negative: not for durations)."""
 
     dist: Literal["normal"]
-    mean: float = Field(ge=-_BOUND, le=_BOUND)
+    mean: Real = Field(ge=-_BOUND, le=_BOUND)
     sd: BoundedNonNegative
 
     @property
@@ -97,7 +97,7 @@ class LogNormal(RxModel):
 
     dist: Literal["lognormal"]
     mean: BoundedPositive
-    cv: float = Field(ge=0.0, le=100.0)
+    cv: Real = Field(ge=0.0, le=100.0)
 
     @property
     def support_low(self) -> float:
@@ -109,7 +109,7 @@ class Gamma(RxModel):
 
     dist: Literal["gamma"]
     mean: BoundedPositive
-    cv: float = Field(gt=0.0, le=100.0)
+    cv: Real = Field(gt=0.0, le=100.0)
 
     @property
     def support_low(self) -> float:

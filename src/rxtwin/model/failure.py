@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
+from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, Real, RxModel
 from rxtwin.model.distributions import DurationDistribution
 from rxtwin.model.product import DosageForm
 from rxtwin.model.technology import TechnologyKind
@@ -133,10 +133,10 @@ class FailureMode(RxModel):
         None, description="downtime, hold or shock duration"
     )
     loss_fraction: Fraction = Field(1.0, description="fraction of the batch lost")
-    demand_multiplier: float | None = Field(
+    demand_multiplier: Real | None = Field(
         None, gt=0, le=100, description="demand factor during a demand_change"
     )
-    rate_multiplier_by_technology: dict[TechnologyKind, float] = Field(
+    rate_multiplier_by_technology: dict[TechnologyKind, Real] = Field(
         default_factory=dict,
         description="the effect matrix: technology kind -> multiplier on the probability or "
         "rate (1 = no change; missing = 1)",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from rxtwin.model.base import BoundedNonNegative, Identifier, RxModel
+from rxtwin.model.base import BoundedNonNegative, Identifier, Real, RxModel
 
 
 class FirmProfile(RxModel):
@@ -38,11 +38,11 @@ class FirmProfile(RxModel):
     model_config = ConfigDict(allow_inf_nan=True)
 
     name: str = Field(min_length=1, description="Label used in verdicts.")
-    hurdle_rate: float = Field(
+    hurdle_rate: Real = Field(
         gt=-1, lt=10, description="Minimum acceptable return = discount rate [1/yr]."
     )
-    payback_limit_yr: float = Field(gt=0, description="Longest acceptable payback [yr].")
-    tax_rate: float = Field(ge=0, lt=1, description="Income tax rate on profit [-].")
+    payback_limit_yr: Real = Field(gt=0, description="Longest acceptable payback [yr].")
+    tax_rate: Real = Field(ge=0, lt=1, description="Income tax rate on profit [-].")
 
 
 class FirmFinance(RxModel):
@@ -51,12 +51,12 @@ class FirmFinance(RxModel):
     profile: Identifier = Field(
         description="kind of firm, e.g. generic, brand or contract_manufacturer (the bundled "
                     "profiles of firm_profiles.yaml); a label")
-    hurdle_rate: float = Field(ge=0.0, le=1.0, description="real discount rate per year [-]")
-    payback_limit_yr: float = Field(gt=0.0, le=50.0)
-    tax_rate: float = Field(ge=0.0, lt=1.0)
+    hurdle_rate: Real = Field(ge=0.0, le=1.0, description="real discount rate per year [-]")
+    payback_limit_yr: Real = Field(gt=0.0, le=50.0)
+    tax_rate: Real = Field(ge=0.0, lt=1.0)
     labour_usd_per_fte_yr: BoundedNonNegative
     energy_usd_per_kwh: BoundedNonNegative
-    inventory_carrying_rate_per_yr: float = Field(ge=0.0, le=1.0)
+    inventory_carrying_rate_per_yr: Real = Field(ge=0.0, le=1.0)
     overhead_usd_per_yr: BoundedNonNegative = 0.0
 
     def criteria(self, name: str) -> FirmProfile:

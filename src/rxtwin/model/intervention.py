@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, RxModel
+from rxtwin.model.base import BoundedNonNegative, Fraction, Identifier, Real, RxModel
 from rxtwin.model.failure import FailureMode
 from rxtwin.model.technology import TechnologyKind
 
@@ -37,12 +37,12 @@ class FailureModeChange(RxModel):
     """How an intervention changes one failure mode."""
 
     failure_mode_id: Identifier
-    rate_multiplier: float = Field(
+    rate_multiplier: Real = Field(
         1.0, ge=0.0, le=100.0,
         description="multiplies the mode's rate or probability; the multipliers of all chosen "
         "interventions multiply",
     )
-    duration_multiplier: float = Field(
+    duration_multiplier: Real = Field(
         1.0, ge=0.0, le=100.0,
         description="multiplies the mode's duration; the multipliers of all chosen "
         "interventions multiply",

@@ -6,7 +6,14 @@ from enum import StrEnum
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
-from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Fraction, Identifier, RxModel
+from rxtwin.model.base import (
+    BoundedNonNegative,
+    BoundedPositive,
+    Fraction,
+    Identifier,
+    Real,
+    RxModel,
+)
 
 
 class DosageForm(StrEnum):
@@ -43,7 +50,7 @@ class Product(RxModel):
     component_ids: list[Identifier] = Field(default_factory=list)
     atc_code: str | None = Field(None, pattern=r"^[A-Z][0-9]{2}[A-Z]{0,2}[0-9]{0,2}$")
     demand_units_per_yr: BoundedPositive
-    demand_cv: float = Field(0.0, ge=0.0, le=10.0, description="daily demand sd / mean")
+    demand_cv: Real = Field(0.0, ge=0.0, le=10.0, description="daily demand sd / mean")
     price_usd_per_unit: BoundedPositive
     material_cost_usd_per_unit: BoundedNonNegative = Field(
         description="API, excipients and components per good unit at 100 % yield"

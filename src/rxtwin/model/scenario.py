@@ -12,7 +12,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from rxtwin.errors import UnknownIdError
-from rxtwin.model.base import Identifier, RxModel
+from rxtwin.model.base import Identifier, RxModel, WholeNumber
 from rxtwin.model.failure import FailureMode
 from rxtwin.model.finance import FirmFinance
 from rxtwin.model.intervention import Intervention
@@ -40,8 +40,8 @@ class Scenario(RxModel):
     name: Identifier
     title: str = Field(min_length=1)
     description: str = ""
-    currency_year: int = Field(ge=1990, le=2100, description="USD of this year (real terms)")
-    horizon_yr: int = Field(ge=1, le=50, description="appraisal horizon")
+    currency_year: WholeNumber = Field(ge=1990, le=2100, description="USD of this year (real terms)")
+    horizon_yr: WholeNumber = Field(ge=1, le=50, description="appraisal horizon")
     firm: FirmFinance
     products: list[Product] = Field(min_length=1)
     materials: list[Material] = Field(default_factory=list)

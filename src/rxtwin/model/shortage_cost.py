@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from rxtwin.model.base import MAX_MAGNITUDE, RxModel
+from rxtwin.model.base import MAX_MAGNITUDE, Real, RxModel
 from rxtwin.model.distributions import Fixed, Triangular
 from rxtwin.model.product import DosageForm, Product
 
@@ -49,9 +49,9 @@ class RangedValue(RxModel):
         one-at-a-time sensitivity and of the triangular distribution sampled for intervals.
     """
 
-    value: float = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
-    low: float = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
-    high: float = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    value: Real = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    low: Real = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+    high: Real = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
 
     @model_validator(mode="after")
     def _ordered(self) -> RangedValue:
@@ -158,8 +158,8 @@ class ShortageCostParameters(RxModel):
     wtp_usd_per_qaly: NonNegativeRange
     harm_by_dosage_form: dict[DosageForm, HarmParameters]
     high_harm_qaly_lost_per_affected_patient_day: NonNegativeRange
-    social_discount_rate: float = Field(ge=0.0, le=1.0)
-    social_discount_rate_alternatives: tuple[Annotated[float, Field(ge=0.0, le=1.0)], ...] = ()
+    social_discount_rate: Real = Field(ge=0.0, le=1.0)
+    social_discount_rate_alternatives: tuple[Annotated[Real, Field(ge=0.0, le=1.0)], ...] = ()
     provenance: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from rxtwin.model.base import Identifier, RxModel
+from rxtwin.model.base import Identifier, Real, RxModel, WholeNumber
 from rxtwin.model.units import HOURS_PER_YEAR
 
 
@@ -28,7 +28,7 @@ class Site(RxModel):
     country_code: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     owner: str = Field(min_length=1)
     inspection_status: InspectionStatus = InspectionStatus.not_inspected
-    last_inspection_year: int | None = Field(None, ge=1950, le=2100)
+    last_inspection_year: WholeNumber | None = Field(None, ge=1950, le=2100)
 
 
 
@@ -41,7 +41,7 @@ class Line(RxModel):
     site_id: Identifier
     technology_id: Identifier
     product_ids: list[Identifier] = Field(min_length=1)
-    available_h_per_yr: float = Field(
+    available_h_per_yr: Real = Field(
         gt=0, le=HOURS_PER_YEAR, description="staffed hours per year the line can run"
     )
     campaign_policy: Literal["fixed_rotation", "run_out"] = "fixed_rotation"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pydantic import Field, model_validator
 
-from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Identifier, RxModel
+from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Identifier, Real, RxModel
 from rxtwin.model.site import Site
 
 __all__ = ["MARKET", "ItemInfo", "SupplyEdge", "SupplyNetworkParts"]
@@ -35,7 +35,7 @@ class SupplyEdge(RxModel):
     supplier_site_id: Identifier
     customer_site_id: Identifier | None = None
     material_id: Identifier = Field(description="a material id or a product id")
-    share: float = Field(gt=0.0, le=1.0, description="share of the customer's need")
+    share: Real = Field(gt=0.0, le=1.0, description="share of the customer's need")
     capacity_units_per_yr: BoundedPositive | None = None
     lead_time_days: BoundedNonNegative = 0.0
     qualification_lag_days: BoundedNonNegative = Field(

@@ -7,7 +7,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from rxtwin.model.base import BoundedNonNegative, BoundedPositive, Fraction, Identifier, RxModel
+from rxtwin.model.base import (
+    BoundedNonNegative,
+    BoundedPositive,
+    Fraction,
+    Identifier,
+    Real,
+    RxModel,
+)
 from rxtwin.model.distributions import DurationDistribution
 
 
@@ -40,7 +47,7 @@ class Technology(RxModel):
     batch_size_units: BoundedPositive = Field(
         description="units per batch (batch mode) or per release lot (continuous mode)"
     )
-    speed_fraction: float = Field(
+    speed_fraction: Real = Field(
         1.0, gt=0.0, le=1.0,
         description="actual / ideal rate while running (minor stops, reduced speed): the OEE "
         "performance factor when nothing fails",
@@ -76,7 +83,7 @@ class Technology(RxModel):
         "supplement); FDA approves product by product, not by platform"
     )
     training_usd: BoundedNonNegative = 0.0
-    useful_life_yr: float = Field(10.0, gt=0, le=50)
+    useful_life_yr: Real = Field(10.0, gt=0, le=50)
 
     @property
     def batch_cycle_h(self) -> float:

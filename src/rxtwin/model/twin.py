@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from rxtwin.model.base import RxModel
+from rxtwin.model.base import Real, RxModel
 
 RtdModelName = Literal["tanks_in_series", "axial_dispersion"]
 
@@ -22,18 +22,18 @@ class FeederParameters(RxModel):
 
     name: str = Field(min_length=1, description="feeder / component name")
     is_api: bool = Field(description="True for the API feeder")
-    setpoint_kg_per_h: float = Field(gt=0, description="mass-flow set-point [kg/h]")
-    noise_cv: float = Field(ge=0, lt=1, description="short-term flow noise, SD/set-point [-]")
-    noise_correlation_s: float = Field(gt=0, description="AR(1) correlation time of the noise [s]")
-    refill_interval_s: float = Field(gt=0, description="time between hopper refills [s]")
-    refill_duration_s: float = Field(ge=0, description="duration of a refill (volumetric mode) [s]")
-    refill_deviation_fraction: float = Field(
+    setpoint_kg_per_h: Real = Field(gt=0, description="mass-flow set-point [kg/h]")
+    noise_cv: Real = Field(ge=0, lt=1, description="short-term flow noise, SD/set-point [-]")
+    noise_correlation_s: Real = Field(gt=0, description="AR(1) correlation time of the noise [s]")
+    refill_interval_s: Real = Field(gt=0, description="time between hopper refills [s]")
+    refill_duration_s: Real = Field(ge=0, description="duration of a refill (volumetric mode) [s]")
+    refill_deviation_fraction: Real = Field(
         gt=-1, lt=1, description="relative flow error during a refill [-]"
     )
-    drift_fraction_per_h: float = Field(
+    drift_fraction_per_h: Real = Field(
         gt=-1, lt=1, description="linear drift of the delivered flow [1/h]"
     )
-    ramp_time_constant_s: float = Field(
+    ramp_time_constant_s: Real = Field(
         gt=0, description="first-order time constant of start-up and shut-down ramps [s]"
     )
 
@@ -51,20 +51,20 @@ class BlenderParameters(RxModel):
     """Continuous blender described by its residence-time distribution."""
 
     rtd_model: RtdModelName = Field(description="RTD model used by the flowsheet")
-    mean_residence_time_s: float = Field(gt=0, description="mean residence time [s]")
-    n_tanks: float = Field(gt=0, description="tanks-in-series number [-]")
-    peclet: float = Field(gt=0, description="axial-dispersion Peclet number [-]")
+    mean_residence_time_s: Real = Field(gt=0, description="mean residence time [s]")
+    n_tanks: Real = Field(gt=0, description="tanks-in-series number [-]")
+    peclet: Real = Field(gt=0, description="axial-dispersion Peclet number [-]")
 
 
 class PressParameters(RxModel):
     """Rotary tablet press."""
 
-    tablet_weight_mg: float = Field(gt=0, description="target tablet weight [mg]")
-    tablet_weight_cv: float = Field(ge=0, lt=1, description="tablet-to-tablet weight CV [-]")
-    min_flow_fraction: float = Field(
+    tablet_weight_mg: Real = Field(gt=0, description="target tablet weight [mg]")
+    tablet_weight_cv: Real = Field(ge=0, lt=1, description="tablet-to-tablet weight CV [-]")
+    min_flow_fraction: Real = Field(
         gt=0, le=1, description="lowest blend flow, as a share of nominal, the press runs at [-]"
     )
-    startup_scrap_tablets: float = Field(
+    startup_scrap_tablets: Real = Field(
         ge=0, description="tablets scrapped while the press settles at start-up [-]"
     )
 
@@ -72,26 +72,26 @@ class PressParameters(RxModel):
 class PatParameters(RxModel):
     """In-line NIR measurement of blend potency."""
 
-    sampling_interval_s: float = Field(gt=0, description="time between readings [s]")
-    delay_s: float = Field(ge=0, description="reading delay after the material passes [s]")
-    noise_sd_pct: float = Field(ge=0, description="reading noise SD [% label claim]")
+    sampling_interval_s: Real = Field(gt=0, description="time between readings [s]")
+    delay_s: Real = Field(ge=0, description="reading delay after the material passes [s]")
+    noise_sd_pct: Real = Field(ge=0, description="reading noise SD [% label claim]")
 
 
 class EstimatorParameters(RxModel):
     """Kalman filter (local-level model) on NIR readings."""
 
-    process_sd_pct: float = Field(
+    process_sd_pct: Real = Field(
         gt=0, description="random-walk SD of true potency per reading [% label claim]"
     )
-    initial_sd_pct: float = Field(gt=0, description="prior SD of the initial state [% LC]")
+    initial_sd_pct: Real = Field(gt=0, description="prior SD of the initial state [% LC]")
 
 
 class DiversionParameters(RxModel):
     """Diversion limits and safety margin."""
 
-    lower_pct: float = Field(gt=0, description="lower potency limit [% label claim]")
-    upper_pct: float = Field(gt=0, description="upper potency limit [% label claim]")
-    pad_s: float = Field(ge=0, description="margin added before and after each window [s]")
+    lower_pct: Real = Field(gt=0, description="lower potency limit [% label claim]")
+    upper_pct: Real = Field(gt=0, description="upper potency limit [% label claim]")
+    pad_s: Real = Field(ge=0, description="margin added before and after each window [s]")
 
     @model_validator(mode="after")
     def _limits_ordered(self) -> DiversionParameters:
@@ -106,15 +106,15 @@ class DiversionParameters(RxModel):
 class DisturbanceParameters(RxModel):
     """Typical API-feeder disturbance used for expected losses."""
 
-    magnitude_fraction: float = Field(gt=-1, description="relative API flow change [-]")
-    duration_s: float = Field(gt=0, description="duration of the disturbance [s]")
-    rate_per_h: float = Field(ge=0, description="disturbances per operating hour [1/h]")
+    magnitude_fraction: Real = Field(gt=-1, description="relative API flow change [-]")
+    duration_s: Real = Field(gt=0, description="duration of the disturbance [s]")
+    rate_per_h: Real = Field(ge=0, description="disturbances per operating hour [1/h]")
 
 
 class SimulationParameters(RxModel):
     """Time grid of the flowsheet simulation."""
 
-    step_s: float = Field(gt=0, description="time step [s]")
+    step_s: Real = Field(gt=0, description="time step [s]")
 
 
 class TwinParameters(RxModel):

@@ -3,6 +3,7 @@ bundled reference scenario (so the docs cannot drift from the code)."""
 
 from __future__ import annotations
 
+import types
 import typing
 
 from pydantic import BaseModel
@@ -51,17 +52,42 @@ def unit_of(name: str) -> str:
     return ""
 
 
+def _bounds(metadata: typing.Iterable[object]) -> str:
+    """Bounds of a constrained number (``>= 0``, ``in [0, 1]``), from pydantic metadata."""
+    found: dict[str, float] = {}
+    for item in metadata:
+        for inner in getattr(item, "metadata", [item]):
+            for name in ("ge", "gt", "le", "lt"):
+                value = getattr(inner, name, None)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    found[name] = value
+    low = (">=", found["ge"]) if "ge" in found else (">", found["gt"]) if "gt" in found else None
+    high = ("<=", found["le"]) if "le" in found else ("<", found["lt"]) if "lt" in found else None
+    if low and high and (low[0], high[0]) == (">=", "<="):
+        return f" in [{low[1]:g}, {high[1]:g}]"
+    parts = [f"{bound[0]} {bound[1]:g}" for bound in (low, high) if bound]
+    return (" " + ", ".join(parts)) if parts else ""
+
+
 def _type_name(annotation) -> str:
+    """A field's type as a reader sees it: ``float >= 0``, ``list[Product]``,
+    ``float or None``; the union of distributions is ``distribution``."""
     text = str(annotation)
-    for noise in ("typing.", "rxtwin.model.", "Annotated[", "<class '", "'>"):
-        text = text.replace(noise, "")
-    text = text.replace("NoneType", "None")
     if "DurationDistribution" in text or "Fixed" in text and "Uniform" in text:
         return "distribution"
-    origin = typing.get_origin(annotation)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
-        return _type_name(typing.get_args(annotation)[0])
-    return text.split(".")[-1] if "." in text and "[" not in text else text
+        return _type_name(args[0]) + _bounds(args[1:])
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in args)
+    if origin is typing.Literal:
+        return f"Literal[{', '.join(repr(a) for a in args)}]"
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join('...' if a is Ellipsis else _type_name(a) for a in args)}]"
+    if annotation is type(None):
+        return "None"
+    return annotation.__name__ if isinstance(annotation, type) else text
 
 
 def field_table(model: type[BaseModel]) -> str:
@@ -73,7 +99,12 @@ def field_table(model: type[BaseModel]) -> str:
         if len(default) > 40:
             default = default[:37] + "..."
         description = (field.description or "").replace("|", "/").replace("\n", " ")
-        type_name = _type_name(field.annotation).replace("|", "or")
+        type_name, bounds = _type_name(field.annotation), _bounds(field.metadata)
+        if type_name.endswith(" or None"):
+            type_name = type_name.removesuffix(" or None") + bounds + " or None"
+        else:
+            type_name += bounds
+        type_name = type_name.replace("|", "or")
         rows.append(f"| `{name}` | {unit_of(name)} | {type_name} | {default} | {description} |")
     return "\n".join(rows)
 

@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from rxtwin.econ.technology_breakeven import BreakevenParam
 from rxtwin.errors import Problem
+from rxtwin.model.base import Real, WholeNumber
 from rxtwin.model.scenario import Scenario
 from rxtwin.report import figures as fig
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
@@ -46,17 +47,17 @@ class BreakevenParams(RunParams):
         BreakevenParam.PRODUCTS_PER_LINE,
         description="x parameter, one map row (a chunk) per value: products_per_line, "
         "volume_scale, price_scale, capex_grant, itc or capex_scale")
-    param_values: list[float] = Field(
+    param_values: list[Real] = Field(
         default_factory=list, max_length=_MAX_MAP_POINTS,
         description="x values (empty = `points` values over the default range: "
         "products 1..n of the line, volume_scale 0.25-2, price_scale 0.5-2, capex_grant "
         "and itc 0-1, capex_scale 0.25-2)")
     param2: BreakevenParam = Field(BreakevenParam.VOLUME_SCALE,
                                    description="y parameter (same choices)")
-    param2_values: list[float] = Field(
+    param2_values: list[Real] = Field(
         default_factory=list, max_length=_MAX_MAP_POINTS,
         description="y values (empty = `points` values over the default range)")
-    points: int = Field(6, ge=2, le=_MAX_MAP_POINTS,
+    points: WholeNumber = Field(6, ge=2, le=_MAX_MAP_POINTS,
                         description="grid points of an axis whose values are empty [-] "
                         "(as `rxtwin breakeven --points`)")
     technologies: list[str] = Field(
@@ -65,9 +66,9 @@ class BreakevenParams(RunParams):
     baseline: str | None = Field(None, description="incumbent technology id (empty = the "
                                  "line's own technology)")
     line_id: str | None = Field(None, description="line id (empty = the scenario's first line)")
-    n_replications: int = Field(100, ge=1, le=_MAX_MAP_REPLICATIONS,
+    n_replications: WholeNumber = Field(100, ge=1, le=_MAX_MAP_REPLICATIONS,
                                 description="replication-years per technology and grid point")
-    seed: int = Field(default_factory=fresh_seed, ge=0,
+    seed: WholeNumber = Field(default_factory=fresh_seed, ge=0,
                       description="root seed entropy of every simulation (the same at every "
                       "point: common random numbers)")
 

@@ -25,6 +25,7 @@ from rxtwin.line.inputs import LineEngineInputs, OperatingMode
 from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
+from rxtwin.model.base import WholeNumber
 from rxtwin.runs.params import (
     ProgressCallback,
     RunParams,
@@ -215,10 +216,10 @@ class LineSimulateParams(RunParams):
     intervention_ids: list[str] = Field(default_factory=list,
                                         description="interventions applied to the line")
     twin_losses: bool = Field(False, description="continuous losses from the digital twin")
-    n_replications: int = Field(500, ge=1, le=1_000_000, description="replication-years")
-    chunk_size: int = Field(DEFAULT_CHUNK_SIZE, ge=1, le=100_000,
+    n_replications: WholeNumber = Field(500, ge=1, le=1_000_000, description="replication-years")
+    chunk_size: WholeNumber = Field(DEFAULT_CHUNK_SIZE, ge=1, le=100_000,
                             description="replications per chunk (part of the seed contract)")
-    seed: int = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
+    seed: WholeNumber = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
 
 
 def check_line_params(scenario: Scenario, params: LineSimulateParams) -> list[Problem]:

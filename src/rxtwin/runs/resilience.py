@@ -31,6 +31,7 @@ from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario
 from rxtwin.line.simulate import simulate
+from rxtwin.model.base import WholeNumber
 from rxtwin.model.disruption import DisruptionDefaults
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.variants import with_line_technology
@@ -419,14 +420,14 @@ class ResilienceParams(RunParams):
     interventions: list[str] | None = Field(
         None, description="intervention ids, each applied alone to the incumbent (empty = "
         "every intervention of the scenario)")
-    n_years: int = Field(2000, ge=2, le=_MAX_YEARS,
+    n_years: WholeNumber = Field(2000, ge=2, le=_MAX_YEARS,
                          description="network scenario-years per option [-]")
-    chunk_size: int = Field(100, ge=1, le=_MAX_YEARS,
+    chunk_size: WholeNumber = Field(100, ge=1, le=_MAX_YEARS,
                             description="scenario-years per chunk; the paired intervals are "
                             "taken over chunks [-]")
-    line_replications: int = Field(100, ge=2, le=_MAX_REPLICATIONS,
+    line_replications: WholeNumber = Field(100, ge=2, le=_MAX_REPLICATIONS,
                                    description="line replication-years per option [-]")
-    seed: int = Field(default_factory=fresh_seed, ge=0,
+    seed: WholeNumber = Field(default_factory=fresh_seed, ge=0,
                       description="seed of every option (the same: common random numbers)")
 
 

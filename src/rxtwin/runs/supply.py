@@ -36,6 +36,7 @@ from rxtwin.data.disruption_defaults import bundled_defaults_path, parse_disrupt
 from rxtwin.data.documents import read_data_text
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
+from rxtwin.model.base import WholeNumber
 from rxtwin.report import figures as fig
 from rxtwin.runs.params import (
     ProgressCallback,
@@ -317,11 +318,11 @@ class SupplySimulateParams(RunParams):
 
     intervention_ids: list[str] = Field(default_factory=list,
                                         description="interventions applied to the supply")
-    n_years: int = Field(1000, ge=1, le=10_000_000, description="scenario-years")
-    chunk_size: int = Field(250, ge=1, le=100_000,
+    n_years: WholeNumber = Field(1000, ge=1, le=10_000_000, description="scenario-years")
+    chunk_size: WholeNumber = Field(250, ge=1, le=100_000,
                             description="scenario-years per chunk (one continuous history; "
                             "part of the seed contract)")
-    seed: int = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
+    seed: WholeNumber = Field(default_factory=fresh_seed, ge=0, description="root seed entropy")
 
 
 def check_supply_params(scenario: Scenario, params: SupplySimulateParams) -> list[Problem]:

@@ -24,6 +24,7 @@ from rxtwin.data.scenarios import load_scenario
 from rxtwin.data.supply_io import load_supply_defaults, read_network_csv
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
+from rxtwin.model.base import Real
 from rxtwin.model.units import DAYS_PER_YEAR
 from rxtwin.report import figures as fig
 from rxtwin.runs.params import ProgressCallback, RunParams
@@ -250,7 +251,7 @@ class SupplyExposureParams(RunParams):
 
     detail: bool = Field(False, description="one row per product and input instead of one "
                          "per product")
-    highly_concentrated_hhi: float = Field(
+    highly_concentrated_hhi: Real = Field(
         _SUPPLY_DEFAULTS["highly_concentrated_hhi"], gt=0, le=1,
         description="HHI by supplier above which an input is highly concentrated [-] "
         "(default 0.18: US DOJ/FTC Merger Guidelines 2023, section 2.1)")
@@ -262,11 +263,11 @@ class SupplyTtsParams(RunParams):
     """Time-to-survive of each site's outage and the demand lost over its time-to-recover
     (``supply.tts``); the table of ``rxtwin supply tts SCENARIO [--ttr-days ...] --db``."""
 
-    ttr_days: float | None = Field(
+    ttr_days: Real | None = Field(
         None, ge=0, le=_MAX_DAYS,
         description="time-to-recover of every site [days] (empty = rate-weighted mean "
         "duration of the scenario's site_outage failure modes)")
-    horizon_days: float = Field(_SUPPLY_DEFAULTS["tts_horizon_days"], gt=0, le=_MAX_DAYS,
+    horizon_days: Real = Field(_SUPPLY_DEFAULTS["tts_horizon_days"], gt=0, le=_MAX_DAYS,
                                 description="cap on the time-to-survive [days]")
     in_transit: bool = Field(False, description="count goods already shipped (flow x lead "
                              "time) as stock at the customer")

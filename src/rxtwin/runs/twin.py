@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.data.twin_io import ReplayData, read_replay_csv, read_tracer_csv
 from rxtwin.errors import UserInputError
+from rxtwin.model.base import Real, WholeNumber
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.twin import DisturbanceParameters, DiversionParameters, TwinParameters
 from rxtwin.report.twin_figures import simulation_figure
@@ -196,8 +197,8 @@ def twin_losses(*, campaign_h: float, rate_per_h: float | None = None,
 class TwinSimulateParams(RunParams):
     """A flowsheet simulation of the twin with its bundled default parameters."""
 
-    hours: float = Field(1.0, gt=0, le=8, description="simulated time [h]")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="seed of the feeder noise")
+    hours: Real = Field(1.0, gt=0, le=8, description="simulated time [h]")
+    seed: WholeNumber = Field(0, ge=0, le=2**63 - 1, description="seed of the feeder noise")
     upset: bool = Field(True, description="add the default API-feeder upset at mid-run")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from rxtwin.errors import UnknownIdError, UserInputError
-from rxtwin.model.base import RxModel
+from rxtwin.model.base import Real, RxModel, WholeNumber
 from rxtwin.model.twin import RtdModelName
 from rxtwin.twin.rtd import RtdModel
 from rxtwin.twin.rtd_fit import RTD_FAMILIES, RtdFitResult
@@ -27,8 +27,8 @@ class EquipmentConfiguration(RxModel):
     """What a fitted RTD is valid for."""
 
     equipment_id: str = Field(min_length=1, description="blender / line identifier")
-    impeller_speed_rpm: float = Field(gt=0, description="blender impeller speed [rpm]")
-    throughput_kg_per_h: float = Field(gt=0, description="total mass flow [kg/h]")
+    impeller_speed_rpm: Real = Field(gt=0, description="blender impeller speed [rpm]")
+    throughput_kg_per_h: Real = Field(gt=0, description="total mass flow [kg/h]")
 
     @property
     def key(self) -> str:
@@ -41,14 +41,14 @@ class FittedRtd(RxModel):
     """A fitted RTD model with its intervals and goodness of fit."""
 
     model_name: RtdModelName
-    mean_residence_time_s: float = Field(gt=0, description="mean residence time [s]")
-    shape: float = Field(gt=0, description="n_tanks or Peclet number [-]")
-    mean_residence_time_ci95_s: tuple[float, float]
-    shape_ci95: tuple[float, float]
-    r_squared: float
-    rmse: float = Field(ge=0, description="residual standard error [signal unit]")
-    aicc: float
-    n_points: int = Field(gt=0)
+    mean_residence_time_s: Real = Field(gt=0, description="mean residence time [s]")
+    shape: Real = Field(gt=0, description="n_tanks or Peclet number [-]")
+    mean_residence_time_ci95_s: tuple[Real, Real]
+    shape_ci95: tuple[Real, Real]
+    r_squared: Real
+    rmse: Real = Field(ge=0, description="residual standard error [signal unit]")
+    aicc: Real
+    n_points: WholeNumber = Field(gt=0)
     tracer_kind: str = Field(pattern="^(pulse|step)$")
 
     def rtd(self) -> RtdModel:
@@ -78,7 +78,7 @@ class PlatformEntry(RxModel):
 class PlatformLibrary(RxModel):
     """Immutable collection of platform entries, at most one per configuration key."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: WholeNumber = SCHEMA_VERSION
     entries: tuple[PlatformEntry, ...] = ()
 
     @model_validator(mode="after")

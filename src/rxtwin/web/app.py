@@ -121,6 +121,7 @@ def create_app(
     queue_size: int = 16,
     job_timeout_s: float = 600.0,
     max_body_bytes: int = 2_000_000,
+    document_timeout_s: float = 10.0,
     start_workers: bool = True,
     store: Store | None = None,
 ) -> FastAPI:
@@ -138,6 +139,9 @@ def create_app(
         Wall-clock limit of a run [s].
     max_body_bytes : int
         Largest request body accepted [bytes]; larger answers 413.
+    document_timeout_s : float
+        Time bound on reading and checking one uploaded scenario or API body [s], done in a
+        worker thread so that other requests keep being answered; longer answers 413.
     start_workers : bool
         Start the worker threads (tests of the queue limit pass False).
     store : Store, optional
@@ -177,7 +181,8 @@ def create_app(
     app.state.figures = FigureCache()
     app.state.tables = TableCache()
     app.state.settings = Settings(max_body_bytes=max_body_bytes, queue_size=queue_size,
-                                  workers=workers, job_timeout_s=job_timeout_s)
+                                  workers=workers, job_timeout_s=job_timeout_s,
+                                  document_timeout_s=document_timeout_s)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 

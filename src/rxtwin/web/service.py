@@ -1,20 +1,30 @@
 """What the pages and the API both do: add and edit scenarios, launch and describe runs,
 draw a run's figures (cached), all through the store. Raises :class:`WebError` (status +
 message + problems) for anything the user can fix.
+
+Uploaded documents (a scenario file, an API body) are read by the reader of the CLI
+(:func:`rxtwin.data.documents.document_from_bytes`, within
+:data:`rxtwin.data.documents.LIMITS`) and checked in a worker thread under a time bound
+(:func:`off_loop`), so the event loop keeps answering other requests meanwhile; a broken
+limit answers 413, any other problem 422, with the messages the CLI prints.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import numpy as np
 import plotly.io as pio
-import yaml
 
+from rxtwin.data.documents import document_from_bytes
 from rxtwin.data.scenarios import (
     bundled_scenario_dir,
     bundled_scenario_names,
@@ -22,7 +32,7 @@ from rxtwin.data.scenarios import (
     read_scenario_document,
     scenario_from_document,
 )
-from rxtwin.errors import InputError, Problem
+from rxtwin.errors import InputError, LimitExceededError, Problem
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.kinds import RUN_KINDS, parse_params, run_figures
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
@@ -60,6 +70,34 @@ def invalid(error: InputError, what: str) -> WebError:
                     _problem_dicts(error))
 
 
+def refused(error: InputError) -> WebError:
+    """A document that could not be read: 413 for a broken limit, 422 otherwise; the
+    message is the problem's line, as the CLI prints it."""
+    status = 413 if isinstance(error, LimitExceededError) else 422
+    return WebError(status, "; ".join(p.line() for p in error.problems),
+                    _problem_dicts(error))
+
+
+T = TypeVar("T")
+
+
+async def off_loop(timeout_s: float, what: str, func: Callable[..., T], *args: Any) -> T:
+    """``func(*args)`` in a worker thread, answering 413 if it takes longer than
+    ``timeout_s`` [s].
+
+    The event loop stays free meanwhile (``/api/health`` answers). ``func`` must have no
+    side effects (parse and validate, not store): past the bound its thread is abandoned
+    and finishes on its own, its result dropped; the reading limits keep that short.
+    """
+    try:
+        with anyio.fail_after(timeout_s):
+            return await anyio.to_thread.run_sync(functools.partial(func, *args),
+                                                  abandon_on_cancel=True)
+    except TimeoutError:
+        raise WebError(413, f"{what}: reading and checking the document took longer than "
+                            f"{timeout_s:g} s, the limit; send a smaller document") from None
+
+
 # ------------------------------------------------------------------------------ scenarios
 def add_bundled_scenario(store: Store, name: str) -> str:
     """Store a bundled scenario; return its hash."""
@@ -70,17 +108,13 @@ def add_bundled_scenario(store: Store, name: str) -> str:
     return add_scenario_document(store, document, f"{name}.yaml")
 
 
-def parse_scenario_text(text: str, file: str) -> dict:
-    """Parse an uploaded scenario (YAML or JSON text) into a document."""
+def read_upload(raw: bytes, file: str, syntax: str | None = None) -> dict:
+    """An uploaded document (YAML or JSON bytes; ``syntax`` as
+    :func:`~rxtwin.data.documents.load_text`) as a mapping, read as the CLI reads files."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise WebError(422, f"{file} is not valid YAML or JSON: "
-                            f"{str(error).splitlines()[0]}") from None
-    if not isinstance(document, dict):
-        raise WebError(422, f"{file} must hold a mapping of scenario fields, got "
-                            f"{type(document).__name__}")
-    return document
+        return document_from_bytes(raw, file, syntax)
+    except InputError as error:
+        raise refused(error) from None
 
 
 def resolve_extends(document: dict, file: str) -> dict:
@@ -90,21 +124,37 @@ def resolve_extends(document: dict, file: str) -> dict:
     if parent is None:
         return document
     if not isinstance(parent, str) or parent not in bundled_scenario_names():
-        raise WebError(422, f"{file}: extends = {parent!r} must name a bundled scenario: "
-                            f"{', '.join(bundled_scenario_names())}")
+        problem = Problem(file, "extends", parent, "must name a bundled scenario: "
+                                                   f"{', '.join(bundled_scenario_names())}")
+        raise WebError(422, problem.line(), _problem_dicts(InputError([problem])))
     child = {k: v for k, v in document.items() if k != "extends"}
     return deep_merge(read_scenario_document(bundled_scenario_dir() / f"{parent}.yaml"), child)
+
+
+def check_scenario_document(document: dict, file: str = "<upload>") -> Scenario:
+    """Validate a scenario document (``extends`` a bundled one, optionally); store nothing."""
+    document = resolve_extends(document, file)
+    try:
+        return scenario_from_document(document, file)
+    except InputError as error:
+        raise invalid(error, f"scenario {file}") from None
+
+
+def scenario_from_upload(raw: bytes, file: str, syntax: str | None = None) -> Scenario:
+    """Read and validate an uploaded scenario file: the part of an upload that runs off the
+    event loop (:func:`off_loop`)."""
+    return check_scenario_document(read_upload(raw, file, syntax), file)
+
+
+def store_scenario(store: Store, scenario: Scenario) -> str:
+    """Store a validated scenario; return its hash."""
+    return store.put_scenario(scenario.document(), scenario.name)
 
 
 def add_scenario_document(store: Store, document: dict, file: str = "<upload>") -> str:
     """Validate a scenario document (``extends`` a bundled one, optionally) and store it;
     return its hash."""
-    document = resolve_extends(document, file)
-    try:
-        scenario = scenario_from_document(document, file)
-    except InputError as error:
-        raise invalid(error, f"scenario {file}") from None
-    return store.put_scenario(scenario.document(), scenario.name)
+    return store_scenario(store, check_scenario_document(document, file))
 
 
 def load_scenario(store: Store, scenario_hash: str) -> Scenario:

@@ -1,23 +1,29 @@
 """REST API under ``/api`` (OpenAPI schema at ``/openapi.json``, docs at ``/docs``).
 
 Every error is JSON ``{"error": {"status", "message", "problems"}}`` with a 4xx status for
-anything the client can fix (unknown id 404, bad input 422, body too large 413, queue full
-429, wrong state 409).
+anything the client can fix (unknown id 404, bad input 422, body too large or past a
+reading limit 413, queue full 429, wrong state 409).
+
+The JSON bodies of ``POST /api/scenarios`` and ``POST /api/runs`` are read by the reader of
+the CLI (:func:`rxtwin.web.service.read_upload`: duplicate keys, huge integers, deep nesting
+refused) in a worker thread under the app's time bound, not by the framework.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from rxtwin import __version__
 from rxtwin.data.scenarios import bundled_scenario_names
+from rxtwin.model.scenario import Scenario
 from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.runs.report import run_report_html
 from rxtwin.store import RUN_STATUSES
@@ -63,6 +69,32 @@ class RunRequest(BaseModel):
     kind: str = Field(max_length=100)
     scenario_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     params: dict[str, Any] = Field(default_factory=dict)
+
+
+BODY = "<request body>"
+M = TypeVar("M", bound=BaseModel)
+
+
+def _json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads its JSON body itself."""
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+def _read_body(raw: bytes, model: type[M]) -> M:
+    """A JSON request body as ``model``: read with the reader of the CLI, then validated
+    (422 with each problem's path, as the framework answers)."""
+    body = service.read_upload(raw, BODY, "json")
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise RequestValidationError([{**item, "loc": ("body", *item["loc"])}
+                                      for item in error.errors(include_url=False)]) from None
+
+
+def _scenario_from_body(raw: bytes) -> Scenario:
+    upload = _read_body(raw, ScenarioUpload)
+    return service.check_scenario_document(upload.document, "<upload>")
 
 
 def _check_id(run_id: str) -> str:
@@ -114,11 +146,16 @@ def add_bundled(name: str, store: StoreDep) -> ScenarioOut:
     return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
 
 
-@router.post("/scenarios", status_code=201, responses=ERRORS)
-def add_scenario(upload: ScenarioUpload, store: StoreDep) -> ScenarioOut:
-    """Validate and store a scenario document; 422 lists every problem."""
-    scenario_hash = service.add_scenario_document(store, upload.document, "<upload>")
-    return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
+@router.post("/scenarios", status_code=201, responses=ERRORS,
+             openapi_extra=_json_body(ScenarioUpload))
+async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep) -> ScenarioOut:
+    """Validate and store a scenario document (body ``{"document": {...}}``); 422 lists
+    every problem, 413 names a broken reading limit."""
+    raw = await request.body()
+    scenario = await service.off_loop(settings.document_timeout_s, BODY,
+                                      _scenario_from_body, raw)
+    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario)
+    return ScenarioOut(hash=scenario_hash, name=scenario.name)
 
 
 @router.get("/scenarios/{scenario_hash}", responses=ERRORS)
@@ -127,11 +164,20 @@ def get_scenario(scenario_hash: str, store: StoreDep) -> dict[str, Any]:
     return service.load_scenario(store, scenario_hash).document()
 
 
-@router.post("/runs", status_code=202, responses=ERRORS)
-def launch(body: RunRequest, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
-    """Queue a run; 429 when the queue is full (the run is then not created)."""
-    run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
-    return service.run_view(store, jobs, store.get_run(run_id))
+@router.post("/runs", status_code=202, responses=ERRORS, openapi_extra=_json_body(RunRequest))
+async def launch(request: Request, store: StoreDep, jobs: QueueDep,
+                 settings: SettingsDep) -> dict[str, Any]:
+    """Queue a run (body: a ``RunRequest``); 429 when the queue is full (the run is then not
+    created)."""
+    raw = await request.body()
+    body = await service.off_loop(settings.document_timeout_s, BODY, _read_body, raw,
+                                  RunRequest)
+
+    def launch_and_view() -> dict[str, Any]:
+        run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
+        return service.run_view(store, jobs, store.get_run(run_id))
+
+    return await run_in_threadpool(launch_and_view)
 
 
 @router.get("/runs", responses=ERRORS)

@@ -15,11 +15,12 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from rxtwin.data.documents import numbers_from_text
 from rxtwin.data.scenarios import bundled_scenario_names
 from rxtwin.report.html import scenario_overview
 from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.web import service
-from rxtwin.web.dependencies import QueueDep, StoreDep
+from rxtwin.web.dependencies import QueueDep, Settings, StoreDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,11 +38,14 @@ def _is_list(annotation: Any) -> bool:
 
 
 def _without_none(annotation: Any) -> Any:
-    """``X`` for an optional ``X | None`` (``None``: the default applies), else as given."""
+    """``X`` for an optional ``X | None`` (``None``: the default applies), else as given;
+    ``Annotated`` metadata (a strict number) dropped."""
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            return _without_none(args[0])
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
     return annotation
 
 
@@ -73,7 +77,8 @@ def _form_fields(model: type[BaseModel], values: dict[str, Any]) -> list[dict[st
 
 def _raw_params(model: type[BaseModel], form: dict[str, Any]) -> dict[str, Any]:
     """The form's values for ``model``: checkboxes as booleans, lists split on commas,
-    empty inputs left out (their defaults apply)."""
+    empty inputs left out (their defaults apply). Numbers stay text here (the form shows
+    them back as typed); :func:`numbers_from_text` turns them into numbers for validation."""
     raw: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         text = str(form.get(name, "")).strip()
@@ -117,13 +122,17 @@ async def upload(request: Request, store: StoreDep) -> Response:
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise service.WebError(422, "choose a scenario file (YAML or JSON) to upload")
     raw = await upload.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise service.WebError(422, f"{upload.filename} is not UTF-8 text") from None
-    document = service.parse_scenario_text(text, upload.filename)
-    scenario_hash = service.add_scenario_document(store, document, upload.filename)
+    file = _short_name(upload.filename)
+    settings: Settings = request.app.state.settings
+    scenario = await service.off_loop(settings.document_timeout_s, file,
+                                      service.scenario_from_upload, raw, file)
+    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario)
     return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
+
+
+def _short_name(filename: str, limit: int = 100) -> str:
+    """An uploaded file's name for messages, cut to ``limit`` characters."""
+    return filename if len(filename) <= limit else filename[: limit - 3] + "..."
 
 
 def _scenario_page(request: Request, store: Any, scenario_hash: str, *,
@@ -174,9 +183,11 @@ async def launch(request: Request, scenario_hash: str, store: StoreDep,
     kind = str(form.get("kind", ""))
     if kind not in RUN_KINDS:
         raise service.WebError(422, f"unknown run kind {kind!r}")
-    raw = _raw_params(RUN_KINDS[kind].params_model, form)
+    model = RUN_KINDS[kind].params_model
+    raw = _raw_params(model, form)
     try:
-        run_id = service.launch_run(store, jobs, kind, scenario_hash, raw)
+        run_id = service.launch_run(store, jobs, kind, scenario_hash,
+                                    numbers_from_text(model, raw))
     except service.WebError as error:
         if error.status != 422:
             raise
