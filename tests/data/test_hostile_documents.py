@@ -40,8 +40,11 @@ def _refusal(case: Hostile, folder: Path) -> InputError:
     started = time.perf_counter()
     with pytest.raises(InputError) as caught:
         load_scenario(path)
-    # a generous bound for a busy 2-core machine; the benchmark reports the real figures
-    assert time.perf_counter() - started < 5.0, case.name
+    # a hang detector, not a speed target: expanded in full, these documents take minutes
+    # and gigabytes; refused, well under a second with libyaml and a few seconds with the
+    # pure-Python loader on a loaded 2-core machine (benchmarks/web.py --hostile reports
+    # the figures)
+    assert time.perf_counter() - started < 60.0, case.name
     return caught.value
 
 
@@ -157,7 +160,8 @@ def test_a_problem_line_previews_a_huge_value_quickly():
         value = [value] * 10
     started = time.perf_counter()
     line = Problem("f.yaml", "description", value, "must be text").line()
-    assert time.perf_counter() - started < 0.1
+    # a hang detector: the full repr of 10**10 leaves would not finish at all
+    assert time.perf_counter() - started < 5.0
     assert line.startswith("f.yaml: description: must be text (got [[[[") and len(line) < 120
     assert "digits" in Problem("f.yaml", "n", 10**5000, "too big").line()
 
