@@ -224,7 +224,8 @@ def check_options_params(scenario: Scenario, params: OptionsParams) -> list[Prob
 def resolve_options(scenario: Scenario, params: OptionsParams) -> OptionsParams:
     """The line, technologies and interventions worked out from the scenario
     (:func:`rxtwin.runs.resilience.resolve_resilience`), the draws kept."""
-    resolved = resolve_resilience(scenario, params)
+    resolved = resolve_resilience(scenario, ResilienceParams.model_validate(
+        params.model_dump(exclude={"n_draws"})))
     return OptionsParams.model_validate({**resolved.model_dump(), "n_draws": params.n_draws})
 
 
