@@ -33,11 +33,13 @@ def print_options(options) -> None:
     per shortage-day avoided, the verdict); a frame with a ``scenario`` column, as the
     demo writes it."""
     for scenario, rows in options.groupby("scenario", sort=False):
+        widest = max(len(str(o)) for o in rows["option"])
         firm = Table(title=f"{scenario}: for the firm, against the incumbent (MUSD, "
                            "NPV at the firm's hurdle rate)", title_justify="left")
-        for label in ("option", "kind", "capex", "opex/yr", "profit/yr", "NPV", "IRR",
-                      "payback yr", "accept"):
-            firm.add_column(label, justify="left" if label in ("option", "kind") else "right")
+        firm.add_column("option", no_wrap=True, min_width=widest)
+        for label in ("kind", "capex", "opex/yr", "profit/yr", "NPV", "IRR", "payback yr",
+                      "accept"):
+            firm.add_column(label, justify="left" if label == "kind" else "right")
         for row in rows.itertuples(index=False):
             firm.add_row(
                 row.option, row.kind, _musd(row.capex_usd), _musd(row.opex_usd_per_yr),
@@ -50,10 +52,10 @@ def print_options(options) -> None:
             title=f"{scenario}: for society (MUSD at the social rate; 90 % interval over "
                   "the shortage-day cost, then with the simulation's own uncertainty)",
             title_justify="left")
-        for label in ("option", "short-d/yr avoided", "social NPV", "interval",
-                      "with simulation", "grant", "USD/short-d", "verdict"):
-            society.add_column(label, justify="left" if label in ("option", "verdict")
-                               else "right")
+        society.add_column("option", no_wrap=True, min_width=widest)
+        for label in ("short-d/yr avoided", "social NPV", "interval", "with simulation",
+                      "grant", "USD/short-d", "verdict"):
+            society.add_column(label, justify="left" if label == "verdict" else "right")
         for row in rows.itertuples(index=False):
             per_day = row.public_cost_usd_per_shortage_day_avoided
             society.add_row(
