@@ -35,6 +35,7 @@ from rxtwin.econ.options import (
 )
 from rxtwin.econ.technology import AppraisalTerms, firm_profile_of
 from rxtwin.errors import Problem, UserInputError
+from rxtwin.model.base import WholeNumber
 from rxtwin.model.finance import FirmProfile
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.shortage_cost import ShortageCostParameters
@@ -211,7 +212,7 @@ class OptionsParams(ResilienceParams):
     """Every technology and intervention of one line priced for the firm and for society
     (``econ.options``): the resilience comparison's parameters and the draws."""
 
-    n_draws: int = Field(2000, ge=2, le=1_000_000,
+    n_draws: WholeNumber = Field(2000, ge=2, le=1_000_000,
                          description="draws of the shortage-day cost and of the paired "
                          "chunks, for the social NPV's intervals [-]")
 
