@@ -16,7 +16,7 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     assert result.exit_code == 0, result.output
     for name in ("scenarios", "line_comparison", "exposed_products", "exposed_sites",
                  "resilience_options", "resilience_by_cause", "resilience_by_category",
-                 "resilience_by_product",
+                 "resilience_by_product", "options_priced",
                  "twin_losses", "technology_ranking", "breakeven_winners"):
         assert (out / f"{name}.csv").stat().st_size > 0, name
     comparison = pd.read_csv(out / "line_comparison.csv")
@@ -31,14 +31,25 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     assert set(ranking["technology"]) == {"advanced_batch", "continuous", "modular", "hybrid"}
     assert ranking["npv_usd"].is_monotonic_decreasing
     options = pd.read_csv(out / "resilience_options.csv")
-    assert set(options["scenario"]) == {"generic-oral-solid", "sterile-injectable"}
+    assert set(options["scenario"]) == {"generic-oral-solid", "sterile-injectable",
+                                        "metformin"}
     # every technology and every intervention of the two scenarios has a row
     assert {"continuous", "ebr", "rapid-sterility-test", "buffer-stock-90d"} \
         <= set(options["option"])
     assert "sterile-injectable: each technology on the line" in result.output
     with Store.open(out / "rxtwin.sqlite") as store:
         runs = store.list_runs(kind="resilience.compare")
-        assert len(runs) == 2 and all(r.status == "done" for r in runs)
+        assert len(runs) == 3 and all(r.status == "done" for r in runs)
+    # every option of the three scenarios is priced for the firm and for society
+    priced = pd.read_csv(out / "options_priced.csv")
+    assert set(priced["scenario"]) == {"generic-oral-solid", "sterile-injectable",
+                                       "metformin"}
+    compared = options[options["kind"] != "incumbent"]
+    assert sorted(zip(priced["scenario"], priced["option"], strict=True)) \
+        == sorted(zip(compared["scenario"], compared["option"], strict=True))
+    assert set(priced["verdict"]) <= {"firm does it on its own", "worth subsidising",
+                                      "not worth it"}
+    assert "metformin: for society" in result.output
 
 
 def test_demo_resilience_compares_options_on_common_random_numbers(tmp_path):

@@ -10,6 +10,7 @@ from rxtwin.cli import line as line_cli
 from rxtwin.cli import runs as runs_cli
 from rxtwin.cli import supply as supply_cli
 from rxtwin.cli import twin as twin_cli
+from rxtwin.cli.appraise import appraise
 from rxtwin.cli.demo import demo
 from rxtwin.cli.econ import breakeven, econ, sensitivity
 from rxtwin.cli.report import report
@@ -53,6 +54,7 @@ app.command()(serve)
 app.command()(econ)
 app.command()(breakeven)
 app.command()(sensitivity)
+app.command()(appraise)
 app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.")
 app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
 app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from rxtwin.cli.appraise import print_options
 from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.cli.supply_compare import print_resilience
 from rxtwin.data.scenarios import scenario_to_yaml
@@ -35,9 +36,9 @@ def demo(
 ) -> None:
     """Run the bundled demo: the reference generic line under every technology, their
     appraisal for the firm and a break-even map, the most exposed products and sites,
-    every technology and intervention of the generic and the sterile scenarios compared on
-    the line and in the network (shortage-days avoided by cause), and the continuous
-    line's losses from the twin.
+    every technology and intervention of the generic, sterile and metformin scenarios
+    compared on the line and in the network (shortage-days avoided by cause) and priced for
+    the firm and for society, and the continuous line's losses from the twin.
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
 
@@ -79,6 +80,7 @@ def demo(
     print_resilience(result.tables["resilience_options"],
                      result.tables["resilience_by_category"])
     console.print("By cause (root failure mode) in resilience_by_cause.csv.")
+    print_options(result.tables["options_priced"])
     console.print(frame_table("Technologies vs the incumbent batch line, for the firm "
                               "(NPV at its hurdle rate)", ranking,
                               {"rank": "d", "npv_usd": ",.0f", "irr": ".3f",

@@ -124,6 +124,23 @@ def _site_inspections(section: dict | None, file: str) -> SiteInspections | None
     )
 
 
+_INPUT_TIERS = ("api", "ksm", "component")
+
+
+def _input_value_fractions(section: dict | None, file: str) -> dict[str, float]:
+    """The ``input_value_fraction_of_material_cost`` section (empty when absent: input
+    stock then has no value and no holding cost)."""
+    if section is None:
+        return {}
+    name = "input_value_fraction_of_material_cost"
+    values = {k: e.value for k, e in sourced_values(section, file, name).items()}
+    unknown = sorted(set(values) - set(_INPUT_TIERS))
+    if unknown:
+        raise UserInputError(f"{file}: {name}: unknown input tier(s) {unknown}; known: "
+                             f"{list(_INPUT_TIERS)}")
+    return {tier: _fraction(value, file, f"{name}.{tier}") for tier, value in values.items()}
+
+
 def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
     modes = []
     for k, leaf in enumerate(raw.pop("site_outage_modes")):
@@ -146,6 +163,8 @@ def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
                                  "fda_calibrated_outage_durations")
         calibrated = {**calibrated, **fda}
     inspections = _site_inspections(raw.pop("site_inspections", None), file)
+    input_values = _input_value_fractions(raw.pop("input_value_fraction_of_material_cost",
+                                                  None), file)
     values = {key: entry.value for key, entry in sourced_values(raw, file).items()}
     if set(values) != set(_VALUE_KEYS):
         raise UserInputError(f"{file}: keys {sorted(values)} differ from "
@@ -161,4 +180,5 @@ def _parse(raw: dict, file: str, fda_calibrated: bool) -> DisruptionDefaults:
         episode_gap_days=int(values["episode_gap_days"]),
         calibrated_durations=calibrated,
         site_inspections=inspections,
+        input_value_fraction_of_material_cost=input_values,
     )

@@ -146,6 +146,10 @@ class DisruptionDefaults:
     site_inspections : SiteInspections or None
         Inspections of sites that run a line (used by the orchestration layer, not by
         the supply engine); None when the file gives none.
+    input_value_fraction_of_material_cost : mapping of str to float
+        Value of the stock of an input tier per finished-dose unit, as a share of the
+        product's ``material_cost_usd_per_unit``, by tier kind (``"api"``, ``"ksm"``,
+        ``"component"``) [-]; a kind not given holds stock of no value (no holding cost).
     """
 
     site_outage_modes: tuple[OutageMode, ...]
@@ -158,6 +162,14 @@ class DisruptionDefaults:
     episode_gap_days: int = 0
     calibrated_durations: Mapping[str, Distribution] = field(default_factory=dict)
     site_inspections: SiteInspections | None = None
+    input_value_fraction_of_material_cost: Mapping[str, float] = field(default_factory=dict)
+
+    def input_unit_value_usd(self, tier_kind: str, material_cost_usd_per_unit: float) -> float:
+        """Value of one finished-dose unit's worth of an input in stock [USD/unit]:
+        ``fraction(tier_kind) x material_cost_usd_per_unit`` (0 for a kind without a
+        fraction)."""
+        return self.input_value_fraction_of_material_cost.get(tier_kind, 0.0) \
+            * material_cost_usd_per_unit
 
     def outage_mode(self, mode: OutageMode, duration_multiplier: float = 1.0) -> OutageMode:
         """``mode`` with its duration replaced by the calibrated one of its category, if

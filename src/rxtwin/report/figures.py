@@ -30,6 +30,7 @@ __all__ = [
     "efficient_frontier_figure",
     "npv_distribution_figure",
     "oee_waterfall_figure",
+    "options_quadrant_figure",
     "risk_ranking_figure",
     "sobol_figure",
     "supply_network_figure",
@@ -570,4 +571,57 @@ def efficient_frontier_figure(portfolios: pd.DataFrame) -> go.Figure:
                              line={"shape": "hv", "color": _WIN}))
     fig.update_layout(title="Efficient frontier", xaxis_title="budget [USD]",
                       yaxis_title="shortage-days avoided [d]")
+    return fig
+
+
+_VERDICT_COLOURS = {"firm does it on its own": _WIN, "worth subsidising": "#1f77b4",
+                    "not worth it": _LOSE}
+
+
+def options_quadrant_figure(options: pd.DataFrame) -> go.Figure:
+    """Each option's NPV for the firm against its NPV for society, in four quadrants.
+
+    Parameters
+    ----------
+    options : pandas.DataFrame
+        Columns ``option``, ``firm_npv_usd``, ``social_npv_usd`` [USD] and ``verdict``;
+        optional ``social_npv_low_usd`` and ``social_npv_high_usd`` [USD] draw the
+        social NPV's interval (the table of ``rxtwin.econ.options.options_table``).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``Scatter`` per verdict (markers labelled with the option) and the two axes
+        through zero; the quadrants are named in words: right, the firm invests on its
+        own; left and up, worth subsidising; down and left, not worth it.
+    """
+    _require(options, ("option", "firm_npv_usd", "social_npv_usd", "verdict"),
+             "options_quadrant_figure")
+    fig = go.Figure()
+    has_interval = {"social_npv_low_usd", "social_npv_high_usd"} <= set(options.columns)
+    for verdict, rows in options.groupby("verdict", sort=False):
+        error = None
+        if has_interval:
+            error = {"type": "data", "symmetric": False,
+                     "array": rows["social_npv_high_usd"] - rows["social_npv_usd"],
+                     "arrayminus": rows["social_npv_usd"] - rows["social_npv_low_usd"]}
+        fig.add_trace(go.Scatter(
+            x=rows["firm_npv_usd"], y=rows["social_npv_usd"], mode="markers+text",
+            text=rows["option"].astype(str), textposition="top center", name=str(verdict),
+            error_y=error, marker={"size": 10,
+                                   "color": _VERDICT_COLOURS.get(str(verdict), "#7f7f7f")}))
+    fig.add_hline(y=0.0, line={"color": "#555", "width": 1})
+    fig.add_vline(x=0.0, line={"color": "#555", "width": 1})
+    for x, y, text in ((0.98, 0.98, "firm invests on its own"),
+                       (0.02, 0.98, "worth subsidising: society gains, the firm does not"),
+                       (0.02, 0.02, "not worth it")):
+        fig.add_annotation(xref="paper", yref="paper", x=x, y=y, text=text,
+                           showarrow=False, xanchor="right" if x > 0.5 else "left",
+                           yanchor="top" if y > 0.5 else "bottom",
+                           font={"color": "#555"})
+    fig.update_layout(
+        title="Each option for the firm and for society (error bars: the social NPV's "
+              "interval over the shortage-day cost)",
+        xaxis_title="NPV for the firm at its hurdle rate [USD]",
+        yaxis_title="NPV for society at the social discount rate [USD]")
     return fig

@@ -5,9 +5,9 @@ simulates the reference generic line under every technology (stored in the run s
 appraises every technology against the incumbent batch line for the firm (NPV, IRR,
 payback against its hurdle) and maps which technology wins over products per line x volume,
 ranks the most exposed products and sites of the supply networks, compares every
-technology and intervention of the generic and the sterile scenarios on the line and in
-the network from one seed (shortage-days avoided by cause, with paired intervals), and
-derives the continuous line's losses from the digital twin. It returns typed tables for the CLI to
+technology and intervention of the generic, the sterile and the metformin scenarios on the
+line and in the network from one seed (shortage-days avoided by cause, with paired
+intervals) and prices each for the firm and for society, and derives the continuous line's losses from the digital twin. It returns typed tables for the CLI to
 present and write; it grows as the engines land.
 """
 
@@ -24,6 +24,7 @@ from rxtwin.data.twin_defaults import load_twin_defaults
 from rxtwin.econ.technology import appraisal_table
 from rxtwin.line.performance import line_performance_from_results
 from rxtwin.model import Scenario
+from rxtwin.runs.appraise import price_outcomes
 from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
 from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
@@ -33,6 +34,7 @@ from rxtwin.runs.resilience import (
     RESILIENCE_OPTIONS_TABLE,
     RESILIENCE_PRODUCTS_TABLE,
     RESILIENCE_RUN_KIND,
+    OptionOutcome,
     ResilienceTables,
 )
 from rxtwin.store import Store
@@ -43,7 +45,7 @@ from rxtwin.twin.handoff import continuous_loss_parameters
 
 REFERENCE_SCENARIO = "generic_oral_solid"
 # the scenarios whose technologies and measures the demo compares, line and network
-RESILIENCE_SCENARIOS = ("generic-oral-solid", "sterile-injectable")
+RESILIENCE_SCENARIOS = ("generic-oral-solid", "sterile-injectable", "metformin")
 DEMO_SEED = 20230302  # the workshop's date; any fixed seed makes the demo repeatable
 
 
@@ -137,6 +139,7 @@ def breakeven_winners(scenario: Scenario, n_replications: int) -> pd.DataFrame:
 def resilience_comparison(
         store: Store, scenario: Scenario, n_years: int, line_replications: int,
         progress: Callable[[str], Callable[[int, int], None]] | None = None,
+        priced: list[pd.DataFrame] | None = None,
 ) -> ResilienceTables:
     """Every technology on the scenario's first line and every intervention on its
     incumbent, line and network together, from :data:`DEMO_SEED` (common random numbers),
@@ -144,7 +147,10 @@ def resilience_comparison(
     network scenario-years per option in 20 chunks (the paired intervals' batches) and
     ``line_replications`` line replication-years. The tables carry a ``scenario`` column
     in front; ``progress(label)`` returns the callback of the run (label
-    ``resilience:<scenario name>``)."""
+    ``resilience:<scenario name>``). When ``priced`` is given, the options priced for the
+    firm and for society from the run's recorded outcomes
+    (:func:`rxtwin.runs.appraise.price_outcomes`, the draws from :data:`DEMO_SEED`) are
+    appended to it, with the ``scenario`` column."""
     kind = RUN_KINDS[RESILIENCE_RUN_KIND]
     params = parse_params(RESILIENCE_RUN_KIND, scenario, {
         "n_years": n_years, "chunk_size": max(1, n_years // 20),
@@ -161,6 +167,13 @@ def resilience_comparison(
         frame = store.get_summary(run_id, name)
         frame.insert(0, "scenario", scenario.name)
         tables.append(frame)
+    if priced is not None:
+        chunks = store.chunk_summaries(run_id)
+        outcomes = [OptionOutcome.from_dict(chunks[i]) for i in sorted(chunks)]
+        line_id = params.line_id or scenario.lines[0].id
+        table = price_outcomes(scenario, line_id, outcomes, entropy=DEMO_SEED).table
+        table.insert(0, "scenario", scenario.name)
+        priced.append(table)
     return ResilienceTables(*tables)
 
 
@@ -192,8 +205,10 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         products, sites = supply_exposure(scenario, top=5)
         exposed_products.append(products)
         exposed_sites.append(sites)
+    priced: list[pd.DataFrame] = []
     compared = [resilience_comparison(store, s, n_supply_years,
-                                      max(10, n_replications // 4), progress=progress)
+                                      max(10, n_replications // 4), progress=progress,
+                                      priced=priced)
                 for name in RESILIENCE_SCENARIOS for s in scenarios if s.name == name]
     continuous = next(r for r in runs if r.technology_id == "continuous")
     campaign_h = continuous.results.mean("run_h") / max(
@@ -209,6 +224,7 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
                                             ignore_index=True),
         "resilience_by_product": pd.concat([c.by_product for c in compared],
                                            ignore_index=True),
+        "options_priced": pd.concat(priced, ignore_index=True),
         "twin_losses": twin_losses(campaign_h),
         "technology_ranking": technology_ranking(reference, runs),
         "breakeven_winners": breakeven_winners(reference, max(20, n_replications // 4)),

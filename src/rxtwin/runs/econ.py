@@ -163,6 +163,9 @@ class LinePerformances:
         Leave out a technology whose campaign plan cannot make the demand
         (:class:`rxtwin.line.plan.InfeasiblePlanError`) instead of raising: the contract of
         the break-even studies, where such a point has no NPV.
+    intervention_ids : tuple of str
+        Interventions applied to the line with every technology (the line with a measure,
+        :func:`rxtwin.line.from_scenario.line_inputs_from_scenario`); none by default.
     """
 
     line_id: str
@@ -171,6 +174,7 @@ class LinePerformances:
     map_chunks: ChunkMapper = map_serial
     policy: str | None = None
     skip_infeasible: bool = False
+    intervention_ids: tuple[str, ...] = ()
 
     def __call__(self, scenario: Scenario,
                  technology_ids: Sequence[str]) -> dict[str, LinePerformance]:
@@ -179,7 +183,8 @@ class LinePerformances:
         for tid in dict.fromkeys(technology_ids):
             try:
                 inputs = line_inputs_from_scenario(scenario, self.line_id, technology_id=tid,
-                                                   policy=self.policy)
+                                                   policy=self.policy,
+                                                   intervention_ids=self.intervention_ids)
                 results = simulate(inputs, self.n_replications, entropy=self.entropy,
                                    map_chunks=self.map_chunks)
             except InfeasiblePlanError:

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from rxtwin.errors import InputError, Problem, problems_from_validation_error
 from rxtwin.model.scenario import Scenario
-from rxtwin.runs import breakeven, line, resilience, supply, supply_network, twin
+from rxtwin.runs import appraise, breakeven, line, resilience, supply, supply_network, twin
 from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
@@ -127,6 +127,22 @@ _KINDS = (
         run=resilience.run_resilience,
         figures=resilience.resilience_figures,
         resolve=resilience.resolve_resilience,
+    ),
+    RunKind(
+        name=appraise.OPTIONS_RUN_KIND,
+        title="Econ: every option priced for the firm and for society",
+        description="Each technology on the line and each intervention on the incumbent, "
+        "simulated from one seed on the line and in the network (as resilience.compare), "
+        "then priced: the firm's NPV, IRR, payback and verdict at its hurdle; the social "
+        "NPV of the shortages avoided less the resources used, with intervals; the capex "
+        "grant that brings the firm to its hurdle and the public cost per shortage-day "
+        "avoided; one chunk per option, resumable.",
+        params_model=appraise.OptionsParams,
+        check=appraise.check_options_params,
+        n_chunks=appraise.options_n_chunks,
+        run=appraise.run_options,
+        figures=appraise.options_figures,
+        resolve=appraise.resolve_options,
     ),
     RunKind(
         name=supply_network.EXPOSURE_RUN_KIND,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -30,9 +30,11 @@ from scipy import stats
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.errors import Problem, UserInputError
 from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.performance import line_performance_from_results
 from rxtwin.line.simulate import simulate
 from rxtwin.model.base import WholeNumber
 from rxtwin.model.disruption import DisruptionDefaults
+from rxtwin.model.performance import LinePerformance
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.variants import with_line_technology
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
@@ -155,6 +157,13 @@ class OptionOutcome:
         Shortage-days per scenario-year of each product, per chunk [d/yr].
     product_unmet_units : ndarray (k, P)
         Demand lost per scenario-year of each product, per chunk [units/yr].
+    product_holding_cost : ndarray (k, P)
+        Holding cost of each product's stock in every tier per scenario-year, per chunk
+        [USD/yr].
+    performance : LinePerformance
+        The line's simulated year in money and units
+        (:func:`rxtwin.line.performance.line_performance_from_results` at the firm's
+        carrying rate), what the pricing of the option for the firm needs.
     """
 
     option: ResilienceOption
@@ -167,6 +176,8 @@ class OptionOutcome:
     product_ids: tuple[str, ...]
     product_shortage_days: np.ndarray
     product_unmet_units: np.ndarray
+    product_holding_cost: np.ndarray
+    performance: LinePerformance
 
     def to_dict(self) -> dict:
         """JSON-safe dict (the run's recorded chunk)."""
@@ -179,13 +190,16 @@ class OptionOutcome:
                 "episodes": self.episodes.tolist(),
                 "product_ids": list(self.product_ids),
                 "product_shortage_days": self.product_shortage_days.tolist(),
-                "product_unmet_units": self.product_unmet_units.tolist()}
+                "product_unmet_units": self.product_unmet_units.tolist(),
+                "product_holding_cost": self.product_holding_cost.tolist(),
+                "performance": asdict(self.performance)}
 
     @classmethod
     def from_dict(cls, data: dict) -> OptionOutcome:
         """Inverse of :meth:`to_dict`."""
         o = data["option"]
         n_causes = len(data["causes"])
+        n_products = len(data["product_ids"])
         return cls(ResilienceOption(o["label"], o["kind"], o["technology_id"],
                                     tuple(o["intervention_ids"])),
                    {k: float(v) for k, v in data["line"].items()},
@@ -197,7 +211,10 @@ class OptionOutcome:
                    np.asarray(data["product_shortage_days"], dtype=float).reshape(
                        -1, len(data["product_ids"])),
                    np.asarray(data["product_unmet_units"], dtype=float).reshape(
-                       -1, len(data["product_ids"])))
+                       -1, n_products),
+                   np.asarray(data["product_holding_cost"], dtype=float).reshape(
+                       -1, n_products),
+                   LinePerformance(**{k: float(v) for k, v in data["performance"].items()}))
 
 
 def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, *,
@@ -210,9 +227,12 @@ def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, 
     depend only on ``n_years``, ``chunk_size`` and ``entropy``: every option sees the same
     random inputs).
     """
-    line_run = simulate(line_inputs_from_scenario(
+    line_inputs = line_inputs_from_scenario(
         scenario, line_id, technology_id=option.technology_id,
-        intervention_ids=list(option.intervention_ids)), line_replications, entropy=entropy)
+        intervention_ids=list(option.intervention_ids))
+    line_run = simulate(line_inputs, line_replications, entropy=entropy)
+    performance = line_performance_from_results(
+        line_run, line_inputs, scenario.firm.inventory_carrying_rate_per_yr)
     oee = line_run.table().set_index(["statistic", "product"], drop=False)
     row = oee[(oee["statistic"] == "oee") & oee["product"].isna()].iloc[0]
     line = {"oee": float(row["mean"]),
@@ -222,7 +242,7 @@ def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, 
     variant = with_line_technology(scenario, line_id, option.technology_id)
     inputs = supply_inputs_with_lines(variant, option.intervention_ids, defaults)
     _, chunks = plan_chunks(n_years, chunk_size, entropy)
-    years, days, episodes, product_days, product_unmet = [], [], [], [], []
+    years, days, episodes, product_days, product_unmet, holding = [], [], [], [], [], []
     causes = categories = None
     for chunk in chunks:
         summary = disruption_chunk_task(inputs, chunk)
@@ -232,11 +252,13 @@ def simulate_option(scenario: Scenario, option: ResilienceOption, line_id: str, 
         episodes.append(summary.causes.episodes_count.sum(axis=0))
         product_days.append(summary.statistic("shortage_days")[0])
         product_unmet.append(summary.statistic("unmet_units")[0])
+        holding.append(summary.statistic("holding_cost_usd")[0])
     return OptionOutcome(option, line, np.asarray(years, dtype=float), tuple(causes),
                          tuple(categories), np.asarray(days, dtype=float),
                          np.asarray(episodes, dtype=float), inputs.product_ids,
                          np.asarray(product_days, dtype=float),
-                         np.asarray(product_unmet, dtype=float))
+                         np.asarray(product_unmet, dtype=float),
+                         np.asarray(holding, dtype=float), performance)
 
 
 def _per_cause(outcome: OptionOutcome, causes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -295,8 +317,10 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
         the interval is taken). ``by_product``: one row per option and product:
         ``option``, ``product_id``, ``shortage_days_per_yr``,
         ``shortage_days_avoided_per_yr`` and ``_ci95`` [d/yr], ``unmet_units_per_yr``,
-        ``unmet_units_avoided_per_yr`` and ``_ci95`` [units/yr] (what the pricing of an
-        option for society needs, product by product).
+        ``unmet_units_avoided_per_yr`` and ``_ci95`` [units/yr],
+        ``holding_cost_usd_per_yr``, ``holding_cost_change_usd_per_yr`` (option -
+        incumbent) and ``_ci95`` [USD/yr] (what the pricing of an option for the firm and
+        for society needs, product by product).
     """
     if not outcomes:
         raise UserInputError("no option to compare")
@@ -326,6 +350,7 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
                                  "incumbent")
         d_avoided, d_half = _paired(base.product_shortage_days, outcome.product_shortage_days)
         u_avoided, u_half = _paired(base.product_unmet_units, outcome.product_unmet_units)
+        h_saved, h_half = _paired(base.product_holding_cost, outcome.product_holding_cost)
         for p, product_id in enumerate(outcome.product_ids):
             by_product.append({
                 "option": o.label, "product_id": product_id,
@@ -334,7 +359,10 @@ def resilience_tables(outcomes: Sequence[OptionOutcome]) -> ResilienceTables:
                 "shortage_days_avoided_per_yr_ci95": float(d_half[p]),
                 "unmet_units_per_yr": float(outcome.product_unmet_units[:, p].mean()),
                 "unmet_units_avoided_per_yr": float(u_avoided[p]),
-                "unmet_units_avoided_per_yr_ci95": float(u_half[p])})
+                "unmet_units_avoided_per_yr_ci95": float(u_half[p]),
+                "holding_cost_usd_per_yr": float(outcome.product_holding_cost[:, p].mean()),
+                "holding_cost_change_usd_per_yr": float(0.0 - h_saved[p]),
+                "holding_cost_change_usd_per_yr_ci95": float(h_half[p])})
         for labels, kind, base_x, x in (
                 (causes, "cause", base_days, days),
                 (categories, "category", base_days @ grouping, days @ grouping)):

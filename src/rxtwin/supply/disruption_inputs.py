@@ -763,7 +763,12 @@ def supply_inputs_from_scenario(
                 cover = defaults.input_cover_days + extra
                 start = cover
                 shelf = material.shelf_life_days
-                value = 0.0
+                # tiers hold finished-dose-unit equivalents: the input's share of the
+                # product's material cost is the value of one unit in stock
+                tier_kind = ("ksm" if label.startswith("ksm->") else
+                             "api" if label.startswith("api:") else "component")
+                value = defaults.input_unit_value_usd(tier_kind,
+                                                      product.material_cost_usd_per_unit)
             suppliers = []
             for site, share, cap_yr, lead, lag in rows:
                 if site not in site_modes:

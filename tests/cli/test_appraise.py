@@ -1,0 +1,30 @@
+"""`rxtwin appraise` prices every option of a line and stores the run."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from rxtwin.cli import app
+from rxtwin.store import Store
+
+
+def test_appraise_prints_both_tables_and_stores_the_run(tmp_path):
+    db = tmp_path / "runs.sqlite"
+    result = CliRunner().invoke(app, [
+        "appraise", "sterile_injectable", "--technology", "", "--intervention",
+        "rapid-sterility-test,buffer-stock-90d", "--years", "40", "--chunk-size", "20",
+        "--reps", "4", "--draws", "50", "--seed", "2", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert "for the firm" in result.output and "for society" in result.output
+    assert "rapid-sterility-test" in result.output
+    with Store.open(db) as store:
+        (run,) = store.list_runs(kind="econ.options")
+        assert run.status == "done" and run.seed_entropy == 2
+
+
+def test_appraise_rejects_an_unknown_intervention(tmp_path):
+    result = CliRunner().invoke(app, [
+        "appraise", "sterile_injectable", "--intervention", "no-such-measure",
+        "--db", str(tmp_path / "runs.sqlite")])
+    assert result.exit_code == 2
+    assert "no-such-measure" in result.output
