@@ -48,7 +48,7 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     assert sorted(zip(priced["scenario"], priced["option"], strict=True)) \
         == sorted(zip(compared["scenario"], compared["option"], strict=True))
     assert set(priced["verdict"]) <= {"firm does it on its own", "worth subsidising",
-                                      "not worth it"}
+                                      "firm gains, society loses", "not worth it"}
     assert "metformin: for society" in result.output
 
 

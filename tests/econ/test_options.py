@@ -195,7 +195,8 @@ def test_the_simulation_interval_widens_the_social_interval():
 
 
 def test_verdicts_and_table():
-    assert option_verdict(0.0, -1.0) == Verdict.FIRM_ALONE
+    assert option_verdict(0.0, 0.0) == Verdict.FIRM_ALONE
+    assert option_verdict(0.0, -1.0) == Verdict.FIRM_GAINS_SOCIETY_LOSES
     assert option_verdict(-1.0, 0.0) == Verdict.SUBSIDISE
     assert option_verdict(-1.0, -1e-9) == Verdict.NOT_WORTH_IT
     table = options_table([_price(COSTS, _effects(days=(3.0, 0.0)))])

@@ -91,21 +91,25 @@ class Verdict(StrEnum):
     """Public beside private (:func:`option_verdict`)."""
 
     FIRM_ALONE = "firm does it on its own"
+    FIRM_GAINS_SOCIETY_LOSES = "firm gains, society loses"
     SUBSIDISE = "worth subsidising"
     NOT_WORTH_IT = "not worth it"
 
 
 def option_verdict(firm_npv_usd: float, social_npv_usd: float) -> Verdict:
-    """``firm does it on its own`` if the firm's NPV at its hurdle is >= 0; else ``worth
-    subsidising`` if the social NPV is >= 0; else ``not worth it``.
+    """The quadrant of (firm NPV at its hurdle, social NPV): ``firm does it on its own``
+    if both are >= 0; ``firm gains, society loses`` if only the firm's is; ``worth
+    subsidising`` if only society's is; ``not worth it`` if neither.
 
     Examples
     --------
-    >>> [option_verdict(f, s).value for f, s in ((1.0, -5.0), (-1.0, 0.0), (-1.0, -1.0))]
-    ['firm does it on its own', 'worth subsidising', 'not worth it']
+    >>> [option_verdict(f, s).value
+    ...  for f, s in ((1.0, 2.0), (1.0, -5.0), (-1.0, 0.0), (-1.0, -1.0))]
+    ['firm does it on its own', 'firm gains, society loses', 'worth subsidising', 'not worth it']
     """
     if firm_npv_usd >= 0.0:
-        return Verdict.FIRM_ALONE
+        return Verdict.FIRM_ALONE if social_npv_usd >= 0.0 \
+            else Verdict.FIRM_GAINS_SOCIETY_LOSES
     return Verdict.SUBSIDISE if social_npv_usd >= 0.0 else Verdict.NOT_WORTH_IT
 
 

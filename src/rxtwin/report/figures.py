@@ -575,7 +575,7 @@ def efficient_frontier_figure(portfolios: pd.DataFrame) -> go.Figure:
 
 
 _VERDICT_COLOURS = {"firm does it on its own": _WIN, "worth subsidising": "#1f77b4",
-                    "not worth it": _LOSE}
+                    "firm gains, society loses": "#ff7f0e", "not worth it": _LOSE}
 
 
 def options_quadrant_figure(options: pd.DataFrame) -> go.Figure:
