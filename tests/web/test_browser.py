@@ -154,3 +154,37 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
     text = target.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and 'id="figure-breakeven"' in text
     assert len(text) > 1_000_000  # plotly.js is inlined
+
+
+def test_docs_page_draws_the_api_offline(server, chromium):
+    """/docs draws every operation from the app's own files: with every request off the
+    server refused (and recorded), Swagger UI still renders the operations."""
+    from playwright.sync_api import sync_playwright
+
+    refused: list[str] = []
+
+    def only_the_server(route) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", only_the_server)
+        docs = context.new_page()
+        docs.set_default_timeout(30_000)
+        docs.goto(server + "/docs")
+        launch = docs.locator("#operations-api-launch_api_runs_post")
+        launch.wait_for(state="visible")
+        assert "/api/runs" in launch.inner_text()
+        assert docs.locator(".opblock").count() >= 15  # every operation of the API
+        _shot(docs, "04-api-docs")
+        context.set_offline(True)  # the page keeps working once loaded: expand one
+        launch.locator(".opblock-summary").first.click()
+        docs.locator("#operations-api-launch_api_runs_post .opblock-body").wait_for()
+        context.close()
+        browser.close()
+    assert refused == []

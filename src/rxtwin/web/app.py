@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -34,6 +35,10 @@ __all__ = ["create_app"]
 
 HERE = Path(__file__).parent
 LOG = logging.getLogger("rxtwin.web")
+
+# Swagger UI, served from the package (static/swagger-ui/, PROVENANCE.md there), so that
+# /docs works without a network connection.
+SWAGGER_UI = "/static/swagger-ui"
 
 
 class BodyLimit:
@@ -172,7 +177,7 @@ def create_app(
                 opened.close()
 
     app = FastAPI(
-        title="rxtwin", version=__version__, lifespan=lifespan,
+        title="rxtwin", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
         description="Scenarios, runs, figures and reports of rxtwin. Errors are JSON: "
         '{"error": {"status", "message", "problems": [{"path", "rule", "message"}]}}.',
     )
@@ -191,8 +196,22 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _install_docs(app)
     _install_error_handlers(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the package's own files (no CDN, no validator badge)."""
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title="rxtwin API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None})
 
 
 def _wants_json(request: Request) -> bool:
@@ -231,7 +250,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _respond(request, error.status_code, str(error.detail))
+        response = _respond(request, error.status_code, str(error.detail))
+        for name, value in (error.headers or {}).items():  # 405's Allow, for one
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(UnknownRunError)
     async def unknown_run(request: Request, error: UnknownRunError) -> Response:
