@@ -10,18 +10,22 @@ error pages elsewhere, never a stack trace to the client.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rxtwin import __version__
@@ -198,7 +202,30 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_docs(app)
     _install_error_handlers(app)
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+_FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, true to the error bodies: FastAPI declares its own 422 body
+    (``HTTPValidationError``) on every route with parameters, but this app answers every
+    error, 422 included, as ``ErrorResponse``; the schema says so."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            answer = operation.get("responses", {}).get("422", {})
+            content = answer.get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") == _FRAMEWORK_422:
+                answer["description"] = "The request is not valid; each problem with its path."
+                content["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _install_docs(app: FastAPI) -> None:
@@ -233,6 +260,18 @@ def _respond(request: Request, status: int, message: str,
     return _error_page(request, status, message, problems)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (the router's own 405 names only the
+    methods of the first route that matched the path): each method is tried on every
+    route, included routers too."""
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, error: WebError) -> Response:
@@ -251,8 +290,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         response = _respond(request, error.status_code, str(error.detail))
-        for name, value in (error.headers or {}).items():  # 405's Allow, for one
+        for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        if error.status_code == 405 and (allowed := _allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.exception_handler(UnknownRunError)
