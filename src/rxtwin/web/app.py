@@ -131,6 +131,8 @@ def create_app(
     job_timeout_s: float = 600.0,
     max_body_bytes: int = 2_000_000,
     document_timeout_s: float = 10.0,
+    resume_interrupted: bool = False,
+    stale_after_s: float = 600.0,
     start_workers: bool = True,
     store: Store | None = None,
 ) -> FastAPI:
@@ -151,6 +153,13 @@ def create_app(
     document_timeout_s : float
         Time bound on reading and checking one uploaded scenario or API body [s], done in a
         worker thread so that other requests keep being answered; longer answers 413.
+    resume_interrupted : bool
+        Queue interrupted runs again by themselves (on start-up, and as slots free up);
+        ``rxtwin serve`` does, unless ``--no-resume-interrupted``.
+    stale_after_s : float
+        A run shown as ``running`` that no worker of this app executes and that has
+        recorded nothing for this long [s] is marked ``interrupted`` when it is looked at
+        (its server stopped or lost it); the default is the job timeout's.
     start_workers : bool
         Start the worker threads (tests of the queue limit pass False).
     store : Store, optional
@@ -159,18 +168,20 @@ def create_app(
     Notes
     -----
     On start-up, runs left ``running`` by a dead process are marked ``interrupted``
-    (resume them from their page or ``POST /api/runs/{id}/resume``), and runs still
-    ``queued`` are queued again.
+    (resumed by themselves with ``resume_interrupted``, else from their page or
+    ``POST /api/runs/{id}/resume``), and runs still ``queued`` are queued again, oldest
+    first; those beyond ``queue_size`` wait in the store and are queued as runs end.
     """
     opened = store or Store.open(store_url)
     jobs = JobQueue(opened, workers=workers, queue_size=queue_size,
-                    job_timeout_s=job_timeout_s)
+                    job_timeout_s=job_timeout_s,
+                    backlog_statuses=("queued", "interrupted") if resume_interrupted
+                    else ("queued",))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened.mark_interrupted_runs()
-        for run in reversed(opened.list_runs(status="queued", limit=queue_size)):
-            jobs.submit(run.id)
+        jobs.fill_from_store()
         if start_workers:
             jobs.start()
         try:
@@ -191,7 +202,8 @@ def create_app(
     app.state.tables = TableCache()
     app.state.settings = Settings(max_body_bytes=max_body_bytes, queue_size=queue_size,
                                   workers=workers, job_timeout_s=job_timeout_s,
-                                  document_timeout_s=document_timeout_s)
+                                  document_timeout_s=document_timeout_s,
+                                  stale_after_s=stale_after_s)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 

@@ -26,9 +26,10 @@ from rxtwin.data.scenarios import bundled_scenario_names
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.runs.report import run_report_html
-from rxtwin.store import RUN_STATUSES
+from rxtwin.store import RUN_STATUSES, Store
 from rxtwin.web import service
-from rxtwin.web.dependencies import QueueDep, SettingsDep, StoreDep
+from rxtwin.web.dependencies import QueueDep, Settings, SettingsDep, StoreDep
+from rxtwin.web.jobs import JobQueue
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -67,6 +68,8 @@ class RunOut(BaseModel):
     status: Literal[RUN_STATUSES]  # type: ignore[valid-type]
     queued: bool
     scenario_hash: str | None
+    scenario_name: str | None = Field(description="Name of the run's scenario, if stored.")
+    key_parameters: str = Field(description="The run's informative parameters in one line.")
     parameters: dict[str, Any]
     seed_entropy: str | None
     chunks_done: int
@@ -209,35 +212,46 @@ async def launch(request: Request, store: StoreDep, jobs: QueueDep,
 
     def launch_and_view() -> dict[str, Any]:
         run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
-        return service.run_view(store, jobs, store.get_run(run_id))
+        return _view(store, jobs, settings, run_id)
 
     return await run_in_threadpool(launch_and_view)
 
 
 @router.get("/runs", response_model=list[RunOut], responses=errors(422))
-async def list_runs(
-    store: StoreDep, jobs: QueueDep,
+def list_runs(
+    store: StoreDep, jobs: QueueDep, settings: SettingsDep,
     kind: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[Literal[RUN_STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
-    """Runs, newest first."""
-    return [service.run_view(store, jobs, r)
-            for r in store.list_runs(kind=kind, status=status, limit=limit)]
+    """Runs, newest first, with their scenario's name and key parameters."""
+    return service.run_views(store, jobs, store.list_runs(kind=kind, status=status, limit=limit),
+                             settings.stale_after_s)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=errors(404))
-async def get_run(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
-    """A run's status and progress (``progress`` in [0, 1])."""
-    return service.run_view(store, jobs, service.get_run(store, _check_id(run_id)))
+def get_run(run_id: str, store: StoreDep, jobs: QueueDep, settings: SettingsDep
+            ) -> dict[str, Any]:
+    """A run's status and progress (``progress`` in [0, 1]); a run that no server is
+    executing any more shows as ``interrupted``."""
+    return _view(store, jobs, settings, _check_id(run_id))
 
 
 @router.post("/runs/{run_id}/resume", status_code=202, response_model=RunOut,
              responses=errors(404, 409, 413, 429))
-def resume(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
-    """Queue an interrupted or failed run again (409 otherwise)."""
-    service.resume_run(store, jobs, _check_id(run_id))
-    return service.run_view(store, jobs, store.get_run(run_id))
+def resume(run_id: str, store: StoreDep, jobs: QueueDep, settings: SettingsDep
+           ) -> dict[str, Any]:
+    """Queue an interrupted or failed run again, or a queued run left out of the queue
+    (409 otherwise)."""
+    _view(store, jobs, settings, _check_id(run_id))  # a lost run becomes resumable
+    service.resume_run(store, jobs, run_id)
+    return _view(store, jobs, settings, run_id)
+
+
+def _view(store: Store, jobs: JobQueue, settings: Settings, run_id: str) -> dict[str, Any]:
+    [view] = service.run_views(store, jobs, [service.get_run(store, run_id)],
+                               settings.stale_after_s)
+    return view
 
 
 @router.get("/runs/{run_id}/summaries", responses=errors(404))
