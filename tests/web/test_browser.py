@@ -156,11 +156,9 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
     assert len(text) > 1_000_000  # plotly.js is inlined
 
 
-def test_docs_page_draws_the_api_offline(server, chromium):
+def test_docs_page_draws_the_api_offline(server, page):
     """/docs draws every operation from the app's own files: with every request off the
     server refused (and recorded), Swagger UI still renders the operations."""
-    from playwright.sync_api import sync_playwright
-
     refused: list[str] = []
 
     def only_the_server(route) -> None:
@@ -170,9 +168,9 @@ def test_docs_page_draws_the_api_offline(server, chromium):
             refused.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # A context of its own (the browser of the page fixture), with every request routed.
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
         context.route("**/*", only_the_server)
         docs = context.new_page()
         docs.set_default_timeout(30_000)
@@ -185,6 +183,6 @@ def test_docs_page_draws_the_api_offline(server, chromium):
         context.set_offline(True)  # the page keeps working once loaded: expand one
         launch.locator(".opblock-summary").first.click()
         docs.locator("#operations-api-launch_api_runs_post .opblock-body").wait_for()
+    finally:
         context.close()
-        browser.close()
     assert refused == []

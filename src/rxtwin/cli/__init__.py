@@ -52,9 +52,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "rxtwin.cli.demo:demo",
         "Run the bundled demo: the reference generic line under every technology, their "
         "appraisal for the firm and a break-even map, the most exposed products and sites, "
-        "every technology and intervention of the generic and the sterile scenarios compared "
-        "on the line and in the network (shortage-days avoided by cause), and the continuous "
-        "line's losses from the twin."),
+        "every technology and intervention of the generic, sterile and metformin scenarios "
+        "compared on the line and in the network (shortage-days avoided by cause) and priced "
+        "for the firm and for society, and the continuous line's losses from the twin."),
     "validate": LazyCommand(
         "rxtwin.cli.validate:validate",
         "Check scenario files; print every problem (file, field, value, rule) and exit 2 if "
