@@ -49,6 +49,8 @@ def test_list_shows_runs_and_filters(cli, two_runs: tuple[str, str]) -> None:
     assert result.exit_code == 0, result.output
     assert simulated in result.output and priced in result.output
     assert "1/2" in result.output and "failed" in result.output
+    simulated_row = next(line for line in result.output.splitlines() if simulated in line)
+    assert "base" in simulated_row and "reps=10" in simulated_row  # scenario, key parameters
     only = cli("list", "--kind", "econ.npv")
     assert priced in only.output and simulated not in only.output
     failed = cli("list", "--status", "failed")

@@ -154,3 +154,35 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
     text = target.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and 'id="figure-breakeven"' in text
     assert len(text) > 1_000_000  # plotly.js is inlined
+
+
+def test_docs_page_draws_the_api_offline(server, page):
+    """/docs draws every operation from the app's own files: with every request off the
+    server refused (and recorded), Swagger UI still renders the operations."""
+    refused: list[str] = []
+
+    def only_the_server(route) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    # A context of its own (the browser of the page fixture), with every request routed.
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        context.route("**/*", only_the_server)
+        docs = context.new_page()
+        docs.set_default_timeout(30_000)
+        docs.goto(server + "/docs")
+        launch = docs.locator("#operations-api-launch_api_runs_post")
+        launch.wait_for(state="visible")
+        assert "/api/runs" in launch.inner_text()
+        assert docs.locator(".opblock").count() >= 15  # every operation of the API
+        _shot(docs, "04-api-docs")
+        context.set_offline(True)  # the page keeps working once loaded: expand one
+        launch.locator(".opblock-summary").first.click()
+        docs.locator("#operations-api-launch_api_runs_post .opblock-body").wait_for()
+    finally:
+        context.close()
+    assert refused == []

@@ -1,28 +1,121 @@
-"""The ``rxtwin`` command line: thin commands over the library."""
+"""The ``rxtwin`` command line: thin commands over the library.
+
+Commands are loaded when they run, not when ``rxtwin`` starts: :data:`COMMANDS` names each
+command's module, the function (or Typer group) in it and the one-line help that
+``rxtwin --help`` lists, so that ``rxtwin --help`` imports none of them and ``rxtwin
+validate`` only its own module (no engines, numba, pandas, scipy, plotly, FastAPI or the
+store). ``tests/cli/test_cli_startup.py`` checks both, and that each listed help is the
+command's own first line.
+"""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import typer
+import typer.core
+import typer.main
+
+if TYPE_CHECKING:  # Typer's own copy of click
+    from typer._click.core import Command, Context
+    from typer._click.formatting import HelpFormatter
 
 from rxtwin import __version__
-from rxtwin.cli import data as data_cli
-from rxtwin.cli import line as line_cli
-from rxtwin.cli import runs as runs_cli
-from rxtwin.cli import supply as supply_cli
-from rxtwin.cli import twin as twin_cli
-from rxtwin.cli.appraise import appraise
-from rxtwin.cli.demo import demo
-from rxtwin.cli.econ import breakeven, econ, sensitivity
-from rxtwin.cli.report import report
-from rxtwin.cli.serve import serve
-from rxtwin.cli.supply_calibrate import calibrate as supply_calibrate
-from rxtwin.cli.supply_compare import compare as supply_compare
-from rxtwin.cli.supply_simulate import resume as supply_resume
-from rxtwin.cli.supply_simulate import simulate as supply_simulate
-from rxtwin.cli.validate import validate
+
+__all__ = ["COMMANDS", "app"]
+
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """A command of ``rxtwin``: ``target`` is ``"module:attribute"`` (a function, or a
+    Typer app for a group of sub-commands); ``help`` is the line ``rxtwin --help`` shows."""
+
+    target: str
+    help: str
+
+    def load(self, name: str) -> Command:
+        module_name, attribute = self.target.split(":")
+        found = getattr(importlib.import_module(module_name), attribute)
+        if isinstance(found, typer.Typer):
+            command = typer.main.get_command(found)
+            command.help = self.help
+            return command
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
+        single.command(name)(found)
+        return typer.main.get_command(single)
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand(
+        "rxtwin.cli.demo:demo",
+        "Run the bundled demo: the reference generic line under every technology, their "
+        "appraisal for the firm and a break-even map, the most exposed products and sites, "
+        "every technology and intervention of the generic, sterile and metformin scenarios "
+        "compared on the line and in the network (shortage-days avoided by cause) and priced "
+        "for the firm and for society, and the continuous line's losses from the twin."),
+    "validate": LazyCommand(
+        "rxtwin.cli.validate:validate",
+        "Check scenario files; print every problem (file, field, value, rule) and exit 2 if "
+        "any."),
+    "report": LazyCommand(
+        "rxtwin.cli.report:report",
+        "Write one self-contained HTML report of a run (opens offline: Plotly inlined)."),
+    "serve": LazyCommand(
+        "rxtwin.cli.serve:serve",
+        "Serve the web app: scenarios, runs with progress, figures, reports, REST API (/api)."),
+    "econ": LazyCommand(
+        "rxtwin.cli.econ:econ",
+        "Rank technologies against the incumbent: NPV at the firm's hurdle, IRR, payback."),
+    "breakeven": LazyCommand(
+        "rxtwin.cli.econ:breakeven",
+        "Break-even of switching from the incumbent: one parameter, or a map over two."),
+    "sensitivity": LazyCommand(
+        "rxtwin.cli.econ:sensitivity",
+        "Sensitivity of the NPV of switching to TECH to the scenario's uncertain parameters."),
+    "appraise": LazyCommand(
+        "rxtwin.cli.appraise:appraise",
+        "Price every technology and intervention of a line for the firm and for society; "
+        "store the run; print each option's firm NPV, IRR, payback, social NPV with its "
+        "intervals, the capex grant that brings the firm to its hurdle, the public cost per "
+        "shortage-day avoided and the verdict."),
+    "data": LazyCommand("rxtwin.cli.data:app", "Bundled data sets: list and show."),
+    "runs": LazyCommand("rxtwin.cli.runs:app", "Runs in the store: list, show, delete."),
+    "twin": LazyCommand("rxtwin.cli.twin:app", "Digital twin of a continuous tablet line."),
+    "supply": LazyCommand("rxtwin.cli.supply_group:app",
+                          "Supply network: map, exposure, time-to-survive."),
+    "line": LazyCommand("rxtwin.cli.line:app",
+                        "Line: campaign plans and the stochastic simulator."),
+}
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The top-level group: lists :data:`COMMANDS` from their help lines and imports a
+    command's module only to run it (or to show its own ``--help``)."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name in COMMANDS:
+            return COMMANDS[cmd_name].load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, typer.core.TyperCommand(name, help=COMMANDS[name].help)
+                 .get_short_help_str(limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="rxtwin",
+    cls=LazyGroup,
     help="Simulate generic drug manufacturing lines and supply chains; price technologies "
     "for the firm and for society. Start with `rxtwin demo`.",
     no_args_is_help=True,
@@ -45,22 +138,3 @@ def main(
 ) -> None:
     """rxtwin: which manufacturing technology, and which low-tech measure, makes generic drug
     supply more resilient, and at what cost?"""
-
-
-app.command()(demo)
-app.command()(validate)
-app.command()(report)
-app.command()(serve)
-app.command()(econ)
-app.command()(breakeven)
-app.command()(sensitivity)
-app.command()(appraise)
-app.add_typer(data_cli.app, name="data", help="Bundled data sets: list and show.")
-app.add_typer(runs_cli.app, name="runs", help="Runs in the store: list, show, delete.")
-app.add_typer(twin_cli.app, name="twin", help="Digital twin of a continuous tablet line.")
-supply_cli.app.command("simulate")(supply_simulate)
-supply_cli.app.command("calibrate")(supply_calibrate)
-supply_cli.app.command("resume")(supply_resume)
-supply_cli.app.command("compare")(supply_compare)
-app.add_typer(supply_cli.app, name="supply", help="Supply network: map, exposure, time-to-survive.")
-app.add_typer(line_cli.app, name="line", help="Line: campaign plans and the stochastic simulator.")

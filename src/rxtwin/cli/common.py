@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rxtwin.errors import InputError, UserInputError, problems_from_validation_error
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # ":b:" in a value stays text
@@ -23,6 +25,14 @@ F = TypeVar("F", bound=Callable)
 
 def progress_bar(label_width: int = 16) -> Progress:
     """The progress bar of every long command: label, bar, done/total, elapsed time."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(TextColumn(f"{{task.description:<{label_width}}}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                     transient=False)

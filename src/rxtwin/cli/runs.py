@@ -62,23 +62,30 @@ def list_runs(
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many runs.")] = 20,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first: scenario, kind, key parameters, status and progress."""
+    from rxtwin.runs.listing import parameter_summary
+
     with _open_store(db) as store:
         runs = store.list_runs(kind=kind, status=status, limit=limit)
+        names = {info.hash: info.name for info in store.list_scenarios()}
     table = Table(title=f"runs in {store.display_url}")
     table.add_column("id", no_wrap=True, min_width=32)
-    for column in ("kind", "status", "chunks", "created (UTC)", r"wall \[s]", "scenario"):
+    for column in ("scenario", "kind", "key parameters", "status", "chunks", "created (UTC)",
+                   r"wall \[s]"):
         table.add_column(column)
     for run in runs:
         wall = "" if run.wall_s is None else f"{run.wall_s:.1f}"
+        scenario = (names.get(run.scenario_hash, run.scenario_hash[:12]) if run.scenario_hash
+                    else f"network {run.parameters.get('network', '')}".strip())
         cells = (
             run.id,
+            scenario,
             run.kind,
+            parameter_summary(run.parameters),
             run.status,
             _progress(run),
             _when(run.created_at),
             wall,
-            (run.scenario_hash or "")[:12],
         )
         table.add_row(*(escape(cell) for cell in cells))
     Console().print(table)

@@ -25,6 +25,8 @@ def serve(
     workers: Annotated[int, typer.Option(help="Runs executed at once (1-8).")] = 1,
     queue_size: Annotated[int, typer.Option(help="Runs waiting at most (1-1000); more: "
                                             "HTTP 429.")] = 16,
+    resume_interrupted: Annotated[bool, typer.Option(
+        help="Resume by themselves the runs a stopped server left interrupted.")] = True,
 ) -> None:
     """Serve the web app: scenarios, runs with progress, figures, reports, REST API (/api)."""
     import uvicorn
@@ -38,7 +40,8 @@ def serve(
     if not 1 <= queue_size <= 1000:
         raise fail(f"--queue-size={queue_size}: must be in 1-1000")
     try:
-        web_app = create_app(db, workers=workers, queue_size=queue_size)
+        web_app = create_app(db, workers=workers, queue_size=queue_size,
+                             resume_interrupted=resume_interrupted)
     except (StoreError, UserInputError) as error:
         raise fail(escape(str(error))) from None
     console.print(f"rxtwin serving {escape(db)} on http://{host}:{port}/ (Ctrl-C stops)")

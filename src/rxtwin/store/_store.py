@@ -18,7 +18,7 @@ import secrets
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -759,13 +759,17 @@ class Store:
             )
         )
 
-    def mark_interrupted_runs(self, *, stale_after_s: float | None = None) -> list[str]:
+    def mark_interrupted_runs(
+        self, *, stale_after_s: float | None = None, run_ids: Collection[str] | None = None
+    ) -> list[str]:
         """Mark runs left ``running`` by a process that is gone as ``interrupted``.
 
         A running run counts as abandoned when it was started on this host by a process
         that no longer exists, or, if ``stale_after_s`` [s] is given, when it has not
         recorded a chunk (or started) for that long, whatever host ran it (use this for
-        runs from other machines). Interrupted runs resume with :meth:`start_run`.
+        runs from other machines). ``run_ids`` limits the check to those runs (a server
+        leaves out the runs it is executing itself). Interrupted runs resume with
+        :meth:`start_run`.
 
         Returns
         -------
@@ -782,6 +786,9 @@ class Store:
                 .where(runs.c.status == "running")
                 .with_for_update()
             ).all()
+            if run_ids is not None:
+                wanted = set(run_ids)
+                rows = [row for row in rows if row[0] in wanted]
             marked = []
             for run_id, owner_host, owner_pid, heartbeat_at in rows:
                 if owner_host == host and owner_pid is not None and not _process_alive(owner_pid):

@@ -10,17 +10,22 @@ error pages elsewhere, never a stack trace to the client.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rxtwin import __version__
@@ -34,6 +39,10 @@ __all__ = ["create_app"]
 
 HERE = Path(__file__).parent
 LOG = logging.getLogger("rxtwin.web")
+
+# Swagger UI, served from the package (static/swagger-ui/, PROVENANCE.md there), so that
+# /docs works without a network connection.
+SWAGGER_UI = "/static/swagger-ui"
 
 
 class BodyLimit:
@@ -122,6 +131,8 @@ def create_app(
     job_timeout_s: float = 600.0,
     max_body_bytes: int = 2_000_000,
     document_timeout_s: float = 10.0,
+    resume_interrupted: bool = False,
+    stale_after_s: float = 600.0,
     start_workers: bool = True,
     store: Store | None = None,
 ) -> FastAPI:
@@ -142,6 +153,13 @@ def create_app(
     document_timeout_s : float
         Time bound on reading and checking one uploaded scenario or API body [s], done in a
         worker thread so that other requests keep being answered; longer answers 413.
+    resume_interrupted : bool
+        Queue interrupted runs again by themselves (on start-up, and as slots free up);
+        ``rxtwin serve`` does, unless ``--no-resume-interrupted``.
+    stale_after_s : float
+        A run shown as ``running`` that no worker of this app executes and that has
+        recorded nothing for this long [s] is marked ``interrupted`` when it is looked at
+        (its server stopped or lost it); the default is the job timeout's.
     start_workers : bool
         Start the worker threads (tests of the queue limit pass False).
     store : Store, optional
@@ -150,18 +168,20 @@ def create_app(
     Notes
     -----
     On start-up, runs left ``running`` by a dead process are marked ``interrupted``
-    (resume them from their page or ``POST /api/runs/{id}/resume``), and runs still
-    ``queued`` are queued again.
+    (resumed by themselves with ``resume_interrupted``, else from their page or
+    ``POST /api/runs/{id}/resume``), and runs still ``queued`` are queued again, oldest
+    first; those beyond ``queue_size`` wait in the store and are queued as runs end.
     """
     opened = store or Store.open(store_url)
     jobs = JobQueue(opened, workers=workers, queue_size=queue_size,
-                    job_timeout_s=job_timeout_s)
+                    job_timeout_s=job_timeout_s,
+                    backlog_statuses=("queued", "interrupted") if resume_interrupted
+                    else ("queued",))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened.mark_interrupted_runs()
-        for run in reversed(opened.list_runs(status="queued", limit=queue_size)):
-            jobs.submit(run.id)
+        jobs.fill_from_store()
         if start_workers:
             jobs.start()
         try:
@@ -172,7 +192,7 @@ def create_app(
                 opened.close()
 
     app = FastAPI(
-        title="rxtwin", version=__version__, lifespan=lifespan,
+        title="rxtwin", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
         description="Scenarios, runs, figures and reports of rxtwin. Errors are JSON: "
         '{"error": {"status", "message", "problems": [{"path", "rule", "message"}]}}.',
     )
@@ -182,7 +202,8 @@ def create_app(
     app.state.tables = TableCache()
     app.state.settings = Settings(max_body_bytes=max_body_bytes, queue_size=queue_size,
                                   workers=workers, job_timeout_s=job_timeout_s,
-                                  document_timeout_s=document_timeout_s)
+                                  document_timeout_s=document_timeout_s,
+                                  stale_after_s=stale_after_s)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
@@ -191,8 +212,45 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _install_docs(app)
     _install_error_handlers(app)
+    app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+_FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, true to the error bodies: FastAPI declares its own 422 body
+    (``HTTPValidationError``) on every route with parameters, but this app answers every
+    error, 422 included, as ``ErrorResponse``; the schema says so."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version,
+                             description=app.description, routes=app.routes)
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            answer = operation.get("responses", {}).get("422", {})
+            content = answer.get("content", {}).get("application/json", {})
+            if content.get("schema", {}).get("$ref") == _FRAMEWORK_422:
+                answer["description"] = "The request is not valid; each problem with its path."
+                content["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the package's own files (no CDN, no validator badge)."""
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title="rxtwin API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None})
 
 
 def _wants_json(request: Request) -> bool:
@@ -214,6 +272,18 @@ def _respond(request: Request, status: int, message: str,
     return _error_page(request, status, message, problems)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (the router's own 405 names only the
+    methods of the first route that matched the path): each method is tried on every
+    route, included routers too."""
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in request.app.router.routes)]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, error: WebError) -> Response:
@@ -231,7 +301,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        return _respond(request, error.status_code, str(error.detail))
+        response = _respond(request, error.status_code, str(error.detail))
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        if error.status_code == 405 and (allowed := _allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
 
     @app.exception_handler(UnknownRunError)
     async def unknown_run(request: Request, error: UnknownRunError) -> Response:

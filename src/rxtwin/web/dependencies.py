@@ -17,14 +17,16 @@ from rxtwin.web.jobs import JobQueue
 
 @dataclass(frozen=True)
 class Settings:
-    """Limits of one app: request body size [bytes], queue and job limits, and the time
-    bound on reading and checking one uploaded document [s]."""
+    """Limits of one app: request body size [bytes], queue and job limits, the time
+    bound on reading and checking one uploaded document [s], and how long a run may go
+    without progress before the app calls it interrupted [s]."""
 
     max_body_bytes: int
     queue_size: int
     workers: int
     job_timeout_s: float
     document_timeout_s: float = 10.0
+    stale_after_s: float = 600.0
 
 
 async def get_store(request: Request) -> Store:

@@ -5,6 +5,11 @@ store chunk by chunk (``record_chunk``), so it survives a restart of the server;
 that was in flight when the process died is marked ``interrupted`` on the next start-up
 (``Store.mark_interrupted_runs``) and can be resumed. Submitting to a full queue raises
 :class:`QueueFull` (the API answers 429); a submitted job is never dropped.
+
+Runs waiting in the store beyond the queue (``queued`` runs left by a server with a larger
+queue, and, when asked, ``interrupted`` ones) are its backlog: :meth:`JobQueue.fill_from_store`
+queues them oldest first while there is room, at start-up and whenever a run ends, so none
+is stranded.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from rxtwin.store import Store
 __all__ = ["JobCancelled", "JobQueue", "JobTimeout", "QueueFull"]
 
 _POLL_S = 0.2  # how often an idle worker checks whether the queue is stopping
+_BACKLOG_SCAN = 10_000  # runs of the backlog looked at, oldest first, per refill
 
 
 class QueueFull(Exception):
@@ -48,10 +54,14 @@ class JobQueue:
     job_timeout_s : float
         Wall-clock limit of one run [s]; a run past it fails with a timeout message at its
         next progress report (and can be resumed).
+    backlog_statuses : tuple of str
+        Runs in the store in these statuses are queued by :meth:`fill_from_store`:
+        ``("queued",)``, or ``("queued", "interrupted")`` to resume interrupted runs too.
     """
 
     def __init__(self, store: Store, *, workers: int = 1, queue_size: int = 16,
-                 job_timeout_s: float = 600.0):
+                 job_timeout_s: float = 600.0,
+                 backlog_statuses: tuple[str, ...] = ("queued",)):
         if workers < 1 or queue_size < 1 or not job_timeout_s > 0:
             raise UserInputError(f"workers = {workers}, queue_size = {queue_size} must be >= 1 and "
                              f"job_timeout_s = {job_timeout_s} > 0")
@@ -63,6 +73,7 @@ class JobQueue:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._pending: set[str] = set()
+        self._backlog_statuses = backlog_statuses
         self.queue_size = queue_size
 
     # ------------------------------------------------------------------ control
@@ -99,6 +110,23 @@ class JobQueue:
                 ) from None
             self._pending.add(run_id)
 
+    def fill_from_store(self) -> list[str]:
+        """Queue runs of the backlog (see ``backlog_statuses``), oldest first, until the
+        queue is full; return the ids queued now. Runs already pending are skipped."""
+        backlog = [run for status in self._backlog_statuses
+                   for run in self._store.list_runs(status=status, limit=_BACKLOG_SCAN)]
+        backlog.sort(key=lambda run: (run.created_at, run.id))
+        queued = []
+        for run in backlog:
+            if self.is_pending(run.id):
+                continue
+            try:
+                self.submit(run.id)
+            except QueueFull:
+                break
+            queued.append(run.id)
+        return queued
+
     def is_pending(self, run_id: str) -> bool:
         """Whether a run is waiting in the queue or being executed by a worker."""
         with self._lock:
@@ -122,6 +150,14 @@ class JobQueue:
                 with self._lock:
                     self._pending.discard(run_id)
                 self._queue.task_done()
+            if not self._stop.is_set():
+                self._refill()
+
+    def _refill(self) -> None:
+        try:
+            self.fill_from_store()
+        except Exception:  # noqa: BLE001 - a store hiccup must not end the worker;
+            return  # the next finished run (or start-up) tries again
 
     def _execute(self, run_id: str) -> None:
         started = time.monotonic()

@@ -35,6 +35,7 @@ from rxtwin.data.scenarios import (
 from rxtwin.errors import InputError, LimitExceededError, Problem
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.kinds import RUN_KINDS, parse_params, run_figures
+from rxtwin.runs.listing import parameter_summary
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
 from rxtwin.web.jobs import JobQueue, QueueFull
 
@@ -230,25 +231,60 @@ def get_run(store: Store, run_id: str) -> RunRecord:
 
 
 def resume_run(store: Store, jobs: JobQueue, run_id: str) -> None:
-    """Queue an interrupted or failed run again; its recorded chunks are kept."""
+    """Queue an interrupted or failed run again; its recorded chunks are kept. A run
+    ``queued`` in the store but not in the queue (left by a server with a larger queue)
+    asks for a slot the same way."""
     run = get_run(store, run_id)
-    if run.status not in ("interrupted", "failed"):
-        raise WebError(409, f"run {run_id} is {run.status}; only interrupted or failed runs "
-                            "can be resumed")
+    stranded = run.status == "queued" and not jobs.is_pending(run_id)
+    if run.status not in ("interrupted", "failed") and not stranded:
+        raise WebError(409, f"run {run_id} is {run.status}"
+                            f"{' and waiting in the queue' if run.status == 'queued' else ''}"
+                            "; only interrupted, failed or stranded queued runs can be resumed")
     try:
         jobs.submit(run_id)
     except QueueFull as error:
         raise WebError(429, str(error)) from None
 
 
-def run_view(store: Store, jobs: JobQueue, run: RunRecord) -> dict[str, Any]:
-    """A run as plain JSON for the API and the progress bar."""
+def check_lost(store: Store, jobs: JobQueue, run: RunRecord, stale_after_s: float
+               ) -> RunRecord:
+    """The run as it really is: a run shown as ``running`` that no worker of this app
+    executes is marked ``interrupted`` (resumable) if the process that ran it on this host
+    is gone, or if it has recorded nothing for ``stale_after_s`` [s] (a server elsewhere
+    stopped or lost it); else it is returned unchanged."""
+    if run.status != "running" or jobs.is_pending(run.id):
+        return run
+    marked = store.mark_interrupted_runs(run_ids=[run.id]) or store.mark_interrupted_runs(
+        stale_after_s=stale_after_s, run_ids=[run.id])
+    return store.get_run(run.id) if marked else run
+
+
+def scenario_names(store: Store) -> dict[str, str]:
+    """Scenario hash -> scenario name, of every stored scenario."""
+    return {info.hash: info.name for info in store.list_scenarios()}
+
+
+def run_views(store: Store, jobs: JobQueue, runs: list[RunRecord], stale_after_s: float
+              ) -> list[dict[str, Any]]:
+    """Runs as :func:`run_view` shows them, each checked with :func:`check_lost`."""
+    names = scenario_names(store)
+    return [run_view(store, jobs, check_lost(store, jobs, run, stale_after_s), names)
+            for run in runs]
+
+
+def run_view(store: Store, jobs: JobQueue, run: RunRecord, names: dict[str, str]
+             ) -> dict[str, Any]:
+    """A run as plain JSON for the API, the lists and the progress bar; ``names`` maps
+    scenario hashes to names (:func:`scenario_names`)."""
     total = run.chunks_total
     fraction = 1.0 if run.status == "done" else (run.chunks_done / total if total else 0.0)
     return {
         "id": run.id, "kind": run.kind, "status": run.status,
         "queued": jobs.is_pending(run.id) and run.status != "running",
-        "scenario_hash": run.scenario_hash, "parameters": run.parameters,
+        "scenario_hash": run.scenario_hash,
+        "scenario_name": names.get(run.scenario_hash) if run.scenario_hash else None,
+        "key_parameters": parameter_summary(run.parameters),
+        "parameters": run.parameters,
         "seed_entropy": None if run.seed_entropy is None else str(run.seed_entropy),
         "chunks_done": run.chunks_done, "chunks_total": total,
         "progress": round(min(1.0, fraction), 4),

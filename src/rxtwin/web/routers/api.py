@@ -26,9 +26,10 @@ from rxtwin.data.scenarios import bundled_scenario_names
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.runs.report import run_report_html
-from rxtwin.store import RUN_STATUSES
+from rxtwin.store import RUN_STATUSES, Store
 from rxtwin.web import service
-from rxtwin.web.dependencies import QueueDep, SettingsDep, StoreDep
+from rxtwin.web.dependencies import QueueDep, Settings, SettingsDep, StoreDep
+from rxtwin.web.jobs import JobQueue
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -43,9 +44,44 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (404, 409, 413, 422, 429)
+ERROR_MEANINGS = {
+    404: "No such run, scenario, table or figure.",
+    409: "The run is in the wrong state for this (e.g. not done).",
+    413: "The request body is larger than the limit, or breaks a reading limit.",
+    422: "The request is not valid; each problem with its field path.",
+    429: "The run queue is full; try again later.",
 }
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route that answers these error statuses: each a JSON
+    :class:`ErrorResponse` (also on routes whose success is not JSON, such as the report)."""
+    return {code: {"description": ERROR_MEANINGS[code], "model": ErrorResponse}
+            for code in codes}
+
+
+class RunOut(BaseModel):
+    """A run: its state, progress (``progress`` in [0, 1]) and what it was asked."""
+
+    id: str
+    kind: str
+    status: Literal[RUN_STATUSES]  # type: ignore[valid-type]
+    queued: bool
+    scenario_hash: str | None
+    scenario_name: str | None = Field(description="Name of the run's scenario, if stored.")
+    key_parameters: str = Field(description="The run's informative parameters in one line.")
+    parameters: dict[str, Any]
+    seed_entropy: str | None
+    chunks_done: int
+    chunks_total: int | None
+    progress: float = Field(ge=0, le=1)
+    error: str | None
+    package_version: str
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    wall_s: float | None
+    resumable: bool
 
 
 class ScenarioUpload(BaseModel):
@@ -139,14 +175,14 @@ def list_bundled() -> list[str]:
     return bundled_scenario_names()
 
 
-@router.post("/scenarios/bundled/{name}", status_code=201, responses=ERRORS)
+@router.post("/scenarios/bundled/{name}", status_code=201, responses=errors(404, 413))
 def add_bundled(name: str, store: StoreDep) -> ScenarioOut:
     """Store a bundled scenario (idempotent: same content, same hash)."""
     scenario_hash = service.add_bundled_scenario(store, name)
     return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
 
 
-@router.post("/scenarios", status_code=201, responses=ERRORS,
+@router.post("/scenarios", status_code=201, responses=errors(413, 422),
              openapi_extra=_json_body(ScenarioUpload))
 async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep) -> ScenarioOut:
     """Validate and store a scenario document (body ``{"document": {...}}``); 422 lists
@@ -158,13 +194,14 @@ async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep)
     return ScenarioOut(hash=scenario_hash, name=scenario.name)
 
 
-@router.get("/scenarios/{scenario_hash}", responses=ERRORS)
+@router.get("/scenarios/{scenario_hash}", responses=errors(404))
 def get_scenario(scenario_hash: str, store: StoreDep) -> dict[str, Any]:
     """A stored scenario's document."""
     return service.load_scenario(store, scenario_hash).document()
 
 
-@router.post("/runs", status_code=202, responses=ERRORS, openapi_extra=_json_body(RunRequest))
+@router.post("/runs", status_code=202, response_model=RunOut,
+             responses=errors(404, 413, 422, 429), openapi_extra=_json_body(RunRequest))
 async def launch(request: Request, store: StoreDep, jobs: QueueDep,
                  settings: SettingsDep) -> dict[str, Any]:
     """Queue a run (body: a ``RunRequest``); 429 when the queue is full (the run is then not
@@ -175,44 +212,56 @@ async def launch(request: Request, store: StoreDep, jobs: QueueDep,
 
     def launch_and_view() -> dict[str, Any]:
         run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
-        return service.run_view(store, jobs, store.get_run(run_id))
+        return _view(store, jobs, settings, run_id)
 
     return await run_in_threadpool(launch_and_view)
 
 
-@router.get("/runs", responses=ERRORS)
-async def list_runs(
-    store: StoreDep, jobs: QueueDep,
+@router.get("/runs", response_model=list[RunOut], responses=errors(422))
+def list_runs(
+    store: StoreDep, jobs: QueueDep, settings: SettingsDep,
     kind: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[Literal[RUN_STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
-    """Runs, newest first."""
-    return [service.run_view(store, jobs, r)
-            for r in store.list_runs(kind=kind, status=status, limit=limit)]
+    """Runs, newest first, with their scenario's name and key parameters."""
+    return service.run_views(store, jobs, store.list_runs(kind=kind, status=status, limit=limit),
+                             settings.stale_after_s)
 
 
-@router.get("/runs/{run_id}", responses=ERRORS)
-async def get_run(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
-    """A run's status and progress (``progress`` in [0, 1])."""
-    return service.run_view(store, jobs, service.get_run(store, _check_id(run_id)))
+@router.get("/runs/{run_id}", response_model=RunOut, responses=errors(404))
+def get_run(run_id: str, store: StoreDep, jobs: QueueDep, settings: SettingsDep
+            ) -> dict[str, Any]:
+    """A run's status and progress (``progress`` in [0, 1]); a run that no server is
+    executing any more shows as ``interrupted``."""
+    return _view(store, jobs, settings, _check_id(run_id))
 
 
-@router.post("/runs/{run_id}/resume", status_code=202, responses=ERRORS)
-def resume(run_id: str, store: StoreDep, jobs: QueueDep) -> dict[str, Any]:
-    """Queue an interrupted or failed run again (409 otherwise)."""
-    service.resume_run(store, jobs, _check_id(run_id))
-    return service.run_view(store, jobs, store.get_run(run_id))
+@router.post("/runs/{run_id}/resume", status_code=202, response_model=RunOut,
+             responses=errors(404, 409, 413, 429))
+def resume(run_id: str, store: StoreDep, jobs: QueueDep, settings: SettingsDep
+           ) -> dict[str, Any]:
+    """Queue an interrupted or failed run again, or a queued run left out of the queue
+    (409 otherwise)."""
+    _view(store, jobs, settings, _check_id(run_id))  # a lost run becomes resumable
+    service.resume_run(store, jobs, run_id)
+    return _view(store, jobs, settings, run_id)
 
 
-@router.get("/runs/{run_id}/summaries", responses=ERRORS)
+def _view(store: Store, jobs: JobQueue, settings: Settings, run_id: str) -> dict[str, Any]:
+    [view] = service.run_views(store, jobs, [service.get_run(store, run_id)],
+                               settings.stale_after_s)
+    return view
+
+
+@router.get("/runs/{run_id}/summaries", responses=errors(404))
 def list_summaries(run_id: str, store: StoreDep) -> list[str]:
     """Names of a run's result tables."""
     service.get_run(store, _check_id(run_id))
     return store.list_summaries(run_id)
 
 
-@router.get("/runs/{run_id}/summaries/{name}", responses=ERRORS)
+@router.get("/runs/{run_id}/summaries/{name}", responses=errors(404, 422))
 async def get_summary(run_id: str, name: str, request: Request, store: StoreDep,
                       format: Literal["json", "csv", "parquet"] = "json") -> Response:
     """A result table as JSON records, CSV or Parquet."""
@@ -229,14 +278,14 @@ async def get_summary(run_id: str, name: str, request: Request, store: StoreDep,
     return _table_response(content, f"{run_id}-{name}", format)
 
 
-@router.get("/runs/{run_id}/arrays", responses=ERRORS)
+@router.get("/runs/{run_id}/arrays", responses=errors(404))
 def list_arrays(run_id: str, store: StoreDep) -> list[str]:
     """Names of a run's large tables (Parquet artifacts)."""
     service.get_run(store, _check_id(run_id))
     return store.list_arrays(run_id)
 
 
-@router.get("/runs/{run_id}/arrays/{name}", responses=ERRORS)
+@router.get("/runs/{run_id}/arrays/{name}", responses=errors(404, 422))
 def get_array(run_id: str, name: str, store: StoreDep,
               format: Literal["parquet", "csv"] = "parquet") -> Response:
     """A large table as its Parquet file or as CSV."""
@@ -249,14 +298,14 @@ def get_array(run_id: str, name: str, store: StoreDep,
     return _table_response(_table_bytes(frame, "csv"), f"{run_id}-{name}", "csv")
 
 
-@router.get("/runs/{run_id}/figures", responses=ERRORS)
+@router.get("/runs/{run_id}/figures", responses=errors(404))
 def list_figures(run_id: str, request: Request, store: StoreDep) -> list[str]:
     """Names of a finished run's figures."""
     run = service.get_run(store, _check_id(run_id))
     return list(request.app.state.figures.get(store, run))
 
 
-@router.get("/runs/{run_id}/figures/{name}", responses=ERRORS)
+@router.get("/runs/{run_id}/figures/{name}", responses=errors(404))
 async def get_figure(run_id: str, name: str, request: Request, store: StoreDep) -> Response:
     """A figure as Plotly JSON (``data`` and ``layout``)."""
     run = service.get_run(store, _check_id(run_id))
@@ -267,8 +316,10 @@ async def get_figure(run_id: str, name: str, request: Request, store: StoreDep) 
     return Response(text, media_type="application/json")
 
 
-@router.get("/runs/{run_id}/report", response_class=HTMLResponse, responses=ERRORS)
-def report(run_id: str, store: StoreDep) -> HTMLResponse:
+@router.get("/runs/{run_id}/report", response_class=Response, responses={
+    200: {"description": "The report, an HTML file.",
+          "content": {"text/html": {"schema": {"type": "string"}}}}, **errors(404, 409)})
+def report(run_id: str, store: StoreDep) -> Response:
     """The run's self-contained HTML report (download)."""
     run = service.get_run(store, _check_id(run_id))
     if run.status != "done":

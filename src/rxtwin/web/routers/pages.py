@@ -104,7 +104,8 @@ async def home(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
     return _render(request, "home.html", {
         "bundled": bundled_scenario_names(),
         "scenarios": list(reversed(store.list_scenarios()))[:30],
-        "runs": [service.run_view(store, jobs, r) for r in store.list_runs(limit=10)],
+        "runs": service.run_views(store, jobs, store.list_runs(limit=10),
+                                  request.app.state.settings.stale_after_s),
     })
 
 
@@ -201,19 +202,22 @@ async def launch(request: Request, scenario_hash: str, store: StoreDep,
 @router.get("/runs")
 async def runs_page(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
     return _render(request, "runs.html", {
-        "runs": [service.run_view(store, jobs, r) for r in store.list_runs(limit=200)]})
+        "runs": service.run_views(store, jobs, store.list_runs(limit=200),
+                                  request.app.state.settings.stale_after_s)})
 
 
 @router.get("/runs/{run_id}")
 async def run_page(request: Request, run_id: str, store: StoreDep, jobs: QueueDep) -> Response:
-    run = service.get_run(store, run_id)
+    [view] = service.run_views(store, jobs, [service.get_run(store, run_id)],
+                               request.app.state.settings.stale_after_s)
+    run = store.get_run(run_id)
     cache: service.FigureCache = request.app.state.figures
     figures = cache.peek(run_id) if run.status == "done" else {}
     if figures is None:  # drawing takes a while: not on the event loop
         figures = await run_in_threadpool(cache.get, store, run)
     kind = RUN_KINDS.get(run.kind)
     return _render(request, "run.html", {
-        "run": service.run_view(store, jobs, run), "kind_title": kind.title if kind else run.kind,
+        "run": view, "kind_title": kind.title if kind else run.kind,
         "figures": {name: text.replace("</", "<\\/") for name, text in figures.items()},
         "summaries": store.list_summaries(run_id),
         "arrays": store.list_arrays(run_id),
@@ -221,6 +225,8 @@ async def run_page(request: Request, run_id: str, store: StoreDep, jobs: QueueDe
 
 
 @router.post("/runs/{run_id}/resume")
-def resume(run_id: str, store: StoreDep, jobs: QueueDep) -> Response:
+def resume(request: Request, run_id: str, store: StoreDep, jobs: QueueDep) -> Response:
+    service.run_views(store, jobs, [service.get_run(store, run_id)],
+                      request.app.state.settings.stale_after_s)  # a lost run is resumable
     service.resume_run(store, jobs, run_id)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)

@@ -1,0 +1,84 @@
+"""The API answers as its OpenAPI schema says: schemathesis generates requests for every
+operation from ``/openapi.json`` and checks each answer's status code (declared for that
+operation), its body (valid against the declared schema), its content type and headers,
+and that no answer is a 500. Bounded: a few examples per operation, derandomised under
+``CI=true`` (the suite's Hypothesis profile)."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from rxtwin.web.app import create_app
+from rxtwin.web.routers import api
+
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
+          content_type_conformance, response_headers_conformance]
+# 18 operations x this many examples: about half a minute on 2 cores.
+EXAMPLES_PER_OPERATION = 25
+
+
+@pytest.fixture(scope="module")
+def web_app(tmp_path_factory):
+    """An app on a fresh store holding one bundled scenario; no workers, so a run the
+    generator manages to launch stays queued (and a full queue answers 429)."""
+    app = create_app(str(tmp_path_factory.mktemp("schema") / "runs.sqlite"),
+                     start_workers=False, queue_size=4, max_body_bytes=200_000)
+    with TestClient(app) as client:
+        assert client.post("/api/scenarios/bundled/generic_oral_solid").status_code == 201
+        yield app
+
+
+@pytest.fixture(scope="module")
+def api_schema(web_app):
+    return schemathesis.openapi.from_asgi("/openapi.json", web_app)
+
+
+# Every operation of the API, named as the schema names it (one test each).
+OPERATIONS = sorted((method, route.path) for route in api.router.routes
+                    if isinstance(route, APIRoute) for method in route.methods)
+
+
+def test_the_schema_lists_every_operation(api_schema):
+    listed = {(op.ok().method.upper(), op.ok().path) for op in api_schema.get_all_operations()}
+    assert listed == set(OPERATIONS)
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_every_answer_is_declared_in_the_schema(api_schema, method, path):
+    operation = api_schema[path][method]
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    def check(case):
+        case.call_and_validate(checks=CHECKS)
+
+    check()
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("DELETE", "/api/runs", {"GET", "POST"}),
+    ("PUT", "/api/health", {"GET"}),
+    ("GET", "/api/runs/" + "0" * 32 + "/resume", {"POST"}),
+    ("PATCH", "/runs", {"GET"}),
+])
+def test_a_wrong_method_answers_405_with_the_allowed_ones(web_app, method, path, allowed):
+    with TestClient(web_app) as client:
+        answer = client.request(method, path)
+    assert answer.status_code == 405
+    assert set(answer.headers["allow"].replace(" ", "").split(",")) == allowed
+    if path.startswith("/api"):
+        assert answer.json()["error"]["status"] == 405
+    else:
+        assert answer.headers["content-type"].startswith("text/html")
