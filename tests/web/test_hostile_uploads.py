@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from hostile_documents import Hostile, corpus, write
 
@@ -140,20 +139,26 @@ def _free_port() -> int:
 
 
 def test_health_answers_within_a_second_while_bombs_are_refused(tmp_path):
-    """A real server (uvicorn in a thread): one client uploads bombs in turn while another
-    asks /api/health every 20 ms. Every health answer arrives within 1 s, and several arrive
-    while an upload is in flight; reading on the event loop blocked it for seconds."""
-    app = create_app(str(tmp_path / "runs.sqlite"), start_workers=False)
+    """A real server (``rxtwin serve`` in a process of its own, as it is deployed, so the
+    test's own threads do not compete with it): one client uploads bombs in turn while
+    another asks /api/health every 20 ms. Every health answer arrives within 1 s, and
+    several arrive while an upload is in flight; reading on the event loop blocked it for
+    seconds."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rxtwin", "serve", "--db", str(tmp_path / "runs.sqlite"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while not server.started:
+    while True:
+        assert server.poll() is None, server.stderr.read().decode()[-2000:]
         assert time.monotonic() < deadline, "server did not start within 60 s"
-        time.sleep(0.05)
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
     uploads: list[tuple[float, float, int]] = []
     health: list[tuple[float, float, int]] = []
 
@@ -177,8 +182,8 @@ def test_health_answers_within_a_second_while_bombs_are_refused(tmp_path):
                 time.sleep(0.02)
         uploader.join()
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
     assert [status for _, _, status in uploads] == [413, 422, 413]
     in_flight = [(s, e) for s, e, _ in health
                  if any(us <= s and e <= ue for us, ue, _ in uploads)]
