@@ -43,16 +43,14 @@ from rxtwin.report.figures import options_quadrant_figure
 from rxtwin.runs.econ import bundled_appraisal_terms
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.runs.resilience import (
-    RESILIENCE_CATEGORIES_TABLE,
-    RESILIENCE_CAUSES_TABLE,
-    RESILIENCE_OPTIONS_TABLE,
-    RESILIENCE_PRODUCTS_TABLE,
     OptionOutcome,
     ResilienceParams,
     ResilienceTables,
     check_resilience_params,
     compare_resilience,
+    recorded_options,
     resilience_n_chunks,
+    resilience_summaries,
     resolve_resilience,
 )
 from rxtwin.store import Store
@@ -248,24 +246,14 @@ def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id:
     """One recorded chunk per option (skipped when recorded: a resumed run), then the
     resilience tables and the options table (:data:`OPTIONS_TABLE`)."""
     params = resolve_options(scenario, params)
-    total = options_n_chunks(params)
-    done = {i: OptionOutcome.from_dict(d) for i, d in store.chunk_summaries(run_id).items()}
-
-    def record(index: int, outcome: OptionOutcome) -> None:
-        store.record_chunk(run_id, index, outcome.to_dict())
-        progress(len(store.done_chunk_indices(run_id)), total)
-
+    done, record = recorded_options(store, run_id, options_n_chunks(params), progress)
     result = appraise_options(
         scenario, line_id=params.line_id, technology_ids=params.technologies,
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
         line_replications=params.line_replications, n_draws=params.n_draws,
         on_option_done=record, done=done)
-    tables = result.resilience
-    for name, frame in ((RESILIENCE_OPTIONS_TABLE, tables.options),
-                        (RESILIENCE_CAUSES_TABLE, tables.by_cause),
-                        (RESILIENCE_CATEGORIES_TABLE, tables.by_category),
-                        (RESILIENCE_PRODUCTS_TABLE, tables.by_product),
+    for name, frame in (*resilience_summaries(result.resilience),
                         (OPTIONS_TABLE, result.table)):
         store.put_summary(run_id, name, _storable(frame))
 

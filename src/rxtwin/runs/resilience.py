@@ -56,9 +56,11 @@ __all__ = [
     "ResilienceTables",
     "check_resilience_params",
     "compare_resilience",
+    "recorded_options",
     "resilience_figures",
     "resilience_n_chunks",
     "resilience_options",
+    "resilience_summaries",
     "resilience_tables",
     "resolve_resilience",
     "run_resilience",
@@ -505,28 +507,40 @@ def resilience_n_chunks(params: ResilienceParams) -> int:
     return 1 + len(params.technologies or []) + len(params.interventions or [])
 
 
-def run_resilience(scenario: Scenario, params: ResilienceParams, store: Store, run_id: str,
-                   progress: ProgressCallback) -> None:
-    """One recorded chunk per option (skipped when already recorded: a resumed run), then
-    the two tables."""
-    params = resolve_resilience(scenario, params)
-    total = resilience_n_chunks(params)
-    done = {i: OptionOutcome.from_dict(d)
-            for i, d in store.chunk_summaries(run_id).items()}
+def recorded_options(store: Store, run_id: str, total: int, progress: ProgressCallback
+                     ) -> tuple[dict[int, OptionOutcome], Callable[[int, OptionOutcome], None]]:
+    """The option outcomes a stored run has recorded (a resumed run skips them), and the
+    callback that records each new one as a chunk and reports ``progress(done, total)``."""
+    done = {i: OptionOutcome.from_dict(d) for i, d in store.chunk_summaries(run_id).items()}
 
     def record(index: int, outcome: OptionOutcome) -> None:
         store.record_chunk(run_id, index, outcome.to_dict())
         progress(len(store.done_chunk_indices(run_id)), total)
 
+    return done, record
+
+
+def resilience_summaries(tables: ResilienceTables) -> tuple[tuple[str, pd.DataFrame], ...]:
+    """The comparison's tables under the names a stored run keeps them by."""
+    return ((RESILIENCE_OPTIONS_TABLE, tables.options),
+            (RESILIENCE_CAUSES_TABLE, tables.by_cause),
+            (RESILIENCE_CATEGORIES_TABLE, tables.by_category),
+            (RESILIENCE_PRODUCTS_TABLE, tables.by_product))
+
+
+def run_resilience(scenario: Scenario, params: ResilienceParams, store: Store, run_id: str,
+                   progress: ProgressCallback) -> None:
+    """One recorded chunk per option (skipped when already recorded: a resumed run), then
+    the four tables (:func:`resilience_summaries`)."""
+    params = resolve_resilience(scenario, params)
+    done, record = recorded_options(store, run_id, resilience_n_chunks(params), progress)
     tables = compare_resilience(
         scenario, line_id=params.line_id, technology_ids=params.technologies,
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
         line_replications=params.line_replications, on_option_done=record, done=done)
-    store.put_summary(run_id, RESILIENCE_OPTIONS_TABLE, tables.options)
-    store.put_summary(run_id, RESILIENCE_CAUSES_TABLE, tables.by_cause)
-    store.put_summary(run_id, RESILIENCE_CATEGORIES_TABLE, tables.by_category)
-    store.put_summary(run_id, RESILIENCE_PRODUCTS_TABLE, tables.by_product)
+    for name, frame in resilience_summaries(tables):
+        store.put_summary(run_id, name, frame)
 
 
 def resilience_figures(store: Store, run_id: str, scenario: Scenario | None,
