@@ -22,7 +22,7 @@ from rxtwin.model.failure import (
 from rxtwin.model.finance import FirmFinance, FirmProfile
 from rxtwin.model.intervention import FailureModeChange, Intervention, InterventionKind
 from rxtwin.model.performance import LinePerformance, PerformancesAt
-from rxtwin.model.product import DosageForm, Material, MaterialKind, Product
+from rxtwin.model.product import DosageForm, Material, MaterialKind, PriorityFacts, Product
 from rxtwin.model.scenario import SCHEMA_VERSION, Scenario, canonical_hash, canonical_json
 from rxtwin.model.shortage_cost import HarmParameters, RangedValue, ShortageCostParameters
 from rxtwin.model.site import InspectionStatus, Line, Site
@@ -37,7 +37,7 @@ __all__ = [
     "FirmProfile", "Fixed", "Gamma", "HarmParameters", "InspectionStatus", "Intervention",
     "InterventionKind",
     "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "Normal",
-    "PerformancesAt", "Product", "RangedValue", "RxModel", "Scenario", "ShortageCostParameters",
+    "PerformancesAt", "PriorityFacts", "Product", "RangedValue", "RxModel", "Scenario", "ShortageCostParameters",
     "Site", "SupplyEdge", "Technology",
     "TechnologyKind", "Triangular", "UncertainParameter", "Uniform", "canonical_hash",
     "canonical_json",

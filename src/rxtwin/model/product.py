@@ -13,6 +13,7 @@ from rxtwin.model.base import (
     Identifier,
     Real,
     RxModel,
+    WholeNumber,
 )
 
 
@@ -38,6 +39,42 @@ class Material(RxModel):
     shelf_life_days: BoundedPositive = Field(description="storage life before expiry")
     cost_usd_per_kg: BoundedNonNegative | None = None
     critical: bool = Field(False, description="a critical component with few suppliers")
+
+
+class PriorityFacts(RxModel):
+    """What a prioritisation needs to know of a medicine beyond its modelled supply chain.
+
+    Read by :mod:`rxtwin.priority` (docs/priority.md, "Criteria and weights"). The supply
+    chain (makers, API sources, countries) comes from the scenario's network; these are the
+    clinical classes and the market's recent history, which no network holds.
+    """
+
+    on_essential_list: bool = Field(
+        False, description="on the essential-medicines list the study uses (WHO EML by default)"
+    )
+    narrow_therapeutic_index: bool = Field(
+        False, description="small differences in dose or blood level can cause serious harm"
+    )
+    antibacterial: bool = Field(False, description="an antibacterial (ATC J01 and kin)")
+    medical_countermeasure: bool = Field(
+        False, description="a medical countermeasure (antidote, agent against a threat)"
+    )
+    market_makers: WholeNumber | None = Field(
+        None, ge=1, le=1000,
+        description="finished-dose makers selling it in the market [-]; None: the number of "
+                    "finished-dose sites in the scenario's network",
+    )
+    price_erosion_share_per_yr: Fraction = Field(
+        0.0, description="yearly fall of the net price as a share of the price [1/yr]"
+    )
+    past_shortage_episodes: WholeNumber = Field(
+        0, ge=0, le=1000, description="national shortage episodes in the last five years [-]"
+    )
+    quality_actions: WholeNumber = Field(
+        0, ge=0, le=1000,
+        description="official-action-indicated inspections, warning letters and import alerts "
+                    "at its makers' sites in the last five years [-]",
+    )
 
 
 class Product(RxModel):
@@ -80,10 +117,14 @@ class Product(RxModel):
         None, description="QALYs lost per patient-day without the product and without an "
                           "equally effective alternative; None: the dosage form's default"
     )
+    priority: PriorityFacts | None = Field(
+        None, description="clinical classes and market history for prioritisation; None: "
+                          "not known (the criteria that need them are left out of the score)"
+    )
 
     @model_serializer(mode="wrap")
-    def _omit_unset_harm_fields(self, handler: SerializerFunctionWrapHandler) -> dict:
-        """Leave the patient-harm fields out while they are None, so a scenario that does
+    def _omit_unset_optional_fields(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Leave the patient-harm and priority fields out while they are None, so a scenario that does
         not set them dumps (and hashes, ``canonical_hash``) as it did before they existed:
         stored scenarios and their runs keep their hashes."""
         data = handler(self)
@@ -95,4 +136,4 @@ class Product(RxModel):
 
 #: Optional fields of :class:`Product` left out of its dump while they are None.
 _HARM_FIELDS = ("units_per_patient_day", "therapeutic_alternative_share",
-                "qaly_lost_per_affected_patient_day")
+                "qaly_lost_per_affected_patient_day", "priority")
