@@ -12,7 +12,8 @@ import math
 from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import Scenario
 
-__all__ = ["with_capex_scale", "with_demand_scale", "with_first_products", "with_line_technology"]
+__all__ = ["with_capex_scale", "with_demand_scale", "with_first_products", "with_line_technology",
+           "with_measures_on_products"]
 
 
 def with_first_products(scenario: Scenario, line_id: str, n_products: int) -> Scenario:
@@ -108,4 +109,36 @@ def with_capex_scale(scenario: Scenario, technology_id: str, scale: float) -> Sc
     for entry in document["technologies"]:
         if entry["id"] == technology_id:
             entry["capex_usd"] = entry["capex_usd"] * scale
+    return Scenario.model_validate(document)
+
+
+def with_measures_on_products(scenario: Scenario,
+                              assignment: dict[str, list[str]]) -> Scenario:
+    """The scenario with each intervention of ``assignment`` acting only on its products.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    assignment : dict of str to list of str
+        Intervention id -> the product ids it acts on (a non-empty list, each a product of
+        the scenario). Interventions not named keep their own ``product_ids``.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        For an unknown intervention or product id, or an empty product list.
+    """
+    known_products = {p.id for p in scenario.products}
+    known_measures = {i.id for i in scenario.interventions}
+    for measure_id, product_ids in assignment.items():
+        if measure_id not in known_measures:
+            raise UserInputError(f"no intervention '{measure_id}' in the scenario")
+        unknown = sorted(set(product_ids) - known_products)
+        if unknown or not product_ids:
+            raise UserInputError(f"intervention '{measure_id}': product ids {unknown or '[]'} "
+                                 f"are not products of the scenario (need at least one)")
+    document = scenario.document()
+    for entry in document["interventions"]:
+        if entry["id"] in assignment:
+            entry["product_ids"] = list(dict.fromkeys(assignment[entry["id"]]))
     return Scenario.model_validate(document)

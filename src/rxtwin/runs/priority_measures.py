@@ -1,0 +1,335 @@
+"""Every measure of a scenario on every product: shortage-days avoided, firm and society.
+
+The study behind ``rxtwin prioritize`` and ``rxtwin portfolio``. The scenario's network is
+simulated once without measures and once with each measure acting on every product it
+applies to, all from one root entropy and one chunk plan (common random numbers: the same
+outages and demand in chunk ``i`` of every run). Because a measure acts on all its
+products in one run, its effect on each product is read from that run; the additive
+estimate this gives for a portfolio of measures on different products is checked by
+:func:`simulate_portfolio`, which re-simulates the chosen portfolio as a whole (measures
+interact through shared upstream sites). Each (product, measure) is priced for the firm
+that makes the product and for society
+(:func:`rxtwin.priority.measures.price_measure_on_product`).
+
+docs/priority.md, "Matching measures to causes".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rxtwin.data.disruption_defaults import load_disruption_defaults
+from rxtwin.data.measure_matching import MeasureMatching, load_measure_matching
+from rxtwin.data.shortage_costs import load_shortage_costs
+from rxtwin.econ.options import intervention_costs
+from rxtwin.econ.technology import firm_profile_of
+from rxtwin.errors import UserInputError
+from rxtwin.model.disruption import DisruptionDefaults
+from rxtwin.model.scenario import Scenario
+from rxtwin.model.variants import with_measures_on_products
+from rxtwin.priority.measures import (
+    dominant_causes,
+    matching_measures,
+    per_product_costs,
+    price_measure_on_product,
+    product_effects,
+)
+from rxtwin.runs.econ import bundled_appraisal_terms
+from rxtwin.runs.site_failures import line_release_days, supply_inputs_with_lines
+from rxtwin.stats.chunks import ChunkMapper, map_serial
+from rxtwin.stats.seeding import plan_chunks
+from rxtwin.supply.disruption import DisruptionSummary, disruption_chunk_task
+from rxtwin.supply.disruption_inputs import SupplyEngineInputs
+
+__all__ = [
+    "EFFECT_COLUMNS",
+    "MEASURE_DRAWS_SPAWN_KEY",
+    "MeasureStudy",
+    "PortfolioCheck",
+    "network_chunks",
+    "product_release_days",
+    "simulate_portfolio",
+    "study_measures",
+]
+
+#: Spawn key of the stream of the shortage-day cost draws, apart from the chunks' streams.
+MEASURE_DRAWS_SPAWN_KEY = 1_000_005
+
+#: Columns of :attr:`MeasureStudy.effects`, one row per (product, measure) the measure acts
+#: on (units in the names).
+EFFECT_COLUMNS = (
+    "product_id", "measure_id", "measure_kind", "addresses_dominant_cause",
+    "shortage_days_avoided_per_yr", "shortage_days_avoided_per_yr_ci95",
+    "unmet_units_avoided_per_yr", "holding_cost_change_usd_per_yr", "capex_usd",
+    "opex_usd_per_yr", "firm_npv_usd", "firm_accepts", "social_npv_usd",
+    "social_npv_low_usd", "social_npv_high_usd", "public_cost_usd",
+    "public_cost_usd_per_shortage_day_avoided", "verdict")
+
+
+@dataclass(frozen=True)
+class MeasureStudy:
+    """The measures of a scenario, product by product.
+
+    Attributes
+    ----------
+    risk : pandas.DataFrame
+        One row per product, without measures: ``product_id``, ``name``, ``dosage_form``,
+        ``shortage_days_per_yr`` [d/yr] and ``_ci95``, ``dominant_category``,
+        ``dominant_cause_group``, ``dominant_share`` [-], ``release_days`` [d],
+        ``matched_measures`` (ids, ";"-joined).
+    effects : pandas.DataFrame
+        :data:`EFFECT_COLUMNS`; ``shortage_days_avoided_per_yr_ci95`` is the paired
+        batch-means 95 % half-width.
+    n_years, chunk_size, entropy : int
+        The chunk plan every run shared.
+    """
+
+    risk: pd.DataFrame
+    effects: pd.DataFrame
+    n_years: int
+    chunk_size: int
+    entropy: int
+
+
+def network_chunks(inputs: SupplyEngineInputs, *, n_years: int, chunk_size: int,
+                   entropy: int, map_chunks: ChunkMapper = map_serial,
+                   done: Mapping[int, DisruptionSummary] | None = None,
+                   on_chunk_done: Callable[[int, DisruptionSummary], None] | None = None,
+                   ) -> list[DisruptionSummary]:
+    """The per-chunk summaries of one network run (not merged: pairs of runs are compared
+    chunk by chunk). The chunk plan, so every chunk's seed, depends only on ``n_years``,
+    ``chunk_size`` and ``entropy``."""
+    _, chunks = plan_chunks(n_years, chunk_size, entropy)
+    return map_chunks(functools.partial(disruption_chunk_task, inputs), chunks, done=done,
+                      on_chunk_done=on_chunk_done)
+
+
+def product_release_days(scenario: Scenario, matching: MeasureMatching) -> dict[str, float]:
+    """Quality release time of each product [d]: the longest of the lines that make it
+    (:func:`rxtwin.runs.site_failures.line_release_days`), else the dosage form's default
+    in ``measure_matching.yaml``."""
+    days = {p.id: matching.default_release_days[p.dosage_form] for p in scenario.products}
+    on_line: dict[str, float] = {}
+    for line in scenario.lines:
+        release = line_release_days(scenario, line.id)
+        for pid in line.product_ids:
+            on_line[pid] = max(on_line.get(pid, 0.0), release)
+    return {**days, **on_line}
+
+
+def _product_scope(scenario: Scenario, measure_id: str) -> list[str]:
+    intervention = next(i for i in scenario.interventions if i.id == measure_id)
+    return [p.id for p in scenario.products if intervention.applies_to_product(p.id)]
+
+
+def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[str] | None = None,
+                   n_years: int = 1000, chunk_size: int = 100, n_draws: int = 200,
+                   level: float = 0.90, map_chunks: ChunkMapper = map_serial,
+                   defaults: DisruptionDefaults | None = None,
+                   matching: MeasureMatching | None = None,
+                   on_run_done: Callable[[int, list[DisruptionSummary]], None] | None = None,
+                   done: Mapping[int, list[DisruptionSummary]] | None = None,
+                   ) -> MeasureStudy:
+    """Simulate and price every measure of ``scenario`` on every product it acts on.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    entropy : int
+        Root entropy of every run's chunk plan and of the cost draws.
+    measure_ids : sequence of str, optional
+        Interventions to study (default: all of the scenario's).
+    n_years, chunk_size : int
+        Scenario-years per run and per chunk [-].
+    n_draws : int
+        Draws of the shortage-day cost per priced pair [-].
+    level : float
+        Probability of the social NPV interval [-].
+    map_chunks : ChunkMapper
+        Where chunks run (:func:`rxtwin.compute.chunk_mapper`).
+    defaults, matching : optional
+        Disruption defaults and matching rules (bundled by default).
+    on_run_done : callable, optional
+        ``on_run_done(index, chunks)`` after run ``index`` (0 = no measure, ``k`` = the
+        ``k``-th measure) is simulated: a caller records it to resume.
+    done : mapping, optional
+        Runs simulated before (same indices): not simulated again.
+
+    Returns
+    -------
+    MeasureStudy
+    """
+    defaults = defaults or load_disruption_defaults()
+    matching = matching or load_measure_matching()
+    ids = list(measure_ids) if measure_ids is not None else [i.id for i in scenario.interventions]
+    known = {i.id: i for i in scenario.interventions}
+    unknown = [mid for mid in ids if mid not in known]
+    if unknown:
+        raise UserInputError(f"measures {unknown} are not interventions of the scenario "
+                             f"(it has {sorted(known)})")
+    runs: dict[int, list[DisruptionSummary]] = dict(done or {})
+    for index, measure_ids_of_run in enumerate([(), *((mid,) for mid in ids)]):
+        if index in runs:
+            continue
+        inputs = supply_inputs_with_lines(scenario, measure_ids_of_run, defaults)
+        runs[index] = network_chunks(inputs, n_years=n_years, chunk_size=chunk_size,
+                                     entropy=entropy, map_chunks=map_chunks)
+        if on_run_done is not None:
+            on_run_done(index, runs[index])
+    base_summary = _merged(runs[0])
+    risk = dominant_causes(base_summary, matching)
+    products = {p.id: p for p in scenario.products}
+    release = product_release_days(scenario, matching)
+    kinds = {mid: known[mid].kind.value for mid in ids}
+    matched = {pid: matching_measures(
+        row.dominant_category, shelf_life_days=products[pid].shelf_life_days,
+        release_days=release[pid], measure_kinds=kinds, matching=matching)
+        for pid, row in zip(risk["product_id"], risk.itertuples(), strict=True)}
+    risk.insert(1, "name", [products[pid].name for pid in risk["product_id"]])
+    risk.insert(2, "dosage_form", [products[pid].dosage_form.value for pid in risk["product_id"]])
+    risk["release_days"] = [release[pid] for pid in risk["product_id"]]
+    risk["matched_measures"] = [";".join(matched[pid]) for pid in risk["product_id"]]
+    effects = _priced_effects(scenario, ids, runs, matched, entropy=entropy, n_draws=n_draws,
+                              level=level)
+    return MeasureStudy(risk, effects, n_years, chunk_size, entropy)
+
+
+def _merged(chunks: Sequence[DisruptionSummary]) -> DisruptionSummary:
+    merged = chunks[0]
+    for chunk in chunks[1:]:
+        merged = merged.merge(chunk)
+    return merged
+
+
+def _priced_effects(scenario: Scenario, ids: Sequence[str],
+                    runs: Mapping[int, list[DisruptionSummary]], matched: Mapping[str, list[str]],
+                    *, entropy: int, n_draws: int, level: float) -> pd.DataFrame:
+    profile = firm_profile_of(scenario)
+    terms = bundled_appraisal_terms()
+    shortage_costs = load_shortage_costs()
+    products = {p.id: p for p in scenario.products}
+    base_holding = dict(zip(runs[0][0].product_ids,
+                            np.mean([c.statistic("holding_cost_usd")[0] for c in runs[0]],
+                                    axis=0), strict=True))
+    rows = []
+    for index, measure_id in enumerate(ids, start=1):
+        intervention = next(i for i in scenario.interventions if i.id == measure_id)
+        scope = _product_scope(scenario, measure_id)
+        effects = product_effects(runs[0], runs[index])
+        days_by_chunk = effects.shortage_days_avoided_by_chunk
+        k = days_by_chunk.shape[0]
+        from scipy import stats  # local: only the interval needs it
+
+        half = (stats.t.ppf(0.975, k - 1) * days_by_chunk.std(axis=0, ddof=1) / np.sqrt(k)
+                if k > 1 else np.full(days_by_chunk.shape[1], np.nan))
+        costs = per_product_costs(intervention_costs(intervention), max(len(scope), 1))
+        column = {pid: j for j, pid in enumerate(effects.product_ids)}
+        for pid in scope:
+            rng = np.random.default_rng(np.random.SeedSequence(
+                entropy, spawn_key=(MEASURE_DRAWS_SPAWN_KEY,)))
+            pricing = price_measure_on_product(
+                costs, effects, products[pid], holding_cost_usd_per_yr=base_holding[pid],
+                horizon_yr=scenario.horizon_yr,
+                profile=profile, terms=terms, shortage_costs=shortage_costs,
+                n_draws=n_draws, rng=rng, level=level)
+            j = column[pid]
+            rows.append({
+                "product_id": pid, "measure_id": measure_id,
+                "measure_kind": intervention.kind.value,
+                "addresses_dominant_cause": measure_id in matched[pid],
+                "shortage_days_avoided_per_yr": float(effects.shortage_days_avoided_per_yr[j]),
+                "shortage_days_avoided_per_yr_ci95": float(half[j]),
+                "unmet_units_avoided_per_yr": float(effects.unmet_units_avoided_per_yr[j]),
+                "holding_cost_change_usd_per_yr":
+                    float(effects.holding_cost_change_usd_per_yr[j]),
+                "capex_usd": costs.capex_usd, "opex_usd_per_yr": costs.opex_usd_per_yr,
+                "firm_npv_usd": pricing.firm_npv_usd,
+                "firm_accepts": bool(pricing.appraisal.accept),
+                "social_npv_usd": pricing.social_npv_usd,
+                "social_npv_low_usd": pricing.social_npv_low_usd,
+                "social_npv_high_usd": pricing.social_npv_high_usd,
+                "public_cost_usd": pricing.public_cost_usd,
+                "public_cost_usd_per_shortage_day_avoided":
+                    pricing.public_cost_usd_per_shortage_day_avoided,
+                "verdict": pricing.verdict.value,
+            })
+    return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
+
+
+@dataclass(frozen=True)
+class PortfolioCheck:
+    """A portfolio re-simulated as a whole beside its additive estimate.
+
+    Attributes
+    ----------
+    by_product : pandas.DataFrame
+        ``product_id``, ``additive_shortage_days_avoided_per_yr`` (the sum of the chosen
+        measures' separate effects), ``simulated_shortage_days_avoided_per_yr`` and
+        ``_ci95`` (paired batch means, the whole portfolio against no measure) [d/yr].
+    additive_total, simulated_total, simulated_total_ci95 : float
+        Over all products [d/yr].
+    """
+
+    by_product: pd.DataFrame
+    additive_total: float
+    simulated_total: float
+    simulated_total_ci95: float
+
+
+def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str]],
+                       additive: Mapping[str, float], *, entropy: int, n_years: int,
+                       chunk_size: int, base: Sequence[DisruptionSummary] | None = None,
+                       map_chunks: ChunkMapper = map_serial,
+                       defaults: DisruptionDefaults | None = None) -> PortfolioCheck:
+    """Re-simulate a portfolio: every chosen measure on its chosen products at once.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    assignment : mapping of str to sequence of str
+        Measure id -> the products it is chosen for.
+    additive : mapping of str to float
+        Product id -> the shortage-days avoided a year that the separate runs add up to
+        for its chosen measures [d/yr].
+    entropy, n_years, chunk_size : int
+        The chunk plan of the study (so the comparison is paired with its base run).
+    base : sequence of DisruptionSummary, optional
+        The study's run without measures (simulated again when not given).
+    """
+    defaults = defaults or load_disruption_defaults()
+    if base is None:
+        base = network_chunks(supply_inputs_with_lines(scenario, (), defaults),
+                              n_years=n_years, chunk_size=chunk_size, entropy=entropy,
+                              map_chunks=map_chunks)
+    chosen = {mid: list(pids) for mid, pids in assignment.items() if pids}
+    if chosen:
+        variant = with_measures_on_products(scenario, chosen)
+        inputs = supply_inputs_with_lines(variant, tuple(chosen), defaults)
+        runs = network_chunks(inputs, n_years=n_years, chunk_size=chunk_size,
+                              entropy=entropy, map_chunks=map_chunks)
+    else:
+        runs = list(base)
+    effects = product_effects(base, runs)
+    by_chunk = effects.shortage_days_avoided_by_chunk
+    k = by_chunk.shape[0]
+    from scipy import stats
+
+    t = stats.t.ppf(0.975, k - 1) if k > 1 else np.nan
+    half = t * by_chunk.std(axis=0, ddof=1) / np.sqrt(k) if k > 1 else \
+        np.full(by_chunk.shape[1], np.nan)
+    totals = by_chunk.sum(axis=1)
+    total_half = float(t * totals.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan")
+    table = pd.DataFrame({
+        "product_id": list(effects.product_ids),
+        "additive_shortage_days_avoided_per_yr": [float(additive.get(pid, 0.0))
+                                                  for pid in effects.product_ids],
+        "simulated_shortage_days_avoided_per_yr": effects.shortage_days_avoided_per_yr,
+        "simulated_shortage_days_avoided_per_yr_ci95": half,
+    })
+    return PortfolioCheck(table, float(table["additive_shortage_days_avoided_per_yr"].sum()),
+                          float(effects.shortage_days_avoided_per_yr.sum()), total_half)
