@@ -21,6 +21,7 @@ that every member of the ``Distribution`` union has its entry here.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -77,9 +78,25 @@ def _tag(dist) -> str:
 
 
 def frozen(dist) -> stats.rv_continuous | None:
-    """The scipy frozen distribution for ``dist`` (None for a fixed value)."""
+    """The scipy frozen distribution for ``dist`` (None for a fixed value).
+
+    Built once per distinct (hashable, immutable) ``dist`` and kept: building a scipy
+    frozen distribution costs about a millisecond (most of it formatting its docstring),
+    which dominated pricing thousands of options whose shortage-day costs share the same
+    few distributions. A frozen distribution's ``ppf`` keeps no state between calls.
+    """
     tag = _tag(dist)
-    return None if tag == "fixed" else FROZEN_BY_TAG[tag](dist)
+    if tag == "fixed":
+        return None
+    try:
+        return _frozen_kept(dist)
+    except TypeError:  # not hashable: build it each time
+        return FROZEN_BY_TAG[tag](dist)
+
+
+@functools.lru_cache(maxsize=4096)
+def _frozen_kept(dist) -> stats.rv_continuous:
+    return FROZEN_BY_TAG[_tag(dist)](dist)
 
 
 def ppf(dist, u: np.ndarray) -> np.ndarray:
