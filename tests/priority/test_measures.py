@@ -13,17 +13,20 @@ from rxtwin.econ.options import OptionCosts
 from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.priority.measures import (
+    RunDigest,
     dominant_causes,
     matching_measures,
     per_product_costs,
     product_effects,
 )
 from rxtwin.runs.priority_measures import (
-    network_chunks,
+    network_run,
     simulate_portfolio,
     study_measures,
 )
 from rxtwin.runs.site_failures import supply_inputs_with_lines
+from rxtwin.stats.seeding import plan_chunks
+from rxtwin.supply.disruption import disruption_chunk_task
 
 SMALL = {"n_years": 200, "chunk_size": 50, "entropy": 5}
 
@@ -45,14 +48,18 @@ def sterile_study():
 def base_chunks():
     scenario = load_scenario("sterile_injectable")
     inputs = supply_inputs_with_lines(scenario, (), load_disruption_defaults())
-    return network_chunks(inputs, **SMALL)
+    return network_run(inputs, **SMALL)
 
 
-def test_dominant_category_is_the_one_with_most_shortage_days(base_chunks):
-    merged = base_chunks[0]
-    for chunk in base_chunks[1:]:
+def test_dominant_category_is_the_one_with_most_shortage_days():
+    scenario = load_scenario("sterile_injectable")
+    inputs = supply_inputs_with_lines(scenario, (), load_disruption_defaults())
+    chunks = [disruption_chunk_task(inputs, c)
+              for c in plan_chunks(SMALL["n_years"], SMALL["chunk_size"], SMALL["entropy"])[1]]
+    merged = chunks[0]
+    for chunk in chunks[1:]:
         merged = merged.merge(chunk)
-    table = dominant_causes(merged, load_measure_matching())
+    table = dominant_causes(RunDigest.from_chunks(chunks), load_measure_matching())
     by_category = merged.cause_table().groupby(["product_id", "category"])[
         "shortage_days_per_yr"].sum()
     for row in table.itertuples():
@@ -60,6 +67,8 @@ def test_dominant_category_is_the_one_with_most_shortage_days(base_chunks):
         assert row.dominant_category == shares.idxmax()
         assert row.dominant_share == pytest.approx(shares.max() / shares.sum(), rel=1e-9)
         assert row.shortage_days_per_yr == pytest.approx(shares.sum(), rel=1e-9)
+    days, _ = merged.statistic("shortage_days")
+    assert np.allclose(table["shortage_days_per_yr"], days, rtol=1e-12)
 
 
 def test_a_run_paired_with_itself_changes_nothing(base_chunks):
@@ -69,8 +78,21 @@ def test_a_run_paired_with_itself_changes_nothing(base_chunks):
 
 
 def test_paired_runs_must_have_the_same_chunks(base_chunks):
+    shorter = RunDigest.from_dict({**base_chunks.to_dict(),
+                                   "chunk_years": base_chunks.chunk_years[:-1].tolist(),
+                                   "shortage_days": base_chunks.shortage_days[:-1].tolist(),
+                                   "unmet_units": base_chunks.unmet_units[:-1].tolist(),
+                                   "holding_cost_usd": base_chunks.holding_cost_usd[:-1].tolist()})
     with pytest.raises(UserInputError, match="same chunks"):
-        product_effects(base_chunks, base_chunks[:-1])
+        product_effects(base_chunks, shorter)
+
+
+def test_a_digest_round_trips_through_its_dict(base_chunks):
+    again = RunDigest.from_dict(base_chunks.to_dict())
+    assert again.product_ids == base_chunks.product_ids
+    for name in ("chunk_years", "shortage_days", "unmet_units", "holding_cost_usd",
+                 "cause_shortage_days"):
+        assert np.array_equal(getattr(again, name), getattr(base_chunks, name))
 
 
 def test_matching_follows_the_cause_group_and_its_two_exceptions():

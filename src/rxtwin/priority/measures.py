@@ -16,11 +16,14 @@ docs/priority.md, "Matching measures to causes".
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from rxtwin.data.measure_matching import MeasureMatching
 from rxtwin.econ.options import OptionCosts, OptionPricing, SupplyEffects, price_option
@@ -34,6 +37,8 @@ from rxtwin.supply.disruption import DisruptionSummary
 
 __all__ = [
     "DOMINANT_CAUSE_COLUMNS",
+    "RunDigest",
+    "batch_means_half_width",
     "dominant_causes",
     "market_year",
     "matching_measures",
@@ -47,24 +52,100 @@ DOMINANT_CAUSE_COLUMNS = ("product_id", "shortage_days_per_yr", "shortage_days_p
                           "dominant_category", "dominant_cause_group", "dominant_share")
 
 
-def dominant_causes(summary: DisruptionSummary, matching: MeasureMatching) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RunDigest:
+    """What the measures study keeps of one network run: per chunk and product, the means
+    the paired comparisons need, and the shortage-days by cause summed over the run.
+
+    Attributes
+    ----------
+    product_ids : tuple of str, (P,)
+    chunk_years : ndarray (k,)
+        Scenario-years of each chunk [-].
+    shortage_days, unmet_units, holding_cost_usd : ndarray (k, P)
+        Per chunk, the mean per scenario-year of each product [d/yr], [units/yr],
+        [USD/yr].
+    causes, categories : tuple of str, (C,)
+        Cause labels and their categories (the supply summary's codes).
+    cause_shortage_days : ndarray (P, C)
+        Shortage-days attributed to each cause, summed over the run [d].
+
+    Notes
+    -----
+    A chunk's full summary holds per-product histograms of episode lengths (hundreds of
+    bins); the digest keeps the few numbers per product the study reads, so a national
+    study keeps kilobytes per run rather than hundreds of megabytes.
+    """
+
+    product_ids: tuple[str, ...]
+    chunk_years: np.ndarray
+    shortage_days: np.ndarray
+    unmet_units: np.ndarray
+    holding_cost_usd: np.ndarray
+    causes: tuple[str, ...]
+    categories: tuple[str, ...]
+    cause_shortage_days: np.ndarray
+
+    @classmethod
+    def from_chunks(cls, chunks: Sequence[DisruptionSummary]) -> RunDigest:
+        """The digest of a run's chunk summaries (in chunk order)."""
+        if not chunks:
+            raise UserInputError("a run needs at least one chunk")
+        if any(chunk.causes is None for chunk in chunks):
+            raise UserInputError("the network run has no shortage-days by cause; simulate "
+                                 "it again")
+        first = chunks[0]
+        return cls(first.product_ids,
+                   np.array([c.scenario_years for c in chunks], dtype=float),
+                   _by_chunk(chunks, "shortage_days"), _by_chunk(chunks, "unmet_units"),
+                   _by_chunk(chunks, "holding_cost_usd"), first.causes.labels,
+                   first.causes.categories,
+                   np.sum([c.causes.shortage_days for c in chunks], axis=0).astype(float))
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (round-trips through :meth:`from_dict`)."""
+        return {"product_ids": list(self.product_ids),
+                "chunk_years": self.chunk_years.tolist(),
+                "shortage_days": self.shortage_days.tolist(),
+                "unmet_units": self.unmet_units.tolist(),
+                "holding_cost_usd": self.holding_cost_usd.tolist(),
+                "causes": list(self.causes), "categories": list(self.categories),
+                "cause_shortage_days": self.cause_shortage_days.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> RunDigest:
+        """Inverse of :meth:`to_dict`."""
+        n = len(data["product_ids"])
+        table = functools.partial(_matrix, columns=n)
+        return cls(tuple(data["product_ids"]), np.asarray(data["chunk_years"], dtype=float),
+                   table(data["shortage_days"]), table(data["unmet_units"]),
+                   table(data["holding_cost_usd"]), tuple(data["causes"]),
+                   tuple(data["categories"]),
+                   _matrix(data["cause_shortage_days"], columns=len(data["causes"])))
+
+
+def _matrix(values, columns: int) -> np.ndarray:
+    return np.asarray(values, dtype=float).reshape(-1, columns)
+
+
+def dominant_causes(run: RunDigest, matching: MeasureMatching) -> pd.DataFrame:
     """Each product's simulated shortage-days and the category that causes most of them.
 
     Parameters
     ----------
-    summary : DisruptionSummary
-        A network run with shortage-days by cause.
+    run : RunDigest
+        A network run (:meth:`RunDigest.from_chunks`).
     matching : MeasureMatching
         Cause groups (:func:`rxtwin.data.measure_matching.load_measure_matching`).
 
     Returns
     -------
     pandas.DataFrame
-        :data:`DOMINANT_CAUSE_COLUMNS`, one row per product in the summary's order:
-        ``shortage_days_per_yr`` [d/yr] with its batch-means 95 % half-width,
-        ``dominant_category`` (the category with the largest share of the product's
-        shortage-days; ties to the first in code order; "" for a product never short),
-        ``dominant_cause_group`` (its group in ``matching``, "" if none) and
+        :data:`DOMINANT_CAUSE_COLUMNS`, one row per product in the run's order:
+        ``shortage_days_per_yr`` [d/yr] with its batch-means 95 % half-width (Student-t
+        over the chunk means), ``dominant_category`` (the category with the largest share
+        of the product's shortage-days; ties to the first in code order; "" for a product
+        never short), ``dominant_cause_group`` (its group in ``matching``, "" if none) and
         ``dominant_share`` [-].
 
     Notes
@@ -74,23 +155,19 @@ def dominant_causes(summary: DisruptionSummary, matching: MeasureMatching) -> pd
     :math:`\\arg\\max_k \\sum_{c: g(c) = k} D_{p,c}` and its share that sum over
     :math:`\\sum_c D_{p,c}`.
     """
-    causes = summary.causes
-    if causes is None:
-        raise UserInputError("the network run has no shortage-days by cause; simulate it "
-                             "again")
-    categories = list(dict.fromkeys(causes.categories))
+    categories = list(dict.fromkeys(run.categories))
     column_of = {c: j for j, c in enumerate(categories)}
-    by_category = np.zeros((len(summary.product_ids), len(categories)))
-    for code, category in enumerate(causes.categories):
-        by_category[:, column_of[category]] += causes.shortage_days[:, code]
+    by_category = np.zeros((len(run.product_ids), len(categories)))
+    for code, category in enumerate(run.categories):
+        by_category[:, column_of[category]] += run.cause_shortage_days[:, code]
     total = by_category.sum(axis=1)
     top = by_category.argmax(axis=1)
-    days, half = summary.statistic("shortage_days")
+    days = run.shortage_days.T @ run.chunk_years / run.chunk_years.sum()
     dominant = [categories[j] if total[p] > 0 else "" for p, j in enumerate(top)]
     return pd.DataFrame({
-        "product_id": list(summary.product_ids),
+        "product_id": list(run.product_ids),
         "shortage_days_per_yr": days,
-        "shortage_days_per_yr_ci95": half,
+        "shortage_days_per_yr_ci95": batch_means_half_width(run.shortage_days),
         "dominant_category": dominant,
         "dominant_cause_group": [matching.group_of(c) or "" if c else "" for c in dominant],
         "dominant_share": np.divide(by_category[np.arange(len(top)), top], total,
@@ -98,20 +175,28 @@ def dominant_causes(summary: DisruptionSummary, matching: MeasureMatching) -> pd
     }, columns=list(DOMINANT_CAUSE_COLUMNS))
 
 
+def batch_means_half_width(by_chunk: np.ndarray) -> np.ndarray:
+    """95 % half-width of the mean over chunks, per column: Student's
+    :math:`t_{0.975,k-1} s / \\sqrt{k}` over the ``k`` rows (batch means; NaN with one
+    chunk)."""
+    k = by_chunk.shape[0]
+    if k < 2:
+        return np.full(by_chunk.shape[1:], np.nan)
+    return stats.t.ppf(0.975, k - 1) * by_chunk.std(axis=0, ddof=1) / math.sqrt(k)
+
+
 def _by_chunk(chunks: Sequence[DisruptionSummary], statistic: str) -> np.ndarray:
     return np.array([chunk.statistic(statistic)[0] for chunk in chunks])
 
 
-def product_effects(base: Sequence[DisruptionSummary],
-                    option: Sequence[DisruptionSummary]) -> SupplyEffects:
+def product_effects(base: RunDigest, option: RunDigest) -> SupplyEffects:
     """What a measure changes per product, from paired chunks of two network runs.
 
     Parameters
     ----------
-    base, option : sequence of DisruptionSummary
-        The chunks of the run without and with the measure, in chunk order, from the same
-        chunk plan (common random numbers: chunk ``i`` of both drew the same outages and
-        demand).
+    base, option : RunDigest
+        The runs without and with the measure, from the same chunk plan (common random
+        numbers: chunk ``i`` of both drew the same outages and demand).
 
     Returns
     -------
@@ -126,15 +211,15 @@ def product_effects(base: Sequence[DisruptionSummary],
     :math:`D_{i,p}` a mean over the scenario-years of chunk :math:`i` (batch means).
     Chunks are weighted equally.
     """
-    if len(base) != len(option) or not base:
-        raise UserInputError(f"paired runs need the same chunks: {len(base)} and "
-                             f"{len(option)}")
-    if base[0].product_ids != option[0].product_ids:
+    if not np.array_equal(base.chunk_years, option.chunk_years):
+        raise UserInputError(f"paired runs need the same chunks: {len(base.chunk_years)} and "
+                             f"{len(option.chunk_years)}")
+    if base.product_ids != option.product_ids:
         raise UserInputError("paired runs must simulate the same products")
-    days = _by_chunk(base, "shortage_days") - _by_chunk(option, "shortage_days")
-    unmet = _by_chunk(base, "unmet_units") - _by_chunk(option, "unmet_units")
-    holding = _by_chunk(option, "holding_cost_usd") - _by_chunk(base, "holding_cost_usd")
-    return SupplyEffects(base[0].product_ids, days.mean(axis=0), unmet.mean(axis=0),
+    days = base.shortage_days - option.shortage_days
+    unmet = base.unmet_units - option.unmet_units
+    holding = option.holding_cost_usd - base.holding_cost_usd
+    return SupplyEffects(base.product_ids, days.mean(axis=0), unmet.mean(axis=0),
                          holding.mean(axis=0), days, unmet)
 
 

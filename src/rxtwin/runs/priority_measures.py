@@ -33,6 +33,8 @@ from rxtwin.model.disruption import DisruptionDefaults
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.variants import with_measures_on_products
 from rxtwin.priority.measures import (
+    RunDigest,
+    batch_means_half_width,
     dominant_causes,
     matching_measures,
     per_product_costs,
@@ -43,7 +45,7 @@ from rxtwin.runs.econ import bundled_appraisal_terms
 from rxtwin.runs.site_failures import line_release_days, supply_inputs_with_lines
 from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.seeding import plan_chunks
-from rxtwin.supply.disruption import DisruptionSummary, disruption_chunk_task
+from rxtwin.supply.disruption import disruption_chunk_task
 from rxtwin.supply.disruption_inputs import SupplyEngineInputs
 
 __all__ = [
@@ -51,7 +53,7 @@ __all__ = [
     "MEASURE_DRAWS_SPAWN_KEY",
     "MeasureStudy",
     "PortfolioCheck",
-    "network_chunks",
+    "network_run",
     "product_release_days",
     "simulate_portfolio",
     "study_measures",
@@ -87,6 +89,8 @@ class MeasureStudy:
         batch-means 95 % half-width.
     n_years, chunk_size, entropy : int
         The chunk plan every run shared.
+    base : RunDigest
+        The run without measures (a portfolio's re-simulation is paired with it).
     """
 
     risk: pd.DataFrame
@@ -94,19 +98,17 @@ class MeasureStudy:
     n_years: int
     chunk_size: int
     entropy: int
+    base: RunDigest
 
 
-def network_chunks(inputs: SupplyEngineInputs, *, n_years: int, chunk_size: int,
-                   entropy: int, map_chunks: ChunkMapper = map_serial,
-                   done: Mapping[int, DisruptionSummary] | None = None,
-                   on_chunk_done: Callable[[int, DisruptionSummary], None] | None = None,
-                   ) -> list[DisruptionSummary]:
-    """The per-chunk summaries of one network run (not merged: pairs of runs are compared
-    chunk by chunk). The chunk plan, so every chunk's seed, depends only on ``n_years``,
+def network_run(inputs: SupplyEngineInputs, *, n_years: int, chunk_size: int, entropy: int,
+                map_chunks: ChunkMapper = map_serial) -> RunDigest:
+    """One network run, digested per chunk (not merged: pairs of runs are compared chunk
+    by chunk). The chunk plan, so every chunk's seed, depends only on ``n_years``,
     ``chunk_size`` and ``entropy``."""
     _, chunks = plan_chunks(n_years, chunk_size, entropy)
-    return map_chunks(functools.partial(disruption_chunk_task, inputs), chunks, done=done,
-                      on_chunk_done=on_chunk_done)
+    summaries = map_chunks(functools.partial(disruption_chunk_task, inputs), chunks)
+    return RunDigest.from_chunks(summaries)
 
 
 def product_release_days(scenario: Scenario, matching: MeasureMatching) -> dict[str, float]:
@@ -132,8 +134,8 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
                    level: float = 0.90, map_chunks: ChunkMapper = map_serial,
                    defaults: DisruptionDefaults | None = None,
                    matching: MeasureMatching | None = None,
-                   on_run_done: Callable[[int, list[DisruptionSummary]], None] | None = None,
-                   done: Mapping[int, list[DisruptionSummary]] | None = None,
+                   on_run_done: Callable[[int, RunDigest], None] | None = None,
+                   done: Mapping[int, RunDigest] | None = None,
                    ) -> MeasureStudy:
     """Simulate and price every measure of ``scenario`` on every product it acts on.
 
@@ -155,7 +157,7 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
     defaults, matching : optional
         Disruption defaults and matching rules (bundled by default).
     on_run_done : callable, optional
-        ``on_run_done(index, chunks)`` after run ``index`` (0 = no measure, ``k`` = the
+        ``on_run_done(index, digest)`` after run ``index`` (0 = no measure, ``k`` = the
         ``k``-th measure) is simulated: a caller records it to resume.
     done : mapping, optional
         Runs simulated before (same indices): not simulated again.
@@ -172,17 +174,16 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
     if unknown:
         raise UserInputError(f"measures {unknown} are not interventions of the scenario "
                              f"(it has {sorted(known)})")
-    runs: dict[int, list[DisruptionSummary]] = dict(done or {})
+    runs: dict[int, RunDigest] = dict(done or {})
     for index, measure_ids_of_run in enumerate([(), *((mid,) for mid in ids)]):
         if index in runs:
             continue
         inputs = supply_inputs_with_lines(scenario, measure_ids_of_run, defaults)
-        runs[index] = network_chunks(inputs, n_years=n_years, chunk_size=chunk_size,
-                                     entropy=entropy, map_chunks=map_chunks)
+        runs[index] = network_run(inputs, n_years=n_years, chunk_size=chunk_size,
+                                  entropy=entropy, map_chunks=map_chunks)
         if on_run_done is not None:
             on_run_done(index, runs[index])
-    base_summary = _merged(runs[0])
-    risk = dominant_causes(base_summary, matching)
+    risk = dominant_causes(runs[0], matching)
     products = {p.id: p for p in scenario.products}
     release = product_release_days(scenario, matching)
     kinds = {mid: known[mid].kind.value for mid in ids}
@@ -196,37 +197,24 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
     risk["matched_measures"] = [";".join(matched[pid]) for pid in risk["product_id"]]
     effects = _priced_effects(scenario, ids, runs, matched, entropy=entropy, n_draws=n_draws,
                               level=level)
-    return MeasureStudy(risk, effects, n_years, chunk_size, entropy)
-
-
-def _merged(chunks: Sequence[DisruptionSummary]) -> DisruptionSummary:
-    merged = chunks[0]
-    for chunk in chunks[1:]:
-        merged = merged.merge(chunk)
-    return merged
+    return MeasureStudy(risk, effects, n_years, chunk_size, entropy, runs[0])
 
 
 def _priced_effects(scenario: Scenario, ids: Sequence[str],
-                    runs: Mapping[int, list[DisruptionSummary]], matched: Mapping[str, list[str]],
+                    runs: Mapping[int, RunDigest], matched: Mapping[str, list[str]],
                     *, entropy: int, n_draws: int, level: float) -> pd.DataFrame:
     profile = firm_profile_of(scenario)
     terms = bundled_appraisal_terms()
     shortage_costs = load_shortage_costs()
     products = {p.id: p for p in scenario.products}
-    base_holding = dict(zip(runs[0][0].product_ids,
-                            np.mean([c.statistic("holding_cost_usd")[0] for c in runs[0]],
-                                    axis=0), strict=True))
+    base_holding = dict(zip(runs[0].product_ids, runs[0].holding_cost_usd.mean(axis=0),
+                            strict=True))
     rows = []
     for index, measure_id in enumerate(ids, start=1):
         intervention = next(i for i in scenario.interventions if i.id == measure_id)
         scope = _product_scope(scenario, measure_id)
         effects = product_effects(runs[0], runs[index])
-        days_by_chunk = effects.shortage_days_avoided_by_chunk
-        k = days_by_chunk.shape[0]
-        from scipy import stats  # local: only the interval needs it
-
-        half = (stats.t.ppf(0.975, k - 1) * days_by_chunk.std(axis=0, ddof=1) / np.sqrt(k)
-                if k > 1 else np.full(days_by_chunk.shape[1], np.nan))
+        half = batch_means_half_width(effects.shortage_days_avoided_by_chunk)
         costs = per_product_costs(intervention_costs(intervention), max(len(scope), 1))
         column = {pid: j for j, pid in enumerate(effects.product_ids)}
         for pid in scope:
@@ -283,7 +271,7 @@ class PortfolioCheck:
 
 def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str]],
                        additive: Mapping[str, float], *, entropy: int, n_years: int,
-                       chunk_size: int, base: Sequence[DisruptionSummary] | None = None,
+                       chunk_size: int, base: RunDigest | None = None,
                        map_chunks: ChunkMapper = map_serial,
                        defaults: DisruptionDefaults | None = None) -> PortfolioCheck:
     """Re-simulate a portfolio: every chosen measure on its chosen products at once.
@@ -298,32 +286,26 @@ def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str
         for its chosen measures [d/yr].
     entropy, n_years, chunk_size : int
         The chunk plan of the study (so the comparison is paired with its base run).
-    base : sequence of DisruptionSummary, optional
+    base : RunDigest, optional
         The study's run without measures (simulated again when not given).
     """
     defaults = defaults or load_disruption_defaults()
     if base is None:
-        base = network_chunks(supply_inputs_with_lines(scenario, (), defaults),
-                              n_years=n_years, chunk_size=chunk_size, entropy=entropy,
-                              map_chunks=map_chunks)
+        base = network_run(supply_inputs_with_lines(scenario, (), defaults),
+                           n_years=n_years, chunk_size=chunk_size, entropy=entropy,
+                           map_chunks=map_chunks)
     chosen = {mid: list(pids) for mid, pids in assignment.items() if pids}
     if chosen:
         variant = with_measures_on_products(scenario, chosen)
         inputs = supply_inputs_with_lines(variant, tuple(chosen), defaults)
-        runs = network_chunks(inputs, n_years=n_years, chunk_size=chunk_size,
-                              entropy=entropy, map_chunks=map_chunks)
+        run = network_run(inputs, n_years=n_years, chunk_size=chunk_size, entropy=entropy,
+                          map_chunks=map_chunks)
     else:
-        runs = list(base)
-    effects = product_effects(base, runs)
+        run = base
+    effects = product_effects(base, run)
     by_chunk = effects.shortage_days_avoided_by_chunk
-    k = by_chunk.shape[0]
-    from scipy import stats
-
-    t = stats.t.ppf(0.975, k - 1) if k > 1 else np.nan
-    half = t * by_chunk.std(axis=0, ddof=1) / np.sqrt(k) if k > 1 else \
-        np.full(by_chunk.shape[1], np.nan)
-    totals = by_chunk.sum(axis=1)
-    total_half = float(t * totals.std(ddof=1) / np.sqrt(k)) if k > 1 else float("nan")
+    half = batch_means_half_width(by_chunk)
+    total_half = float(batch_means_half_width(by_chunk.sum(axis=1, keepdims=True))[0])
     table = pd.DataFrame({
         "product_id": list(effects.product_ids),
         "additive_shortage_days_avoided_per_yr": [float(additive.get(pid, 0.0))
