@@ -79,6 +79,14 @@ DOSAGE_FORMS = ("oral_solid", "sterile_injectable", "other")
 _FORM_PRECEDENCE = {"sterile_injectable": 0, "oral_solid": 1, "other": 2}
 #: An FDA shortage name of more than one active ingredient ("Amoxicillin and Clavulanate").
 _COMBINATION = re.compile(r"\+|\band\b|;|/|\bwith\b", re.I)
+#: The first dosage-form word of an FDA shortage name: a comma before it separates active
+#: ingredients ("Abacavir Sulfate, Lamivudine Tablet, Film Coated"), one after it does not
+#: ("Amoxicillin Powder, For Suspension").
+_FORM_WORD = re.compile(
+    r"\b(tablets?|capsules?|caplets?|inject\w*|infusion|powder|solution|suspension|syrup|"
+    r"elixir|cream|ointment|gel|lotion|patch|spray|drops?|suppositor\w*|for|oral|"
+    r"ophthalmic|topical|kit|concentrate|emulsion|jelly|strips?|vials?|syringes?|"
+    r"extended|delayed)\b", re.I)
 _MAX_ID_CHARS = 56  # leaves room for the "-api" suffix within the 64-character id limit
 _MEASURE_KEYS = ("name", "kind", "cost_basis", "capex_usd", "opex_usd_per_yr",
                  "implementation_months")
@@ -381,8 +389,10 @@ def _fda_names() -> tuple[dict[str, list], pd.DataFrame]:
     for fda_name in sorted(set(rows["generic_name"].astype(str))):
         words = generic_name_key(fda_name).split()
         if words:
-            by_first_word.setdefault(words[0], []).append(
-                (fda_name, words, bool(_COMBINATION.search(fda_name))))
+            form_word = _FORM_WORD.search(fda_name)
+            ingredients = fda_name[:form_word.start()] if form_word else fda_name
+            combination = bool(_COMBINATION.search(fda_name)) or "," in ingredients
+            by_first_word.setdefault(words[0], []).append((fda_name, words, combination))
     return by_first_word, rows
 
 
@@ -414,8 +424,11 @@ def medicine_shortage_facts(names: Sequence[str], cutoff_date: str | pd.Timestam
     Matching, on :func:`rxtwin.data.public_tables.generic_name_key`: a single medicine
     matches an FDA name whose key starts with the medicine's key, word for word ("atropine"
     matches "Atropine Sulfate Injection"), unless the FDA name is a combination (it holds
-    ``+``, ``and``, ``;``, ``/`` or ``with``); a fixed-dose combination (a WHO name with
-    ``+``) matches an FDA combination whose key holds every ingredient's key. Names are not
+    ``+``, ``and``, ``;``, ``/`` or ``with``, or a comma before its first dosage-form word);
+    a fixed-dose combination (a WHO name with ``+``) matches an FDA combination whose key
+    holds every ingredient's key. An FDA name that several medicines of ``names`` match
+    belongs to the one with the longest key only ("Calcium Gluconate Injection" to
+    "calcium gluconate", not to "calcium"). Names are not
     translated: an INN that differs from the US name (aciclovir / acyclovir, paracetamol /
     acetaminophen, salbutamol / albuterol) finds nothing, so its facts stay at 0 (see
     docs/national.md, Limitations).
@@ -425,9 +438,16 @@ def medicine_shortage_facts(names: Sequence[str], cutoff_date: str | pd.Timestam
     episodes = shortage_episodes()
     episodes = episodes[episodes["first_seen_date"] <= cutoff]
     before = rows[rows["snapshot_date"] <= cutoff]
+    matches = [_fda_name_matches(name, candidates) for name in names]
+    # an FDA name that matches several medicines goes to the most specific (longest key)
+    key_length = [len(generic_name_key(name).split()) for name in names]
+    longest: dict[str, int] = {}
+    for i, found in enumerate(matches):
+        for fda_name in found:
+            longest[fda_name] = max(longest.get(fda_name, 0), key_length[i])
     records = []
-    for name in names:
-        matched = _fda_name_matches(name, candidates)
+    for i, name in enumerate(names):
+        matched = [f for f in matches[i] if longest[f] == key_length[i]]
         form, episodes_count, makers = None, 0, 0
         if matched:
             chosen = set(matched)
