@@ -68,7 +68,8 @@ EXPLAINED_PER_GROUP = 2
 def _as_array(values: float | Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(array)):
-        raise UserInputError(f"{name} must be finite numbers (got {values!r})")
+        bad = array[~np.isfinite(array)].ravel()[:3].tolist()
+        raise UserInputError(f"{name} must be finite numbers (got {bad} among them)")
     return array
 
 
