@@ -221,15 +221,22 @@ def test_inspections_domestic_foreign():
 def test_who_eml_medicines_facts_only():
     table = pt.who_eml_medicines()
     assert_columns(table, {"medicine_name": is_string_dtype, "eml_section": is_string_dtype,
-                           "atc_codes": is_list_column, "status": "category"})
+                           "atc_codes": is_list_column, "status": "category",
+                           "parenteral": "bool"})
     shipped = pd.read_csv(pt.WHO_DIR / "who_eml_facts.csv", dtype=str)
-    assert list(shipped.columns) == ["Medicine name", "EML section", "ATC codes", "Status"]
+    assert list(shipped.columns) == ["Medicine name", "EML section", "ATC codes", "Status",
+                                     "Parenteral"]
     for forbidden in ("Indication", "Formulations", "Combined with"):
         assert forbidden not in shipped.columns
     assert not shipped.duplicated().any()
     # SOURCE.md: "606 distinct medicine names with an 'Added' row"
     assert table.loc[table["status"] == "added", "medicine_name"].nunique() == 606
     assert set(table["status"]) == {"added", "removed"}
+    # the route fact: injectable-only medicines are parenteral, tablets-only ones are not
+    by_name = table.groupby("medicine_name")["parenteral"].any()
+    assert by_name["heparin sodium"] and by_name["ceftriaxone"] and by_name["oxytocin"]
+    assert not by_name["metformin"] and not by_name["amlodipine"]
+    assert 0.3 < by_name.mean() < 0.7
 
 
 def test_on_who_eml():

@@ -942,11 +942,16 @@ def _who_eml_cached() -> pd.DataFrame:
     unknown = sorted(set(status) - {"added", "removed"})
     if unknown:
         raise UserInputError(f"who_eml_facts.csv: unknown Status values {unknown}")
+    parenteral = raw["Parenteral"].str.strip().str.lower()
+    unknown = sorted(set(parenteral) - {"yes", "no"})
+    if unknown:
+        raise UserInputError(f"who_eml_facts.csv: unknown Parenteral values {unknown}")
     return pd.DataFrame({
         "medicine_name": _blank_to_na(raw["Medicine name"]),
         "eml_section": _blank_to_na(raw["EML section"]),
         "atc_codes": atc_codes,
         "status": pd.Categorical(status, categories=["added", "removed"]),
+        "parenteral": parenteral == "yes",
     })
 
 
@@ -955,7 +960,7 @@ def who_eml_medicines() -> pd.DataFrame:
 
     One row per distinct (medicine, EML section, ATC codes, status) of the WHO eEML export
     (23rd list, 2023; see ``public/who-eml/SOURCE.md``). Indication and formulation text is
-    not shipped (licence unconfirmed).
+    not shipped (licence unconfirmed); only the route fact ``parenteral`` derived from it.
 
     Returns
     -------
@@ -963,7 +968,10 @@ def who_eml_medicines() -> pd.DataFrame:
         ``medicine_name`` (string), ``eml_section`` (string), ``atc_codes`` (object: list of
         ATC codes, mostly level 5, a few level-4 groups; empty where none is given),
         ``status`` (category: ``added`` = on the list, ``removed`` = taken off the list for
-        that section). A medicine can have both ``added`` and ``removed`` rows.
+        that section), ``parenteral`` (bool: a formulation of the entry is given for a
+        parenteral route or names an injection, derived from the WHO formulation text by
+        ``rxtwin.data.public.build.PARENTERAL_PATTERN``; vaccine entries, whose text gives no
+        route, are False). A medicine can have both ``added`` and ``removed`` rows.
     """
     return _copy_with_lists(_who_eml_cached(), ["atc_codes"])
 

@@ -22,7 +22,10 @@ so that the shipped files stay as close to the raw ones as the rules allow.
   ``Formulations``, ``Indication`` and ``Combined with`` text is dropped because the
   licence of the WHO content (CC BY-NC-SA 3.0 IGO) is unconfirmed. Rows that become exact
   duplicates once the indication is dropped are removed (first occurrence kept, order
-  preserved).
+  preserved). One fact is derived from the formulations: ``Parenteral`` is ``yes`` when any
+  raw row of the kept row's (name, section, ATC codes, status) lists a formulation whose
+  route starts with ``Parenteral`` or that mentions ``injection``, else ``no``
+  (:data:`PARENTERAL_PATTERN`; the route is a fact, the formulation text is not shipped).
 
 Each shipped folder also holds a copy of the raw ``SOURCE.md`` with a section
 "What rxtwin ships and how it was derived" appended by hand; this script does not touch it.
@@ -34,6 +37,7 @@ import argparse
 import csv
 import gzip
 import io
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -75,7 +79,11 @@ INSPECTION_FILES = ["class_product.csv", "fda_compliance_actions.csv", "inspecti
 
 WHO_RAW = "who_essential_medicines.csv"
 WHO_KEEP = ["Medicine name", "EML section", "ATC codes", "Status"]
+WHO_PARENTERAL = "Parenteral"
 WHO_OUT = "who_eml_facts.csv"
+#: A formulation line given for a parenteral route ("Parenteral > General injections > IV:
+#: ...") or naming an injection (a few lines say only "Injection: ...").
+PARENTERAL_PATTERN = re.compile(r"^\s*Parenteral\b|\binjection", re.I | re.M)
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, str]]:
@@ -102,15 +110,15 @@ def shortage_rows_text(raw_dir: Path) -> str:
 
 
 def who_facts_text(raw_dir: Path) -> str:
-    """Keep only the factual WHO EML columns and drop the duplicates this creates."""
-    seen: set[tuple[str, ...]] = set()
-    rows: list[list[str]] = []
+    """Keep only the factual WHO EML columns, drop the duplicates this creates, and add
+    whether any duplicate had a parenteral formulation (``yes``/``no``)."""
+    parenteral: dict[tuple[str, ...], bool] = {}
     for record in _read_csv_rows(raw_dir / WHO_DIR / WHO_RAW):
         row = tuple(record[column] for column in WHO_KEEP)
-        if row not in seen:
-            seen.add(row)
-            rows.append(list(row))
-    return _csv_text(WHO_KEEP, rows)
+        found = bool(PARENTERAL_PATTERN.search(record["Formulations"]))
+        parenteral[row] = parenteral.get(row, False) or found  # dicts keep first-seen order
+    rows = [[*row, "yes" if flag else "no"] for row, flag in parenteral.items()]
+    return _csv_text([*WHO_KEEP, WHO_PARENTERAL], rows)
 
 
 def gzip_bytes(text: str) -> bytes:
