@@ -152,10 +152,13 @@ def test_a_medicine_without_fda_history_takes_its_makers_from_the_network():
         assert product.priority.market_makers == makers[product.id]
 
 
-def test_class_flags_are_left_unset_for_now(scenario):
-    assert _class_flags("gentamicin", ["J01GB03"]) == {}
-    assert not any(p.priority.antibacterial or p.priority.narrow_therapeutic_index
-                   or p.priority.medical_countermeasure for p in scenario.products)
+def test_class_flags_come_from_the_cited_medicine_classes(scenario):
+    assert _class_flags("gentamicin", ["J01GB03"])["antibacterial"] is True
+    assert _class_flags("levothyroxine", ["H03AA01"])["narrow_therapeutic_index"] is True
+    by_name = {p.name: p.priority for p in scenario.products}
+    assert by_name["gentamicin"].antibacterial
+    assert not by_name["gentamicin"].narrow_therapeutic_index
+    assert sum(p.priority.antibacterial for p in scenario.products) > 10
 
 
 # ------------------------------------------------------------------------ user lists
@@ -196,12 +199,21 @@ def test_bad_arguments_are_refused(kwargs, message):
 
 # -------------------------------------------------------------------------- measures
 
-def test_measures_carry_provenance_and_apply_to_every_product_until_restricted(scenario):
+def test_measures_carry_provenance_and_act_on_the_products_of_their_dosage_forms(scenario):
     measures = national_measures()
     assert len(measures) >= 8
     assert all(m.provenance.startswith(("source:", "assumption:")) for m in measures)
     assert {i.id for i in scenario.interventions} == {m.id for m in measures}
-    assert all(not i.product_ids for i in scenario.interventions)
+    forms = {p.id: p.dosage_form.value for p in scenario.products}
+    present = set(forms.values())
+    for measure in measures:
+        intervention = next(i for i in scenario.interventions if i.id == measure.id)
+        acts_on = set(measure.dosage_forms) & present
+        if acts_on == present:
+            assert not intervention.product_ids
+        else:
+            assert {forms[pid] for pid in intervention.product_ids} == acts_on
+            assert len(intervention.product_ids) == sum(f in acts_on for f in forms.values())
     for intervention in scenario.interventions:
         assert scenario.sources[f"interventions.{intervention.id}"].startswith(
             ("source:", "assumption:"))
@@ -213,6 +225,15 @@ def test_per_site_costs_scale_with_the_sites_the_measure_acts_on(scenario):
     pat = scenario.interventions[[i.id for i in scenario.interventions].index(
         "advanced-batch-pat")]
     assert pat.capex_usd == per_site["advanced-batch-pat"].capex_usd * oral_sites
+
+
+def test_per_product_costs_scale_with_the_products_the_measure_acts_on(scenario):
+    per_product = {m.id: m for m in national_measures() if m.cost_basis == "per_product"}
+    for intervention in scenario.interventions:
+        if intervention.id in per_product:
+            covered = len(intervention.product_ids) or len(scenario.products)
+            assert intervention.capex_usd == pytest.approx(
+                per_product[intervention.id].capex_usd * covered, rel=1e-12)
 
 
 def test_stock_and_quality_measures_change_the_engine_inputs(scenario, inputs):

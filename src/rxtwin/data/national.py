@@ -45,6 +45,7 @@ from rxtwin.data.documents import (
     read_data_text,
     sourced_values,
 )
+from rxtwin.data.medicine_classes import medicine_flags
 from rxtwin.data.portfolio import ISO_FOR_REGION, _draw, portfolio_ranges
 from rxtwin.data.public_tables import (
     _ATC_PATTERN,
@@ -468,11 +469,10 @@ def _class_flags(name: str, atc_codes: Sequence[str]) -> dict[str, bool]:
     """Clinical-class flags of a medicine for :class:`~rxtwin.model.product.PriorityFacts`
     (``narrow_therapeutic_index``, ``antibacterial``, ``medical_countermeasure``).
 
-    Returns an empty dict for now, which leaves the three flags False: the bundled data
-    hold no classification of medicines by these classes yet. This is the one place where
-    a classification of the medicines by name and ATC codes is to be wired in.
+    From the cited classes of ``medicine_classes.yaml``
+    (:func:`rxtwin.data.medicine_classes.medicine_flags`).
     """
-    return {}
+    return medicine_flags(name, atc_codes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -703,7 +703,11 @@ def national_document(
         })
 
     failure_modes = _fdf_failure_modes(present)
-    interventions, intervention_sources = _interventions(present, per_form, failure_modes)
+    products_per_form: dict[str, list[str]] = {}
+    for entry in products:
+        products_per_form.setdefault(entry["dosage_form"], []).append(entry["id"])
+    interventions, intervention_sources = _interventions(present, per_form, failure_modes,
+                                                         products_per_form)
     base = _bundled_scenario("generic_oral_solid")
     n_from = {src: form_from.count(src) for src in ("fda", "name", "drawn")}
     document = {
@@ -756,7 +760,8 @@ def _fdf_failure_modes(forms: Sequence[str]) -> list[dict]:
 
 
 def _interventions(forms: Sequence[str], sites_per_form: dict[str, int],
-                   failure_modes: list[dict]) -> tuple[list[dict], dict[str, str]]:
+                   failure_modes: list[dict], products_per_form: dict[str, list[str]],
+                   ) -> tuple[list[dict], dict[str, str]]:
     mode_ids = {m["id"] for m in failure_modes}
     interventions, sources = [], {}
     for measure in national_measures():
@@ -774,7 +779,8 @@ def _interventions(forms: Sequence[str], sites_per_form: dict[str, int],
                         f"({', '.join(sorted({m['category'] for m in failure_modes}))})")
                 changes.append({"failure_mode_id": mode_id, "rate_multiplier": rate,
                                 "duration_multiplier": duration})
-        scale = 1 if measure.cost_basis == "per_product" else \
+        covered = [pid for f in acts_on for pid in products_per_form.get(f, [])]
+        scale = len(covered) if measure.cost_basis == "per_product" else \
             sum(sites_per_form[f] for f in acts_on)
         entry = {"id": measure.id, "name": measure.name, "kind": measure.kind,
                  "capex_usd": measure.capex_usd * scale,
@@ -782,10 +788,13 @@ def _interventions(forms: Sequence[str], sites_per_form: dict[str, int],
                  "implementation_months": measure.implementation_months,
                  "failure_mode_changes": changes,
                  "extra_stock_days": measure.extra_stock_days}
+        if set(acts_on) != set(forms):
+            entry["product_ids"] = covered
         interventions.append(entry)
-        basis = ("per product (product_ids empty: the caller names the product)"
+        basis = (f"x {scale} products it acts on (shared evenly when priced per product)"
                  if measure.cost_basis == "per_product" else f"x {scale} finished-dose sites of "
-                 f"{', '.join(acts_on)} (failure-mode changes act at all of them)")
+                 f"{', '.join(acts_on)} (failure-mode changes act at all of them; shared "
+                 "evenly by their products when priced per product)")
         sources[f"interventions.{measure.id}"] = (
             f"{measure.provenance} [national_measures.yaml; costs {basis}]")
     return interventions, sources

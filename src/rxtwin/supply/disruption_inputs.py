@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import zlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -561,6 +561,43 @@ def _days(value: float) -> int:
     return int(math.ceil(value - 1e-9))
 
 
+def _makers_by_product(scenario: Scenario) -> dict[str, set[str]]:
+    """Product id -> the finished-dose sites that make it, by the adapter's rule: its market
+    edges' suppliers, else the sites of the lines that make it."""
+    market: dict[str, set[str]] = {}
+    for edge in scenario.supply_edges:
+        if edge.customer_site_id is None:
+            market.setdefault(edge.material_id, set()).add(edge.supplier_site_id)
+    lines: dict[str, set[str]] = {}
+    for line in scenario.lines:
+        for pid in line.product_ids:
+            lines.setdefault(pid, set()).add(line.site_id)
+    return {p.id: market.get(p.id) or lines.get(p.id, set()) for p in scenario.products}
+
+
+def _site_multipliers(scenario: Scenario, chosen: Sequence) -> Callable[[str], object]:
+    """Site id -> the failure-mode multipliers of the interventions acting there: those
+    without ``product_ids`` everywhere, the others at the sites making one of their
+    products (order of ``chosen`` kept, so the products multiply as
+    :func:`rxtwin.model.intervention.failure_mode_multipliers` does)."""
+    everywhere = failure_mode_multipliers(chosen)
+    if all(not i.product_ids for i in chosen):
+        return lambda site_id: everywhere
+    makers = _makers_by_product(scenario)
+    sites_of = [set().union(*(makers.get(pid, set()) for pid in i.product_ids))
+                if i.product_ids else None for i in chosen]
+    cache: dict[str, object] = {}
+
+    def at(site_id: str):
+        if site_id not in cache:
+            cache[site_id] = failure_mode_multipliers(
+                [i for i, sites in zip(chosen, sites_of, strict=True)
+                 if sites is None or site_id in sites])
+        return cache[site_id]
+
+    return at
+
+
 def supply_inputs_from_scenario(
     scenario: Scenario,
     interventions: Sequence[str] = (),
@@ -583,8 +620,12 @@ def supply_inputs_from_scenario(
         it has no critical material. These three act on the products in the intervention's
         ``product_ids`` (empty = all). ``failure_mode_changes`` multiply per failure mode
         (:func:`rxtwin.model.intervention.failure_mode_multipliers`) and scale the rates
-        and durations of scenario failure modes for every product, whatever its
-        ``product_ids``; ``line_ids`` is not used here.
+        and durations of the scenario's site-outage failure modes at the finished-dose
+        sites where the intervention acts: every such site when its ``product_ids`` is
+        empty, else the sites that make at least one of its products (market edges or
+        lines; a measure on a plant changes the plant, so every product made there
+        gains); demand-change modes of the products in ``product_ids`` (all when empty);
+        ``line_ids`` is not used here.
     defaults : DisruptionDefaults
         Values the scenario does not give (:func:`rxtwin.data.disruption_defaults.
         load_disruption_defaults`).
@@ -628,8 +669,7 @@ def supply_inputs_from_scenario(
     surge fraction) x demand``.
     """
     chosen = interventions_by_id(scenario, interventions)
-    # failure-mode changes act scenario-wide: neither product_ids nor line_ids restrict them
-    multipliers = failure_mode_multipliers(chosen)
+    site_multipliers = _site_multipliers(scenario, chosen)
 
     site_index = {s.id: i for i, s in enumerate(scenario.sites)}
     site_ids = [s.id for s in scenario.sites]
@@ -643,6 +683,7 @@ def supply_inputs_from_scenario(
 
     def fdf_modes(site_id: str, dosage_form) -> list[OutageMode]:
         modes = []
+        multipliers = site_multipliers(site_id)
         for mode in scenario.failure_modes:
             if mode.effect != FailureEffect.site_outage or dosage_form not in mode.dosage_forms:
                 continue
@@ -791,9 +832,12 @@ def supply_inputs_from_scenario(
                 "unit_value_usd": value,
                 "suppliers": suppliers,
             })
+        demand_multipliers = failure_mode_multipliers(
+            [i for i in chosen if i.applies_to_product(product.id)])
         shocks = tuple(
-            DemandShock(m.id, m.rate_per_yr * multipliers.rate(m.id), m.duration_h,
-                        m.demand_multiplier, multipliers.duration(m.id) / HOURS_PER_DAY)
+            DemandShock(m.id, m.rate_per_yr * demand_multipliers.rate(m.id), m.duration_h,
+                        m.demand_multiplier,
+                        demand_multipliers.duration(m.id) / HOURS_PER_DAY)
             for m in scenario.failure_modes
             if m.effect == FailureEffect.demand_change and product.dosage_form in m.dosage_forms
         )
