@@ -170,7 +170,7 @@ def _numeric_column(table: pd.DataFrame, column: str, *, non_negative: bool) -> 
         rule = "finite and >= 0" if non_negative else "finite (not NaN or infinite)"
         raise UserInputError(
             f"options table column '{column}' must be {rule}; {_row_names(table, k)} "
-            f"has {array[k[0]]!r}")
+            f"has {float(array[k[0]])!r}")
     return array
 
 
