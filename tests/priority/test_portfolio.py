@@ -235,6 +235,24 @@ def test_milp_matches_enumeration_on_seeded_tables():
     assert unique >= 0.8 * n_cases
 
 
+def test_ties_go_to_the_cheaper_portfolio_as_in_enumeration():
+    # Small whole-number benefits make portfolios of equal benefit and different cost
+    # common; the cost must still match the enumeration's cheapest tied portfolio.
+    rng = np.random.default_rng(3)
+    n_tied = 0
+    for case in range(120):
+        table = random_options_table(rng, int(rng.integers(2, 13)), decimals=0)
+        table["benefit"] = rng.integers(-1, 4, size=len(table)).astype(float)
+        budget = float(rng.integers(0, 25))
+        milp = select_portfolio(table, budget, max_options_per_product=2)
+        found = enumerate_portfolios(table, budget, max_options_per_product=2)
+        best = found.benefit == found.benefit.max()
+        n_tied += int(len(np.unique(found.cost_usd[best])) > 1)
+        assert milp.benefit == found.benefit.max(), case
+        assert milp.cost_usd == found.cost_usd[best].min(), case
+    assert n_tied >= 40  # the tie rule decided a good part of the cases
+
+
 def test_enumeration_lists_every_feasible_subset_of_a_small_table():
     # Two products, one option each allowed, budget 3: subsets {}, {a1}, {a2}, {b1}, {a1, b1}
     # ({a2, b1} costs 4 > 3; {a1, a2} breaks one-per-product).

@@ -68,8 +68,8 @@ def n_optimal_portfolios(table: pd.DataFrame, budget_usd: float, **rules) -> int
     keep = ~found.chosen[:, useless].any(axis=1)
     found = type(found)(chosen=found.chosen[keep], benefit=found.benefit[keep],
                         cost_usd=found.cost_usd[keep])
-    benefit_tol = TIE_RTOL * max(float(table["benefit"].abs().max()), 1e-300)
-    cost_tol = TIE_RTOL * max(float(table["public_cost_usd"].max()), 1e-300)
+    benefit_tol = TIE_RTOL * np.abs(table["benefit"].to_numpy(float)).max(initial=1e-300)
+    cost_tol = TIE_RTOL * table["public_cost_usd"].to_numpy(float).max(initial=1e-300)
     best = found.benefit >= found.benefit.max() - benefit_tol
     cheapest = best & (found.cost_usd <= found.cost_usd[best].min() + cost_tol)
     return int(cheapest.sum())
