@@ -208,3 +208,25 @@ def test_time_to_survive_bars_pair_each_site_with_its_recovery_marker():
     assert list(bars.y) == ["s3", "s2"] == list(markers.y)  # shortest TTS on top
     assert list(bars.x) == [30.0, 10.0] and list(markers.x) == [20.0, 60.0]
     assert [c == fig._LOSE for c in bars.marker.color] == [False, True]
+
+
+def test_frontier_figure_plots_the_portfolio_frontier_in_million_usd():
+    from rxtwin.priority.portfolio import efficient_frontier
+
+    table = pd.DataFrame({
+        "product_id": ["heparin", "heparin", "cisplatin"],
+        "option_id": ["buffer_90d", "second_api_source", "buffer_90d"],
+        "public_cost_usd": [2e6, 5e6, 3e6], "benefit": [40.0, 70.0, 50.0]})
+    frontier = efficient_frontier(table, [8e6, 0.0, 4e6])
+    figure = fig.frontier_figure(frontier, "shortage-days avoided [d/yr]")
+    trace = figure.data[0]
+    # Sorted by budget, in million USD; benefits are the solved ones (0, 50, 120).
+    np.testing.assert_allclose(trace.x, [0.0, 4.0, 8.0])
+    np.testing.assert_allclose(trace.y, [0.0, 50.0, 120.0])
+    assert list(trace.customdata[:, 1]) == [
+        "(nothing)", "cisplatin: buffer_90d",
+        "heparin: second_api_source<br>cisplatin: buffer_90d"]
+    assert figure.layout.xaxis.title.text == "public budget [million USD]"
+    assert figure.layout.yaxis.title.text == "shortage-days avoided [d/yr]"
+    with pytest.raises(ValueError, match="missing chosen_options"):
+        fig.frontier_figure(frontier.drop(columns="chosen_options"), "benefit")

@@ -28,6 +28,7 @@ __all__ = [
     "cash_flow_figure",
     "concentration_figure",
     "efficient_frontier_figure",
+    "frontier_figure",
     "npv_distribution_figure",
     "oee_waterfall_figure",
     "options_quadrant_figure",
@@ -571,6 +572,42 @@ def efficient_frontier_figure(portfolios: pd.DataFrame) -> go.Figure:
                              line={"shape": "hv", "color": _WIN}))
     fig.update_layout(title="Efficient frontier", xaxis_title="budget [USD]",
                       yaxis_title="shortage-days avoided [d]")
+    return fig
+
+
+def frontier_figure(frontier: pd.DataFrame, objective_label: str) -> go.Figure:
+    """The budgeted portfolio's frontier: public budget against the best benefit it buys.
+
+    Parameters
+    ----------
+    frontier : pandas.DataFrame
+        The table of :func:`rxtwin.priority.portfolio.efficient_frontier`: columns
+        ``budget_usd`` [USD], ``benefit`` [objective unit], ``cost_usd`` [USD] and
+        ``chosen_options`` (``"product: option; ..."``), one row per budget.
+    objective_label : str
+        The benefit axis title, with its unit, e.g.
+        ``"criticality-weighted shortage-days avoided [d/yr]"``.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``Scatter`` (steps through the budgets, in increasing order): x the budget
+        [million USD], y the benefit; hover shows the spend [million USD] and the chosen
+        options, one per line.
+    """
+    _require(frontier, ("budget_usd", "benefit", "cost_usd", "chosen_options"),
+             "frontier_figure")
+    ordered = frontier.sort_values("budget_usd", kind="stable")
+    chosen = [text.replace("; ", "<br>") if text else "(nothing)"
+              for text in ordered["chosen_options"].astype(str)]
+    fig = go.Figure(go.Scatter(
+        x=ordered["budget_usd"].to_numpy(float) / 1e6, y=ordered["benefit"].to_numpy(float),
+        mode="lines+markers", name="best portfolio", line={"shape": "hv", "color": _WIN},
+        customdata=np.column_stack([ordered["cost_usd"].to_numpy(float) / 1e6, chosen]),
+        hovertemplate=("budget %{x:.3g} million USD<br>spends %{customdata[0]:.3g} million "
+                       "USD<br>%{y:.4g}<br>%{customdata[1]}<extra></extra>")))
+    fig.update_layout(title="What a public budget buys",
+                      xaxis_title="public budget [million USD]", yaxis_title=objective_label)
     return fig
 
 
