@@ -80,6 +80,18 @@ COMMANDS: dict[str, LazyCommand] = {
         "store the run; print each option's firm NPV, IRR, payback, social NPV with its "
         "intervals, the capex grant that brings the firm to its hurdle, the public cost per "
         "shortage-day avoided and the verdict."),
+    "prioritize": LazyCommand(
+        "rxtwin.cli.priority:prioritize",
+        "Rank the scenario's medicines by criticality x vulnerability x simulated risk; print "
+        "each one's dominant cause of shortage and the best measure that addresses it, with "
+        "the shortage-days it avoids, the firm's NPV, the social NPV and the public cost; "
+        "store the run (every table in `rxtwin report RUN`)."),
+    "portfolio": LazyCommand(
+        "rxtwin.cli.priority:portfolio",
+        "Choose measures for medicines under a public budget (a MILP on HiGHS), maximising "
+        "criticality-weighted shortage-days avoided or social NPV; re-simulate the chosen "
+        "portfolio as a whole beside the additive estimate; print the frontier of budget "
+        "against benefit; store the run."),
     "data": LazyCommand("rxtwin.cli.data:app", "Bundled data sets: list and show."),
     "runs": LazyCommand("rxtwin.cli.runs:app", "Runs in the store: list, show, delete."),
     "twin": LazyCommand("rxtwin.cli.twin:app", "Digital twin of a continuous tablet line."),

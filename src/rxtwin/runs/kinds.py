@@ -38,7 +38,16 @@ from pydantic import BaseModel, ValidationError
 
 from rxtwin.errors import InputError, Problem, problems_from_validation_error
 from rxtwin.model.scenario import Scenario
-from rxtwin.runs import appraise, breakeven, line, resilience, supply, supply_network, twin
+from rxtwin.runs import (
+    appraise,
+    breakeven,
+    line,
+    priority,
+    resilience,
+    supply,
+    supply_network,
+    twin,
+)
 from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
@@ -143,6 +152,36 @@ _KINDS = (
         run=appraise.run_options,
         figures=appraise.options_figures,
         resolve=appraise.resolve_options,
+    ),
+    RunKind(
+        name=priority.RANK_RUN_KIND,
+        title="Priority: which medicines first, and which measure for each",
+        description="Every measure of the scenario simulated on every product from one "
+        "seed and priced for the firm and for society; products ranked by criticality x "
+        "vulnerability x simulated risk, each with its explanation, its dominant cause of "
+        "shortage and the best measure that addresses it; one chunk per network run, "
+        "resumable (also `rxtwin prioritize`).",
+        params_model=priority.PriorityParams,
+        check=priority.check_priority_params,
+        n_chunks=priority.priority_n_chunks,
+        run=priority.run_priority,
+        figures=priority.priority_figures,
+        resolve=priority.resolve_priority,
+    ),
+    RunKind(
+        name=priority.PORTFOLIO_RUN_KIND,
+        title="Portfolio: measures for medicines under a public budget",
+        description="The ranking's study, then the measures chosen for products under a "
+        "public budget by a MILP on HiGHS (criticality-weighted shortage-days avoided or "
+        "social NPV), the efficient frontier of budget against benefit, and the chosen "
+        "portfolio re-simulated as a whole beside the additive estimate (also `rxtwin "
+        "portfolio`).",
+        params_model=priority.PortfolioParams,
+        check=priority.check_portfolio_params,
+        n_chunks=priority.portfolio_n_chunks,
+        run=priority.run_portfolio,
+        figures=priority.portfolio_figures,
+        resolve=priority.resolve_priority,
     ),
     RunKind(
         name=supply_network.EXPOSURE_RUN_KIND,

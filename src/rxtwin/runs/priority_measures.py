@@ -54,6 +54,8 @@ __all__ = [
     "MeasureStudy",
     "PortfolioCheck",
     "network_run",
+    "portfolio_check",
+    "portfolio_run",
     "product_release_days",
     "simulate_portfolio",
     "study_measures",
@@ -269,40 +271,46 @@ class PortfolioCheck:
     simulated_total_ci95: float
 
 
-def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str]],
-                       additive: Mapping[str, float], *, entropy: int, n_years: int,
-                       chunk_size: int, base: RunDigest | None = None,
-                       map_chunks: ChunkMapper = map_serial,
-                       defaults: DisruptionDefaults | None = None) -> PortfolioCheck:
-    """Re-simulate a portfolio: every chosen measure on its chosen products at once.
+def portfolio_run(scenario: Scenario, assignment: Mapping[str, Sequence[str]], *,
+                  entropy: int, n_years: int, chunk_size: int,
+                  map_chunks: ChunkMapper = map_serial,
+                  defaults: DisruptionDefaults | None = None) -> RunDigest | None:
+    """The network run with every chosen measure on its chosen products at once (None for
+    an empty portfolio: it is the run without measures).
 
     Parameters
     ----------
     scenario : Scenario
     assignment : mapping of str to sequence of str
         Measure id -> the products it is chosen for.
+    entropy, n_years, chunk_size : int
+        The chunk plan of the study (so the run is paired with its run without measures).
+    """
+    defaults = defaults or load_disruption_defaults()
+    chosen = {mid: list(pids) for mid, pids in assignment.items() if pids}
+    if not chosen:
+        return None
+    variant = with_measures_on_products(scenario, chosen)
+    inputs = supply_inputs_with_lines(variant, tuple(chosen), defaults)
+    return network_run(inputs, n_years=n_years, chunk_size=chunk_size, entropy=entropy,
+                       map_chunks=map_chunks)
+
+
+def portfolio_check(base: RunDigest, run: RunDigest | None,
+                    additive: Mapping[str, float]) -> PortfolioCheck:
+    """The portfolio's run (:func:`portfolio_run`) paired with the run without measures.
+
+    Parameters
+    ----------
+    base : RunDigest
+        The study's run without measures.
+    run : RunDigest or None
+        The portfolio's run (None: the empty portfolio, nothing avoided).
     additive : mapping of str to float
         Product id -> the shortage-days avoided a year that the separate runs add up to
         for its chosen measures [d/yr].
-    entropy, n_years, chunk_size : int
-        The chunk plan of the study (so the comparison is paired with its base run).
-    base : RunDigest, optional
-        The study's run without measures (simulated again when not given).
     """
-    defaults = defaults or load_disruption_defaults()
-    if base is None:
-        base = network_run(supply_inputs_with_lines(scenario, (), defaults),
-                           n_years=n_years, chunk_size=chunk_size, entropy=entropy,
-                           map_chunks=map_chunks)
-    chosen = {mid: list(pids) for mid, pids in assignment.items() if pids}
-    if chosen:
-        variant = with_measures_on_products(scenario, chosen)
-        inputs = supply_inputs_with_lines(variant, tuple(chosen), defaults)
-        run = network_run(inputs, n_years=n_years, chunk_size=chunk_size, entropy=entropy,
-                          map_chunks=map_chunks)
-    else:
-        run = base
-    effects = product_effects(base, run)
+    effects = product_effects(base, base if run is None else run)
     by_chunk = effects.shortage_days_avoided_by_chunk
     half = batch_means_half_width(by_chunk)
     total_half = float(batch_means_half_width(by_chunk.sum(axis=1, keepdims=True))[0])
@@ -315,3 +323,20 @@ def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str
     })
     return PortfolioCheck(table, float(table["additive_shortage_days_avoided_per_yr"].sum()),
                           float(effects.shortage_days_avoided_per_yr.sum()), total_half)
+
+
+def simulate_portfolio(scenario: Scenario, assignment: Mapping[str, Sequence[str]],
+                       additive: Mapping[str, float], *, entropy: int, n_years: int,
+                       chunk_size: int, base: RunDigest | None = None,
+                       map_chunks: ChunkMapper = map_serial,
+                       defaults: DisruptionDefaults | None = None) -> PortfolioCheck:
+    """Re-simulate a portfolio as a whole (:func:`portfolio_run`) and set it beside its
+    additive estimate (:func:`portfolio_check`); ``base`` is simulated when not given."""
+    defaults = defaults or load_disruption_defaults()
+    if base is None:
+        base = network_run(supply_inputs_with_lines(scenario, (), defaults),
+                           n_years=n_years, chunk_size=chunk_size, entropy=entropy,
+                           map_chunks=map_chunks)
+    run = portfolio_run(scenario, assignment, entropy=entropy, n_years=n_years,
+                        chunk_size=chunk_size, map_chunks=map_chunks, defaults=defaults)
+    return portfolio_check(base, run, additive)

@@ -1,0 +1,186 @@
+"""``rxtwin prioritize`` and ``rxtwin portfolio``: which medicines first, which measures,
+for how much (the ``priority.rank`` and ``priority.portfolio`` run kinds).
+
+Thin: load the scenario, check and store the run's parameters, execute the run with a
+progress bar (one step per network run), print the ranked products with their dominant
+cause and best measure, or the chosen portfolio, its re-simulation and the frontier; print
+the run id.
+"""
+
+from __future__ import annotations
+
+import math
+
+import typer
+from rich.table import Table
+
+from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
+from rxtwin.data.scenarios import load_scenario
+from rxtwin.store import Store, default_db_url
+
+_SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
+                           show_default=False)
+
+
+def _money(usd: float) -> str:
+    if usd is None or not math.isfinite(usd):
+        return "-"
+    return f"{usd / 1e6:,.2f} M"
+
+
+def print_ranking(ranking, top: int, title: str) -> None:
+    """The ``top`` ranked products: score and sub-scores, simulated shortage-days, the
+    dominant cause, the best measure that addresses it with its effect, firm NPV, social
+    NPV and public cost."""
+    table = Table(title=title, title_justify="left")
+    for label in ("rank", "product", "score", "C", "V", "R", "short d/yr", "dominant cause",
+                  "best measure", "avoided d/yr", "firm NPV USD", "social NPV USD",
+                  "public cost USD"):
+        table.add_column(label, justify="left" if label in ("product", "dominant cause",
+                                                            "best measure") else "right")
+    for row in ranking.nsmallest(top, "rank").itertuples(index=False):
+        measure = row.best_measure if isinstance(row.best_measure, str) else "-"
+        if isinstance(row.best_measure, str) and not row.best_measure_addresses_cause:
+            measure += " (other cause)"
+        table.add_row(str(row.rank), str(row.name), f"{row.score:.3f}",
+                      f"{row.criticality:.2f}", f"{row.vulnerability:.2f}", f"{row.risk:.2f}",
+                      f"{row.shortage_days_per_yr:,.1f}", str(row.dominant_cause), measure,
+                      f"{row.best_shortage_days_avoided_per_yr:,.1f}",
+                      _money(row.best_firm_npv_usd), _money(row.best_social_npv_usd),
+                      _money(row.best_public_cost_usd))
+    console.print(table)
+
+
+def _raw(years: int, chunk_size: int, draws: int, seed: int | None, measure: str | None,
+         ) -> dict:
+    from rxtwin.runs.params import fresh_seed
+
+    return {"measures": None if measure is None else [m for m in measure.split(",") if m],
+            "n_years": years, "chunk_size": chunk_size, "n_draws": draws,
+            "seed": fresh_seed() if seed is None else seed}
+
+
+def _execute(kind_name: str, loaded, raw: dict, db: str | None, tables: tuple[str, ...]):
+    from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
+
+    params = parse_params(kind_name, loaded, raw)  # fails before the store opens
+    kind = RUN_KINDS[kind_name]
+    with Store.open(db or default_db_url()) as store, _chunk_progress("network runs") as bar:
+        run_id = store.create_run(kind_name, store.put_scenario(loaded.document(), loaded.name),
+                                  params.model_dump(mode="json"), params.seed,
+                                  n_chunks=kind.n_chunks(params))
+        execute_run(store, run_id, bar)
+        frames = {name: store.get_summary(run_id, name) for name in tables
+                  if name in store.list_summaries(run_id)}
+    return run_id, params, frames
+
+
+@user_errors
+def prioritize(
+    scenario: str = _SCENARIO,
+    measure: str = typer.Option(None, "--measure", help="Intervention ids to study, "
+                                "comma-separated (default: every intervention)."),
+    top: int = typer.Option(10, "--top", min=1, help="Products to print."),
+    years: int = typer.Option(1000, "--years", min=2, max=100_000,
+                              help="Network scenario-years per run."),
+    chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
+                                   help="Scenario-years per chunk (intervals over chunks)."),
+    draws: int = typer.Option(200, "--draws", min=2, max=100_000,
+                              help="Draws of the shortage-day cost per priced pair."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every run (default: fresh "
+                             "entropy, printed and stored with the run)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Rank the scenario's medicines by criticality x vulnerability x simulated risk; print
+    each one's dominant cause of shortage and the best measure that addresses it, with the
+    shortage-days it avoids, the firm's NPV, the social NPV and the public cost; store the
+    run (every table in `rxtwin report RUN`).
+
+    Example: rxtwin prioritize sterile_injectable --years 1000 --seed 1 --top 8
+    """
+    from rxtwin.runs.priority import RANK_RUN_KIND, RANKING_TABLE
+
+    loaded = load_scenario(scenario)
+    run_id, params, frames = _execute(RANK_RUN_KIND, loaded,
+                                      _raw(years, chunk_size, draws, seed, measure), db,
+                                      (RANKING_TABLE,))
+    print_ranking(frames[RANKING_TABLE], top,
+                  f"{scenario}: the first {top} medicines ({years} scenario-years, seed "
+                  f"{params.seed}); C, V, R = criticality, vulnerability, risk; hover the "
+                  "report's figure for each row's explanation")
+    console.print(f"run: {run_id}", highlight=False)
+
+
+def print_portfolio(choice, check, frontier, objective: str, budget_usd: float) -> None:
+    """The chosen measures, the re-simulated total beside the additive estimate, and the
+    frontier."""
+    table = Table(title=f"Portfolio under a public budget of {budget_usd / 1e6:,.1f} M USD "
+                        f"(objective: {objective})", title_justify="left")
+    for label in ("product", "measure", "public cost USD", "benefit"):
+        table.add_column(label, justify="left" if label in ("product", "measure") else "right")
+    for row in choice.itertuples(index=False):
+        table.add_row(str(row.product_id), str(row.option_id), _money(row.public_cost_usd),
+                      f"{row.benefit:,.3g}")
+    console.print(table)
+    if check is not None:
+        additive = check["additive_shortage_days_avoided_per_yr"].sum()
+        simulated = check["simulated_shortage_days_avoided_per_yr"].sum()
+        console.print(f"Shortage-days avoided a year by the portfolio: {additive:,.1f} added "
+                      f"up from the separate runs, {simulated:,.1f} when simulated as a "
+                      "whole (same seed).", highlight=False)
+    frontier_table = Table(title="Efficient frontier", title_justify="left")
+    for label in ("budget USD", "benefit", "cost USD", "measures"):
+        frontier_table.add_column(label, justify="right")
+    for row in frontier.itertuples(index=False):
+        frontier_table.add_row(_money(row.budget_usd), f"{row.benefit:,.3g}",
+                               _money(row.cost_usd), str(row.n_chosen))
+    console.print(frontier_table)
+
+
+@user_errors
+def portfolio(
+    scenario: str = _SCENARIO,
+    budget_usd: float = typer.Option(50e6, "--budget-usd", min=0.0, help="Public budget "
+                                     "[USD]."),
+    objective: str = typer.Option("harm", "--objective", help="harm: criticality-weighted "
+                                  "shortage-days avoided; social-npv: social NPV."),
+    per_product: int = typer.Option(1, "--per-product", min=1, max=20,
+                                    help="Measures per product at most."),
+    budgets: int = typer.Option(20, "--budgets", min=2, max=200,
+                                help="Budgets on the frontier."),
+    measure: str = typer.Option(None, "--measure", help="Intervention ids to study, "
+                                "comma-separated (default: every intervention)."),
+    years: int = typer.Option(1000, "--years", min=2, max=100_000,
+                              help="Network scenario-years per run."),
+    chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
+                                   help="Scenario-years per chunk (intervals over chunks)."),
+    draws: int = typer.Option(200, "--draws", min=2, max=100_000,
+                              help="Draws of the shortage-day cost per priced pair."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every run (default: fresh "
+                             "entropy, printed and stored with the run)."),
+    db: str = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Choose measures for medicines under a public budget (a MILP on HiGHS), maximising
+    criticality-weighted shortage-days avoided or social NPV; re-simulate the chosen
+    portfolio as a whole beside the additive estimate; print the frontier of budget against
+    benefit; store the run.
+
+    Example: rxtwin portfolio sterile_injectable --budget-usd 1e6 --objective harm --seed 1
+    """
+    from rxtwin.runs.priority import (
+        CHECK_TABLE,
+        CHOICE_TABLE,
+        FRONTIER_TABLE,
+        PORTFOLIO_RUN_KIND,
+    )
+
+    loaded = load_scenario(scenario)
+    raw = {**_raw(years, chunk_size, draws, seed, measure), "budget_usd": budget_usd,
+           "objective": objective, "max_options_per_product": per_product,
+           "n_budgets": budgets}
+    run_id, params, frames = _execute(PORTFOLIO_RUN_KIND, loaded, raw, db,
+                                      (CHOICE_TABLE, FRONTIER_TABLE, CHECK_TABLE))
+    print_portfolio(frames[CHOICE_TABLE], frames.get(CHECK_TABLE), frames[FRONTIER_TABLE],
+                    objective, budget_usd)
+    console.print(f"run: {run_id}", highlight=False)
