@@ -22,7 +22,7 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     comparison = pd.read_csv(out / "line_comparison.csv")
     assert set(comparison["technology"]) == {"batch", "advanced_batch", "continuous",
                                              "modular", "hybrid"}
-    assert len(list((out / "scenarios").glob("*.yaml"))) == 4
+    assert len(list((out / "scenarios").glob("*.yaml"))) == 5  # the bundled four, the national
     with Store.open(out / "rxtwin.sqlite") as store:
         runs = store.list_runs(kind="line.simulate")
         assert len(runs) == 5 and all(r.status == "done" for r in runs)
@@ -50,6 +50,18 @@ def test_demo_writes_tables_scenarios_and_runs(tmp_path):
     assert set(priced["verdict"]) <= {"firm does it on its own", "worth subsidising",
                                       "firm gains, society loses", "not worth it"}
     assert "metformin: for society" in result.output
+    # the national ranking: ten first medicines with their dominant cause and best measure,
+    # and the frontier of the public budget
+    top = pd.read_csv(out / "priority_top.csv")
+    assert list(top["rank"]) == sorted(top["rank"]) and len(top) == 10
+    assert top["dominant_cause"].notna().all() and top["best_measure"].notna().all()
+    frontier = pd.read_csv(out / "portfolio_frontier.csv")
+    assert frontier["benefit"].is_monotonic_increasing and len(frontier) == 20
+    assert "National network of the WHO essential medicines" in result.output
+    assert "Efficient frontier" in result.output
+    with Store.open(out / "rxtwin.sqlite") as store:
+        (national,) = store.list_runs(kind="priority.portfolio")
+        assert national.status == "done"
 
 
 def test_demo_resilience_compares_options_on_common_random_numbers(tmp_path):

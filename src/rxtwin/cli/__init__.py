@@ -54,7 +54,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "appraisal for the firm and a break-even map, the most exposed products and sites, "
         "every technology and intervention of the generic, sterile and metformin scenarios "
         "compared on the line and in the network (shortage-days avoided by cause) and priced "
-        "for the firm and for society, and the continuous line's losses from the twin."),
+        "for the firm and for society, the ten first medicines of a national network of the "
+        "WHO essential-medicines list with their dominant cause and best measure and the "
+        "frontier of a public budget, and the continuous line's losses from the twin."),
     "validate": LazyCommand(
         "rxtwin.cli.validate:validate",
         "Check scenario files; print every problem (file, field, value, rule) and exit 2 if "

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from rxtwin.cli.appraise import print_options
 from rxtwin.cli.common import console, progress_bar, user_errors
+from rxtwin.cli.priority import print_portfolio, print_ranking
 from rxtwin.cli.supply_compare import print_resilience
 from rxtwin.data.scenarios import scenario_to_yaml
 
@@ -38,7 +39,9 @@ def demo(
     appraisal for the firm and a break-even map, the most exposed products and sites,
     every technology and intervention of the generic, sterile and metformin scenarios
     compared on the line and in the network (shortage-days avoided by cause) and priced for
-    the firm and for society, and the continuous line's losses from the twin.
+    the firm and for society, the ten first medicines of a national network of the WHO
+    essential-medicines list with their dominant cause and best measure and the frontier of
+    a public budget, and the continuous line's losses from the twin.
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
 
@@ -46,7 +49,7 @@ def demo(
     """
 
     from rxtwin.cli.line import print_comparison
-    from rxtwin.runs.demo import run_demo
+    from rxtwin.runs.demo import DEMO_BUDGET_USD, run_demo
     from rxtwin.store import Store
 
     out.mkdir(parents=True, exist_ok=True)
@@ -89,6 +92,11 @@ def demo(
                               "per line x volume scale)", result.tables["breakeven_winners"],
                               {"products_per_line": ".0f", "volume_scale": ".2f",
                                "best_npv_usd": ",.0f"}))
+    print_ranking(result.tables["priority_ranking"], 10,
+                  "National network of the WHO essential medicines: the ten first (score = "
+                  "criticality x vulnerability x simulated risk; why: priority_top.csv)")
+    print_portfolio(result.tables["portfolio_choice"], result.tables["portfolio_check"],
+                    result.tables["portfolio_frontier"], "harm", DEMO_BUDGET_USD)
     console.print(frame_table("Continuous line losses from the digital twin",
                               result.tables["twin_losses"], {"value": ".4g"}))
     for name, frame in result.tables.items():

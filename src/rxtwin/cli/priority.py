@@ -112,25 +112,43 @@ def prioritize(
     console.print(f"run: {run_id}", highlight=False)
 
 
-def print_portfolio(choice, check, frontier, objective: str, budget_usd: float) -> None:
-    """The chosen measures, the re-simulated total beside the additive estimate, and the
-    frontier."""
-    table = Table(title=f"Portfolio under a public budget of {budget_usd / 1e6:,.1f} M USD "
-                        f"(objective: {objective})", title_justify="left")
-    for label in ("product", "measure", "public cost USD", "benefit"):
-        table.add_column(label, justify="left" if label in ("product", "measure") else "right")
-    for row in choice.itertuples(index=False):
-        table.add_row(str(row.product_id), str(row.option_id), _money(row.public_cost_usd),
-                      f"{row.benefit:,.3g}")
+def print_portfolio(choice, check, frontier, objective: str, budget_usd: float,
+                    max_rows: int = 20) -> None:
+    """The chosen measures (by product, or counted by measure when more than ``max_rows``
+    products are chosen), the re-simulated total beside the additive estimate, and the
+    frontier; the benefit is criticality-weighted shortage-days avoided a year (objective
+    harm) or the social NPV [USD]."""
+    unit = ("weighted d/yr avoided" if objective == "harm" else "social NPV USD")
+    title = (f"Portfolio under a public budget of {budget_usd / 1e6:,.1f} M USD (objective: "
+             f"{objective}): {len(choice)} measures, {_money(choice['public_cost_usd'].sum())}"
+             " USD")
+    table = Table(title=title, title_justify="left")
+    if len(choice) <= max_rows:
+        for label in ("product", "measure", "public cost USD", unit):
+            table.add_column(label, justify="left" if label in ("product", "measure")
+                             else "right")
+        for row in choice.itertuples(index=False):
+            table.add_row(str(row.product_id), str(row.option_id),
+                          _money(row.public_cost_usd), f"{row.benefit:,.3g}")
+    else:
+        for label in ("measure", "products", "public cost USD", unit):
+            table.add_column(label, justify="left" if label == "measure" else "right")
+        grouped = choice.groupby("option_id").agg(
+            products=("product_id", "size"), cost=("public_cost_usd", "sum"),
+            benefit=("benefit", "sum")).sort_values("benefit", ascending=False)
+        for measure, row in grouped.iterrows():
+            table.add_row(str(measure), str(int(row["products"])), _money(row["cost"]),
+                          f"{row['benefit']:,.3g}")
     console.print(table)
     if check is not None:
         additive = check["additive_shortage_days_avoided_per_yr"].sum()
         simulated = check["simulated_shortage_days_avoided_per_yr"].sum()
-        console.print(f"Shortage-days avoided a year by the portfolio: {additive:,.1f} added "
-                      f"up from the separate runs, {simulated:,.1f} when simulated as a "
-                      "whole (same seed).", highlight=False)
-    frontier_table = Table(title="Efficient frontier", title_justify="left")
-    for label in ("budget USD", "benefit", "cost USD", "measures"):
+        console.print(f"Shortage-days avoided a year by the portfolio (not weighted): "
+                      f"{additive:,.1f} added up from the separate runs, {simulated:,.1f} "
+                      "when simulated as a whole (same seed).", highlight=False)
+    frontier_table = Table(title="Efficient frontier: the best portfolio at each public "
+                                 "budget", title_justify="left")
+    for label in ("budget USD", unit, "spent USD", "measures"):
         frontier_table.add_column(label, justify="right")
     for row in frontier.itertuples(index=False):
         frontier_table.add_row(_money(row.budget_usd), f"{row.benefit:,.3g}",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from rxtwin.data.national import national_scenario
 from rxtwin.data.scenarios import bundled_scenario_names, load_scenario
 from rxtwin.data.supply_io import load_supply_defaults
 from rxtwin.data.twin_defaults import load_twin_defaults
@@ -28,6 +29,13 @@ from rxtwin.runs.appraise import price_outcomes
 from rxtwin.runs.econ import appraise_technology, breakeven_map_2d
 from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
 from rxtwin.runs.line import LineRun, comparison_table, run_line_simulation
+from rxtwin.runs.priority import (
+    CHECK_TABLE,
+    CHOICE_TABLE,
+    FRONTIER_TABLE,
+    PORTFOLIO_RUN_KIND,
+    RANKING_TABLE,
+)
 from rxtwin.runs.resilience import (
     RESILIENCE_CATEGORIES_TABLE,
     RESILIENCE_CAUSES_TABLE,
@@ -47,6 +55,14 @@ REFERENCE_SCENARIO = "generic_oral_solid"
 # the scenarios whose technologies and measures the demo compares, line and network
 RESILIENCE_SCENARIOS = ("generic-oral-solid", "sterile-injectable", "metformin")
 DEMO_SEED = 20230302  # the workshop's date; any fixed seed makes the demo repeatable
+#: Public budget of the demo's national portfolio [USD] (the order of a CHIPS-style grant
+#: programme for one industry segment; an illustration, not a proposal).
+DEMO_BUDGET_USD = 50e6
+#: Columns of the demo's top-10 table of the national ranking.
+PRIORITY_TOP_COLUMNS = ("rank", "name", "score", "criticality", "vulnerability", "risk",
+                        "shortage_days_per_yr", "dominant_cause", "best_measure",
+                        "best_shortage_days_avoided_per_yr", "best_firm_npv_usd",
+                        "best_social_npv_usd", "best_public_cost_usd", "explanation")
 
 
 @dataclass(frozen=True)
@@ -177,6 +193,31 @@ def resilience_comparison(
     return ResilienceTables(*tables)
 
 
+def national_priorities(store: Store, n_years: int,
+                        progress: Callable[[str], Callable[[int, int], None]] | None = None,
+                        ) -> tuple[Scenario, dict[str, pd.DataFrame]]:
+    """The national network of the bundled WHO essential-medicines list
+    (:func:`rxtwin.data.national.national_scenario`, seed :data:`DEMO_SEED`) ranked and
+    given a portfolio under :data:`DEMO_BUDGET_USD`, stored as one ``priority.portfolio``
+    run (``n_years`` scenario-years per network run in 10 chunks). Returns the scenario
+    and the tables ``priority_ranking``, ``portfolio_choice``, ``portfolio_frontier`` and
+    ``portfolio_check`` (progress label ``priority:national``)."""
+    scenario = national_scenario(DEMO_SEED)
+    kind = RUN_KINDS[PORTFOLIO_RUN_KIND]
+    params = parse_params(PORTFOLIO_RUN_KIND, scenario, {
+        "n_years": n_years, "chunk_size": max(1, n_years // 10), "n_draws": 50,
+        "budget_usd": DEMO_BUDGET_USD, "seed": DEMO_SEED})
+    run_id = store.create_run(PORTFOLIO_RUN_KIND,
+                              store.put_scenario(scenario.document(), scenario.name),
+                              params.model_dump(mode="json"), params.seed,
+                              n_chunks=kind.n_chunks(params))
+    execute_run(store, run_id, (lambda done, total: None) if progress is None
+                else progress("priority:national"))
+    tables = {name: store.get_summary(run_id, name)
+              for name in (RANKING_TABLE, CHOICE_TABLE, FRONTIER_TABLE, CHECK_TABLE)}
+    return scenario, tables
+
+
 def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1000,
              progress: Callable[[str], Callable[[int, int], None]] | None = None) -> DemoResult:
     """Run the demo on the bundled data and return its tables.
@@ -189,10 +230,12 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         Replication-years per technology on the reference line [-].
     progress : callable, optional
         ``progress(label)`` returns a ``(done, total)`` chunk callback (labels: the
-        technology ids of the line runs, then ``resilience:<scenario name>``).
+        technology ids of the line runs, then ``resilience:<scenario name>``, then
+        ``priority:national``).
     n_supply_years : int
         Network scenario-years per option of the resilience comparisons [-] (their line
-        runs take a quarter of ``n_replications``, at least 10).
+        runs take a quarter of ``n_replications``, at least 10); the national study runs a
+        fifth of them per measure, at least 100.
     """
     scenarios = [load_scenario(name) for name in bundled_scenario_names()]
     reference = next(s for s in scenarios if s.name == "generic-oral-solid")
@@ -210,6 +253,8 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
                                       max(10, n_replications // 4), progress=progress,
                                       priced=priced)
                 for name in RESILIENCE_SCENARIOS for s in scenarios if s.name == name]
+    national, priorities = national_priorities(store, max(100, n_supply_years // 5),
+                                               progress)
     continuous = next(r for r in runs if r.technology_id == "continuous")
     campaign_h = continuous.results.mean("run_h") / max(
         continuous.results.mean("changeovers"), 1.0)
@@ -228,5 +273,11 @@ def run_demo(store: Store, *, n_replications: int = 200, n_supply_years: int = 1
         "twin_losses": twin_losses(campaign_h),
         "technology_ranking": technology_ranking(reference, runs),
         "breakeven_winners": breakeven_winners(reference, max(20, n_replications // 4)),
+        "priority_ranking": priorities[RANKING_TABLE],
+        "priority_top": priorities[RANKING_TABLE].nsmallest(10, "rank")[
+            list(PRIORITY_TOP_COLUMNS)].reset_index(drop=True),
+        "portfolio_choice": priorities[CHOICE_TABLE],
+        "portfolio_frontier": priorities[FRONTIER_TABLE],
+        "portfolio_check": priorities[CHECK_TABLE],
     }
-    return DemoResult(scenarios=scenarios, tables=tables, line_runs=runs)
+    return DemoResult(scenarios=[*scenarios, national], tables=tables, line_runs=runs)
