@@ -45,6 +45,7 @@ from rxtwin.data.documents import (
     read_data_text,
     sourced_values,
 )
+from rxtwin.data.essential_medicines import load_essential_medicines_csv, who_eml_universe
 from rxtwin.data.medicine_classes import medicine_flags
 from rxtwin.data.portfolio import ISO_FOR_REGION, _draw, portfolio_ranges
 from rxtwin.data.public_tables import (
@@ -53,7 +54,6 @@ from rxtwin.data.public_tables import (
     generic_name_key,
     shortage_episodes,
     shortage_presentations,
-    who_eml_medicines,
 )
 from rxtwin.data.scenarios import load_scenario, scenario_from_document
 from rxtwin.errors import UserInputError
@@ -261,15 +261,11 @@ def essential_medicines() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``name`` (str, as the list spells it) and ``atc_codes`` (list of str, the codes of
-        all its ``added`` entries in first-seen order), for the distinct names of the entries
-        with status ``added`` (:func:`rxtwin.data.public_tables.who_eml_medicines`), in the
-        list's order. 606 rows.
+        ``name`` and ``atc_codes`` of :func:`rxtwin.data.essential_medicines.who_eml_universe`
+        (the distinct names of the entries with status ``added``, in the list's order),
+        checked by :func:`check_medicines`. 606 rows.
     """
-    table = who_eml_medicines()
-    added = table[table["status"] == "added"]
-    return check_medicines(pd.DataFrame({"name": added["medicine_name"].astype(str),
-                                         "atc_codes": list(added["atc_codes"])}))
+    return check_medicines(who_eml_universe()[["name", "atc_codes"]])
 
 
 def _codes(value: Any, row: int) -> list[str]:
@@ -337,23 +333,19 @@ def check_medicines(medicines: pd.DataFrame) -> pd.DataFrame:
 
 
 def medicines_from_csv(path: str | Path) -> pd.DataFrame:
-    """Read a user's list of medicines from a CSV file (columns ``name``, ``atc_codes``;
-    codes in one cell separated by ``;``) and check it with :func:`check_medicines`.
+    """Read a user's list of medicines from a CSV file with
+    :func:`rxtwin.data.essential_medicines.load_essential_medicines_csv` (columns ``name``,
+    ``atc_codes``; codes in one cell separated by ``;``) and check it with
+    :func:`check_medicines`.
 
     Raises
     ------
     rxtwin.errors.UserInputError
-        The file cannot be read, or the list is bad (naming the file, column, row, value).
+        The file cannot be read, or the list is bad (naming the file, row, column, value
+        and rule).
     """
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise UserInputError(f"{path}: cannot read the list of medicines ({exc})") from None
-    try:
-        return check_medicines(table)
-    except UserInputError as exc:
-        raise UserInputError(f"{Path(path).name}: {exc}") from None
+    table = load_essential_medicines_csv(path)
+    return check_medicines(table[["name", "atc_codes"]])
 
 
 # --------------------------------------------------------------------------------------------
