@@ -14,6 +14,7 @@ from rxtwin.errors import UserInputError
 from rxtwin.model import Scenario
 from rxtwin.priority.measures import (
     RunDigest,
+    combined_costs,
     dominant_causes,
     matching_measures,
     per_product_costs,
@@ -170,3 +171,42 @@ def test_an_empty_portfolio_avoids_nothing(base_chunks):
     check = simulate_portfolio(load_scenario("sterile_injectable"), {}, {}, base=base_chunks,
                                **SMALL)
     assert check.simulated_total == 0.0 and check.additive_total == 0.0
+
+
+def test_combined_costs_add_up_and_wait_for_the_slowest_part():
+    a = OptionCosts("a", "intervention", 100.0, 10.0, 6.0, training_usd=1.0,
+                    line_year_of_incumbent=True)
+    b = OptionCosts("b", "intervention", 50.0, 5.0, 18.0, ramp_up_months=3.0)
+    both = combined_costs("a+b", [a, b])
+    assert (both.capex_usd, both.opex_usd_per_yr, both.training_usd) == (150.0, 15.0, 1.0)
+    assert (both.implementation_months, both.ramp_up_months) == (18.0, 3.0)
+    assert not both.line_year_of_incumbent
+
+
+def test_a_combination_is_simulated_as_one_more_run():
+    scenario = load_scenario("sterile_injectable")
+    study = study_measures(scenario, measure_ids=["buffer-stock-90d", "rapid-sterility-test"],
+                           combinations=[["buffer-stock-90d", "rapid-sterility-test"]],
+                           n_draws=20, **SMALL)
+    combo = study.effects[study.effects["measure_kind"] == "combination"]
+    assert set(combo["measure_id"]) == {"buffer-stock-90d+rapid-sterility-test"}
+    assert len(combo) == len(scenario.products)
+    single = study.effects.set_index(["product_id", "measure_id"])
+    for row in combo.itertuples():
+        parts = [single.loc[(row.product_id, m)] for m in row.members.split("+")]
+        assert row.capex_usd == pytest.approx(sum(p["capex_usd"] for p in parts))
+        assert row.addresses_dominant_cause == any(p["addresses_dominant_cause"]
+                                                   for p in parts)
+    # the combination's effect is its own run's, not the sum of its parts
+    total = combo["shortage_days_avoided_per_yr"].sum()
+    summed = sum(single.xs(m, level="measure_id")["shortage_days_avoided_per_yr"].sum()
+                 for m in ("buffer-stock-90d", "rapid-sterility-test"))
+    assert total > 0 and total != pytest.approx(summed, rel=1e-12)
+
+
+def test_a_combination_needs_two_known_measures():
+    scenario = load_scenario("sterile_injectable")
+    with pytest.raises(UserInputError, match="at least two"):
+        study_measures(scenario, combinations=[["buffer-stock-90d"]], **SMALL)
+    with pytest.raises(UserInputError, match="teleport"):
+        study_measures(scenario, combinations=[["buffer-stock-90d", "teleport"]], **SMALL)

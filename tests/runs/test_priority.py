@@ -132,3 +132,21 @@ def test_the_rank_kind_refuses_unknown_measures(sterile):
 
     with pytest.raises(InputError, match="no such intervention"):
         parse_params(RANK_RUN_KIND, sterile, {"measures": ["teleportation"]})
+
+
+def test_a_combination_and_one_of_its_measures_are_never_both_chosen(sterile):
+    both = "buffer-stock-90d+rapid-sterility-test"
+    ranked = prioritize(sterile, combinations=[both.split("+")], n_draws=20, **SMALL)
+    plan = plan_portfolio(sterile, ranked, budget_usd=1e9, max_options_per_product=2,
+                          n_budgets=2)
+    for product_id, rows in plan.choice.groupby("product_id"):
+        members = [m for text in rows["members"] for m in text.split("+")]
+        assert len(members) == len(set(members)), product_id
+    assert plan.check is not None
+
+
+def test_a_bad_combination_is_refused_by_name(sterile):
+    from rxtwin.errors import InputError
+
+    with pytest.raises(InputError, match="join two or more"):
+        parse_params(RANK_RUN_KIND, sterile, {"combinations": ["buffer-stock-90d+nope"]})

@@ -53,10 +53,11 @@ def print_ranking(ranking, top: int, title: str) -> None:
 
 
 def _raw(years: int, chunk_size: int, draws: int, seed: int | None, measure: str | None,
-         ) -> dict:
+         combination: str | None = None) -> dict:
     from rxtwin.runs.params import fresh_seed
 
     return {"measures": None if measure is None else [m for m in measure.split(",") if m],
+            "combinations": [c for c in (combination or "").split(",") if c],
             "n_years": years, "chunk_size": chunk_size, "n_draws": draws,
             "seed": fresh_seed() if seed is None else seed}
 
@@ -169,6 +170,10 @@ def portfolio(
                                 help="Budgets on the frontier."),
     measure: str = typer.Option(None, "--measure", help="Intervention ids to study, "
                                 "comma-separated (default: every intervention)."),
+    combination: str = typer.Option(None, "--combination", help="Measures simulated "
+                                    "together as one option, ids joined by '+', several "
+                                    "comma-separated (e.g. 'buffer-stock-90d+rapid-sterility"
+                                    "-test')."),
     years: int = typer.Option(1000, "--years", min=2, max=100_000,
                               help="Network scenario-years per run."),
     chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
@@ -184,7 +189,8 @@ def portfolio(
     portfolio as a whole beside the additive estimate; print the frontier of budget against
     benefit; store the run.
 
-    Example: rxtwin portfolio sterile_injectable --budget-usd 1e6 --objective harm --seed 1
+    Example: rxtwin portfolio sterile_injectable --budget-usd 3e5 --per-product 2 --combination
+    buffer-stock-90d+rapid-sterility-test --seed 1
     """
     from rxtwin.runs.priority import (
         CHECK_TABLE,
@@ -194,7 +200,8 @@ def portfolio(
     )
 
     loaded = load_scenario(scenario)
-    raw = {**_raw(years, chunk_size, draws, seed, measure), "budget_usd": budget_usd,
+    raw = {**_raw(years, chunk_size, draws, seed, measure, combination),
+           "budget_usd": budget_usd,
            "objective": objective, "max_options_per_product": per_product,
            "n_budgets": budgets}
     run_id, params, frames = _execute(PORTFOLIO_RUN_KIND, loaded, raw, db,

@@ -39,6 +39,7 @@ __all__ = [
     "DOMINANT_CAUSE_COLUMNS",
     "RunDigest",
     "batch_means_half_width",
+    "combined_costs",
     "dominant_causes",
     "market_year",
     "matching_measures",
@@ -270,6 +271,26 @@ def per_product_costs(costs: OptionCosts, n_products: int) -> OptionCosts:
                    opex_usd_per_yr=costs.opex_usd_per_yr / n_products,
                    training_usd=costs.training_usd / n_products,
                    products_moved=min(costs.products_moved, 1))
+
+
+def combined_costs(label: str, parts: Sequence[OptionCosts]) -> OptionCosts:
+    """The costs of measures taken together as one option.
+
+    Capex, opex, training and filing costs add up; the option acts when the slowest part
+    acts (the largest implementation and ramp-up months). Assumption: the parts share no
+    cost (two measures bought together cost what they cost apart) and the capex of all
+    parts is spent over the slowest part's implementation years.
+    """
+    if not parts:
+        raise UserInputError(f"combination '{label}' has no measure")
+    return OptionCosts(
+        label, "intervention", sum(p.capex_usd for p in parts),
+        sum(p.opex_usd_per_yr for p in parts), max(p.implementation_months for p in parts),
+        ramp_up_months=max(p.ramp_up_months for p in parts),
+        training_usd=sum(p.training_usd for p in parts),
+        filing_cost_usd_per_product=sum(p.filing_cost_usd_per_product for p in parts),
+        products_moved=max(p.products_moved for p in parts),
+        line_year_of_incumbent=all(p.line_year_of_incumbent for p in parts))
 
 
 def market_year(product: Product, holding_cost_usd_per_yr: float) -> LinePerformance:

@@ -165,13 +165,14 @@ def rank_study(scenario: Scenario, study: MeasureStudy,
 def prioritize(scenario: Scenario, *, entropy: int, n_years: int = 1000,
                chunk_size: int = 100, n_draws: int = 200,
                measure_ids: Sequence[str] | None = None,
+               combinations: Sequence[Sequence[str]] = (),
                weights: PriorityWeights | None = None, map_chunks: ChunkMapper = map_serial,
                on_run_done: Callable[[int, RunDigest], None] | None = None,
                done: Mapping[int, RunDigest] | None = None) -> Prioritisation:
     """Simulate every measure (:func:`rxtwin.runs.priority_measures.study_measures`, same
     arguments) and rank the products (:func:`rank_study`)."""
     study = study_measures(scenario, entropy=entropy, measure_ids=measure_ids,
-                           n_years=n_years, chunk_size=chunk_size, n_draws=n_draws,
+                           combinations=combinations, n_years=n_years, chunk_size=chunk_size, n_draws=n_draws,
                            map_chunks=map_chunks, on_run_done=on_run_done, done=done)
     return rank_study(scenario, study, weights)
 
@@ -179,8 +180,10 @@ def prioritize(scenario: Scenario, *, entropy: int, n_years: int = 1000,
 def portfolio_candidates(prioritisation: Prioritisation, objective: Objective) -> pd.DataFrame:
     """The MILP's candidate rows: one per (product, measure) of the study.
 
-    Columns ``product_id``, ``option_id``, ``public_cost_usd`` (the subsidy that brings the
-    firm to its hurdle, 0 when it acts on its own [USD]) and ``benefit``: with
+    Columns ``product_id``, ``option_id``, ``members`` (the measures of a simulated
+    combination, "+"-joined: the MILP buys each measure at most once per product),
+    ``public_cost_usd`` (the subsidy that brings the firm to its hurdle, 0 when it acts on
+    its own [USD]) and ``benefit``: with
     ``objective`` harm, criticality x shortage-days avoided a year [d/yr] (the product's
     criticality sub-score of the ranking); with social-npv, the social NPV [USD]. Rows
     whose benefit is not above 0 are kept: the MILP never chooses them.
@@ -194,6 +197,7 @@ def portfolio_candidates(prioritisation: Prioritisation, objective: Objective) -
         benefit = effects["social_npv_usd"].to_numpy()
     return pd.DataFrame({"product_id": effects["product_id"].to_numpy(),
                          "option_id": effects["measure_id"].to_numpy(),
+                         "members": effects["members"].to_numpy(),
                          "public_cost_usd": effects["public_cost_usd"].to_numpy(dtype=float),
                          "benefit": np.asarray(benefit, dtype=float)})
 
@@ -287,7 +291,8 @@ def plan_portfolio(scenario: Scenario, prioritisation: Prioritisation, *, budget
         study = prioritisation.study
         assignment: dict[str, list[str]] = {}
         for row in choice.chosen.itertuples():
-            assignment.setdefault(row.option_id, []).append(row.product_id)
+            for member in str(row.members).split("+"):
+                assignment.setdefault(member, []).append(row.product_id)
         effects = study.effects.set_index(["product_id", "measure_id"])
         additive: dict[str, float] = {}
         for row in choice.chosen.itertuples():
@@ -318,6 +323,9 @@ class PriorityParams(RunParams):
     measures: list[str] | None = Field(
         None, description="intervention ids to study (empty = every intervention of the "
         "scenario)")
+    combinations: list[str] = Field(
+        default_factory=list, description="measures simulated together, each as one more "
+        "option: ids joined by '+' (e.g. 'buffer-stock-90d+rapid-sterility-test')")
     n_years: WholeNumber = Field(1000, ge=2, le=_MAX_YEARS,
                                  description="network scenario-years per run [-]")
     chunk_size: WholeNumber = Field(100, ge=1, le=_MAX_YEARS,
@@ -352,6 +360,12 @@ def check_priority_params(scenario: Scenario, params: PriorityParams) -> list[Pr
     if not known:
         problems.append(Problem("<params>", "measures", None,
                                 f"scenario '{scenario.name}' has no interventions to study"))
+    for text in params.combinations:
+        members = [m.strip() for m in text.split("+")]
+        if len(set(members)) < 2 or any(m not in known for m in members):
+            problems.append(Problem("<params>", "combinations", text,
+                                    "join two or more different interventions with '+'; "
+                                    f"choose from {', '.join(known) or '(none)'}"))
     if -(-params.n_years // params.chunk_size) < 2:
         problems.append(Problem("<params>", "chunk_size", params.chunk_size,
                                 "must leave at least 2 chunks of n_years for the paired "
@@ -369,9 +383,9 @@ def _measure_ids(scenario: Scenario, params: PriorityParams) -> list[str]:
 
 
 def priority_n_chunks(params: PriorityParams) -> int:
-    """Recorded chunks: one network run without measures, one per measure (the measures
-    resolved by the scenario are counted when the run starts)."""
-    return 1 + len(params.measures or [])
+    """Recorded chunks: one network run without measures, one per measure and one per
+    combination (the measures resolved from the scenario by :func:`resolve_priority`)."""
+    return 1 + len(params.measures or []) + len(params.combinations)
 
 
 def portfolio_n_chunks(params: PortfolioParams) -> int:
@@ -409,7 +423,10 @@ def _prioritised(scenario: Scenario, params: PriorityParams, store: Store, run_i
     done, record = _recorded(store, run_id, total, progress)
     result = prioritize(scenario, entropy=params.seed, n_years=params.n_years,
                         chunk_size=params.chunk_size, n_draws=params.n_draws,
-                        measure_ids=params.measures, on_run_done=record, done=done)
+                        measure_ids=params.measures,
+                        combinations=[[m.strip() for m in c.split("+")]
+                                      for c in params.combinations],
+                        on_run_done=record, done=done)
     for name, frame in ((RANKING_TABLE, result.ranking), (WEIGHTS_TABLE, result.weights),
                         (MEASURES_TABLE, result.study.effects)):
         store.put_summary(run_id, name, _storable(frame))

@@ -35,6 +35,7 @@ from rxtwin.model.variants import with_measures_on_products
 from rxtwin.priority.measures import (
     RunDigest,
     batch_means_half_width,
+    combined_costs,
     dominant_causes,
     matching_measures,
     per_product_costs,
@@ -67,7 +68,7 @@ MEASURE_DRAWS_SPAWN_KEY = 1_000_005
 #: Columns of :attr:`MeasureStudy.effects`, one row per (product, measure) the measure acts
 #: on (units in the names).
 EFFECT_COLUMNS = (
-    "product_id", "measure_id", "measure_kind", "addresses_dominant_cause",
+    "product_id", "measure_id", "members", "measure_kind", "addresses_dominant_cause",
     "shortage_days_avoided_per_yr", "shortage_days_avoided_per_yr_ci95",
     "unmet_units_avoided_per_yr", "holding_cost_change_usd_per_yr", "capex_usd",
     "opex_usd_per_yr", "firm_npv_usd", "firm_accepts", "social_npv_usd",
@@ -88,7 +89,9 @@ class MeasureStudy:
         ``matched_measures`` (ids, ";"-joined).
     effects : pandas.DataFrame
         :data:`EFFECT_COLUMNS`; ``shortage_days_avoided_per_yr_ci95`` is the paired
-        batch-means 95 % half-width.
+        batch-means 95 % half-width; ``members`` the measures of the row ("+"-joined: one
+        for a single measure, several for a simulated combination, whose
+        ``measure_kind`` is ``combination``).
     n_years, chunk_size, entropy : int
         The chunk plan every run shared.
     base : RunDigest
@@ -132,7 +135,7 @@ def _product_scope(scenario: Scenario, measure_id: str) -> list[str]:
 
 
 def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[str] | None = None,
-                   n_years: int = 1000, chunk_size: int = 100, n_draws: int = 200,
+                   combinations: Sequence[Sequence[str]] = (), n_years: int = 1000, chunk_size: int = 100, n_draws: int = 200,
                    level: float = 0.90, map_chunks: ChunkMapper = map_serial,
                    defaults: DisruptionDefaults | None = None,
                    matching: MeasureMatching | None = None,
@@ -148,6 +151,10 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
         Root entropy of every run's chunk plan and of the cost draws.
     measure_ids : sequence of str, optional
         Interventions to study (default: all of the scenario's).
+    combinations : sequence of sequence of str
+        Measures simulated together, each combination as one more run (its effect is
+        simulated, not added up), priced with :func:`rxtwin.priority.measures.combined_costs`
+        on the products every member acts on.
     n_years, chunk_size : int
         Scenario-years per run and per chunk [-].
     n_draws : int
@@ -160,7 +167,8 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
         Disruption defaults and matching rules (bundled by default).
     on_run_done : callable, optional
         ``on_run_done(index, digest)`` after run ``index`` (0 = no measure, ``k`` = the
-        ``k``-th measure) is simulated: a caller records it to resume.
+        ``k``-th measure, then the combinations in order) is simulated: a caller records
+        it to resume.
     done : mapping, optional
         Runs simulated before (same indices): not simulated again.
 
@@ -172,12 +180,19 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
     matching = matching or load_measure_matching()
     ids = list(measure_ids) if measure_ids is not None else [i.id for i in scenario.interventions]
     known = {i.id: i for i in scenario.interventions}
-    unknown = [mid for mid in ids if mid not in known]
+    combos = [tuple(dict.fromkeys(c)) for c in combinations]
+    unknown = sorted({mid for mid in (*ids, *(m for c in combos for m in c))
+                      if mid not in known})
     if unknown:
         raise UserInputError(f"measures {unknown} are not interventions of the scenario "
                              f"(it has {sorted(known)})")
+    short = [c for c in combos if len(c) < 2]
+    if short:
+        raise UserInputError(f"combinations {[list(c) for c in short]} need at least two "
+                             "different measures")
+    options = [*((mid,) for mid in ids), *combos]
     runs: dict[int, RunDigest] = dict(done or {})
-    for index, measure_ids_of_run in enumerate([(), *((mid,) for mid in ids)]):
+    for index, measure_ids_of_run in enumerate([(), *options]):
         if index in runs:
             continue
         inputs = supply_inputs_with_lines(scenario, measure_ids_of_run, defaults)
@@ -197,12 +212,12 @@ def study_measures(scenario: Scenario, *, entropy: int, measure_ids: Sequence[st
     risk.insert(2, "dosage_form", [products[pid].dosage_form.value for pid in risk["product_id"]])
     risk["release_days"] = [release[pid] for pid in risk["product_id"]]
     risk["matched_measures"] = [";".join(matched[pid]) for pid in risk["product_id"]]
-    effects = _priced_effects(scenario, ids, runs, matched, entropy=entropy, n_draws=n_draws,
-                              level=level)
+    effects = _priced_effects(scenario, options, runs, matched, entropy=entropy,
+                              n_draws=n_draws, level=level)
     return MeasureStudy(risk, effects, n_years, chunk_size, entropy, runs[0])
 
 
-def _priced_effects(scenario: Scenario, ids: Sequence[str],
+def _priced_effects(scenario: Scenario, options: Sequence[tuple[str, ...]],
                     runs: Mapping[int, RunDigest], matched: Mapping[str, list[str]],
                     *, entropy: int, n_draws: int, level: float) -> pd.DataFrame:
     profile = firm_profile_of(scenario)
@@ -212,12 +227,18 @@ def _priced_effects(scenario: Scenario, ids: Sequence[str],
     base_holding = dict(zip(runs[0].product_ids, runs[0].holding_cost_usd.mean(axis=0),
                             strict=True))
     rows = []
-    for index, measure_id in enumerate(ids, start=1):
-        intervention = next(i for i in scenario.interventions if i.id == measure_id)
-        scope = _product_scope(scenario, measure_id)
+    by_id = {i.id: i for i in scenario.interventions}
+    for index, members in enumerate(options, start=1):
+        measure_id = "+".join(members)
+        scopes = {mid: _product_scope(scenario, mid) for mid in members}
+        scope = [pid for pid in scopes[members[0]]
+                 if all(pid in scopes[m] for m in members[1:])]
         effects = product_effects(runs[0], runs[index])
         half = batch_means_half_width(effects.shortage_days_avoided_by_chunk)
-        costs = per_product_costs(intervention_costs(intervention), max(len(scope), 1))
+        parts = [per_product_costs(intervention_costs(by_id[mid]), max(len(scopes[mid]), 1))
+                 for mid in members]
+        costs = parts[0] if len(parts) == 1 else combined_costs(measure_id, parts)
+        kind = by_id[members[0]].kind.value if len(members) == 1 else "combination"
         column = {pid: j for j, pid in enumerate(effects.product_ids)}
         for pid in scope:
             rng = np.random.default_rng(np.random.SeedSequence(
@@ -229,9 +250,9 @@ def _priced_effects(scenario: Scenario, ids: Sequence[str],
                 n_draws=n_draws, rng=rng, level=level)
             j = column[pid]
             rows.append({
-                "product_id": pid, "measure_id": measure_id,
-                "measure_kind": intervention.kind.value,
-                "addresses_dominant_cause": measure_id in matched[pid],
+                "product_id": pid, "measure_id": measure_id, "members": measure_id,
+                "measure_kind": kind,
+                "addresses_dominant_cause": any(m in matched[pid] for m in members),
                 "shortage_days_avoided_per_yr": float(effects.shortage_days_avoided_per_yr[j]),
                 "shortage_days_avoided_per_yr_ci95": float(half[j]),
                 "unmet_units_avoided_per_yr": float(effects.unmet_units_avoided_per_yr[j]),
