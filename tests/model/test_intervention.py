@@ -133,7 +133,7 @@ def test_line_adapter_honours_line_ids_and_ignores_product_ids(restricted):
     assert (buffered.reorder_days_of_supply - plain.reorder_days_of_supply == 10.0).all()
 
 
-def test_supply_adapter_applies_failure_mode_changes_to_every_product(restricted):
+def test_supply_adapter_applies_demand_changes_to_the_intervention_products(restricted):
     scenario, product = restricted
     defaults = load_disruption_defaults()
 
@@ -144,9 +144,11 @@ def test_supply_adapter_applies_failure_mode_changes_to_every_product(restricted
                                        strict=True)}, inputs
 
     base, plain = surge_rates([])
-    for ids in (["on-line-2"], ["on-product"]):  # line_ids unused; product_ids only for stock
-        rates, inputs = surge_rates(ids)
-        assert rates == {pid: rate * 0.5 for pid, rate in base.items()}
+    rates, _ = surge_rates(["on-line-2"])  # line_ids are not used by the supply adapter
+    assert rates == {pid: rate * 0.5 for pid, rate in base.items()}
+    rates, inputs = surge_rates(["on-product"])  # product_ids restrict the demand change
+    assert rates == {pid: rate * (0.5 if pid == product else 1.0)
+                     for pid, rate in base.items()}
     k = list(inputs.product_ids).index(product)
     fdf = (plain.tier_parent[k] == -1).argmax()
     extra = inputs.base_stock_units - plain.base_stock_units
