@@ -27,6 +27,7 @@ words): transformations ``then_clamp``, ``then_sum``, ``then_count``, measuremen
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -276,6 +277,13 @@ def dp_mechanism(statistic: DPStatistic, bounds: tuple[float, float], epsilon: f
                        epsilon=float(measurement.map(d_in)))
 
 
+@functools.lru_cache(maxsize=256)
+def _cached_mechanism(statistic: str, bounds: tuple[float, float], epsilon: float,
+                      max_submissions_per_organisation: int) -> DPMechanism:
+    """:func:`dp_mechanism`, built once per setting (the calibration searches the scale)."""
+    return dp_mechanism(statistic, bounds, epsilon, max_submissions_per_organisation)
+
+
 @dataclass(frozen=True)
 class DPRelease:
     """One differentially private answer.
@@ -365,8 +373,9 @@ def dp_release(frame: pd.DataFrame, field: str, statistic: DPStatistic,
                                  "region, unit_kind, period_yr")
     query = _query_text(field, statistic, group)
     ledger.check(epsilon, query)  # refuse before touching the data
-    mechanism = dp_mechanism(statistic, bounds[field], epsilon,
-                             max_submissions_per_organisation)
+    lower, upper = (float(b) for b in bounds[field])
+    mechanism = _cached_mechanism(statistic, (lower, upper), float(epsilon),
+                                  max_submissions_per_organisation)
     ledger.check(mechanism.epsilon, query)
     rows = frame[frame[field].notna()]
     for column, value in group.items():
@@ -375,7 +384,6 @@ def dp_release(frame: pd.DataFrame, field: str, statistic: DPStatistic,
     rows = rows[rows.groupby("organisation_id").cumcount() < max_submissions_per_organisation]
     data = [float(v) for v in rows[field].to_numpy(dtype=float)]
     answer = mechanism.measurement(data)
-    lower, upper = (float(b) for b in bounds[field])
     if statistic == "mean":
         noisy_sum, noisy_count = answer
         value = float(np.clip(noisy_sum / max(int(noisy_count), 1), lower, upper))

@@ -16,7 +16,7 @@ import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, Strict, model_validator
 
 from rxtwin.model.base import (
     BoundedNonNegative,
@@ -69,8 +69,10 @@ class CostComponent(StrEnum):
     other = "other"
 
 
-Hours = Annotated[float, Field(ge=0.0, le=8760.0)]
-Days = Annotated[float, Field(ge=0.0, le=3660.0)]
+Hours = Annotated[float, Strict(), Field(ge=0.0, le=8760.0)]
+"""A duration within one year [h]."""
+Days = Annotated[float, Strict(), Field(ge=0.0, le=3660.0)]
+"""A duration within ten years [d]."""
 
 
 class Submission(RxModel):
@@ -121,11 +123,11 @@ class Submission(RxModel):
     region: Region = Field(description="Region of the site (grouping attribute).")
     changeovers_per_yr: Annotated[Real, Field(ge=0.0, le=8760.0)] | None = Field(
         default=None, description="Product changeovers per year [1/yr].")
-    changeover_h: Annotated[Real, Hours] | None = Field(
+    changeover_h: Hours | None = Field(
         default=None, description="Mean duration of one changeover, cleaning included [h].")
     batch_failure_rate_by_cause: dict[FailureCategory, Fraction] | None = Field(
         default=None, description="Fraction of batches failed, by cause [-].")
-    qc_release_days: Annotated[Real, Days] | None = Field(
+    qc_release_days: Days | None = Field(
         default=None, description="Mean time from end of manufacture to QC release [d].")
     oee: Fraction | None = Field(
         default=None, description="Overall equipment effectiveness [-].")
@@ -135,7 +137,7 @@ class Submission(RxModel):
         default=None, description="Capital spent on each adopted technology [USD].")
     shortages_count: Annotated[WholeNumber, Field(ge=0, le=10_000)] | None = Field(
         default=None, description="Shortages experienced in the year [-].")
-    shortage_days: Annotated[Real, Days] | None = Field(
+    shortage_days: Days | None = Field(
         default=None, description="Days of shortage experienced in the year [d].")
 
     @model_validator(mode="after")
