@@ -74,6 +74,7 @@ __all__ = [
     "run_greenfield_sensitivity_table",
     "run_greenfield_table",
     "tornado_markdown",
+    "worked_example_markdown",
 ]
 
 GREENFIELD_RUN_KIND = "econ.greenfield"
@@ -397,6 +398,31 @@ def tornado_markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def worked_example_markdown(appraisal: GreenfieldAppraisal, technology_id: str) -> str:
+    """The incremental cash flows of ``technology_id`` against the reference by year, as the
+    worked example of ``docs/econ.md`` (MUSD): one-off costs (capex, training, filings),
+    operating cash flow (every operating line), tax (income tax and salvage tax), the net
+    flow, its discount factor at the hurdle and its present value; the last row sums the
+    present values (the incremental NPV)."""
+    flows = appraisal.incremental_cash_flows(technology_id)
+    rate = appraisal.profile.hurdle_rate
+    one_off = flows["capex_usd"] + flows["training_usd"] + flows["regulatory_filing_usd"]
+    tax = flows["income_tax_usd"] + flows["salvage_tax_usd"]
+    operating = flows["net_cash_flow_usd"] - one_off - tax
+    lines = ["| year | one-off [MUSD] | operating [MUSD] | tax [MUSD] | net [MUSD] | "
+             f"1/(1+{rate:g})^t | PV [MUSD] |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    total = 0.0
+    for t in range(len(flows)):
+        factor = (1.0 + rate) ** -t
+        pv = flows["net_cash_flow_usd"].iloc[t] * factor
+        total += pv
+        lines.append(f"| {t} | {_musd(one_off.iloc[t])} | {_musd(operating.iloc[t])} | "
+                     f"{_musd(tax.iloc[t])} | {_musd(flows['net_cash_flow_usd'].iloc[t])} | "
+                     f"{factor:.4f} | {_musd(pv)} |")
+    lines.append(f"| NPV | | | | | | **{_musd(total)}** |")
+    return "\n".join(lines)
+
+
 def _wrapped(name: str, body: str) -> str:
     return f"{_DOCS_START.format(name=name)}\n{body}\n{_DOCS_END.format(name=name)}"
 
@@ -405,7 +431,8 @@ def greenfield_docs_tables(map_chunks: ChunkMapper = map_serial) -> dict[str, st
     """The tables ``docs/econ.md`` quotes in "Greenfield: a new line or a new product",
     each between its markers: ``new_line`` and ``new_product`` (every arm of
     :data:`DOCS_SCENARIO`, :data:`DOCS_REPLICATIONS` replication-years each, entropy
-    :data:`DOCS_ENTROPY`) and ``tornado`` (continuous against batch, new line, same
+    :data:`DOCS_ENTROPY`), ``worked`` (:func:`worked_example_markdown` of continuous
+    against batch, new line) and ``tornado`` (continuous against batch, new line, same
     replications and entropy).
 
     Returns
@@ -420,9 +447,12 @@ def greenfield_docs_tables(map_chunks: ChunkMapper = map_serial) -> dict[str, st
     line_id = scenario.lines[0].id
     performances = LinePerformances(line_id, DOCS_REPLICATIONS, DOCS_ENTROPY, map_chunks)(
         scenario, ids)
-    out = {case.value: _wrapped(case.value, greenfield_markdown(appraise_greenfield(
-        scenario, technology_ids=ids, case=case, performances=performances).table()))
-        for case in DOCS_CASES}
+    appraisals = {case: appraise_greenfield(scenario, technology_ids=ids, case=case,
+                                            performances=performances) for case in DOCS_CASES}
+    out = {case.value: _wrapped(case.value, greenfield_markdown(appraisal.table()))
+           for case, appraisal in appraisals.items()}
+    out["worked"] = _wrapped("worked", worked_example_markdown(
+        appraisals[GreenfieldCase.NEW_LINE], "continuous"))
     tornado = greenfield_sensitivity(scenario, "tornado", rng=np.random.default_rng(
         DOCS_ENTROPY), n_replications=DOCS_REPLICATIONS, entropy=DOCS_ENTROPY,
         map_chunks=map_chunks)
