@@ -6,7 +6,11 @@ technology break-even map with line simulations (rxtwin.runs.econ.breakeven_map_
 bundled 24-product generic line: products per line x volume scale, every technology,
 200 replications per technology and point, 2 worker processes. The full 50 x 50 map is
 measured when RXTWIN_BENCH_FULL_MAP=1; otherwise a 10 x 10 map is timed and the 50 x 50
-time extrapolated linearly in the number of points (keys say which).
+time extrapolated linearly in the number of points (keys say which). Then every option of
+the sterile scenario priced for the firm and for society
+(rxtwin.runs.appraise.appraise_options, 1,000 network scenario-years per option, options
+run two at a time in 2 worker processes; target 60 s) and the greenfield appraisal of the
+single high-volume product (every arm simulated and appraised, rxtwin.runs.greenfield).
 """
 
 from __future__ import annotations
@@ -83,6 +87,8 @@ def main() -> None:
         "breakeven_map_points_meeting_target": int(grid["meets_target"].sum()),
     }
     result.update(_technology_map())
+    result.update(_options_appraisal())
+    result.update(_greenfield())
     print(json.dumps(result))
 
 
@@ -116,6 +122,65 @@ def _technology_map() -> dict:
     else:
         out["breakeven_map_50x50_200reps_2workers_s_extrapolated"] = seconds * 2500 / points
     return out
+
+
+def _appraise_options_part(index: int, n_years: int, entropy: int) -> int:
+    """Every other option of the sterile line (``index`` 0 or 1), priced against the
+    incumbent; returns the number of options priced (a worker process's share of
+    :func:`_options_appraisal`)."""
+    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.runs.appraise import appraise_options
+    from rxtwin.runs.resilience import resilience_options
+
+    scenario = load_scenario("sterile_injectable")
+    line_id = scenario.lines[0].id
+    options = resilience_options(scenario, line_id, None, None)
+    # the incumbent (options[0]) is simulated by both workers: every option is priced
+    # against it on common random numbers
+    mine = [o for i, o in enumerate(options[1:]) if i % 2 == index]
+    technologies = [o.technology_id for o in mine if o.kind == "technology"]
+    interventions = [o.intervention_ids[0] for o in mine if o.kind == "intervention"]
+    result = appraise_options(scenario, line_id=line_id, technology_ids=technologies,
+                              intervention_ids=interventions, n_years=n_years,
+                              entropy=entropy)
+    return len(result.table)
+
+
+def _options_appraisal() -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+
+    n_years = 1000
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        counts = list(pool.map(_appraise_options_part, [0, 1], [n_years] * 2, [1] * 2))
+    seconds = time.perf_counter() - start
+    # the same work in this process, one call, for comparison (the incumbent once)
+    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.runs.appraise import appraise_options
+
+    start = time.perf_counter()
+    appraise_options(load_scenario("sterile_injectable"), n_years=n_years, entropy=1)
+    serial = time.perf_counter() - start
+    return {"options_scenario": "sterile_injectable", "options_years_per_option": n_years,
+            "options_workers": 2, "options_rows": sum(counts),
+            "appraise_options_sterile_1000yr_2workers_s": seconds,
+            "appraise_options_sterile_1000yr_serial_s": serial,
+            "appraise_options_target_s": 60.0}
+
+
+def _greenfield() -> dict:
+    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.runs.greenfield import appraise_greenfield
+
+    scenario = load_scenario("high_volume_single_product")
+    start = time.perf_counter()
+    result = appraise_greenfield(scenario, n_replications=400, entropy=1)
+    seconds = time.perf_counter() - start
+    return {"greenfield_scenario": scenario.name, "greenfield_arms": len(result.arms),
+            "greenfield_replications_per_arm": 400, "greenfield_s": seconds,
+            "greenfield_appraisal_only_ms": 1e3 * _best_of(
+                lambda: appraise_greenfield(scenario, performances={
+                    tid: arm.performance for tid, arm in result.arms.items()}), 3, 5)}
 
 
 if __name__ == "__main__":

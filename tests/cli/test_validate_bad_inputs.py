@@ -53,7 +53,9 @@ def _add_edges(doc):
 
 # (label, change to the good document, text the error line must contain)
 SEMANTIC_CASES = [
-    ("missing field", _delete(["firm", "hurdle_rate"]), "firm.hurdle_rate: required field"),
+    # (firm.hurdle_rate may be left out: the named firm profile fills it)
+    ("missing field", _delete(["firm", "labour_usd_per_fte_yr"]),
+     "firm.labour_usd_per_fte_yr: required field"),
     ("wrong type for a number", _set(["products", 0, "demand_units_per_yr"], "lots"),
      "products.0.demand_units_per_yr"),
     ("unit given as text", _set(["technologies", 0, "capex_usd"], "5 MUSD"),

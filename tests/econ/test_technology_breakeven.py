@@ -52,7 +52,7 @@ def _grid_crossing(f, grid):
 
 
 @pytest.mark.parametrize(("name", "tech", "param", "grid"), [
-    ("high_volume_single_product", "continuous", "capex_scale", np.linspace(0.0, 0.5, 26)),
+    ("high_volume_single_product", "continuous", "capex_scale", np.linspace(0.0, 1.0, 26)),
     ("high_volume_single_product", "continuous", "capex_grant", np.linspace(0.0, 1.0, 41)),
     ("generic_oral_solid", "advanced_batch", "price_scale", np.linspace(0.05, 1.0, 20)),
 ])

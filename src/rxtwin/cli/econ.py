@@ -1,8 +1,9 @@
 """``rxtwin econ|breakeven|sensitivity``: technology appraisal, break-even, sensitivity.
 
-Thin: parse, call one function of :mod:`rxtwin.runs.econ` per command (it simulates,
-appraises and stores the run -- kinds ``econ.appraise``, ``econ.breakeven``,
-``econ.sensitivity`` -- with its table), show a rich table.
+Thin: parse, call one function of :mod:`rxtwin.runs.econ` (or, with ``--greenfield``,
+:mod:`rxtwin.runs.greenfield`) per command (it simulates, appraises and stores the run --
+kinds ``econ.appraise``, ``econ.greenfield``, ``econ.breakeven``, ``econ.sensitivity`` --
+with its table), show a rich table.
 """
 
 from __future__ import annotations
@@ -76,10 +77,24 @@ def econ(
     db: str = DB,
     subsidy: str = typer.Option("", "--subsidy", help="grant=SHARE and/or itc=SHARE of "
                                 "capex, e.g. grant=0.3."),
+    greenfield: bool = typer.Option(False, "--greenfield", help="Appraise a new line: every "
+                                    "technology pays its capex; compare with --baseline "
+                                    "(default batch)."),
+    new_product: bool = typer.Option(False, "--new-product", help="With --greenfield: the "
+                                     "product is new too (it sells once developed and the "
+                                     "line installed)."),
+    horizon: int = typer.Option(None, "--horizon", min=1, max=50, help="With --greenfield: "
+                                "last year appraised [yr] (default: the scenario's)."),
 ) -> None:
     """Rank technologies against the incumbent: NPV at the firm's hurdle, IRR, payback.
 
+    With --greenfield the line is new: each technology builds it and pays its own capex,
+    training and filings (the scenario's new_lines, else the technology's own figures);
+    each arm is appraised alone and against the reference arm (--baseline, default batch).
+
     Example: rxtwin econ generic_oral_solid --tech advanced_batch,continuous --reps 400
+
+    Example: rxtwin econ high_volume_single_product --greenfield --reps 400 --seed 20230601
     """
     from rxtwin.runs.econ import (
         candidate_technologies,
@@ -87,6 +102,14 @@ def econ(
         run_appraisal_table,
     )
 
+    if greenfield:
+        if subsidy:
+            raise UserInputError(f"--subsidy {subsidy!r}: not available with --greenfield")
+        _greenfield(scenario, tech, baseline, line, reps, seed, db, new_product, horizon)
+        return
+    if new_product or horizon is not None:
+        raise UserInputError("--new-product and --horizon need --greenfield (the retrofit "
+                             "appraisal uses the scenario's horizon)")
     subsidies = _parse_subsidy(subsidy)
     loaded = load_scenario(scenario)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
@@ -113,6 +136,45 @@ def econ(
                       f"{row['profitability_index']:.2f}",
                       "yes" if row["meets_hurdle"] else "no",
                       "yes" if row["meets_payback"] else "no")
+    console.print(table)
+    console.print(f"run: {result.run_id}", highlight=False)
+
+
+def _greenfield(scenario: str, tech: str | None, baseline: str | None, line: str | None,
+                reps: int, seed: int | None, db: str | None, new_product: bool,
+                horizon: int | None) -> None:
+    """``rxtwin econ --greenfield``: run :func:`rxtwin.runs.greenfield.run_greenfield_table`
+    and print its table."""
+    from rxtwin.runs.greenfield import GreenfieldParams, run_greenfield_table
+
+    loaded = load_scenario(scenario)
+    params = GreenfieldParams(
+        line_id=line, technologies=_tech_list(tech), reference=baseline or "batch",
+        case="new_product" if new_product else "new_line", horizon_yr=horizon,
+        n_replications=reps, **({} if seed is None else {"seed": seed}))
+    with Store.open(db or default_db_url()) as store, progress_bar() as bar:
+        task = bar.add_task("arms", total=None)
+        result = run_greenfield_table(
+            store, loaded, params,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    p = result.params
+    table = Table(title=f"{loaded.name}, {p.line_id}: a new line ({p.case.value}), every arm "
+                  f"paying its capex, against {p.reference} (hurdle "
+                  f"{loaded.firm.hurdle_rate:.0%}, payback limit "
+                  f"{loaded.firm.payback_limit_yr:g} yr, {p.horizon_yr} yr)",
+                  title_justify="left")
+    for column in ("arm", "capex [USD]", "first sale [yr]", "op. profit [USD/yr]",
+                   "NPV [USD]", "IRR", "payback [yr]", "accept", f"NPV vs {p.reference}"):
+        table.add_column(column, justify="left" if column == "arm" else "right")
+    for _, row in result.table.iterrows():
+        table.add_row(row["technology"], f"{row['capex_usd']:,.0f}",
+                      f"{int(row['first_operating_yr'])}",
+                      f"{row['operating_profit_usd_per_yr']:,.0f}", f"{row['npv_usd']:,.0f}",
+                      "n/a" if math.isnan(row["irr"]) else f"{row['irr']:.1%}",
+                      "never" if math.isnan(row["payback_yr"]) else f"{row['payback_yr']:.2f}",
+                      "yes" if row["accept"] else "no",
+                      "reference" if row["technology"] == p.reference
+                      else f"{row['incremental_npv_usd']:,.0f}")
     console.print(table)
     console.print(f"run: {result.run_id}", highlight=False)
 
@@ -208,10 +270,21 @@ def sensitivity(
     workers: int = WORKERS,
     db: str = DB,
     seed: int = typer.Option(0, "--seed", min=0, help="Root seed (sampling and simulation)."),
+    greenfield: bool = typer.Option(False, "--greenfield", help="The NPV of building a new "
+                                    "line with TECH instead of --baseline (default batch), "
+                                    "every arm paying its capex."),
+    new_product: bool = typer.Option(False, "--new-product", help="With --greenfield: the "
+                                     "product is new too."),
 ) -> None:
     """Sensitivity of the NPV of switching to TECH to the scenario's uncertain parameters.
 
+    With --greenfield, of the NPV of building the line anew with TECH instead of the
+    reference (--baseline, default batch).
+
     Example: rxtwin sensitivity generic_oral_solid --tech continuous --method morris --n 8
+
+    Example: rxtwin sensitivity high_volume_single_product --greenfield --tech continuous
+    --reps 400 --seed 20230601
     """
     from rxtwin.runs.econ import (
         SENSITIVITY_METHODS,
@@ -219,21 +292,35 @@ def sensitivity(
         line_and_baseline,
         run_sensitivity_table,
     )
+    from rxtwin.runs.greenfield import run_greenfield_sensitivity_table
 
     if method not in SENSITIVITY_METHODS:
         raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
+    if new_product and not greenfield:
+        raise UserInputError("--new-product needs --greenfield")
     loaded = load_scenario(scenario)
+    if greenfield:
+        baseline = baseline or "batch"
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     candidate_technologies(loaded, _tech_list(tech), baseline)
     with Store.open(db or default_db_url()) as store, \
             console.status(f"{method}: simulating and appraising ..."):
-        result = run_sensitivity_table(
-            store, loaded, method=method, option_tech_id=tech, baseline_tech_id=baseline,
-            line_id=line_id, n=n, n_replications=reps, seed=seed,
-            backend=backend_for(workers), workers=workers)
+        if greenfield:
+            result = run_greenfield_sensitivity_table(
+                store, loaded, method=method, option_tech_id=tech,
+                reference_tech_id=baseline, line_id=line_id,
+                case="new_product" if new_product else "new_line", n=n,
+                n_replications=reps, seed=seed, backend=backend_for(workers),
+                workers=workers)
+        else:
+            result = run_sensitivity_table(
+                store, loaded, method=method, option_tech_id=tech, baseline_tech_id=baseline,
+                line_id=line_id, n=n, n_replications=reps, seed=seed,
+                backend=backend_for(workers), workers=workers)
     frame = result.table
-    table = Table(title=f"{method} sensitivity of the NPV of {tech} vs {baseline} [USD]",
-                  title_justify="left")
+    what = "building a new line with" if greenfield else "switching to"
+    table = Table(title=f"{method} sensitivity of the NPV of {what} {tech} vs {baseline} "
+                  "[USD]", title_justify="left")
     for column in frame.columns:
         table.add_column(str(column))
     for _, row in frame.iterrows():

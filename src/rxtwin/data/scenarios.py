@@ -8,6 +8,12 @@ user studies small:
   values replace. ``sources`` merge key by key. A chain of ``extends`` may hold
   :data:`MAX_EXTENDS_DEPTH` files; a file met twice in one chain is a loop, refused with
   the files of the loop.
+* ``firm.profile`` may name a bundled firm profile (``brand``, ``generic``,
+  ``contract_manufacturer`` of ``firm_profiles.yaml``): its hurdle rate, payback limit and
+  tax rate, with their ``source:``/``assumption:`` lines, fill the ones the scenario does
+  not give (:func:`fill_firm_profile`). A file that ``extends`` another and names a
+  different profile drops the criteria it inherits (and their sources), so the named
+  profile applies unless the file sets them itself.
 * any list field may be given as ``{from_csv: FILE.csv}``: one record per row,
   ``;`` separating list cells, dotted column names for nested fields; the text of a cell
   becomes a number where the field wants one.
@@ -38,6 +44,8 @@ from rxtwin.model import Scenario
 BUNDLED_PACKAGE = "rxtwin.data"
 BUNDLED_FOLDER = "scenarios"
 MAX_EXTENDS_DEPTH = 32
+FIRM_CRITERIA = ("hurdle_rate", "payback_limit_yr", "tax_rate")
+"""Fields of ``firm`` that a named firm profile fills (:func:`fill_firm_profile`)."""
 """Files in one chain of ``extends`` at most, the first file included."""
 
 
@@ -159,13 +167,70 @@ def read_scenario_document(path: Path, _chain: tuple[Path, ...] = ()) -> dict:
                                   f"{_chain_text((*chain[-2:], resolved))}")])
     with _named_from(path, "extends", parent_path):
         base = read_scenario_document(parent_path, chain)
-    return deep_merge(base, document)
+    return deep_merge(_without_other_profile(base, document), document)
+
+
+def _firm_profile_name(document: dict) -> object:
+    firm = document.get("firm")
+    return firm.get("profile") if isinstance(firm, dict) else None
+
+
+def _without_other_profile(base: dict, document: dict) -> dict:
+    """``base`` without its firm criteria and their sources when ``document`` names another
+    firm profile (the criteria belong to the profile, not to the file extended)."""
+    profile = _firm_profile_name(document)
+    if profile is None or profile == _firm_profile_name(base):
+        return base
+    out = dict(base)
+    out["firm"] = {k: v for k, v in base["firm"].items() if k not in FIRM_CRITERIA}
+    if isinstance(base.get("sources"), dict):
+        dropped = {f"firm.{k}" for k in FIRM_CRITERIA}
+        out["sources"] = {k: v for k, v in base["sources"].items() if k not in dropped}
+    return out
+
+
+def fill_firm_profile(document: dict) -> dict:
+    """The document with the firm criteria it lacks taken from its named firm profile.
+
+    Parameters
+    ----------
+    document : dict
+        A scenario document (``extends`` resolved).
+
+    Returns
+    -------
+    dict
+        A copy in which each of :data:`FIRM_CRITERIA` missing from ``firm`` is the value of
+        the bundled profile ``firm.profile`` names (``firm_profiles.yaml``), and
+        ``sources["firm.<field>"]`` its provenance unless the document gives one. The
+        document unchanged when ``firm`` gives them all or names no bundled profile (the
+        scenario's validation then names any missing field).
+    """
+    from rxtwin.data.econ_defaults import load_firm_profiles
+
+    firm = document.get("firm")
+    profile = _firm_profile_name(document)
+    profiles = load_firm_profiles()
+    if (not isinstance(profile, str) or profile not in profiles
+            or all(k in firm for k in FIRM_CRITERIA)):
+        return document
+    sources = document.get("sources")
+    sources = dict(sources) if isinstance(sources, dict) else {}
+    filled = dict(firm)
+    for key in FIRM_CRITERIA:
+        if key not in filled:
+            entry = profiles[profile][key]
+            filled[key] = entry.value
+            sources.setdefault(f"firm.{key}", f"{entry.provenance} (firm profile "
+                                              f"'{profile}', firm_profiles.yaml)")
+    return {**document, "firm": filled, "sources": sources}
 
 
 def scenario_from_document(document: dict, file: str = "<input>") -> Scenario:
-    """Validate a plain dict as a :class:`Scenario` or raise :class:`InputError`."""
+    """Validate a plain dict as a :class:`Scenario` (firm criteria filled from a named
+    firm profile, :func:`fill_firm_profile`) or raise :class:`InputError`."""
     try:
-        return Scenario.model_validate(document)
+        return Scenario.model_validate(fill_firm_profile(document))
     except ValidationError as exc:
         raise InputError(problems_from_validation_error(exc, file)) from None
     except RecursionError:

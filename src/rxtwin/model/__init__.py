@@ -27,7 +27,7 @@ from rxtwin.model.scenario import SCHEMA_VERSION, Scenario, canonical_hash, cano
 from rxtwin.model.shortage_cost import HarmParameters, RangedValue, ShortageCostParameters
 from rxtwin.model.site import InspectionStatus, Line, Site
 from rxtwin.model.supply import SupplyEdge
-from rxtwin.model.technology import Technology, TechnologyKind
+from rxtwin.model.technology import NewLineCosts, Technology, TechnologyKind
 from rxtwin.model.uncertainty import UncertainParameter
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "FailureCategory", "FailureEffect", "FailureMode", "FailureModeChange", "FirmFinance",
     "FirmProfile", "Fixed", "Gamma", "HarmParameters", "InspectionStatus", "Intervention",
     "InterventionKind",
-    "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "Normal",
+    "Line", "LinePerformance", "LogNormal", "Material", "MaterialKind", "NewLineCosts", "Normal",
     "PerformancesAt", "PriorityFacts", "Product", "RangedValue", "RxModel", "Scenario", "ShortageCostParameters",
     "Site", "SupplyEdge", "Technology",
     "TechnologyKind", "Triangular", "UncertainParameter", "Uniform", "canonical_hash",

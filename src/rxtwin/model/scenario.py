@@ -20,7 +20,7 @@ from rxtwin.model.paths import PathError, expand_path, resolve_path
 from rxtwin.model.product import Material, MaterialKind, Product
 from rxtwin.model.site import Line, Site
 from rxtwin.model.supply import SupplyEdge
-from rxtwin.model.technology import Technology
+from rxtwin.model.technology import NewLineCosts, Technology
 from rxtwin.model.uncertainty import UncertainParameter
 
 SCHEMA_VERSION = 1
@@ -52,6 +52,11 @@ class Scenario(RxModel):
     interventions: list[Intervention] = Field(default_factory=list)
     supply_edges: list[SupplyEdge] = Field(default_factory=list)
     uncertain: list[UncertainParameter] = Field(default_factory=list)
+    new_lines: dict[Identifier, NewLineCosts] = Field(
+        default_factory=dict,
+        description="costs of a technology built as a new line, by technology id (greenfield "
+        "appraisal, rxtwin.econ.greenfield); a technology not listed uses its own capex, "
+        "installation, ramp-up, training and filing figures")
     sources: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -179,6 +184,12 @@ def _cross_reference_errors(s: Scenario):
                              f"id '{item.id}' is used twice in {field}; ids must be unique")
             seen.add(item.id)
         ids[field] = seen
+
+    for technology_id in s.new_lines:
+        if technology_id not in ids["technologies"]:
+            yield _error(("new_lines", technology_id), technology_id, "dangling_reference",
+                         f"new_lines names technology '{technology_id}', which is not in "
+                         f"technologies ({', '.join(sorted(ids['technologies']))})")
 
     materials_by_id = {m.id: m for m in s.materials}
     for index, product in enumerate(s.products):

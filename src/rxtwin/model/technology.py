@@ -89,3 +89,28 @@ class Technology(RxModel):
     def batch_cycle_h(self) -> float:
         """Hours to make one batch (or continuous release lot) at the ideal rate."""
         return self.batch_size_units / self.throughput_units_per_h
+
+
+class NewLineCosts(RxModel):
+    """What one technology costs when it is built as a new line (a greenfield appraisal).
+
+    A technology's own ``capex_usd``, ``install_time_months``, ``ramp_up_months``,
+    ``training_usd`` and ``filing_cost_usd_per_product`` describe moving an existing line
+    onto it (the retrofit of :func:`rxtwin.econ.technology.appraise_technology`); an
+    incumbent's are zero because its line exists. A scenario's ``new_lines`` gives these
+    figures for a technology whose new line costs something else (a new batch train, sensors
+    on a new train); :func:`rxtwin.econ.greenfield.new_line_arm` uses the technology's own
+    figures for a technology it does not list.
+    """
+
+    capex_usd: BoundedNonNegative = Field(
+        description="equipment, installation and validation of the whole new line [USD]")
+    install_time_months: BoundedNonNegative = Field(
+        description="from decision to first GMP batch of the new line [month]")
+    ramp_up_months: BoundedNonNegative = Field(
+        description="after installation, months to reach full throughput (linear ramp) "
+        "[month]")
+    training_usd: BoundedNonNegative = Field(
+        description="staff training for the new line, expensed before operation [USD]")
+    filing_cost_usd_per_product: BoundedNonNegative = Field(
+        description="regulatory cost per product made on the new line [USD/product]")

@@ -41,6 +41,7 @@ from rxtwin.model.scenario import Scenario
 from rxtwin.runs import (
     appraise,
     breakeven,
+    greenfield,
     line,
     priority,
     resilience,
@@ -152,6 +153,22 @@ _KINDS = (
         run=appraise.run_options,
         figures=appraise.options_figures,
         resolve=appraise.resolve_options,
+    ),
+    RunKind(
+        name=greenfield.GREENFIELD_RUN_KIND,
+        title="Econ: a new line or a new product, every arm paying its capex",
+        description="Each technology built as a new line (a new batch train, a new "
+        "continuous line, ...), its line simulated from one seed, then appraised alone at "
+        "the firm's hurdle rate (capex, yearly operating profit, NPV, IRR, payback, "
+        "verdict) and against the reference arm (incremental NPV); installation, ramp-up "
+        "and, for a new product, development time decide when each arm first sells; one "
+        "chunk per arm, resumable (also `rxtwin econ SCENARIO --greenfield`).",
+        params_model=greenfield.GreenfieldParams,
+        check=greenfield.check_greenfield,
+        n_chunks=greenfield.greenfield_n_chunks,
+        run=greenfield.run_greenfield,
+        figures=greenfield.greenfield_figures,
+        resolve=greenfield.resolve_greenfield,
     ),
     RunKind(
         name=priority.RANK_RUN_KIND,

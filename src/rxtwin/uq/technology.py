@@ -66,12 +66,13 @@ def technologies_touched(path: str) -> set[str] | None:
     Returns
     -------
     set of str or None
-        ``set()`` for a path only the cash-flow model reads (``horizon_yr``, a firm or
+        ``set()`` for a path only the cash-flow model reads (``horizon_yr``, ``new_lines``
+        (the costs of a technology built as a new line), a firm or
         technology field in :data:`ECON_ONLY_FIELDS`), ``{tid}`` for any other field of
         technology ``tid``, ``None`` for anything else (every technology's line).
     """
     parts = path.split(".")
-    if parts[0] == "horizon_yr":
+    if parts[0] in ("horizon_yr", "new_lines"):
         return set()
     if parts[0] == "firm" and len(parts) > 1 and parts[1] in ECON_ONLY_FIELDS:
         return set()
