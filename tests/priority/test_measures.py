@@ -210,3 +210,14 @@ def test_a_combination_needs_two_known_measures():
         study_measures(scenario, combinations=[["buffer-stock-90d"]], **SMALL)
     with pytest.raises(UserInputError, match="teleport"):
         study_measures(scenario, combinations=[["buffer-stock-90d", "teleport"]], **SMALL)
+
+
+def test_the_study_gives_the_same_numbers_on_threads_as_serially():
+    from rxtwin.compute import chunk_mapper
+
+    scenario = load_scenario("sterile_injectable")
+    serial = study_measures(scenario, measure_ids=["buffer-stock-90d"], n_draws=20, **SMALL)
+    threaded = study_measures(scenario, measure_ids=["buffer-stock-90d"], n_draws=20,
+                              map_chunks=chunk_mapper("threads", workers=2), **SMALL)
+    assert serial.effects.equals(threaded.effects)
+    assert serial.risk.equals(threaded.risk)
