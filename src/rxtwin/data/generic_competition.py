@@ -1,0 +1,75 @@
+"""Load ``generic_competition.yaml``: generic prices by number of makers, the first
+generic's exclusivity and approval times, each with its source or assumption.
+
+Validated into :class:`GenericCompetition`, which the engine
+(:mod:`rxtwin.econ.market_entry`) takes as an argument.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+
+from rxtwin.data.documents import (
+    bundled_data_file,
+    parse_data_text,
+    read_data_text,
+    sourced_values,
+)
+from rxtwin.errors import UserInputError, problems_from_validation_error
+from rxtwin.model.base import BoundedNonNegative, Fraction, RxModel
+
+__all__ = ["GenericCompetition", "load_generic_competition", "parse_generic_competition"]
+
+
+class GenericCompetition(RxModel):
+    """Generic competition parameters (units in the names)."""
+
+    price_share_of_brand_by_makers: dict[int, Fraction] = Field(min_length=1)
+    exclusivity_months: BoundedNonNegative
+    anda_review_months: BoundedNonNegative
+    delay_probability: Fraction
+    delay_months: BoundedNonNegative
+    provenance: dict[str, str]
+
+    @field_validator("price_share_of_brand_by_makers")
+    @classmethod
+    def _falls_with_makers(cls, table: dict[int, float]) -> dict[int, float]:
+        counts = sorted(table)
+        if counts[0] < 1:
+            raise ValueError(f"maker counts start at 1 (got {counts[0]})")
+        shares = [table[n] for n in counts]
+        if any(b > a for a, b in zip(shares, shares[1:], strict=False)):
+            raise ValueError(f"price shares must not rise with more makers (got {table})")
+        return table
+
+
+def load_generic_competition(path: Path | None = None) -> GenericCompetition:
+    """Read the parameters (the bundled file unless ``path`` is given); errors name the
+    file, the key and the rule."""
+    if path is None:
+        return _bundled()
+    return parse_generic_competition(read_data_text(Path(path)), str(path))
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> GenericCompetition:
+    path = bundled_data_file("generic_competition.yaml")
+    return parse_generic_competition(read_data_text(path), str(path))
+
+
+def parse_generic_competition(text: str, where: str = "<text>") -> GenericCompetition:
+    """The parameters from the text of a file (``where`` names it in messages)."""
+    values = sourced_values(parse_data_text(text, where), where)
+    expected = set(GenericCompetition.model_fields) - {"provenance"}
+    if set(values) != expected:
+        raise UserInputError(f"{where}: the keys are {sorted(expected)} (got {sorted(values)})")
+    try:
+        return GenericCompetition.model_validate(
+            {**{k: v.value for k, v in values.items()},
+             "provenance": {k: v.provenance for k, v in values.items()}})
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, where)
+        raise UserInputError("; ".join(p.line() for p in problems)) from None
