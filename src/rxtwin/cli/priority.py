@@ -21,6 +21,18 @@ from rxtwin.store import Store, default_db_url
 
 _SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
                            show_default=False)
+# Options both commands take (one definition, the same help).
+_MEASURE = typer.Option(None, "--measure", help="Intervention ids to study, comma-separated "
+                        "(default: every intervention).")
+_YEARS = typer.Option(1000, "--years", min=2, max=100_000,
+                      help="Network scenario-years per run.")
+_CHUNK_SIZE = typer.Option(100, "--chunk-size", min=1, max=100_000,
+                           help="Scenario-years per chunk (intervals over chunks).")
+_DRAWS = typer.Option(200, "--draws", min=2, max=100_000,
+                      help="Draws of the shortage-day cost per priced pair.")
+_SEED = typer.Option(None, "--seed", min=0, help="Seed of every run (default: fresh entropy, "
+                     "printed and stored with the run).")
+_DB = typer.Option(None, "--db", help=DB_HELP)
 
 
 def _money(usd: float) -> str:
@@ -80,18 +92,13 @@ def _execute(kind_name: str, loaded, raw: dict, db: str | None, tables: tuple[st
 @user_errors
 def prioritize(
     scenario: str = _SCENARIO,
-    measure: str = typer.Option(None, "--measure", help="Intervention ids to study, "
-                                "comma-separated (default: every intervention)."),
+    measure: str = _MEASURE,
     top: int = typer.Option(10, "--top", min=1, help="Products to print."),
-    years: int = typer.Option(1000, "--years", min=2, max=100_000,
-                              help="Network scenario-years per run."),
-    chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
-                                   help="Scenario-years per chunk (intervals over chunks)."),
-    draws: int = typer.Option(200, "--draws", min=2, max=100_000,
-                              help="Draws of the shortage-day cost per priced pair."),
-    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every run (default: fresh "
-                             "entropy, printed and stored with the run)."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
+    years: int = _YEARS,
+    chunk_size: int = _CHUNK_SIZE,
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    db: str = _DB,
 ) -> None:
     """Rank the scenario's medicines by criticality x vulnerability x simulated risk; print
     each one's dominant cause of shortage and the best measure that addresses it, with the
@@ -168,21 +175,16 @@ def portfolio(
                                     help="Measures per product at most."),
     budgets: int = typer.Option(20, "--budgets", min=2, max=200,
                                 help="Budgets on the frontier."),
-    measure: str = typer.Option(None, "--measure", help="Intervention ids to study, "
-                                "comma-separated (default: every intervention)."),
+    measure: str = _MEASURE,
     combination: str = typer.Option(None, "--combination", help="Measures simulated "
                                     "together as one option, ids joined by '+', several "
                                     "comma-separated (e.g. 'buffer-stock-90d+rapid-sterility"
                                     "-test')."),
-    years: int = typer.Option(1000, "--years", min=2, max=100_000,
-                              help="Network scenario-years per run."),
-    chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
-                                   help="Scenario-years per chunk (intervals over chunks)."),
-    draws: int = typer.Option(200, "--draws", min=2, max=100_000,
-                              help="Draws of the shortage-day cost per priced pair."),
-    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every run (default: fresh "
-                             "entropy, printed and stored with the run)."),
-    db: str = typer.Option(None, "--db", help=DB_HELP),
+    years: int = _YEARS,
+    chunk_size: int = _CHUNK_SIZE,
+    draws: int = _DRAWS,
+    seed: int = _SEED,
+    db: str = _DB,
 ) -> None:
     """Choose measures for medicines under a public budget (a MILP on HiGHS), maximising
     criticality-weighted shortage-days avoided or social NPV; re-simulate the chosen

@@ -10,15 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from rxtwin.data.documents import (
     bundled_data_file,
-    parse_data_text,
+    parse_sourced_model,
     read_data_text,
-    sourced_values,
 )
-from rxtwin.errors import UserInputError, problems_from_validation_error
 from rxtwin.model.base import BoundedPositive, RxModel
 
 __all__ = ["CriteriaScales", "load_criteria_scales", "parse_criteria_scales"]
@@ -50,14 +46,4 @@ def _bundled() -> CriteriaScales:
 
 def parse_criteria_scales(text: str, where: str = "<text>") -> CriteriaScales:
     """The scales from the text of a scales file (``where`` names it in messages)."""
-    values = sourced_values(parse_data_text(text, where), where)
-    expected = set(CriteriaScales.model_fields) - {"provenance"}
-    if set(values) != expected:
-        raise UserInputError(f"{where}: the keys are {sorted(expected)} (got {sorted(values)})")
-    try:
-        return CriteriaScales.model_validate(
-            {**{k: v.value for k, v in values.items()},
-             "provenance": {k: v.provenance for k, v in values.items()}})
-    except ValidationError as exc:
-        problems = problems_from_validation_error(exc, where)
-        raise UserInputError("; ".join(p.line() for p in problems)) from None
+    return parse_sourced_model(CriteriaScales, text, where)

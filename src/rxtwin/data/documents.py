@@ -883,3 +883,39 @@ def sourced_values(section: Any, file: str, key_path: str = "") -> dict[str, Sou
         provenance = provenance_line(leaf, file, where)
         values[str(key)] = SourcedValue(leaf["value"], provenance)
     return values
+
+
+def parse_sourced_model(model: type[BaseModel], text: str, file: str) -> Any:
+    """A data file whose top-level entries are each ``{value, source|assumption}``,
+    validated into ``model``.
+
+    Parameters
+    ----------
+    model : type of pydantic.BaseModel
+        Its fields are the file's keys plus ``provenance`` (dict of key to provenance line).
+    text : str
+        The file's text.
+    file : str
+        The file, for messages.
+
+    Raises
+    ------
+    rxtwin.errors.UserInputError
+        A missing or unknown key, an entry without its provenance, or a value that breaks
+        the model's rules; naming the file, the key and the rule.
+    """
+    from pydantic import ValidationError
+
+    from rxtwin.errors import problems_from_validation_error
+
+    values = sourced_values(parse_data_text(text, file), file)
+    expected = set(model.model_fields) - {"provenance"}
+    if set(values) != expected:
+        raise UserInputError(f"{file}: the keys are {sorted(expected)} (got {sorted(values)})")
+    try:
+        return model.model_validate(
+            {**{k: v.value for k, v in values.items()},
+             "provenance": {k: v.provenance for k, v in values.items()}})
+    except ValidationError as exc:
+        problems = problems_from_validation_error(exc, file)
+        raise UserInputError("; ".join(p.line() for p in problems)) from None

@@ -10,15 +10,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from rxtwin.data.documents import (
     bundled_data_file,
-    parse_data_text,
+    parse_sourced_model,
     read_data_text,
-    sourced_values,
 )
-from rxtwin.errors import UserInputError, problems_from_validation_error
 from rxtwin.model.base import BoundedNonNegative, Fraction, RxModel
 
 __all__ = ["GenericCompetition", "load_generic_competition", "parse_generic_competition"]
@@ -62,14 +60,4 @@ def _bundled() -> GenericCompetition:
 
 def parse_generic_competition(text: str, where: str = "<text>") -> GenericCompetition:
     """The parameters from the text of a file (``where`` names it in messages)."""
-    values = sourced_values(parse_data_text(text, where), where)
-    expected = set(GenericCompetition.model_fields) - {"provenance"}
-    if set(values) != expected:
-        raise UserInputError(f"{where}: the keys are {sorted(expected)} (got {sorted(values)})")
-    try:
-        return GenericCompetition.model_validate(
-            {**{k: v.value for k, v in values.items()},
-             "provenance": {k: v.provenance for k, v in values.items()}})
-    except ValidationError as exc:
-        problems = problems_from_validation_error(exc, where)
-        raise UserInputError("; ".join(p.line() for p in problems)) from None
+    return parse_sourced_model(GenericCompetition, text, where)
