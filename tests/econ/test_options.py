@@ -176,6 +176,41 @@ def test_required_grant_brings_the_firm_npv_to_zero_at_its_hurdle():
         share * 2_000_000.0 / days)
 
 
+@pytest.mark.parametrize("costs", [
+    OptionCosts("equipment", "intervention", capex_usd=2_000_000.0, opex_usd_per_yr=0.0,
+                implementation_months=6.0),
+    OptionCosts("contract", "intervention", capex_usd=0.0, opex_usd_per_yr=500_000.0,
+                implementation_months=0.0),
+    OptionCosts("slow", "technology", capex_usd=900_000.0, opex_usd_per_yr=10_000.0,
+                implementation_months=30.0, ramp_up_months=9.0),
+])
+def test_the_required_price_premium_brings_the_firm_npv_to_zero_at_its_hurdle(costs):
+    """Root check through the full cash flows: the option's revenue raised by the premium
+    share gives NPV 0 at the hurdle (whatever the capex, running cost or ramp-up), and the
+    buyers' cost is the premium on that revenue discounted at the social rate."""
+    from rxtwin.econ.options import _effect_years, option_cash_flows, with_supply_effects
+
+    effects = _effects(days=(2.0, 0.0), unmet=(60_000.0, 0.0))
+    pricing = _price(costs, effects)
+    premium = pricing.required_price_premium_share
+    assert pricing.firm_npv_usd < 0.0 and 0.0 < premium < math.inf
+    priced = with_supply_effects(INCUMBENT, effects, _products(), energy_usd_per_unit=0.001,
+                                 opex_usd_per_yr=costs.opex_usd_per_yr)
+
+    def npv_at(share):
+        option = replace(priced, revenue_usd=priced.revenue_usd * (1.0 + share))
+        flows = option_cash_flows(costs, option, INCUMBENT, horizon_yr=HORIZON_YR,
+                                  tax_rate=PROFILE.tax_rate, terms=bundled_appraisal_terms())
+        return npv_usd(PROFILE.hurdle_rate, flows.incremental["net_cash_flow_usd"])
+
+    assert abs(npv_at(premium)) < 1e-6 * max(costs.capex_usd, costs.opex_usd_per_yr)
+    assert npv_at(premium * 0.99) < 0.0 < npv_at(premium * 1.01)
+    rate = load_shortage_costs().social_discount_rate
+    share = _effect_years(costs, HORIZON_YR)
+    assert pricing.premium_cost_usd == pytest.approx(
+        premium * npv_usd(rate, share * priced.revenue_usd), rel=1e-12)
+
+
 def test_a_grant_cannot_pay_for_a_running_loss():
     # no capex: no capex grant can help; the public cost is the lump sum -NPV
     costs = OptionCosts("contract", "intervention", capex_usd=0.0, opex_usd_per_yr=50_000.0,

@@ -26,12 +26,19 @@ def _share(value: float) -> str:
     return "none" if value is None or not math.isfinite(value) else f"{value:.0%}"
 
 
+def _premium(share: float) -> str:
+    """A price premium as a share of the price, in words when it cannot be reached."""
+    if share is None or not math.isfinite(share):
+        return "none suffices"
+    return "-" if share == 0.0 else f"{share:.1%} of price"
+
+
 def print_options(options) -> None:
     """Per scenario, two tables: each option for the firm (cash, NPV at its hurdle, IRR,
     payback, accept) and for society (shortage-days avoided, social NPV with its
-    intervals, the capex grant share that brings the firm to its hurdle, the public cost
-    per shortage-day avoided, the verdict); a frame with a ``scenario`` column, as the
-    demo writes it."""
+    intervals, the capex grant share or the price premium that brings the firm to its
+    hurdle, the public cost per shortage-day avoided, the verdict); a frame with a
+    ``scenario`` column, as the demo writes it."""
     for scenario, rows in options.groupby("scenario", sort=False):
         widest = max(len(str(o)) for o in rows["option"])
         firm = Table(title=f"{scenario}: for the firm, against the incumbent (MUSD, "
@@ -54,7 +61,7 @@ def print_options(options) -> None:
             title_justify="left")
         society.add_column("option", no_wrap=True, min_width=widest)
         for label in ("short-d/yr avoided", "social NPV", "interval", "with simulation",
-                      "grant", "USD/short-d", "verdict"):
+                      "grant", "or premium", "USD/short-d", "verdict"):
             society.add_column(label, justify="left" if label == "verdict" else "right")
         for row in rows.itertuples(index=False):
             per_day = row.public_cost_usd_per_shortage_day_avoided
@@ -65,6 +72,7 @@ def print_options(options) -> None:
                 f"{_musd(row.social_npv_sim_low_usd)} to "
                 f"{_musd(row.social_npv_sim_high_usd)}",
                 _share(row.required_capex_grant_fraction),
+                _premium(row.required_price_premium_share),
                 "n/a" if not math.isfinite(per_day) else f"{per_day:,.0f}", row.verdict)
         console.print(society)
 

@@ -327,6 +327,13 @@ class OptionPricing:
     public_cost_usd_per_shortage_day_avoided : float
         ``public_cost_usd / pv_shortage_days_avoided`` [USD/d]; NaN when no shortage-day
         is avoided.
+    required_price_premium_share : float
+        Share of its price that buyers would have to pay the firm on top, on the option's
+        sales once it acts, to bring the firm's NPV at its hurdle to 0 [-]: 0 if the NPV is
+        already >= 0, ``inf`` if the option sells nothing (another instrument than a capex
+        grant, priced by the same cash flows).
+    premium_cost_usd : float
+        What that premium costs the buyers, discounted at the social rate [USD].
     pv_value_usd : float
         Value of the shortages avoided at the base-case costs [USD].
     pv_resource_cost_usd : float
@@ -358,6 +365,8 @@ class OptionPricing:
     shortage_days_avoided_per_yr: float
     pv_shortage_days_avoided: float
     public_cost_usd_per_shortage_day_avoided: float
+    required_price_premium_share: float
+    premium_cost_usd: float
     pv_value_usd: float
     pv_resource_cost_usd: float
     social_npv_usd: float
@@ -473,6 +482,13 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
     share <= 1 suffices, the untaxed year-0 sum :math:`-NPV_{firm}` (an upper bound on
     what a well-designed subsidy needs); 0 if the firm does it alone. Per shortage-day:
     :math:`G / \\sum_p PV_r(\\phi_t D_p)`.
+
+    **Price premium.** Buyers paying a premium :math:`q` on the option's revenue
+    :math:`R` (its line year with the effects on supply) while it acts add
+    :math:`q (1 - \\tau) \\sum_t \\phi_t R (1 + h)^{-t}` to the firm's NPV (the premium is
+    taxed as income, :math:`\\tau` the tax rate, :math:`h` the hurdle rate; the cash flows
+    are linear in revenue), so :math:`q^* = -NPV_{firm} / [(1 - \\tau) PV_h(\\phi_t R)]`;
+    the buyers pay :math:`PV_r(q^* \\phi_t R)`.
     """
     if not 0.0 < level < 1.0:
         raise UserInputError(f"level = {level!r}, must lie strictly between 0 and 1")
@@ -566,6 +582,16 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
         public = -firm.npv_usd
     per_day = public / pv_days if pv_days > 0.0 else math.nan
 
+    premium_base_usd = npv_usd(profile.hurdle_rate, share * priced.revenue_usd)
+    if firm.npv_usd >= 0.0:
+        premium = 0.0
+    elif premium_base_usd > 0.0:
+        premium = -firm.npv_usd / ((1.0 - profile.tax_rate) * premium_base_usd)
+    else:
+        premium = math.inf
+    premium_cost = (premium * npv_usd(rate, share * priced.revenue_usd)
+                    if math.isfinite(premium) else math.inf)
+
     profit = (_operating_profit_usd(priced, waste) - _operating_profit_usd(incumbent, waste))
     return OptionPricing(
         costs=costs, cash_flows=cash, appraisal=firm,
@@ -574,7 +600,9 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
         public_cost_usd=public,
         shortage_days_avoided_per_yr=float(np.sum(effects.shortage_days_avoided_per_yr)),
         pv_shortage_days_avoided=pv_days,
-        public_cost_usd_per_shortage_day_avoided=per_day, pv_value_usd=pv_value,
+        public_cost_usd_per_shortage_day_avoided=per_day,
+        required_price_premium_share=premium, premium_cost_usd=premium_cost,
+        pv_value_usd=pv_value,
         pv_resource_cost_usd=pv_resources, social_npv_usd=social,
         social_npv_mean_usd=float(fixed_npv.mean()), social_npv_low_usd=float(low),
         social_npv_high_usd=float(high), social_npv_sim_low_usd=float(sim_low),
@@ -591,7 +619,8 @@ OPTIONS_COLUMNS = (
     "firm_verdict", "shortage_days_avoided_per_yr", "pv_value_usd", "pv_resource_cost_usd",
     "social_npv_usd", "social_npv_mean_usd", "social_npv_low_usd", "social_npv_high_usd",
     "social_npv_sim_low_usd", "social_npv_sim_high_usd", "required_capex_grant_fraction",
-    "public_cost_usd", "public_cost_usd_per_shortage_day_avoided", "verdict")
+    "public_cost_usd", "public_cost_usd_per_shortage_day_avoided",
+    "required_price_premium_share", "premium_cost_usd", "verdict")
 
 
 def options_table(pricings: Sequence[OptionPricing]) -> pd.DataFrame:

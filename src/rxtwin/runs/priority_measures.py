@@ -73,7 +73,7 @@ EFFECT_COLUMNS = (
     "unmet_units_avoided_per_yr", "holding_cost_change_usd_per_yr", "capex_usd",
     "opex_usd_per_yr", "firm_npv_usd", "firm_accepts", "social_npv_usd",
     "social_npv_low_usd", "social_npv_high_usd", "public_cost_usd",
-    "public_cost_usd_per_shortage_day_avoided", "verdict")
+    "public_cost_usd_per_shortage_day_avoided", "required_price_premium_share", "verdict")
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,7 @@ def _priced_effects(scenario: Scenario, options: Sequence[tuple[str, ...]],
                 "public_cost_usd": pricing.public_cost_usd,
                 "public_cost_usd_per_shortage_day_avoided":
                     pricing.public_cost_usd_per_shortage_day_avoided,
+                "required_price_premium_share": pricing.required_price_premium_share,
                 "verdict": pricing.verdict.value,
             })
     return pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
