@@ -230,3 +230,26 @@ def test_frontier_figure_plots_the_portfolio_frontier_in_million_usd():
     assert figure.layout.yaxis.title.text == "shortage-days avoided [d/yr]"
     with pytest.raises(ValueError, match="missing chosen_options"):
         fig.frontier_figure(frontier.drop(columns="chosen_options"), "benefit")
+
+
+def test_axis_titles_are_words_with_units_not_column_names():
+    axis_label = fig.axis_label
+
+    grid = pd.DataFrame({"products_per_line": [1, 1, 2, 2], "volume_scale": [0.5, 1, 0.5, 1],
+                         "best_npv_usd": [1.0, -1.0, 2.0, 0.5]})
+    figure = fig.breakeven_map_figure(grid, "products_per_line", "volume_scale",
+                                      "best_npv_usd")
+    assert figure.layout.xaxis.title.text == axis_label("products_per_line")
+    assert "[" in figure.layout.yaxis.title.text and "_" not in figure.layout.yaxis.title.text
+    assert axis_label("some_new_column") == "some new column"
+
+
+def test_a_cut_chart_says_how_many_rows_it_keeps():
+    rows = pd.DataFrame({"product_id": [f"p{i:02d}" for i in range(32)], "item_id": "api",
+                         "hhi_supplier": np.linspace(0.1, 1.0, 32)})
+    cut = fig.concentration_figure(rows, 0.18)
+    notes = [a.text for a in cut.layout.annotations if a.name == "cut-note"]
+    assert notes == ["showing 20 of 32 rows (the most concentrated); the table (CSV) has "
+                     "all of them"]
+    whole = fig.concentration_figure(rows.head(5), 0.18)
+    assert not [a for a in whole.layout.annotations if a.name == "cut-note"]

@@ -124,6 +124,7 @@ def test_upload_launch_progress_figure_report_and_validation(server, page):
 
     form = page.locator("#launch-econ-breakeven")
     form.locator("input[name=param_values]").fill("")  # the default grid of 6 points
+    form.locator("details.advanced summary").click()  # the seed is under "Advanced"
     form.locator("input[name=seed]").fill("1")  # the map of docs/web.md, same screenshot
     form.locator("button").click()
     page.wait_for_url("**/runs/*")
@@ -186,3 +187,96 @@ def test_docs_page_draws_the_api_offline(server, page):
     finally:
         context.close()
     assert refused == []
+
+
+def test_analyst_compares_technologies_edits_the_hurdle_and_reads_a_refusal(
+        server, page, tmp_path_factory):
+    """The analyst's afternoon on the bundled generic scenario: three technologies and one
+    measure picked from the scenario's lists, the comparison launched, its headline table
+    and labelled figure read; the hurdle rate edited in % and its provenance marked
+    changed; the scenario downloaded as YAML; a refused launch read at the top of the page.
+    Screenshots go to the pytest temporary directory."""
+    import yaml
+
+    shots = tmp_path_factory.mktemp("analyst-screenshots")
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+    page.goto(server + "/")
+    page.select_option("#bundled-name", "generic_oral_solid")
+    page.click("#bundled-form button")
+    page.wait_for_url("**/scenarios/*")
+    scenario_url = page.url
+
+    form = page.locator("#launch-resilience-compare")
+    for technology in ("advanced_batch", "continuous", "modular"):
+        form.locator(f"input[name=technologies][value={technology}]").check()
+    form.locator("input[name=interventions][value=ebr]").check()
+    assert "electronic batch records" in form.inner_text()  # names beside the ids
+    form.locator("input[name=n_years]").fill("200")
+    form.locator("input[name=line_replications]").fill("10")
+    form.locator("details.advanced summary").click()
+    assert "random seed (same seed, same numbers" in form.locator("details").inner_text()
+    form.locator("input[name=seed]").fill("5")
+    form.scroll_into_view_if_needed()
+    shot("01-pickers")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/runs/*")
+    page.wait_for_function(
+        "() => document.getElementById('run-status').dataset.status === 'done'",
+        timeout=180_000)
+    headline = page.locator("#headline")
+    headline.wait_for()
+    rows = headline.locator("tr")
+    assert rows.count() == 1 + 5  # header, today's line, three technologies, one measure
+    header = rows.nth(0).inner_text()
+    assert "shortage-days avoided per year [d/yr] ± 95 %" in header and "OEE" in header
+    assert "continuous" in headline.inner_text() and "±" in headline.inner_text()
+    figure = page.locator("#figure-avoided_by_cause")
+    figure.locator("svg.main-svg").first.wait_for()
+    y_title = figure.locator("text.ytitle").text_content() or ""
+    x_title = figure.locator("text.xtitle").text_content() or ""
+    assert "[d/yr]" in y_title and "_" not in x_title
+    shot("02-comparison")
+
+    page.goto(scenario_url)
+    hurdle = page.locator("#edit-form input[name='firm.hurdle_rate']")
+    assert hurdle.input_value() == "15"  # shown in %
+    hurdle.fill("12")
+    page.click("#edit-form button[type=submit]")
+    page.wait_for_url("**/scenarios/*")
+    assert page.url != scenario_url
+    changes = page.locator("#changes-table").inner_text()
+    assert "15 %" in changes and "12 %" in changes
+    source = page.locator("#sources tr.changed").first.inner_text()
+    assert "assumption: changed by the user (was 0.15; before: assumption: 15 % real" in source
+    shot("03-provenance")
+
+    with page.expect_download() as info:
+        page.click("#download-yaml")
+    target = shots / "scenario.yaml"
+    info.value.save_as(str(target))
+    document = yaml.safe_load(target.read_text(encoding="utf-8"))
+    assert document["firm"]["hurdle_rate"] == 0.12
+    assert document["sources"]["firm.hurdle_rate"].startswith(
+        "assumption: changed by the user (was 0.15;")
+
+    form = page.locator("#launch-resilience-compare")
+    form.locator("input[name=technologies][value=continuous]").check()
+    form.locator("input[name=n_years]").fill("200")
+    form.locator("details.advanced summary").click()
+    form.locator("input[name=seed]").fill("-1")
+    form.locator("button[type=submit]").click()
+    banner = page.locator("#error-banner")
+    banner.wait_for()
+    assert "random seed" in banner.inner_text()
+    assert "greater than or equal to 0" in banner.inner_text()
+    top = page.evaluate("() => document.getElementById('error-banner')"
+                        ".getBoundingClientRect().top")
+    assert -5 <= top < 900  # in view, without scrolling
+    kept = page.locator("#launch-resilience-compare input[name=technologies][value=continuous]")
+    assert kept.is_checked()
+    assert page.locator("#launch-resilience-compare input[name=n_years]").input_value() == "200"
+    page.screenshot(path=str(shots / "04-refused-launch.png"))  # the viewport the user sees
+    print(f"analyst screenshots in {shots}")

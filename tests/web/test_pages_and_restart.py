@@ -61,11 +61,19 @@ def test_invalid_run_form_shows_the_message_and_keeps_values(client, scenario_ha
 
 
 def _form_inputs(page: str, form_id: str) -> dict[str, str]:
-    """Name -> value of the text and number inputs of one launch form, as shown."""
+    """Name -> value of the text and number inputs and the pickers of one launch form, as
+    a browser would post it (a select's selected option, else its first; ticked boxes)."""
     form = page[page.index(f'id="{form_id}"'):]
     form = form[:form.index("</form>")]
-    return dict(re.findall(r'<input type="(?:text|number)" step="[^"]*" name="([^"]+)" '
-                           r'value="([^"]*)"', form))
+    shown = dict(re.findall(r'<input type="(?:text|number)" step="[^"]*" name="([^"]+)" '
+                            r'value="([^"]*)"', form))
+    for name, options in re.findall(r'<select name="([^"]+)">(.*?)</select>', form, re.S):
+        values = re.findall(r'<option value="([^"]*)"( selected)?', options)
+        shown[name] = next((v for v, chosen in values if chosen), values[0][0])
+    for name, value in re.findall(r'<input type="checkbox" name="([^"]+)" value="([^"]*)" '
+                                  r'checked', form):
+        shown[name] = value
+    return shown
 
 
 def test_breakeven_form_shows_the_defaults_and_launches_as_shown(client, scenario_hash):
@@ -76,8 +84,8 @@ def test_breakeven_form_shows_the_defaults_and_launches_as_shown(client, scenari
     shown = _form_inputs(page, "launch-econ-breakeven")
     assert shown == {"param": "products_per_line", "param_values": "",
                      "param2": "volume_scale", "param2_values": "", "points": "6",
-                     "technologies": "", "baseline": "", "line_id": "",
-                     "n_replications": "100", "seed": ""}
+                     "baseline": "", "line_id": "",
+                     "n_replications": "100", "seed": ""}  # no technology ticked: every one
     assert "placeholder" not in page.lower()
     launched = client.post(f"/scenarios/{scenario_hash}/runs",
                            data={"kind": "econ.breakeven", **shown})
@@ -122,12 +130,13 @@ def test_edit_scenario_makes_a_new_version_or_shows_messages(client, scenario_ha
     bad = client.post(f"/scenarios/{scenario_hash}/edit",
                       data={"firm.hurdle_rate": "abc", "horizon_yr": "2.5"})
     assert bad.status_code == 422
-    assert "hurdle rate [1/yr] must be a number" in bad.text
+    assert "hurdle rate must be a number (12 for 12 %); got &#39;abc&#39;" in bad.text
     assert "must be a whole number" in bad.text
     out_of_range = client.post(f"/scenarios/{scenario_hash}/edit",
-                               data={"firm.hurdle_rate": "3"})
-    assert out_of_range.status_code == 422 and "firm.hurdle_rate" in out_of_range.text
-    good = client.post(f"/scenarios/{scenario_hash}/edit", data={"firm.hurdle_rate": "0.08"})
+                               data={"firm.hurdle_rate": "300"})  # in %: 3.0 as a fraction
+    assert out_of_range.status_code == 422
+    assert "you entered 300 %" in out_of_range.text and "12 % is 0.12" in out_of_range.text
+    good = client.post(f"/scenarios/{scenario_hash}/edit", data={"firm.hurdle_rate": "8"})
     assert good.status_code == 200
     new_hash = str(good.url).rsplit("/", 1)[-1]
     assert new_hash != scenario_hash
@@ -207,7 +216,10 @@ def test_list_and_fresh_seed_fields_start_empty_and_lists_are_comma_separated(
                       data={"kind": "supply.simulate", "n_years": "20",
                             "intervention_ids": "buffer-stock-60d, nope"})
     assert bad.status_code == 422
-    assert "nope" in bad.text and 'value="buffer-stock-60d, nope"' in bad.text
+    # The picks are kept, the unknown one shown ticked and marked.
+    assert 'name="intervention_ids" value="buffer-stock-60d" checked' in bad.text
+    assert 'name="intervention_ids" value="nope" checked' in bad.text
+    assert "nope <span class=\"hint\">— not in this scenario" in bad.text
 
 
 def test_supply_exposure_and_tts_forms_launch_runs_that_show_their_figures(
@@ -237,7 +249,8 @@ def test_supply_exposure_and_tts_forms_launch_runs_that_show_their_figures(
     bad = client.post(f"/scenarios/{scenario_hash}/runs",
                       data={"kind": "supply.tts", "site_ids": "fdf-site, atlantis"})
     assert bad.status_code == 422 and 'id="problems-supply-tts"' in bad.text
-    assert "atlantis" in bad.text and 'value="fdf-site, atlantis"' in bad.text
+    assert 'name="site_ids" value="fdf-site" checked' in bad.text
+    assert 'name="site_ids" value="atlantis" checked' in bad.text
 
     # A run `rxtwin supply tts --sites --edges --db` stored (no scenario) is shown too.
     from typer.testing import CliRunner

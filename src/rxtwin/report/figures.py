@@ -24,6 +24,8 @@ from rxtwin.econ.metrics import discount_factors
 from rxtwin.errors import UserInputError
 
 __all__ = [
+    "COLUMN_LABELS",
+    "axis_label",
     "breakeven_map_figure",
     "cash_flow_figure",
     "concentration_figure",
@@ -47,6 +49,56 @@ _LOSE = "#d62728"
 _INFEASIBLE = "#bdbdbd"  # grey: no colour that reads as good or bad
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf")
+
+
+COLUMN_LABELS: dict[str, str] = {
+    "products_per_line": "products made on the line [-]",
+    "volume_scale": "demand volume [× today's]",
+    "price_scale": "selling price [× today's]",
+    "capex_grant": "capex grant [share of capex, 0-1]",
+    "itc": "investment tax credit [share of capex, 0-1]",
+    "capex_scale": "capex [× the scenario's]",
+    "npv_usd": "net present value [USD]",
+    "best_npv_usd": "best option's NPV against the incumbent [USD]",
+    "incremental_npv_usd": "NPV against the incumbent [USD]",
+    "annual_cost_usd": "annual cost [USD/yr]",
+    "unit_cost_usd": "unit cost [USD/unit]",
+    "oee": "overall equipment effectiveness (OEE) [-]",
+    "fill_rate": "fill rate [-]",
+    "availability": "availability [-]",
+    "performance": "performance [-]",
+    "quality": "quality [-]",
+    "output_units": "output [units/yr]",
+    "expected_shortage_days": "expected shortage-days [d/yr]",
+    "shortage_days_per_yr": "shortage-days per year [d/yr]",
+    "shortage_days_avoided_per_yr": "shortage-days avoided per year [d/yr]",
+    "firm_npv_usd": "NPV for the firm [USD]",
+    "social_npv_usd": "NPV for society [USD]",
+    "irr": "internal rate of return [1/yr]",
+    "payback_yr": "payback [yr]",
+    "hhi_supplier": "HHI by supplier [-]",
+    "tts_days": "time-to-survive [days]",
+    "ttr_days": "time-to-recover [days]",
+}
+"""Column names of result tables in words with their units: the axis titles of figures
+(a name not listed is shown with its underscores as spaces)."""
+
+
+def axis_label(name: str) -> str:
+    """The words and unit for a column name (:data:`COLUMN_LABELS`), e.g.
+    ``axis_label("volume_scale")`` -> ``"demand volume [× today's]"``; an unlisted name
+    with its underscores as spaces."""
+    return COLUMN_LABELS.get(name, name.replace("_", " "))
+
+
+def _cut_note(fig: go.Figure, shown: int, total: int, what: str) -> None:
+    """Say under the title that only ``shown`` of ``total`` rows are drawn (the table and
+    its CSV have them all)."""
+    if shown < total:
+        fig.add_annotation(
+            text=f"showing {shown} of {total} {what}; the table (CSV) has all of them",
+            xref="paper", yref="paper", x=0.0, y=1.0, xanchor="left", yanchor="bottom",
+            showarrow=False, font={"size": 12, "color": "#a40000"}, name="cut-note")
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -104,7 +156,8 @@ def technology_comparison_figure(summary: pd.DataFrame) -> go.Figure:
     _require(summary, ("technology", "statistic", "mean", "ci95_low", "ci95_high"),
              "technology_comparison_figure")
     statistics = list(dict.fromkeys(summary["statistic"]))
-    fig = make_subplots(rows=len(statistics), cols=1, subplot_titles=statistics,
+    fig = make_subplots(rows=len(statistics), cols=1,
+                        subplot_titles=[axis_label(s) for s in statistics],
                         vertical_spacing=0.12 if len(statistics) > 1 else 0.0)
     for row, statistic in enumerate(statistics, start=1):
         part = summary[summary["statistic"] == statistic]
@@ -240,7 +293,7 @@ def breakeven_map_figure(
     fig = go.Figure()
     fig.add_trace(go.Heatmap(
         x=xs, y=ys, z=z, name=value_name, colorscale="RdYlGn", zmid=target,
-        zmin=target - span, zmax=target + span, colorbar={"title": value_name},
+        zmin=target - span, zmax=target + span, colorbar={"title": axis_label(value_name)},
     ))
     fig.add_trace(go.Contour(
         x=xs, y=ys, z=z, name=f"{value_name} = {target:g}", showscale=False,
@@ -248,7 +301,8 @@ def breakeven_map_figure(
                   "showlabels": True},
         line={"color": "black", "width": 2}, hoverinfo="skip",
     ))
-    fig.update_layout(title=title, xaxis_title=x_name, yaxis_title=y_name)
+    fig.update_layout(title=title, xaxis_title=axis_label(x_name),
+                      yaxis_title=axis_label(y_name))
     return fig
 
 
@@ -286,8 +340,8 @@ def winner_map_figure(costs: pd.DataFrame, x_name: str, y_name: str,
         zmax=n - 0.5, colorscale=scale, name="winner",
         colorbar={"tickvals": list(range(n)), "ticktext": names, "title": "cheapest"},
     ))
-    fig.update_layout(title="Which technology wins where", xaxis_title=x_name,
-                      yaxis_title=y_name)
+    fig.update_layout(title="Which technology wins where", xaxis_title=axis_label(x_name),
+                      yaxis_title=axis_label(y_name))
     return fig
 
 
@@ -321,7 +375,7 @@ def tornado_figure(sensitivity: pd.DataFrame, base_value: float,
             orientation="h", name=f"parameter {column}", marker_color=colour,
         ))
     fig.add_vline(x=base_value, line_color="black")
-    fig.update_layout(title="Tornado", barmode="overlay", xaxis_title=value_name)
+    fig.update_layout(title="Tornado", barmode="overlay", xaxis_title=axis_label(value_name))
     return fig
 
 
@@ -461,7 +515,9 @@ def risk_ranking_figure(ranking: pd.DataFrame, top: int = 20) -> go.Figure:
                  "arrayminus": values - chosen["ci95_low"].to_numpy(float)}
     fig = go.Figure(go.Bar(y=chosen["product"].astype(str).tolist(), x=values, orientation="h",
                            name="expected shortage-days", error_x=error))
-    fig.update_layout(title="Shortage-risk ranking", xaxis_title="expected shortage-days [d/yr]")
+    fig.update_layout(title="Shortage-risk ranking", xaxis_title="expected shortage-days [d/yr]",
+                      yaxis_title="product")
+    _cut_note(fig, len(chosen), len(ranking), "products (the riskiest)")
     return fig
 
 
@@ -500,7 +556,10 @@ def concentration_figure(concentration: pd.DataFrame, highly_concentrated_hhi: f
     fig.add_vline(x=highly_concentrated_hhi, line_dash="dash", line_color="#555",
                   annotation_text=f"highly concentrated > {highly_concentrated_hhi:g}")
     fig.update_layout(title="Supplier concentration of each input",
-                      xaxis={"title": "HHI by supplier [-]", "range": [0.0, 1.05]})
+                      xaxis={"title": "supplier concentration, HHI by supplier [-] "
+                                      "(1 = a single supplier)", "range": [0.0, 1.05]},
+                      yaxis_title="product / input")
+    _cut_note(fig, len(chosen), len(concentration), "rows (the most concentrated)")
     return fig
 
 
@@ -534,7 +593,9 @@ def time_to_survive_figure(sites: pd.DataFrame, top: int = 20) -> go.Figure:
                              name="time-to-recover",
                              marker={"symbol": "diamond", "size": 11, "color": "#222"}))
     fig.update_layout(title="Time-to-survive vs time-to-recover of each site's outage "
-                      "(red: exposed)", xaxis_title="days")
+                      "(red: exposed)", xaxis_title="days after the site goes down [days]",
+                      yaxis_title="site down")
+    _cut_note(fig, len(chosen), len(sites), "sites (the shortest time-to-survive)")
     return fig
 
 

@@ -277,7 +277,8 @@ def greenfield_figures(store: Store, run_id: str, scenario: Scenario | None,
         go.Bar(name="NPV of the arm", x=table["technology"], y=table["npv_usd"]),
         go.Bar(name=f"NPV against {params.reference}", x=table["technology"],
                y=table["incremental_npv_usd"])])
-    figure.update_layout(barmode="group", yaxis_title="USD",
+    figure.update_layout(barmode="group", yaxis_title="NPV at the firm's hurdle rate [USD]",
+                         xaxis_title="technology of the new line",
                          title=f"New line ({params.case.value}): NPV at the hurdle rate of "
                                "each arm, and against the reference")
     return {"greenfield": figure}

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ValidationError
 
 from rxtwin.errors import InputError, Problem, problems_from_validation_error
 from rxtwin.model.scenario import Scenario
+from rxtwin.report.headline import Headline, options_headline, resilience_headline
 from rxtwin.runs import (
     appraise,
     breakeven,
@@ -53,7 +54,8 @@ from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
 
-__all__ = ["RUN_KINDS", "RunKind", "execute_run", "parse_params", "run_figures"]
+__all__ = ["RUN_KINDS", "RunKind", "execute_run", "parse_params", "run_figures",
+           "run_headline"]
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,28 @@ class RunKind:
     """Checked parameters with the defaults worked out from the scenario filled in (e.g.
     the grid of a break-even map), so the stored parameters say exactly what runs and
     ``n_chunks`` needs no scenario; :func:`parse_params` returns its result."""
+    headline: Callable[[Store, str], Headline | None] | None = None
+    """For a comparison: the table of what each option changes, by how much, with its
+    interval (:mod:`rxtwin.report.headline`), shown above the figures."""
 
 
 def _no_check(scenario: Scenario, params: BaseModel) -> list[Problem]:
     return []
+
+
+def _resilience_headline(store: Store, run_id: str) -> Headline | None:
+    if resilience.RESILIENCE_OPTIONS_TABLE not in store.list_summaries(run_id):
+        return None
+    return resilience_headline(store.get_summary(run_id, resilience.RESILIENCE_OPTIONS_TABLE))
+
+
+def _options_headline(store: Store, run_id: str) -> Headline | None:
+    names = store.list_summaries(run_id)
+    if appraise.OPTIONS_TABLE not in names:
+        return None
+    simulated = (store.get_summary(run_id, resilience.RESILIENCE_OPTIONS_TABLE)
+                 if resilience.RESILIENCE_OPTIONS_TABLE in names else None)
+    return options_headline(store.get_summary(run_id, appraise.OPTIONS_TABLE), simulated)
 
 
 _KINDS = (
@@ -137,6 +157,7 @@ _KINDS = (
         run=resilience.run_resilience,
         figures=resilience.resilience_figures,
         resolve=resilience.resolve_resilience,
+        headline=_resilience_headline,
     ),
     RunKind(
         name=appraise.OPTIONS_RUN_KIND,
@@ -153,6 +174,7 @@ _KINDS = (
         run=appraise.run_options,
         figures=appraise.options_figures,
         resolve=appraise.resolve_options,
+        headline=_options_headline,
     ),
     RunKind(
         name=greenfield.GREENFIELD_RUN_KIND,
@@ -301,6 +323,16 @@ def run_figures(store: Store, run_id: str) -> dict[str, go.Figure]:
     scenario = (None if record.scenario_hash is None
                 else Scenario.model_validate(store.get_scenario(record.scenario_hash)))
     return kind.figures(store, run_id, scenario, _stored_params(kind, record.parameters))
+
+
+def run_headline(store: Store, run_id: str) -> Headline | None:
+    """The headline table of a finished comparison run (None for other kinds or runs not
+    done)."""
+    record = store.get_run(run_id)
+    kind = RUN_KINDS.get(record.kind)
+    if kind is None or kind.headline is None or record.status != "done":
+        return None
+    return kind.headline(store, run_id)
 
 
 def _stored_params(kind: RunKind, parameters: Mapping[str, Any]) -> BaseModel:

@@ -563,5 +563,6 @@ def resilience_figures(store: Store, run_id: str, scenario: Scenario | None,
         barmode="relative",
         title="Shortage-days avoided per year against the incumbent, summed over products, "
               "by the cause that started each episode (same seed for every option)",
-        xaxis_title="option", yaxis_title="shortage-days avoided per year [d/yr]")
+        xaxis_title="option (a technology on the line, or a measure on the incumbent)",
+        yaxis_title="shortage-days avoided per year [d/yr]")
     return {"avoided_by_cause": figure}

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rxtwin import __version__
 from rxtwin.errors import format_loc
+from rxtwin.report.headline import human_number
 from rxtwin.store import Store, StoreError, StoreInputError, UnknownItemError, UnknownRunError
 from rxtwin.web.dependencies import Settings
 from rxtwin.web.jobs import JobQueue
@@ -205,6 +206,7 @@ def create_app(
                                   document_timeout_s=document_timeout_s,
                                   stale_after_s=stale_after_s)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters["human"] = _human
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
     from rxtwin.web.routers import api, pages
@@ -216,6 +218,16 @@ def create_app(
     _install_error_handlers(app)
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+def _human(value: Any) -> str:
+    """A value for people: numbers with a few significant figures (no
+    ``1.2999999999999998``), lists comma-separated."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_human(v) for v in value) if value else "(none)"
+    if isinstance(value, float):
+        return human_number(value, 6)
+    return str(value)
 
 
 _FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import anyio
@@ -31,6 +34,7 @@ from rxtwin.data.scenarios import (
     deep_merge,
     read_scenario_document,
     scenario_from_document,
+    scenario_to_yaml,
 )
 from rxtwin.errors import InputError, LimitExceededError, Problem
 from rxtwin.model.scenario import Scenario
@@ -39,15 +43,38 @@ from rxtwin.runs.listing import parameter_summary
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
 from rxtwin.web.jobs import JobQueue, QueueFull
 
-# The scenario fields the edit form offers: (dotted path, label, type).
-EDITABLE_FIELDS: tuple[tuple[str, str, type], ...] = (
-    ("horizon_yr", "appraisal horizon [yr]", int),
-    ("firm.hurdle_rate", "hurdle rate [1/yr]", float),
-    ("firm.payback_limit_yr", "payback limit [yr]", float),
-    ("firm.tax_rate", "tax rate [-]", float),
-    ("firm.labour_usd_per_fte_yr", "labour cost [USD/FTE/yr]", float),
-    ("firm.energy_usd_per_kwh", "energy price [USD/kWh]", float),
+
+@dataclass(frozen=True)
+class EditField:
+    """A scenario field the edit form offers: its dotted path, the label in words with its
+    unit, its type, and whether the form shows and takes it in % (the scenario keeps a
+    fraction: 12 % is 0.12)."""
+
+    path: str
+    label: str
+    kind: type
+    percent: bool = False
+
+    @property
+    def words(self) -> str:
+        """The label without its unit (``hurdle rate``)."""
+        return self.label.split(" [")[0]
+
+
+EDITABLE_FIELDS: tuple[EditField, ...] = (
+    EditField("horizon_yr", "appraisal horizon [years]", int),
+    EditField("firm.hurdle_rate", "hurdle rate [% per year, real]", float, percent=True),
+    EditField("firm.payback_limit_yr", "payback limit [years]", float),
+    EditField("firm.tax_rate", "tax rate [% of taxable profit]", float, percent=True),
+    EditField("firm.labour_usd_per_fte_yr", "labour cost [USD per full-time employee per "
+              "year]", float),
+    EditField("firm.energy_usd_per_kwh", "energy price [USD/kWh]", float),
 )
+
+CHANGED_BY_USER = "assumption: changed by the user"
+"""How the provenance of a value edited in the app starts (``scenario.sources``): the rest
+says what it was and what its provenance was before, ``(was 0.15; before: assumption: ...)``."""
+NO_SOURCE = "no source recorded"
 
 
 @dataclass
@@ -56,7 +83,7 @@ class WebError(Exception):
 
     status: int
     message: str
-    problems: list[dict[str, str]] = field(default_factory=list)
+    problems: list[dict[str, str]] = dataclass_field(default_factory=list)
 
     def __str__(self) -> str:
         return self.message
@@ -165,31 +192,203 @@ def load_scenario(store: Store, scenario_hash: str) -> Scenario:
         raise WebError(404, f"no scenario with hash {scenario_hash!r}") from None
 
 
+def percent_text(value: float) -> str:
+    """A fraction as the % a person types, exactly (0.15 -> ``15``, 0.075 -> ``7.5``)."""
+    text = format(Decimal(repr(float(value))) * 100, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fraction_from_percent(text: str) -> float:
+    """The fraction a typed % stands for, converted exactly (``12`` -> 0.12, the float
+    nearest 12/100, not 12 * 0.01 = 0.12000000000000001)."""
+    return float(Decimal(text) / 100)
+
+
+def form_value(scenario: Scenario, field: EditField) -> str:
+    """A scenario value as the edit form shows it (in % for a fraction)."""
+    value = scenario_value(scenario, field.path)
+    return percent_text(value) if field.percent else str(value)
+
+
+def _parse_edit(field: EditField, text: str) -> tuple[Any, Problem | None]:
+    unit = " %" if field.percent else ""
+    try:
+        if field.kind is int:
+            value: Any = int(text)
+        elif field.percent:
+            value = fraction_from_percent(text)
+        else:
+            value = float(text)
+    except (ValueError, ArithmeticError):
+        need = "a whole number" if field.kind is int else "a number"
+        example = " (12 for 12 %)" if field.percent else ""
+        return None, Problem("<form>", field.path, text,
+                             f"{field.words} must be {need}{example}; got {text!r}")
+    if isinstance(value, float) and not np.isfinite(value):
+        return None, Problem("<form>", field.path, text,
+                             f"{field.words} must be a finite number{unit}")
+    return value, None
+
+
+def _friendly(problem: Problem, typed: dict[str, str]) -> Problem:
+    """A scenario check's problem on an edited field, said in the form's words and units,
+    with what to do (the scenario keeps rates as fractions: 12 % is 0.12)."""
+    by_path = {f.path: f for f in EDITABLE_FIELDS}
+    field = by_path.get(problem.path)
+    if field is None:
+        return problem
+    if field.percent:
+        text = typed.get(field.path, "")
+        upper = "below 100 %" if field.path == "firm.tax_rate" else "at most 100 %"
+        rule = (f"{field.words} must be at least 0 % and {upper}; you entered {text} %. "
+                f"Enter it in % ({field.words} is kept as a fraction: 12 % is 0.12)")
+        return Problem("<form>", field.path, text, rule)
+    return Problem("<form>", field.path, problem.value, f"{field.words}: {problem.rule}")
+
+
+def changed_provenance(old_value: Any, old_source: str | None) -> str:
+    """The provenance of a value the user changed: what it was and what its provenance was.
+
+    >>> changed_provenance(0.15, "assumption: 15 % real")
+    'assumption: changed by the user (was 0.15; before: assumption: 15 % real)'
+    """
+    return (f"{CHANGED_BY_USER} (was {json.dumps(old_value)}; "
+            f"before: {old_source or NO_SOURCE})")
+
+
+def parse_changed_provenance(text: str) -> tuple[Any, str] | None:
+    """``(old value, provenance before)`` of a :func:`changed_provenance` text, or None for
+    any other provenance."""
+    head = f"{CHANGED_BY_USER} (was "
+    if not (text.startswith(head) and text.endswith(")")) or "; before: " not in text:
+        return None
+    was, before = text[len(head):-1].split("; before: ", 1)
+    try:
+        return json.loads(was), before
+    except ValueError:
+        return None
+
+
 def edit_scenario(store: Store, scenario_hash: str, values: dict[str, str]) -> str:
-    """Apply form edits (dotted path -> text) to a scenario; store the new version."""
-    document = copy.deepcopy(load_scenario(store, scenario_hash).document())
+    """Apply form edits (dotted path -> text; fractions typed in %) to a scenario; store the
+    new version and return its hash (the same hash when nothing changed).
+
+    Each changed value's provenance in ``sources`` becomes :func:`changed_provenance`, so
+    the scenario page, its YAML and every report of a run on it say that the user changed
+    it, from what, and what the value rested on before.
+    """
+    scenario = load_scenario(store, scenario_hash)
+    document = copy.deepcopy(scenario.document())
+    sources = document.setdefault("sources", {})
     problems = []
-    for path, label, kind in EDITABLE_FIELDS:
-        text = str(values.get(path, "")).strip()
+    typed = {}
+    for field in EDITABLE_FIELDS:
+        text = str(values.get(field.path, "")).strip()
         if not text:
             continue
-        try:
-            value = kind(text)
-        except ValueError:
-            problems.append(Problem("<form>", path, text, f"{label} must be a "
-                                    f"{'whole number' if kind is int else 'number'}"))
+        typed[field.path] = text
+        value, problem = _parse_edit(field, text)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if isinstance(value, float) and not np.isfinite(value):
-            problems.append(Problem("<form>", path, text, f"{label} must be finite"))
+        old = scenario_value(scenario, field.path)
+        if value == old:
+            continue
+        node = document
+        *parents, leaf = field.path.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = value
+        sources[field.path] = changed_provenance(old, scenario.sources.get(field.path))
+    if problems:
+        raise invalid(InputError(problems), "edited scenario")
+    if not sources:
+        document.pop("sources")
+    try:
+        edited = scenario_from_document(document, "<form>")
+    except InputError as error:
+        raise invalid(InputError([_friendly(p, typed) for p in error.problems]),
+                      "edited scenario") from None
+    return store_scenario(store, edited)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A value the user changed: its path, label, the values it took, oldest first (the
+    last is today's), and its provenance before the first change."""
+
+    path: str
+    label: str
+    values: list[Any]
+    first_source: str
+
+
+def user_changes(scenario: Scenario) -> list[Change]:
+    """Every value of the scenario changed by the user in the app, read from its
+    provenance (:func:`changed_provenance`), each with its history of values."""
+    labels = {f.path: f for f in EDITABLE_FIELDS}
+    changes = []
+    for path, text in sorted(scenario.sources.items()):
+        history = []
+        source: str = text
+        while (parsed := parse_changed_provenance(source)) is not None:
+            was, source = parsed
+            history.append(was)
+        if not history:
+            continue
+        try:
+            now = scenario_value(scenario, path)
+        except AttributeError:
+            continue
+        field = labels.get(path)
+        values = [*reversed(history), now]
+        if field is not None and field.percent:
+            values = [f"{percent_text(v)} %" for v in values]
+        changes.append(Change(path, field.label if field else path, values, source))
+    return changes
+
+
+def original_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario before the user's changes: every changed value and its provenance
+    restored from :func:`changed_provenance` texts (the scenario the edits started from)."""
+    document = copy.deepcopy(scenario.document())
+    sources = document.get("sources", {})
+    for path, text in scenario.sources.items():
+        source, value = text, None
+        while (parsed := parse_changed_provenance(source)) is not None:
+            value, source = parsed
+        if source == text:
             continue
         node = document
         *parents, leaf = path.split(".")
         for part in parents:
             node = node[part]
         node[leaf] = value
-    if problems:
-        raise invalid(InputError(problems), "edited scenario")
-    return add_scenario_document(store, document, "<form>")
+        if source == NO_SOURCE:
+            sources.pop(path)
+        else:
+            sources[path] = source
+    if "sources" in document and not document["sources"]:
+        document.pop("sources")
+    return document
+
+
+def original_hash(store: Store, scenario: Scenario) -> str | None:
+    """The stored scenario the user's edits started from, found by content (its hash),
+    or None when the scenario has no edits or that version is not in this store."""
+    if not user_changes(scenario):
+        return None
+    try:
+        original = Scenario.model_validate(original_document(scenario))
+    except ValueError:
+        return None
+    digest = original.content_hash()
+    return digest if any(info.hash == digest for info in store.list_scenarios()) else None
+
+
+def scenario_yaml(store: Store, scenario_hash: str) -> str:
+    """A stored scenario as YAML text (``rxtwin validate`` reads it back equal)."""
+    return scenario_to_yaml(load_scenario(store, scenario_hash))
 
 
 def scenario_value(scenario: Scenario, path: str) -> Any:

@@ -200,6 +200,18 @@ def get_scenario(scenario_hash: str, store: StoreDep) -> dict[str, Any]:
     return service.load_scenario(store, scenario_hash).document()
 
 
+@router.get("/scenarios/{scenario_hash}/yaml", response_class=Response, responses={
+    200: {"description": "The scenario as a YAML file (download).",
+          "content": {"application/yaml": {"schema": {"type": "string"}}}}, **errors(404)})
+def get_scenario_yaml(scenario_hash: str, store: StoreDep) -> Response:
+    """A stored scenario as a YAML file, to edit and upload again (``rxtwin validate``
+    reads it back equal); values the user changed carry their provenance in ``sources``."""
+    text = service.scenario_yaml(store, scenario_hash)
+    name = service.load_scenario(store, scenario_hash).name
+    return Response(text, media_type="application/yaml",
+                    headers=_attachment(f"{name}-{scenario_hash[:12]}.yaml"))
+
+
 @router.post("/runs", status_code=202, response_model=RunOut,
              responses=errors(404, 413, 422, 429), openapi_extra=_json_body(RunRequest))
 async def launch(request: Request, store: StoreDep, jobs: QueueDep,
