@@ -6,7 +6,10 @@ with a temporary SQLite store, runs one break-even map and one twin simulation t
 API, then lets ``--clients`` concurrent clients browse results for ``--duration-s`` seconds
 (the run pages, run status, figure JSON, result tables, the run list and the home page, in
 turn). Reports request count, throughput, p50/p95/max latency and errors. Target: p95 <
-300 ms with 0 errors for 20 clients over 30 s. Loopback only; bounded in time.
+300 ms with 0 errors for 20 clients over 30 s. Loopback only; bounded in time. With
+``--bombs-per-s R`` a further client uploads the alias bomb of the hostile corpus
+(``alias_bomb_lists``) R times a second during the load, each refused with 413: the
+clients' latency is then measured while the server refuses them (same target).
 
 Hostile mode (``--hostile``): every document of the test corpus of hostile documents
 (``tests/support/hostile_documents.py``: alias bombs, deep nesting, huge integers and
@@ -16,7 +19,7 @@ resident memory (and that of a child that does nothing). Then, against a server 
 loopback port, /api/health is asked every 20 ms while the uploadable ones are refused in
 turn: its latency. Targets: each refusal under 2 s and 500 MB, /api/health under 1 s.
 
-    python benchmarks/web.py [--clients 20] [--duration-s 30]
+    python benchmarks/web.py [--clients 20] [--duration-s 30] [--bombs-per-s 1]
     python benchmarks/web.py --hostile [--rounds 3]
 """
 
@@ -113,14 +116,41 @@ async def _client(base: str, urls: list[str], stop_at: float, offset: int,
             latencies.append((url, time.perf_counter() - started))
 
 
-async def _load(base: str, urls: list[str], clients: int, duration_s: float
-                ) -> tuple[list[tuple[str, float]], list[str]]:
+def _alias_bomb() -> tuple[str, bytes]:
+    """The alias bomb of the hostile corpus: its file name and bytes."""
+    sys.path.insert(0, str(CORPUS))
+    from hostile_documents import corpus
+
+    case = next(c for c in corpus() if c.name == "alias_bomb_lists")
+    return case.main, case.files[case.main]
+
+
+async def _bomber(base: str, per_s: float, stop_at: float,
+                  answers: list[tuple[float, int]]) -> None:
+    """Upload the alias bomb ``per_s`` times a second until ``stop_at``."""
+    name, raw = _alias_bomb()
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        next_at = time.monotonic()
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            response = await client.post("/scenarios/upload", files={"file": (name, raw)})
+            answers.append((time.perf_counter() - started, response.status_code))
+            next_at += 1.0 / per_s
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+
+async def _load(base: str, urls: list[str], clients: int, duration_s: float,
+                bombs_per_s: float = 0.0,
+                ) -> tuple[list[tuple[str, float]], list[str], list[tuple[float, int]]]:
     latencies: list[tuple[str, float]] = []
     errors: list[str] = []
+    bombs: list[tuple[float, int]] = []
     stop_at = time.monotonic() + duration_s
-    await asyncio.gather(*(_client(base, urls, stop_at, k, latencies, errors)
-                           for k in range(clients)))
-    return latencies, errors
+    tasks = [_client(base, urls, stop_at, k, latencies, errors) for k in range(clients)]
+    if bombs_per_s > 0:
+        tasks.append(_bomber(base, bombs_per_s, stop_at, bombs))
+    await asyncio.gather(*tasks)
+    return latencies, errors, bombs
 
 
 def _refusals(folder: Path) -> list[dict]:
@@ -227,6 +257,8 @@ def main() -> None:
     parser.add_argument("--duration-s", type=float, default=30.0)
     parser.add_argument("--hostile", action="store_true",
                         help="measure the refusals of hostile documents instead")
+    parser.add_argument("--bombs-per-s", type=float, default=0.0,
+                        help="load mode: alias-bomb uploads a second during the load")
     parser.add_argument("--rounds", type=int, default=3,
                         help="hostile mode: times every upload is refused while /api/health "
                              "is timed")
@@ -235,6 +267,8 @@ def main() -> None:
         parser.error("--clients must be in 1-200 and --duration-s in (0, 300]")
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds must be in 1-20")
+    if not 0 <= args.bombs_per_s <= 20:
+        parser.error("--bombs-per-s must be in 0-20")
     if args.hostile:
         print(json.dumps(hostile(args.rounds)))
         return
@@ -245,7 +279,8 @@ def main() -> None:
         try:
             urls = _prepare(base)
             started = time.monotonic()
-            latencies, errors = asyncio.run(_load(base, urls, args.clients, args.duration_s))
+            latencies, errors, bombs = asyncio.run(_load(base, urls, args.clients,
+                                                         args.duration_s, args.bombs_per_s))
             elapsed = time.monotonic() - started
         finally:
             server.terminate()
@@ -266,7 +301,12 @@ def main() -> None:
         "errors": len(errors),
         "error_examples": sorted(set(errors))[:5],
         "target_p95_ms": 1000 * TARGET_P95_S,
-        "meets_target": bool(p95 < TARGET_P95_S and not errors),
+        "meets_target": bool(p95 < TARGET_P95_S and not errors
+                             and all(status == 413 for _, status in bombs)),
+        "bombs_per_s": args.bombs_per_s,
+        "bomb_uploads": len(bombs),
+        "bomb_answers": sorted({status for _, status in bombs}),
+        "bomb_seconds_max": round(max((s for s, _ in bombs), default=0.0), 3),
         "latency_p50_ms_by_url": by_url,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),

@@ -126,11 +126,22 @@ class _Resolver(yaml.resolver.Resolver):
     sign (``1e6``, ``2.5e-3``, ``4E+2``), which YAML 1.1 reads as text."""
 
 
-_Resolver.add_implicit_resolver(
-    _FLOAT_TAG,
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+_Resolver.add_implicit_resolver(_FLOAT_TAG, _YAML12_FLOAT, list("-+0123456789."))
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper that knows the reader's extra floats, so it quotes a text such
+    as ``'0e0'`` that the reader would otherwise read back as a number."""
+
+
+_Dumper.add_implicit_resolver(_FLOAT_TAG, _YAML12_FLOAT, list("-+0123456789."))
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data that :func:`load_text` reads back equal (keys in their
+    order, Unicode kept)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 class _LimitedComposer:

@@ -558,7 +558,7 @@ def national_document(
     -------
     dict
         A scenario document: ``scenario_from_document`` of it gives the scenario of
-        :func:`national_scenario`, and ``yaml.safe_dump`` of it is a scenario file.
+        :func:`national_scenario`, and ``rxtwin.data.documents.dump_yaml`` of it is a scenario file.
     """
     rng = _rng(rng_or_seed)
     table = essential_medicines() if medicines is None else check_medicines(medicines)

@@ -34,10 +34,14 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
-from rxtwin.data.documents import numbers_from_text, read_csv_records, read_document
+from rxtwin.data.documents import (
+    dump_yaml,
+    numbers_from_text,
+    read_csv_records,
+    read_document,
+)
 from rxtwin.errors import NO_VALUE, InputError, Problem, problems_from_validation_error
 from rxtwin.model import Scenario
 
@@ -263,8 +267,9 @@ def validate_scenario_file(name_or_path: str | Path) -> list[Problem]:
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """The full scenario as YAML text; ``load`` of it gives an equal scenario."""
-    return yaml.safe_dump(scenario.document(), sort_keys=False, allow_unicode=True)
+    """The full scenario as YAML text; ``load`` of it gives an equal scenario (texts that
+    the reader would take for numbers, e.g. ``'1e3'``, are quoted)."""
+    return dump_yaml(scenario.document())
 
 
 def scenario_from_yaml(text: str, file: str = "<input>") -> Scenario:
