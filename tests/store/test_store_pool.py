@@ -49,12 +49,12 @@ def _raw(target: StoreTarget):
 # ---------------------------------------------------------------- submissions
 def test_a_new_version_never_overwrites_the_old_one(pool: ConsortiumPool) -> None:
     assert pool.put_submission(_submission("org-a", changeovers_per_yr=30.0),
-                               organisation_id="org-a") == 1
+                               organisation_id="org-a") == (1, True)
     assert pool.put_submission(_submission("org-a", changeovers_per_yr=42.0),
-                               organisation_id="org-a") == 2
+                               organisation_id="org-a") == (2, True)
     # the same content again is not a new version
     assert pool.put_submission(_submission("org-a", changeovers_per_yr=42.0),
-                               organisation_id="org-a") == 2
+                               organisation_id="org-a") == (2, False)
     records = pool.list_submissions("org-a")
     assert [(r.version, r.submission.changeovers_per_yr) for r in records] == [(1, 30.0),
                                                                                (2, 42.0)]

@@ -290,7 +290,8 @@ class ConsortiumPool:
                 f"of {self.store.display_url}")
 
     # ------------------------------------------------------------------ submissions
-    def put_submission(self, submission: Submission, *, organisation_id: str) -> int:
+    def put_submission(self, submission: Submission, *,
+                       organisation_id: str) -> tuple[int, bool]:
         """Store a validated submission as the next version of its key.
 
         Parameters
@@ -302,10 +303,11 @@ class ConsortiumPool:
 
         Returns
         -------
-        int
+        (int, bool)
             Its version: 1 for a new key, the next number for new content under a known
             key, the latest version unchanged when the content equals it (nothing is
-            written but the audit entry). Old versions are never overwritten.
+            written but the audit entry); and whether a new version was written. Old
+            versions are never overwritten.
 
         Raises
         ------
@@ -326,7 +328,7 @@ class ConsortiumPool:
         digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
         table = consortium_submissions
 
-        def work(conn: Connection) -> int:
+        def work(conn: Connection) -> tuple[int, bool]:
             self._require_org(conn, organisation_id)
             where = (table.c.organisation_id == organisation_id,
                      table.c.unit_kind == submission.unit_kind,
@@ -344,7 +346,7 @@ class ConsortiumPool:
                     version=version, body=body, body_hash=digest, created_at=_now()))
             self._audit(conn, organisation_id, "submission.write", submission.key,
                         {"version": version, "body_hash": digest, "new_version": written})
-            return version
+            return version, written
 
         return self.store._write(work, retry_conflicts=True)
 
