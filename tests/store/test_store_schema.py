@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,13 +18,17 @@ from rxtwin.store._schema import (
     apply_migrations,
     meta,
     read_schema_version,
+    scenarios,
 )
 from rxtwin.store._store import _resolve_url
 
 if TYPE_CHECKING:
     from conftest import StoreTarget
 
-TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts"}
+TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts",
+          "consortium_organisations", "consortium_submissions", "consortium_releases",
+          "consortium_ledgers", "consortium_audit"}
+V1_TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts"}
 
 
 def _raw_engine(target: StoreTarget):
@@ -75,19 +80,23 @@ def test_version_0_database_is_migrated(store_target: StoreTarget) -> None:
     engine.dispose()
 
 
-def _pretend_version_2(monkeypatch: pytest.MonkeyPatch, v2, calls: list[int]) -> None:
-    """Make Store.open believe the current schema is 2, with migration ``v2`` on top of 1."""
+NEXT = SCHEMA_VERSION + 1
 
-    def _v1(conn: Connection) -> None:
-        calls.append(1)
-        MIGRATIONS[1](conn)
 
-    def _v2(conn: Connection) -> None:
-        calls.append(2)
-        v2(conn)
+def _pretend_next_version(monkeypatch: pytest.MonkeyPatch, step, calls: list[int]) -> None:
+    """Make Store.open believe the current schema is ``NEXT``: the real migrations, each
+    recording its version in ``calls``, then migration ``step`` on top."""
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", {1: _v1, 2: _v2})
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    def _recorded(version: int, migrate):
+        def run(conn: Connection) -> None:
+            calls.append(version)
+            migrate(conn)
+        return run
+
+    steps = {v: _recorded(v, m) for v, m in MIGRATIONS.items()}
+    steps[NEXT] = _recorded(NEXT, step)
+    monkeypatch.setattr(store_module, "MIGRATIONS", steps)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", NEXT)
 
 
 def _add_note_column(conn: Connection) -> None:
@@ -98,13 +107,13 @@ def test_empty_database_runs_every_migration_in_order(
     store_target: StoreTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    _pretend_version_2(monkeypatch, _add_note_column, calls)
+    _pretend_next_version(monkeypatch, _add_note_column, calls)
     with store_target.open():
         pass
-    assert calls == [1, 2]
+    assert calls == list(range(1, NEXT + 1))
     engine = _raw_engine(store_target)
     with engine.connect() as conn:
-        assert read_schema_version(conn) == 2
+        assert read_schema_version(conn) == NEXT
         assert "host_note" in {c["name"] for c in inspect(conn).get_columns("runs")}
     engine.dispose()
 
@@ -112,16 +121,16 @@ def test_empty_database_runs_every_migration_in_order(
 def test_older_database_runs_only_the_missing_migrations(
     store_target: StoreTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with store_target.open() as store:  # a real version-1 store with a run in it
+    with store_target.open() as store:  # a real store of the current version with a run
         run_id = store.create_run("line.simulate", None, {"reps": 5}, 1)
     calls: list[int] = []
-    _pretend_version_2(monkeypatch, _add_note_column, calls)
+    _pretend_next_version(monkeypatch, _add_note_column, calls)
     with store_target.open() as store:
         assert store.get_run(run_id).parameters == {"reps": 5}
-    assert calls == [2]
-    with store_target.open():  # already at 2: nothing runs again
+    assert calls == [NEXT]
+    with store_target.open():  # already at NEXT: nothing runs again
         pass
-    assert calls == [2]
+    assert calls == [NEXT]
 
 
 def test_failed_migration_leaves_the_database_as_it_was(
@@ -133,13 +142,34 @@ def test_failed_migration_leaves_the_database_as_it_was(
 
     with store_target.open():
         pass
-    _pretend_version_2(monkeypatch, _broken, [])
+    _pretend_next_version(monkeypatch, _broken, [])
     with pytest.raises(RuntimeError, match="migration bug"):
         store_target.open()
     engine = _raw_engine(store_target)
     with engine.connect() as conn:
-        assert read_schema_version(conn) == 1
+        assert read_schema_version(conn) == SCHEMA_VERSION
         assert "half_done" not in {c["name"] for c in inspect(conn).get_columns("runs")}
+    engine.dispose()
+
+
+def test_version_1_store_gains_the_consortium_pool_and_keeps_its_runs(
+    store_target: StoreTarget,
+) -> None:
+    engine = _raw_engine(store_target)
+    with engine.begin() as conn:  # a store as version 1 left it, holding one scenario
+        apply_migrations(conn, 0, MIGRATIONS, 1)
+        conn.execute(scenarios.insert().values(
+            hash="a" * 64, name="base", version=1, body='{"products":24}',
+            created_at=datetime.now(UTC)))
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) == V1_TABLES
+    engine.dispose()
+    with store_target.open() as store:
+        assert store.get_scenario("a" * 64) == {"products": 24}
+    engine = _raw_engine(store_target)
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) == TABLES
+        assert read_schema_version(conn) == 2
     engine.dispose()
 
 

@@ -96,6 +96,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "against benefit; store the run."),
     "data": LazyCommand("rxtwin.cli.data:app", "Bundled data sets: list and show."),
     "runs": LazyCommand("rxtwin.cli.runs:app", "Runs in the store: list, show, delete."),
+    "consortium": LazyCommand("rxtwin.cli.consortium:app",
+                              "The consortium's pool: register, submit, list, release, audit."),
     "twin": LazyCommand("rxtwin.cli.twin:app", "Digital twin of a continuous tablet line."),
     "supply": LazyCommand("rxtwin.cli.supply_group:app",
                           "Supply network: map, exposure, time-to-survive."),

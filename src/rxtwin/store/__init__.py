@@ -5,7 +5,9 @@
 ...     scenario = store.put_scenario({"products": 24}, name="base")
 ...     run_id = store.create_run("line.simulate", scenario, {"reps": 100}, 1234, n_chunks=4)
 
-See ``docs/store.md`` for what is stored, the schema and how a killed run resumes.
+See ``docs/store.md`` for what is stored, the schema and how a killed run resumes;
+:mod:`rxtwin.store.pool` keeps the consortium's pool (organisations, versioned submissions,
+released statistics, privacy ledgers, the hash-chained audit log).
 """
 
 from rxtwin.store._schema import RUN_STATUSES, SCHEMA_VERSION
@@ -22,9 +24,21 @@ from rxtwin.store.errors import (
     UnknownRunError,
     UnknownScenarioError,
 )
+from rxtwin.store.pool import (
+    AuditCheck,
+    AuditEntry,
+    ConsortiumPool,
+    ReleaseRecord,
+    SubmissionRecord,
+)
 
 __all__ = [
     "RUN_STATUSES",
+    "AuditCheck",
+    "AuditEntry",
+    "ConsortiumPool",
+    "ReleaseRecord",
+    "SubmissionRecord",
     "SCHEMA_VERSION",
     "RunRecord",
     "ScenarioInfo",

@@ -36,7 +36,7 @@ from sqlalchemy import (
 
 from rxtwin.errors import UserInputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Schema version written by this rxtwin; a database with a larger one is refused."""
 
 RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
@@ -138,12 +138,90 @@ artifacts = Table(
 )
 
 
+# -- the consortium pool (version 2) ---------------------------------------------------------
+# Organisations (tenants), their versioned submissions, released statistics, each
+# organisation's privacy ledger and the hash-chained audit log of every read and write of
+# pooled data. Documents are canonical JSON; the store does not interpret them beyond the
+# identifiers it indexes.
+
+consortium_organisations = Table(
+    "consortium_organisations",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+consortium_submissions = Table(
+    "consortium_submissions",
+    metadata,
+    Column("organisation_id", String(100), ForeignKey("consortium_organisations.id"),
+           primary_key=True),
+    Column("unit_kind", String(16), primary_key=True),
+    Column("unit_id", String(100), primary_key=True),
+    Column("period_yr", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, comment="1, 2, ... per submission key"),
+    Column("body", Text, nullable=False, comment="canonical JSON of the validated submission"),
+    Column("body_hash", String(64), nullable=False, comment="sha256 of body"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+consortium_releases = Table(
+    "consortium_releases",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("version", Integer, primary_key=True, comment="1, 2, ... per name"),
+    Column("field", String(200), nullable=False),
+    Column("statistic", String(32), nullable=False),
+    Column("method", String(16), nullable=False, comment="rules or dp"),
+    Column("body", Text, nullable=False,
+           comment="canonical JSON: cells (value or distribution), rules, suppression"),
+    Column("records", Text, nullable=False,
+           comment="canonical JSON: contributors per cell, for the differencing guard; private"),
+    Column("requested_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("method IN ('rules', 'dp')", name="ck_consortium_releases_method"),
+)
+
+consortium_ledgers = Table(
+    "consortium_ledgers",
+    metadata,
+    Column("organisation_id", String(100), ForeignKey("consortium_organisations.id"),
+           primary_key=True),
+    Column("ledger", Text, nullable=False, comment="canonical JSON of PrivacyLedger.to_dict"),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+consortium_audit = Table(
+    "consortium_audit",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="1, 2, ..."),
+    Column("at", String(40), nullable=False, comment="UTC, ISO 8601 with microseconds"),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False, comment="canonical JSON"),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, comment="sha256 of the entry's canonical JSON"),
+)
+
+_V1_TABLES = (meta, scenarios, runs, chunks, summaries, artifacts)
+_V2_TABLES = (consortium_organisations, consortium_submissions, consortium_releases,
+              consortium_ledgers, consortium_audit)
+
+
 def _v1_initial(conn: Connection) -> None:
-    """Version 0 (empty) -> 1: create every table."""
-    metadata.create_all(conn)
+    """Version 0 (empty) -> 1: create the run store's tables."""
+    metadata.create_all(conn, tables=list(_V1_TABLES))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_initial}
+def _v2_consortium_pool(conn: Connection) -> None:
+    """Version 1 -> 2: add the consortium pool (organisations, submissions, releases,
+    privacy ledgers, audit log)."""
+    metadata.create_all(conn, tables=list(_V2_TABLES))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_initial, 2: _v2_consortium_pool}
 """``MIGRATIONS[v]`` migrates a database from schema version ``v - 1`` to ``v``."""
 
 
