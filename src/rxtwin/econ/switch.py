@@ -262,6 +262,7 @@ def technology_switch_cash_flows(
     waste_disposal_usd_per_unit: float = 0.0,
     capex_grant_fraction: float = 0.0,
     itc_fraction: float = 0.0,
+    purchase_commitment_usd_per_unit: float = 0.0,
 ) -> SwitchCashFlows:
     """Yearly after-tax cash flows of switching a running line to a new technology.
 
@@ -303,6 +304,10 @@ def technology_switch_cash_flows(
         Disposal cost per wasted unit [USD/unit].
     capex_grant_fraction, itc_fraction : float
         Subsidies [-] (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
+    purchase_commitment_usd_per_unit : float
+        Premium per unit made on the switched line from its first operating year, on top
+        of revenue, taxed as income [USD/unit]; the kept line gets none, so the increment
+        holds all of it (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
 
     Returns
     -------
@@ -350,7 +355,7 @@ def technology_switch_cash_flows(
         regulatory_filing_usd_per_product=filing_cost_usd_per_product,
         products_moved=products_moved, salvage_value_usd=salvage_value_usd,
         capex_grant_fraction=capex_grant_fraction, itc_fraction=itc_fraction,
-        **common, **_operating_sequences(switched, waste_disposal_usd_per_unit))
+        purchase_commitment_usd_per_unit=purchase_commitment_usd_per_unit, **common, **_operating_sequences(switched, waste_disposal_usd_per_unit))
     baseline_inputs = CashFlowInputs(
         capex_usd_by_yr=(0.0,), **common,
         **_operating_sequences(kept, waste_disposal_usd_per_unit))
