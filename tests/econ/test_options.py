@@ -385,3 +385,16 @@ def test_the_cheapest_instrument_is_the_lowest_net_public_cost():
     table = options_table([pricing, loss])
     assert list(table["cheapest_instrument"]) == [pricing.cheapest_instrument,
                                                   "purchase commitment"]
+
+
+def test_firm_npv_at_the_required_premium_is_zero():
+    # price_option's premium root: NPV(q*) = NPV + q* (1 - tau) PV_h(phi R) = 0
+    from rxtwin.econ.market import firm_npv_at_premium_usd
+
+    pricing = _price(EQUIPMENT, _effects(**GAIN))
+    q = pricing.required_price_premium_share
+    assert pricing.firm_npv_usd < 0
+    assert firm_npv_at_premium_usd(pricing.firm_npv_usd, pricing.premium_npv_gain_usd, q) \
+        == pytest.approx(0.0, abs=1e-6 * 2e6)
+    assert firm_npv_at_premium_usd(pricing.firm_npv_usd, pricing.premium_npv_gain_usd,
+                                   0.0) == pricing.firm_npv_usd
