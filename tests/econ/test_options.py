@@ -398,3 +398,31 @@ def test_firm_npv_at_the_required_premium_is_zero():
         == pytest.approx(0.0, abs=1e-6 * 2e6)
     assert firm_npv_at_premium_usd(pricing.firm_npv_usd, pricing.premium_npv_gain_usd,
                                    0.0) == pricing.firm_npv_usd
+
+
+def test_the_freed_equipment_is_sold_or_redeployed_when_the_products_leave_it():
+    # the incumbent's equipment, worth V once the products move (k = 1 for 6 months of
+    # installation, so in year 2), taxed in full (book value 0): the firm gains
+    # (1 - tau) V / (1 + h)^2, society recovers the resource V / (1 + r)^2
+    value = 300_000.0
+    plain = OptionCosts("slow", "technology", capex_usd=900_000.0, opex_usd_per_yr=0.0,
+                        implementation_months=6.0)
+    freed = replace(plain, freed_equipment_value_usd=value)
+    effects = _effects(**GAIN)
+    a, b = _price(plain, effects), _price(freed, effects)
+    tau, h = PROFILE.tax_rate, PROFILE.hurdle_rate
+    r = load_shortage_costs().social_discount_rate
+    assert b.firm_npv_usd - a.firm_npv_usd == pytest.approx((1 - tau) * value / (1 + h) ** 2,
+                                                            rel=1e-9)
+    assert a.pv_resource_cost_usd - b.pv_resource_cost_usd == pytest.approx(
+        value / (1 + r) ** 2, rel=1e-9)
+    table = b.cash_flows.incremental
+    assert table.loc[2, "salvage_usd"] == value
+    assert table.loc[2, "salvage_tax_usd"] == pytest.approx(-tau * value)
+    # the money balance still holds: the net is the sum of the lines
+    lines = [c for c in table.columns if c.endswith("_usd") and c not in (
+        "net_cash_flow_usd", "depreciation_deduction_usd", "taxable_income_usd",
+        "book_value_usd")]
+    np.testing.assert_allclose(table[lines].sum(axis=1), table["net_cash_flow_usd"],
+                               atol=1e-6)
+

@@ -46,3 +46,14 @@ def test_the_market_structure_example_is_recomputed():
     for name in SCENARIOS:
         for row in market_rows(name):
             assert row in text, row
+
+
+def test_the_freed_equipment_example_is_recomputed():
+    # closed form of the page's example: 300 kUSD freed in year k + 1 = 2, tax 21 %,
+    # hurdle 15 %, social rate 3 % (the bundled shortage_costs.yaml rate)
+    from rxtwin.data.shortage_costs import load_shortage_costs
+
+    rate = load_shortage_costs().social_discount_rate
+    text = DOC.read_text()
+    assert f"= {(1 - 0.21) * 300_000 / 1.15 ** 2:,.0f}` USD to the firm's NPV" in text
+    assert f"`300,000 / {1 + rate:.2f}^2 = {300_000 / (1 + rate) ** 2:,.0f}` USD" in text

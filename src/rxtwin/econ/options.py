@@ -138,6 +138,11 @@ class OptionCosts:
         One-off costs in the last implementation year [USD], [USD/product].
     products_moved : int
         Products needing a filing [product].
+    freed_equipment_value_usd : float
+        Redeployment or sale value of the incumbent's equipment when the products leave
+        it for the option's line [USD], received in the first year the option acts, taxed
+        in full (:func:`rxtwin.econ.switch.technology_switch_cash_flows`); 0 for an
+        intervention.
     line_year_of_incumbent : bool
         Price the option from the network alone: its line year is the incumbent's. True
         for an intervention that holds stock (``extra_stock_days > 0``): the line model's
@@ -155,15 +160,19 @@ class OptionCosts:
     filing_cost_usd_per_product: float = 0.0
     products_moved: int = 0
     line_year_of_incumbent: bool = False
+    freed_equipment_value_usd: float = 0.0
 
 
-def technology_costs(technology: Technology, products_moved: int) -> OptionCosts:
+def technology_costs(technology: Technology, products_moved: int,
+                     freed_equipment_value_usd: float = 0.0) -> OptionCosts:
     """A technology's costs: capex, installation, ramp-up, training and one filing per
-    product moved (as :func:`rxtwin.econ.technology.appraise_technology`)."""
+    product moved (as :func:`rxtwin.econ.technology.appraise_technology`), and the
+    redeployment or sale value of the incumbent's equipment the products leave [USD]
+    (``salvage_value_fraction x`` the incumbent's capex in :mod:`rxtwin.runs.appraise`)."""
     return OptionCosts(technology.id, "technology", technology.capex_usd, 0.0,
                        technology.install_time_months, technology.ramp_up_months,
                        technology.training_usd, technology.filing_cost_usd_per_product,
-                       products_moved)
+                       products_moved, freed_equipment_value_usd=freed_equipment_value_usd)
 
 
 def intervention_costs(intervention: Intervention) -> OptionCosts:
@@ -291,7 +300,8 @@ def option_cash_flows(costs: OptionCosts, option: LinePerformance,
         salvage_value_usd=terms.salvage_value_fraction * costs.capex_usd,
         waste_disposal_usd_per_unit=terms.waste_disposal_usd_per_unit,
         capex_grant_fraction=capex_grant_fraction, itc_fraction=itc_fraction,
-        purchase_commitment_usd_per_unit=purchase_commitment_usd_per_unit)
+        purchase_commitment_usd_per_unit=purchase_commitment_usd_per_unit,
+        freed_equipment_value_usd=costs.freed_equipment_value_usd)
 
 
 #: The public instruments :func:`price_option` prices, by the cash-flow line that pays them.

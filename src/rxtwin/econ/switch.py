@@ -263,6 +263,7 @@ def technology_switch_cash_flows(
     capex_grant_fraction: float = 0.0,
     itc_fraction: float = 0.0,
     purchase_commitment_usd_per_unit: float = 0.0,
+    freed_equipment_value_usd: float = 0.0,
 ) -> SwitchCashFlows:
     """Yearly after-tax cash flows of switching a running line to a new technology.
 
@@ -308,6 +309,11 @@ def technology_switch_cash_flows(
         Premium per unit made on the switched line from its first operating year, on top
         of revenue, taxed as income [USD/unit]; the kept line gets none, so the increment
         holds all of it (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
+    freed_equipment_value_usd : float
+        Redeployment or sale value of the incumbent's equipment once the products leave
+        it [USD], received in the new line's first operating year ``k + 1`` (booked in
+        ``salvage_usd``) and taxed in full in ``salvage_tax_usd`` (assumption: the
+        incumbent's capex is sunk and fully depreciated, book value 0).
 
     Returns
     -------
@@ -360,6 +366,13 @@ def technology_switch_cash_flows(
         capex_usd_by_yr=(0.0,), **common,
         **_operating_sequences(kept, waste_disposal_usd_per_unit))
     option = _split_fixed_costs(build_cash_flows(option_inputs), switched, k + 1)
+    if freed_equipment_value_usd < 0.0:
+        raise UserInputError(f"freed_equipment_value_usd = {freed_equipment_value_usd}, "
+                             "must be >= 0")
+    if freed_equipment_value_usd > 0.0:
+        option.loc[k + 1, "salvage_usd"] += freed_equipment_value_usd
+        option.loc[k + 1, "salvage_tax_usd"] -= tax_rate * freed_equipment_value_usd
+        option.loc[k + 1, "net_cash_flow_usd"] += (1.0 - tax_rate) * freed_equipment_value_usd
     baseline = _split_fixed_costs(build_cash_flows(baseline_inputs), kept, k + 1)
     return SwitchCashFlows(option=option, baseline=baseline,
                            incremental=incremental_cash_flows(option, baseline),
