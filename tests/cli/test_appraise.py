@@ -16,6 +16,7 @@ def test_appraise_prints_both_tables_and_stores_the_run(tmp_path):
         "--reps", "4", "--draws", "50", "--seed", "2", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "for the firm" in result.output and "for society" in result.output
+    assert "brings" in result.output and "cheapest" in result.output
     assert "rapid-sterility-test" in result.output
     with Store.open(db) as store:
         (run,) = store.list_runs(kind="econ.options")

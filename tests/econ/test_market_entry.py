@@ -86,6 +86,9 @@ exclusivity_months: {value: 6, source: x}
 anda_review_months: {value: 10, source: x}
 delay_probability: {value: 0.5, assumption: x}
 delay_months: {value: 10, assumption: x}
+exit_margin_share: {value: 0.1, assumption: x}
+exit_after_yr: {value: 2, assumption: x}
+reliability_premium_share: {value: 0.0, source: x}
 """
     with pytest.raises(UserInputError, match="must not rise"):
         parse_generic_competition(text, "mine.yaml")

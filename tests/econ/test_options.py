@@ -25,6 +25,7 @@ from rxtwin.econ.options import (
     options_table,
     price_option,
 )
+from rxtwin.errors import UserInputError
 from rxtwin.model.finance import FirmProfile
 from rxtwin.model.performance import LinePerformance
 from rxtwin.runs.econ import bundled_appraisal_terms
@@ -251,3 +252,177 @@ def test_stock_interventions_are_priced_from_the_network_alone():
     costs = intervention_costs(buffer)
     assert _price(costs, _effects(), option=richer).firm_npv_usd == \
         _price(costs, _effects()).firm_npv_usd
+
+
+# ---- every public instrument priced by the same engine --------------------------------
+
+EQUIPMENT = OptionCosts("equipment", "intervention", capex_usd=2_000_000.0,
+                        opex_usd_per_yr=0.0, implementation_months=6.0)
+GAIN = dict(days=(2.0, 0.0), unmet=(60_000.0, 0.0))
+
+
+def _flows(costs, effects, **subsidy):
+    from rxtwin.econ.options import option_cash_flows, with_supply_effects
+    priced = with_supply_effects(INCUMBENT, effects, _products(), energy_usd_per_unit=0.001,
+                                 opex_usd_per_yr=costs.opex_usd_per_yr)
+    return option_cash_flows(costs, priced, INCUMBENT, horizon_yr=HORIZON_YR,
+                             tax_rate=PROFILE.tax_rate, terms=bundled_appraisal_terms(),
+                             **subsidy)
+
+
+def _firm_npv(flows):
+    return npv_usd(PROFILE.hurdle_rate, flows.incremental["net_cash_flow_usd"])
+
+
+def _lost_shield(basis_usd):
+    """Depreciation of ``basis_usd`` from year 2 (k = 1) by the bundled terms [USD by yr]."""
+    terms = bundled_appraisal_terms()
+    out = np.zeros(HORIZON_YR + 1)
+    out[2:] = depreciation_schedule_usd(basis_usd, terms.depreciation_method,
+                                        terms.depreciation_life_yr, HORIZON_YR - 1,
+                                        macrs_rates_pct=terms.macrs_rates_pct)
+    return out
+
+
+def test_the_required_itc_brings_the_firm_npv_to_zero_and_costs_its_credit_net_of_tax():
+    # root check through the full cash flows, as the grant's; the net public cost by hand:
+    # the credit c K in the first operating year (2) less the tax on the depreciation it
+    # removes (the basis falls by the whole credit, 26 U.S.C. 50(c)(1))
+    pricing = _price(EQUIPMENT, _effects(**GAIN))
+    c = pricing.required_itc_fraction
+    assert pricing.firm_npv_usd < 0.0 and 0.0 < c < 1.0
+    effects = _effects(**GAIN)
+    assert abs(_firm_npv(_flows(EQUIPMENT, effects, itc_fraction=c))) < 1e-6 * 2e6
+    assert _firm_npv(_flows(EQUIPMENT, effects, itc_fraction=c - 0.01)) < 0.0 \
+        < _firm_npv(_flows(EQUIPMENT, effects, itc_fraction=c + 0.01))
+    rate, tau, capex = load_shortage_costs().social_discount_rate, PROFILE.tax_rate, 2e6
+    credit = np.zeros(HORIZON_YR + 1)
+    credit[2] = c * capex
+    by_hand = npv_usd(rate, credit - tau * _lost_shield(c * capex))
+    assert pricing.itc_fiscal_cost_usd == pytest.approx(by_hand, rel=1e-9)
+    # a credit arrives a year after the capex, so it must be larger than the grant share
+    assert c > pricing.required_capex_grant_fraction
+
+
+def test_the_grant_is_costed_net_of_the_tax_its_lower_basis_returns():
+    pricing = _price(EQUIPMENT, _effects(**GAIN))
+    g, rate = pricing.required_capex_grant_fraction, load_shortage_costs().social_discount_rate
+    by_hand = g * 2e6 - npv_usd(rate, PROFILE.tax_rate * _lost_shield(g * 2e6))
+    assert pricing.grant_fiscal_cost_usd == pytest.approx(by_hand, rel=1e-9)
+    assert pricing.grant_fiscal_cost_usd < pricing.public_cost_usd  # the gross outlay
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5])
+@pytest.mark.parametrize("costs", [
+    EQUIPMENT,
+    OptionCosts("contract", "intervention", capex_usd=0.0, opex_usd_per_yr=500_000.0,
+                implementation_months=0.0),
+    OptionCosts("slow", "technology", capex_usd=900_000.0, opex_usd_per_yr=10_000.0,
+                implementation_months=30.0, ramp_up_months=9.0),
+])
+def test_the_required_purchase_commitment_brings_the_firm_npv_to_zero(costs, share):
+    """Root check through the full cash flows: the builder's purchase-commitment premium,
+    u* per committed unit on a share s of the line's output once the option acts, gives
+    NPV 0; its net public cost is the premium less the income tax on it, (1 - tau) s u*
+    PV_r(Q_t), since it changes no depreciation."""
+    effects = _effects(**GAIN)
+    rng = np.random.default_rng(7)
+    pricing = price_option(costs, INCUMBENT, INCUMBENT, effects, _products(),
+                           horizon_yr=HORIZON_YR, profile=PROFILE,
+                           terms=bundled_appraisal_terms(), energy_usd_per_unit=0.001,
+                           shortage_costs=load_shortage_costs(), n_draws=50, rng=rng,
+                           commitment_share=share)
+    u = pricing.required_commitment_usd_per_unit
+    assert pricing.firm_npv_usd < 0.0 and 0.0 < u < math.inf
+    assert abs(_firm_npv(_flows(costs, effects, purchase_commitment_usd_per_unit=share * u))
+               ) < 1e-6 * max(costs.capex_usd, costs.opex_usd_per_yr)
+    assert _firm_npv(_flows(costs, effects,
+                            purchase_commitment_usd_per_unit=0.99 * share * u)) < 0.0
+    units = pricing.cash_flows.option["output_units"].to_numpy()
+    rate = load_shortage_costs().social_discount_rate
+    assert pricing.commitment_fiscal_cost_usd == pytest.approx(
+        (1 - PROFILE.tax_rate) * share * u * npv_usd(rate, units), rel=1e-9)
+
+
+def test_half_the_volume_committed_needs_twice_the_premium_and_the_verdict_does_not_move():
+    effects = _effects(**GAIN)
+
+    def priced(share):
+        return price_option(EQUIPMENT, INCUMBENT, INCUMBENT, effects, _products(),
+                            horizon_yr=HORIZON_YR, profile=PROFILE,
+                            terms=bundled_appraisal_terms(), energy_usd_per_unit=0.001,
+                            shortage_costs=load_shortage_costs(), n_draws=50,
+                            rng=np.random.default_rng(7), commitment_share=share)
+
+    full, half = priced(1.0), priced(0.5)
+    assert half.required_commitment_usd_per_unit == pytest.approx(
+        2 * full.required_commitment_usd_per_unit, rel=1e-12)
+    assert half.commitment_fiscal_cost_usd == pytest.approx(
+        full.commitment_fiscal_cost_usd, rel=1e-9)
+    assert (half.verdict, half.social_npv_usd) == (full.verdict, full.social_npv_usd)
+    with pytest.raises(UserInputError, match="commitment_share"):
+        priced(0.0)
+
+
+def test_the_cheapest_instrument_is_the_lowest_net_public_cost():
+    pricing = _price(EQUIPMENT, _effects(**GAIN))
+    costs = {"capex grant": pricing.grant_fiscal_cost_usd,
+             "investment tax credit": pricing.itc_fiscal_cost_usd,
+             "purchase commitment": pricing.commitment_fiscal_cost_usd}
+    assert all(math.isfinite(v) and v > 0 for v in costs.values())
+    assert pricing.cheapest_instrument == min(costs, key=costs.get)
+    # a running loss: no capex subsidy suffices, the commitment does
+    contract = OptionCosts("contract", "intervention", capex_usd=0.0,
+                           opex_usd_per_yr=50_000.0, implementation_months=0.0)
+    loss = _price(contract, _effects(days=(1.0, 0.0)))
+    assert loss.required_itc_fraction == math.inf == loss.itc_fiscal_cost_usd
+    assert loss.cheapest_instrument == "purchase commitment"
+    # the firm does it alone: nothing is needed and nothing is paid
+    alone = _price(OptionCosts("free", "intervention", 0.0, 0.0, 0.0),
+                   _effects(days=(1.0, 0.0), unmet=(10_000.0, 0.0)))
+    assert alone.firm_npv_usd >= 0.0 and alone.cheapest_instrument == "none needed"
+    assert alone.required_commitment_usd_per_unit == 0.0 == alone.itc_fiscal_cost_usd
+    table = options_table([pricing, loss])
+    assert list(table["cheapest_instrument"]) == [pricing.cheapest_instrument,
+                                                  "purchase commitment"]
+
+
+def test_firm_npv_at_the_required_premium_is_zero():
+    # price_option's premium root: NPV(q*) = NPV + q* (1 - tau) PV_h(phi R) = 0
+    from rxtwin.econ.market import firm_npv_at_premium_usd
+
+    pricing = _price(EQUIPMENT, _effects(**GAIN))
+    q = pricing.required_price_premium_share
+    assert pricing.firm_npv_usd < 0
+    assert firm_npv_at_premium_usd(pricing.firm_npv_usd, pricing.premium_npv_gain_usd, q) \
+        == pytest.approx(0.0, abs=1e-6 * 2e6)
+    assert firm_npv_at_premium_usd(pricing.firm_npv_usd, pricing.premium_npv_gain_usd,
+                                   0.0) == pricing.firm_npv_usd
+
+
+def test_the_freed_equipment_is_sold_or_redeployed_when_the_products_leave_it():
+    # the incumbent's equipment, worth V once the products move (k = 1 for 6 months of
+    # installation, so in year 2), taxed in full (book value 0): the firm gains
+    # (1 - tau) V / (1 + h)^2, society recovers the resource V / (1 + r)^2
+    value = 300_000.0
+    plain = OptionCosts("slow", "technology", capex_usd=900_000.0, opex_usd_per_yr=0.0,
+                        implementation_months=6.0)
+    freed = replace(plain, freed_equipment_value_usd=value)
+    effects = _effects(**GAIN)
+    a, b = _price(plain, effects), _price(freed, effects)
+    tau, h = PROFILE.tax_rate, PROFILE.hurdle_rate
+    r = load_shortage_costs().social_discount_rate
+    assert b.firm_npv_usd - a.firm_npv_usd == pytest.approx((1 - tau) * value / (1 + h) ** 2,
+                                                            rel=1e-9)
+    assert a.pv_resource_cost_usd - b.pv_resource_cost_usd == pytest.approx(
+        value / (1 + r) ** 2, rel=1e-9)
+    table = b.cash_flows.incremental
+    assert table.loc[2, "salvage_usd"] == value
+    assert table.loc[2, "salvage_tax_usd"] == pytest.approx(-tau * value)
+    # the money balance still holds: the net is the sum of the lines
+    lines = [c for c in table.columns if c.endswith("_usd") and c not in (
+        "net_cash_flow_usd", "depreciation_deduction_usd", "taxable_income_usd",
+        "book_value_usd")]
+    np.testing.assert_allclose(table[lines].sum(axis=1), table["net_cash_flow_usd"],
+                               atol=1e-6)
+

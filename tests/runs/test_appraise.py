@@ -92,3 +92,37 @@ def test_an_api_reserve_has_a_holding_cost():
     full = 300.0 * product.demand_units_per_yr / 365.0 * share \
         * product.material_cost_usd_per_unit * scenario.firm.inventory_carrying_rate_per_yr
     assert 0.8 * full < costs[1] - costs[0] <= 1.0001 * full
+
+
+def test_a_technology_frees_the_incumbent_at_the_salvage_share_of_its_capex():
+    from dataclasses import replace
+
+    from rxtwin.runs.appraise import price_outcomes
+    from rxtwin.runs.econ import bundled_appraisal_terms
+    from rxtwin.runs.resilience import compare_resilience
+
+    scenario = load_scenario("sterile_injectable")
+    outcomes = {}
+    compare_resilience(scenario, line_id=scenario.lines[0].id, n_years=40, chunk_size=20,
+                       entropy=3, line_replications=4,
+                       on_option_done=lambda i, o: outcomes.__setitem__(i, o))
+    ordered = [outcomes[i] for i in sorted(outcomes)]
+    terms = replace(bundled_appraisal_terms(), salvage_value_fraction=0.1)
+    none = price_outcomes(scenario, scenario.lines[0].id, ordered, entropy=3, n_draws=20)
+    some = price_outcomes(scenario, scenario.lines[0].id, ordered, entropy=3, n_draws=20,
+                          terms=terms)
+    from rxtwin.econ.switch import install_years
+
+    incumbent = scenario.technology(scenario.lines[0].technology_id)
+    rate, horizon = none.pricings[0].social_discount_rate, scenario.horizon_yr
+    for a, b in zip(none.pricings, some.pricings, strict=True):
+        # every option's own equipment sells at 10 % of its capex at the horizon (the
+        # existing salvage term); a technology also frees the incumbent's, in its first
+        # operating year k + 1
+        own = 0.1 * b.costs.capex_usd / (1 + rate) ** horizon
+        freed = 0.1 * incumbent.capex_usd if b.costs.kind == "technology" else 0.0
+        assert b.costs.freed_equipment_value_usd == pytest.approx(freed)
+        k = install_years(b.costs.implementation_months)
+        assert a.pv_resource_cost_usd - b.pv_resource_cost_usd == pytest.approx(
+            own + freed / (1 + rate) ** (k + 1), rel=1e-9)
+    assert any(p.costs.kind == "technology" for p in some.pricings)

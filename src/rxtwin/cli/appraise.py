@@ -33,12 +33,27 @@ def _premium(share: float) -> str:
     return "-" if share == 0.0 else f"{share:.1%} of price"
 
 
+def _per_unit(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "none suffices"
+    return "-" if value == 0.0 else f"{value:.4g}"
+
+
+def _level_and_cost(level: str, cost: float) -> str:
+    """An instrument's level with its net public cost in MUSD."""
+    if cost is None or not math.isfinite(cost):
+        return level
+    return "-" if cost == 0.0 else f"{level} ({_musd(cost)})"
+
+
 def print_options(options) -> None:
-    """Per scenario, two tables: each option for the firm (cash, NPV at its hurdle, IRR,
-    payback, accept) and for society (shortage-days avoided, social NPV with its
-    intervals, the capex grant share or the price premium that brings the firm to its
-    hurdle, the public cost per shortage-day avoided, the verdict); a frame with a
-    ``scenario`` column, as the demo writes it."""
+    """Per scenario, three tables: each option for the firm (cash, NPV at its hurdle, IRR,
+    payback, accept); for society (shortage-days avoided, social NPV with its intervals,
+    the public cost per shortage-day avoided, the verdict); and what brings the firm to
+    its hurdle (capex grant, investment tax credit, purchase commitment, each with its net
+    public cost, the buyers' price premium, the cheapest public instrument); a frame with
+    a ``scenario`` column, as the demo writes it. A frame without the instrument columns
+    (stored before they existed) prints the first two."""
     for scenario, rows in options.groupby("scenario", sort=False):
         widest = max(len(str(o)) for o in rows["option"])
         firm = Table(title=f"{scenario}: for the firm, against the incumbent (MUSD, "
@@ -61,7 +76,7 @@ def print_options(options) -> None:
             title_justify="left")
         society.add_column("option", no_wrap=True, min_width=widest)
         for label in ("short-d/yr avoided", "social NPV", "interval", "with simulation",
-                      "grant", "or premium", "USD/short-d", "verdict"):
+                      "USD/short-d", "verdict"):
             society.add_column(label, justify="left" if label == "verdict" else "right")
         for row in rows.itertuples(index=False):
             per_day = row.public_cost_usd_per_shortage_day_avoided
@@ -71,10 +86,29 @@ def print_options(options) -> None:
                 f"{_musd(row.social_npv_low_usd)} to {_musd(row.social_npv_high_usd)}",
                 f"{_musd(row.social_npv_sim_low_usd)} to "
                 f"{_musd(row.social_npv_sim_high_usd)}",
-                _share(row.required_capex_grant_fraction),
-                _premium(row.required_price_premium_share),
                 "n/a" if not math.isfinite(per_day) else f"{per_day:,.0f}", row.verdict)
         console.print(society)
+        if "cheapest_instrument" not in rows:
+            continue
+        public = Table(
+            title=f"{scenario}: what brings the firm to its hurdle (level, then its net "
+                  "public cost in MUSD at the social rate, taxes returned deducted)",
+            title_justify="left")
+        public.add_column("option", no_wrap=True, min_width=widest)
+        for label in ("capex grant", "tax credit", "commitment USD/unit", "buyers' premium",
+                      "cheapest for the public purse"):
+            public.add_column(label, justify="left" if label.startswith("cheapest")
+                              else "right")
+        for row in rows.itertuples(index=False):
+            public.add_row(
+                row.option,
+                _level_and_cost(_share(row.required_capex_grant_fraction),
+                                row.grant_fiscal_cost_usd),
+                _level_and_cost(_share(row.required_itc_fraction), row.itc_fiscal_cost_usd),
+                _level_and_cost(_per_unit(row.required_commitment_usd_per_unit),
+                                row.commitment_fiscal_cost_usd),
+                _premium(row.required_price_premium_share), row.cheapest_instrument)
+        console.print(public)
 
 
 @user_errors

@@ -17,7 +17,7 @@ from rxtwin.data.documents import (
     parse_sourced_model,
     read_data_text,
 )
-from rxtwin.model.base import BoundedNonNegative, Fraction, RxModel
+from rxtwin.model.base import BoundedNonNegative, Fraction, RxModel, WholeNumber
 
 __all__ = ["GenericCompetition", "load_generic_competition", "parse_generic_competition"]
 
@@ -30,6 +30,9 @@ class GenericCompetition(RxModel):
     anda_review_months: BoundedNonNegative
     delay_probability: Fraction
     delay_months: BoundedNonNegative
+    exit_margin_share: Fraction
+    exit_after_yr: WholeNumber = Field(ge=1, le=100)
+    reliability_premium_share: BoundedNonNegative
     provenance: dict[str, str]
 
     @field_validator("price_share_of_brand_by_makers")

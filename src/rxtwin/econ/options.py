@@ -62,12 +62,14 @@ from rxtwin.model.shortage_cost import ShortageCostParameters
 from rxtwin.model.technology import Technology
 
 __all__ = [
+    "INSTRUMENT_LINES",
     "OPTIONS_COLUMNS",
     "RESOURCE_COLUMNS",
     "OptionCosts",
     "OptionPricing",
     "SupplyEffects",
     "Verdict",
+    "fiscal_cost_usd",
     "intervention_costs",
     "option_cash_flows",
     "option_verdict",
@@ -136,6 +138,11 @@ class OptionCosts:
         One-off costs in the last implementation year [USD], [USD/product].
     products_moved : int
         Products needing a filing [product].
+    freed_equipment_value_usd : float
+        Redeployment or sale value of the incumbent's equipment when the products leave
+        it for the option's line [USD], received in the first year the option acts, taxed
+        in full (:func:`rxtwin.econ.switch.technology_switch_cash_flows`); 0 for an
+        intervention.
     line_year_of_incumbent : bool
         Price the option from the network alone: its line year is the incumbent's. True
         for an intervention that holds stock (``extra_stock_days > 0``): the line model's
@@ -153,15 +160,19 @@ class OptionCosts:
     filing_cost_usd_per_product: float = 0.0
     products_moved: int = 0
     line_year_of_incumbent: bool = False
+    freed_equipment_value_usd: float = 0.0
 
 
-def technology_costs(technology: Technology, products_moved: int) -> OptionCosts:
+def technology_costs(technology: Technology, products_moved: int,
+                     freed_equipment_value_usd: float = 0.0) -> OptionCosts:
     """A technology's costs: capex, installation, ramp-up, training and one filing per
-    product moved (as :func:`rxtwin.econ.technology.appraise_technology`)."""
+    product moved (as :func:`rxtwin.econ.technology.appraise_technology`), and the
+    redeployment or sale value of the incumbent's equipment the products leave [USD]
+    (``salvage_value_fraction x`` the incumbent's capex in :mod:`rxtwin.runs.appraise`)."""
     return OptionCosts(technology.id, "technology", technology.capex_usd, 0.0,
                        technology.install_time_months, technology.ramp_up_months,
                        technology.training_usd, technology.filing_cost_usd_per_product,
-                       products_moved)
+                       products_moved, freed_equipment_value_usd=freed_equipment_value_usd)
 
 
 def intervention_costs(intervention: Intervention) -> OptionCosts:
@@ -259,7 +270,8 @@ def with_supply_effects(performance: LinePerformance, effects: SupplyEffects,
 def option_cash_flows(costs: OptionCosts, option: LinePerformance,
                       incumbent: LinePerformance, *, horizon_yr: int, tax_rate: float,
                       terms: AppraisalTerms, capex_grant_fraction: float = 0.0,
-                      ) -> SwitchCashFlows:
+                      itc_fraction: float = 0.0,
+                      purchase_commitment_usd_per_unit: float = 0.0) -> SwitchCashFlows:
     """The option's option, baseline and incremental cash-flow tables [USD by year].
 
     :func:`rxtwin.econ.switch.technology_switch_cash_flows` with the option's costs: capex
@@ -269,7 +281,10 @@ def option_cash_flows(costs: OptionCosts, option: LinePerformance,
     :func:`with_supply_effects`) from year ``k + 1`` ramped in over ``ramp_up_months``,
     tax at ``tax_rate`` and depreciation of the capex by ``terms`` (MACRS GDS 5-year,
     half-year convention, asset class 28.0, as every equipment of the technology
-    appraisal), salvage ``terms.salvage_value_fraction x capex``.
+    appraisal), salvage ``terms.salvage_value_fraction x capex``; the subsidies
+    ``capex_grant_fraction`` and ``itc_fraction`` [-] and a purchase-commitment premium
+    ``purchase_commitment_usd_per_unit`` on every unit the option's line makes once it
+    acts [USD/unit] (:class:`rxtwin.econ.cashflow.CashFlowInputs`).
     """
     return technology_switch_cash_flows(
         option, incumbent, horizon_yr=horizon_yr,
@@ -284,7 +299,47 @@ def option_cash_flows(costs: OptionCosts, option: LinePerformance,
         itc_basis_reduction_fraction=terms.itc_basis_reduction_fraction,
         salvage_value_usd=terms.salvage_value_fraction * costs.capex_usd,
         waste_disposal_usd_per_unit=terms.waste_disposal_usd_per_unit,
-        capex_grant_fraction=capex_grant_fraction)
+        capex_grant_fraction=capex_grant_fraction, itc_fraction=itc_fraction,
+        purchase_commitment_usd_per_unit=purchase_commitment_usd_per_unit,
+        freed_equipment_value_usd=costs.freed_equipment_value_usd)
+
+
+#: The public instruments :func:`price_option` prices, by the cash-flow line that pays them.
+INSTRUMENT_LINES = {"capex grant": "capex_grant_usd",
+                    "investment tax credit": "investment_tax_credit_usd",
+                    "purchase commitment": "purchase_commitment_usd"}
+
+
+def fiscal_cost_usd(subsidised: SwitchCashFlows, plain: SwitchCashFlows, line: str,
+                    rate: float) -> float:
+    """Net cost of a subsidy to the public purse, discounted at ``rate`` [USD].
+
+    Parameters
+    ----------
+    subsidised, plain : SwitchCashFlows
+        The option's cash flows with and without the subsidy.
+    line : str
+        The cash-flow line that pays it (:data:`INSTRUMENT_LINES`).
+    rate : float
+        Social discount rate [1/yr].
+
+    Notes
+    -----
+    .. math:: F = PV_r\\left[S_t - (T^{s}_t - T^{0}_t)\\right]
+
+    with :math:`S_t` the subsidy paid in year :math:`t` (the line's incremental value) and
+    :math:`T_t` the income and salvage tax the firm pays on the increment, with (:math:`s`)
+    and without (:math:`0`) the subsidy: a purchase-commitment premium is taxed as income;
+    a grant and a credit lower the depreciable basis and so raise later taxes (26 U.S.C.
+    50(c)(1)). Each instrument is thus compared by what the Treasury is out of pocket.
+    """
+    def taxes_paid(table) -> np.ndarray:
+        return -(table["income_tax_usd"].to_numpy(dtype=float)
+                 + table["salvage_tax_usd"].to_numpy(dtype=float))
+
+    paid = subsidised.incremental[line].to_numpy(dtype=float)
+    more_tax = taxes_paid(subsidised.incremental) - taxes_paid(plain.incremental)
+    return npv_usd(rate, paid - more_tax)
 
 
 def resource_cost_usd_by_yr(incremental: pd.DataFrame) -> np.ndarray:
@@ -334,6 +389,31 @@ class OptionPricing:
         grant, priced by the same cash flows).
     premium_cost_usd : float
         What that premium costs the buyers, discounted at the social rate [USD].
+    premium_npv_gain_usd : float
+        Firm NPV at its hurdle gained per unit of premium share,
+        :math:`(1 - \\tau) PV_h(\\phi_t R)` [USD]: the NPV at a premium :math:`q` is
+        ``firm_npv_usd + q * premium_npv_gain_usd``.
+    grant_fiscal_cost_usd : float
+        Net cost to the public purse of the required capex grant (:func:`fiscal_cost_usd`)
+        [USD]; 0 if none is needed, ``inf`` if no share suffices.
+    required_itc_fraction : float
+        Investment-tax-credit share of the capex (the credit of 26 U.S.C. 48D, received in
+        the first operating year, lowering the basis) that brings the firm's NPV at its
+        hurdle to 0 [-]; 0 if none is needed, ``inf`` if even 1 does not suffice.
+    itc_fiscal_cost_usd : float
+        Its net cost to the public purse [USD] (``inf`` when none suffices).
+    commitment_share : float
+        Share of the option's line output, once it acts, covered by the purchase
+        commitment [-].
+    required_commitment_usd_per_unit : float
+        Premium per committed unit that brings the firm's NPV at its hurdle to 0
+        [USD/unit]; 0 if none is needed, ``inf`` if the line makes nothing.
+    commitment_fiscal_cost_usd : float
+        Its net cost to the public purse, the tax on the premium deducted [USD].
+    cheapest_instrument : str
+        The instrument of :data:`INSTRUMENT_LINES` with the lowest finite net cost to the
+        public purse; ``"none needed"`` if the firm does it alone, ``"none suffices"`` if
+        none is finite.
     pv_value_usd : float
         Value of the shortages avoided at the base-case costs [USD].
     pv_resource_cost_usd : float
@@ -367,6 +447,14 @@ class OptionPricing:
     public_cost_usd_per_shortage_day_avoided: float
     required_price_premium_share: float
     premium_cost_usd: float
+    premium_npv_gain_usd: float
+    grant_fiscal_cost_usd: float
+    required_itc_fraction: float
+    itc_fiscal_cost_usd: float
+    commitment_share: float
+    required_commitment_usd_per_unit: float
+    commitment_fiscal_cost_usd: float
+    cheapest_instrument: str
     pv_value_usd: float
     pv_resource_cost_usd: float
     social_npv_usd: float
@@ -411,7 +499,8 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
                  effects: SupplyEffects, products: Sequence[Product], *, horizon_yr: int,
                  profile: FirmProfile, terms: AppraisalTerms, energy_usd_per_unit: float,
                  shortage_costs: ShortageCostParameters, n_draws: int,
-                 rng: np.random.Generator, level: float = 0.90) -> OptionPricing:
+                 rng: np.random.Generator, level: float = 0.90,
+                 commitment_share: float = 1.0) -> OptionPricing:
     """Price one option for the firm and for society.
 
     Parameters
@@ -441,6 +530,11 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
         The stream of the draws and of the chunk resampling.
     level : float
         Probability of the intervals [-].
+    commitment_share : float
+        Share of the option line's output, once the option acts, that a public buyer
+        commits to buy at a premium [-], in (0, 1]; 1 (default, assumption: the
+        commitment covers every unit the line sells, as a buyer who wants the line kept
+        running would write it).
 
     Returns
     -------
@@ -489,32 +583,54 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
     taxed as income, :math:`\\tau` the tax rate, :math:`h` the hurdle rate; the cash flows
     are linear in revenue), so :math:`q^* = -NPV_{firm} / [(1 - \\tau) PV_h(\\phi_t R)]`;
     the buyers pay :math:`PV_r(q^* \\phi_t R)`.
+
+    **Public instruments** (:data:`INSTRUMENT_LINES`), each at the level that brings
+    :math:`NPV_{firm}` to 0 and each costed net of the taxes it returns
+    (:func:`fiscal_cost_usd`): the capex grant :math:`g^*` (above); an investment tax
+    credit share :math:`c^*` of the capex, solved on :math:`[0, 1]` as the grant (the
+    credit :math:`c K` arrives in the first operating year and lowers the basis by as
+    much, so the NPV rises with :math:`c`); a purchase commitment, a premium :math:`u`
+    per committed unit on a share :math:`s` of the line's output :math:`Q_t` once the
+    option acts, taxed as income, so that
+    :math:`u^* = -NPV_{firm} / [(1 - \\tau)\\, s\\, PV_h(Q_t)]`. The cheapest is the one
+    with the lowest net public cost. Subsidies are transfers: the social NPV and the
+    verdict do not depend on them.
     """
     if not 0.0 < level < 1.0:
         raise UserInputError(f"level = {level!r}, must lie strictly between 0 and 1")
+    if not 0.0 < commitment_share <= 1.0:
+        raise UserInputError(f"commitment_share = {commitment_share!r}, must lie in (0, 1] "
+                             "(the share of the line's output a buyer commits to)")
     by_id = {p.id: p for p in products}
     chosen = [by_id[pid] for pid in effects.product_ids]
     priced = with_supply_effects(
         incumbent if costs.line_year_of_incumbent else option, effects, products,
         energy_usd_per_unit=energy_usd_per_unit, opex_usd_per_yr=costs.opex_usd_per_yr)
 
-    def flows(grant: float) -> SwitchCashFlows:
+    def flows(grant: float = 0.0, itc: float = 0.0, commitment: float = 0.0
+              ) -> SwitchCashFlows:
         return option_cash_flows(costs, priced, incumbent, horizon_yr=horizon_yr,
                                  tax_rate=profile.tax_rate, terms=terms,
-                                 capex_grant_fraction=grant)
+                                 capex_grant_fraction=grant, itc_fraction=itc,
+                                 purchase_commitment_usd_per_unit=commitment)
 
-    cash = flows(0.0)
+    cash = flows()
     firm = appraise(cash.incremental["net_cash_flow_usd"].to_numpy(), profile)
 
-    def firm_npv(grant: float) -> float:
-        return npv_usd(profile.hurdle_rate, flows(grant).incremental["net_cash_flow_usd"])
+    def share_to_hurdle(subsidy: str) -> float:
+        """The share in [0, 1] of a capex subsidy that brings the NPV to 0."""
+        def npv_at(share: float) -> float:
+            return npv_usd(profile.hurdle_rate,
+                           flows(**{subsidy: share}).incremental["net_cash_flow_usd"])
 
-    if firm.npv_usd >= 0.0:
-        grant = 0.0
-    elif costs.capex_usd <= 0.0 or firm_npv(1.0) < 0.0:
-        grant = math.inf
-    else:
-        grant = solve_breakeven(firm_npv, 0.0, 1.0, xtol=1e-12)
+        if firm.npv_usd >= 0.0:
+            return 0.0
+        if costs.capex_usd <= 0.0 or npv_at(1.0) < 0.0:
+            return math.inf
+        return solve_breakeven(npv_at, 0.0, 1.0, xtol=1e-12)
+
+    grant = share_to_hurdle("grant")
+    itc = share_to_hurdle("itc")
 
     waste = terms.waste_disposal_usd_per_unit
     units = np.asarray(effects.unmet_units_avoided_per_yr, dtype=float)
@@ -592,6 +708,28 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
     premium_cost = (premium * npv_usd(rate, share * priced.revenue_usd)
                     if math.isfinite(premium) else math.inf)
 
+    # ---- public instruments, each at its level and net of the taxes it returns
+    units_by_yr = cash.option["output_units"].to_numpy(dtype=float)
+    commitment_base = ((1.0 - profile.tax_rate) * commitment_share
+                       * npv_usd(profile.hurdle_rate, units_by_yr))
+    if firm.npv_usd >= 0.0:
+        commitment = 0.0
+    elif commitment_base > 0.0:
+        commitment = -firm.npv_usd / commitment_base
+    else:
+        commitment = math.inf
+    levels = {"capex grant": dict(grant=grant), "investment tax credit": dict(itc=itc),
+              "purchase commitment": dict(commitment=commitment_share * commitment)}
+    fiscal = {}
+    for name, level_of in levels.items():
+        value = next(iter(level_of.values()))
+        fiscal[name] = (0.0 if value == 0.0 else math.inf if not math.isfinite(value)
+                        else fiscal_cost_usd(flows(**level_of), cash, INSTRUMENT_LINES[name],
+                                             rate))
+    finite = {name: cost for name, cost in fiscal.items() if math.isfinite(cost)}
+    cheapest = ("none needed" if firm.npv_usd >= 0.0 else
+                min(finite, key=finite.__getitem__) if finite else "none suffices")
+
     profit = (_operating_profit_usd(priced, waste) - _operating_profit_usd(incumbent, waste))
     return OptionPricing(
         costs=costs, cash_flows=cash, appraisal=firm,
@@ -602,6 +740,13 @@ def price_option(costs: OptionCosts, option: LinePerformance, incumbent: LinePer
         pv_shortage_days_avoided=pv_days,
         public_cost_usd_per_shortage_day_avoided=per_day,
         required_price_premium_share=premium, premium_cost_usd=premium_cost,
+        premium_npv_gain_usd=(1.0 - profile.tax_rate) * premium_base_usd,
+        grant_fiscal_cost_usd=fiscal["capex grant"], required_itc_fraction=itc,
+        itc_fiscal_cost_usd=fiscal["investment tax credit"],
+        commitment_share=float(commitment_share),
+        required_commitment_usd_per_unit=commitment,
+        commitment_fiscal_cost_usd=fiscal["purchase commitment"],
+        cheapest_instrument=cheapest,
         pv_value_usd=pv_value,
         pv_resource_cost_usd=pv_resources, social_npv_usd=social,
         social_npv_mean_usd=float(fixed_npv.mean()), social_npv_low_usd=float(low),
@@ -620,7 +765,10 @@ OPTIONS_COLUMNS = (
     "social_npv_usd", "social_npv_mean_usd", "social_npv_low_usd", "social_npv_high_usd",
     "social_npv_sim_low_usd", "social_npv_sim_high_usd", "required_capex_grant_fraction",
     "public_cost_usd", "public_cost_usd_per_shortage_day_avoided",
-    "required_price_premium_share", "premium_cost_usd", "verdict")
+    "required_price_premium_share", "premium_cost_usd", "premium_npv_gain_usd",
+    "grant_fiscal_cost_usd", "required_itc_fraction", "itc_fiscal_cost_usd",
+    "commitment_share", "required_commitment_usd_per_unit", "commitment_fiscal_cost_usd",
+    "cheapest_instrument", "verdict")
 
 
 def options_table(pricings: Sequence[OptionPricing]) -> pd.DataFrame:

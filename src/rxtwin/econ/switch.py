@@ -262,6 +262,8 @@ def technology_switch_cash_flows(
     waste_disposal_usd_per_unit: float = 0.0,
     capex_grant_fraction: float = 0.0,
     itc_fraction: float = 0.0,
+    purchase_commitment_usd_per_unit: float = 0.0,
+    freed_equipment_value_usd: float = 0.0,
 ) -> SwitchCashFlows:
     """Yearly after-tax cash flows of switching a running line to a new technology.
 
@@ -303,6 +305,15 @@ def technology_switch_cash_flows(
         Disposal cost per wasted unit [USD/unit].
     capex_grant_fraction, itc_fraction : float
         Subsidies [-] (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
+    purchase_commitment_usd_per_unit : float
+        Premium per unit made on the switched line from its first operating year, on top
+        of revenue, taxed as income [USD/unit]; the kept line gets none, so the increment
+        holds all of it (see :class:`rxtwin.econ.cashflow.CashFlowInputs`).
+    freed_equipment_value_usd : float
+        Redeployment or sale value of the incumbent's equipment once the products leave
+        it [USD], received in the new line's first operating year ``k + 1`` (booked in
+        ``salvage_usd``) and taxed in full in ``salvage_tax_usd`` (assumption: the
+        incumbent's capex is sunk and fully depreciated, book value 0).
 
     Returns
     -------
@@ -350,11 +361,18 @@ def technology_switch_cash_flows(
         regulatory_filing_usd_per_product=filing_cost_usd_per_product,
         products_moved=products_moved, salvage_value_usd=salvage_value_usd,
         capex_grant_fraction=capex_grant_fraction, itc_fraction=itc_fraction,
-        **common, **_operating_sequences(switched, waste_disposal_usd_per_unit))
+        purchase_commitment_usd_per_unit=purchase_commitment_usd_per_unit, **common, **_operating_sequences(switched, waste_disposal_usd_per_unit))
     baseline_inputs = CashFlowInputs(
         capex_usd_by_yr=(0.0,), **common,
         **_operating_sequences(kept, waste_disposal_usd_per_unit))
     option = _split_fixed_costs(build_cash_flows(option_inputs), switched, k + 1)
+    if freed_equipment_value_usd < 0.0:
+        raise UserInputError(f"freed_equipment_value_usd = {freed_equipment_value_usd}, "
+                             "must be >= 0")
+    if freed_equipment_value_usd > 0.0:
+        option.loc[k + 1, "salvage_usd"] += freed_equipment_value_usd
+        option.loc[k + 1, "salvage_tax_usd"] -= tax_rate * freed_equipment_value_usd
+        option.loc[k + 1, "net_cash_flow_usd"] += (1.0 - tax_rate) * freed_equipment_value_usd
     baseline = _split_fixed_costs(build_cash_flows(baseline_inputs), kept, k + 1)
     return SwitchCashFlows(option=option, baseline=baseline,
                            incremental=incremental_cash_flows(option, baseline),

@@ -192,6 +192,27 @@ def _applies(mode: FailureMode, forms: set) -> bool:
     return any(form in forms for form in mode.dosage_forms)
 
 
+def continuous_refusal(scenario: Scenario, line_id: str, technology: Technology) -> str | None:
+    """Why ``technology`` may not run line ``line_id``, or None.
+
+    A technology whose ``operating_mode`` is continuous is refused for a line holding a
+    product with ``continuous_amenable = False``: the line simulator runs every product of
+    a line on its one technology, so the product cannot stay on batch equipment within the
+    same simulated line; the honest answer is to refuse the option and say why (move the
+    product to a batch line of its own to appraise the rest).
+    """
+    if technology.operating_mode != "continuous":
+        return None
+    line = scenario.line(line_id)
+    refused = [pid for pid in line.product_ids
+               if not scenario.product(pid).continuous_amenable]
+    if not refused:
+        return None
+    return (f"technology '{technology.id}' (operating_mode continuous) is refused for line "
+            f"'{line_id}': product(s) {', '.join(refused)} have continuous_amenable = "
+            "false and would have to run on it; move them to a batch line of their own")
+
+
 def line_inputs_from_scenario(
     scenario: Scenario,
     line_id: str,
@@ -218,6 +239,9 @@ def line_inputs_from_scenario(
     """
     line = scenario.line(line_id)
     tech = scenario.technology(technology_id or line.technology_id)
+    refusal = continuous_refusal(scenario, line_id, tech)
+    if refusal is not None:
+        raise UserInputError(refusal)
     products = [scenario.product(pid) for pid in line.product_ids]
     n = len(products)
     effects = combined_intervention_effects(

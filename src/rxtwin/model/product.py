@@ -103,6 +103,12 @@ class Product(RxModel):
         0.5, description="clinical criticality in [0, 1] (1 = essential, no substitute)"
     )
     first_generic: bool = False
+    continuous_amenable: bool = Field(
+        True, description="whether the product's chemistry and formulation can be made on "
+        "a continuous line; False keeps it off any technology whose operating_mode is "
+        "continuous (assumption: amenable unless stated; Wosińska et al. 2023, Session 3: "
+        "not every API and excipient is amenable to continuous techniques)"
+    )
     # Patient harm of a shortage (rxtwin.econ.social); None: the dosage form's default in
     # rxtwin/data/shortage_costs.yaml (docs/econ.md, "Value to society").
     units_per_patient_day: BoundedPositive | None = Field(
@@ -131,6 +137,8 @@ class Product(RxModel):
         for name in _HARM_FIELDS:
             if name in data and getattr(self, name) is None:
                 del data[name]
+        if data.get("continuous_amenable") is True:  # the default, left out likewise
+            del data["continuous_amenable"]
         return data
 
 

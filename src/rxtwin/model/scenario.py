@@ -210,7 +210,20 @@ def _cross_reference_errors(s: Scenario):
                              f"product '{product.id}' names component '{component}', which is "
                              "not in materials")
 
+    technologies_by_id = {t.id: t for t in s.technologies}
+    products_by_id = {p.id: p for p in s.products}
     for index, line in enumerate(s.lines):
+        technology = technologies_by_id.get(line.technology_id)
+        if technology is not None and technology.operating_mode == "continuous":
+            for pid in line.product_ids:
+                product = products_by_id.get(pid)
+                if product is not None and not product.continuous_amenable:
+                    yield _error(("lines", index, "product_ids"), pid, "not_amenable",
+                                 f"line '{line.id}' runs technology '{technology.id}' "
+                                 "(operating_mode continuous) but product "
+                                 f"'{pid}' has continuous_amenable = false; a product "
+                                 "not amenable to continuous processing stays on a batch "
+                                 "line")
         if line.site_id not in ids["sites"]:
             yield _error(("lines", index, "site_id"), line.site_id, "dangling_reference",
                          f"line '{line.id}' is at site '{line.site_id}', which is not in sites")

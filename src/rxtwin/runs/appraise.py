@@ -158,8 +158,9 @@ def price_outcomes(scenario: Scenario, line_id: str, outcomes: Sequence[OptionOu
     pricings = []
     for outcome in outcomes[1:]:
         o = outcome.option
+        freed = terms.salvage_value_fraction * scenario.technology(line.technology_id).capex_usd
         costs = (technology_costs(scenario.technology(o.technology_id),
-                                  len(line.product_ids)) if o.kind == "technology"
+                                  len(line.product_ids), freed) if o.kind == "technology"
                  else intervention_costs(next(i for i in scenario.interventions
                                               if i.id == o.intervention_ids[0])))
         tech = scenario.technology(o.technology_id)

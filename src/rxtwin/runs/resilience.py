@@ -29,7 +29,7 @@ from scipy import stats
 
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.errors import Problem, UserInputError
-from rxtwin.line.from_scenario import line_inputs_from_scenario
+from rxtwin.line.from_scenario import continuous_refusal, line_inputs_from_scenario
 from rxtwin.line.performance import line_performance_from_results
 from rxtwin.line.simulate import simulate
 from rxtwin.model.base import WholeNumber
@@ -115,15 +115,22 @@ def resilience_options(scenario: Scenario, line_id: str,
                        ) -> list[ResilienceOption]:
     """The incumbent (the line's own technology, no intervention), then each technology
     (None: every other technology of the scenario), then each intervention alone on the
-    incumbent (None: every intervention of the scenario)."""
+    incumbent (None: every intervention of the scenario).
+
+    A continuous technology is refused for a line holding a product not amenable to
+    continuous processing (:func:`rxtwin.line.from_scenario.continuous_refusal`): left out
+    of the default list, an error naming the products when asked for by id."""
     incumbent = scenario.line(line_id).technology_id
     if technology_ids is None:
-        technology_ids = [t.id for t in scenario.technologies if t.id != incumbent]
+        technology_ids = [t.id for t in scenario.technologies if t.id != incumbent
+                          and continuous_refusal(scenario, line_id, t) is None]
     if intervention_ids is None:
         intervention_ids = [i.id for i in scenario.interventions]
     options = [ResilienceOption(f"{incumbent} (incumbent)", "incumbent", incumbent, ())]
     for tid in technology_ids:
-        scenario.technology(tid)
+        refusal = continuous_refusal(scenario, line_id, scenario.technology(tid))
+        if refusal is not None:
+            raise UserInputError(refusal)
         options.append(ResilienceOption(tid, "technology", tid, ()))
     known = {i.id for i in scenario.interventions}
     for iid in intervention_ids:
@@ -472,10 +479,14 @@ def check_resilience_params(scenario: Scenario, params: ResilienceParams) -> lis
         problems.append(Problem("<params>", "line_id", params.line_id,
                                 f"no such line; choose one of {', '.join(lines)}"))
     known = [t.id for t in scenario.technologies]
+    line_id = params.line_id if params.line_id in lines else lines[0]
     for tid in params.technologies or []:
         if tid not in known:
             problems.append(Problem("<params>", "technologies", tid,
                                     f"no such technology; choose from {', '.join(known)}"))
+        elif (refusal := continuous_refusal(scenario, line_id,
+                                            scenario.technology(tid))) is not None:
+            problems.append(Problem("<params>", "technologies", tid, refusal))
     known_i = [i.id for i in scenario.interventions]
     for iid in params.interventions or []:
         if iid not in known_i:
