@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from rxtwin.data.generic_competition import load_generic_competition, parse_generic_competition
 from rxtwin.econ.market_entry import (
+    approval_routes,
     expected_launch_value_usd,
     launch_value_usd,
     makers_by_month,
@@ -89,6 +90,36 @@ delay_months: {value: 10, assumption: x}
 exit_margin_share: {value: 0.1, assumption: x}
 exit_after_yr: {value: 2, assumption: x}
 reliability_premium_share: {value: 0.0, source: x}
+anda_filing_fee_usd: {value: 300000, assumption: x}
+platform_filing_cost_usd: {value: 1000000, assumption: x}
+platform_review_months: {value: 12, assumption: x}
+supplement_fee_usd: {value: 50000, assumption: x}
+supplement_review_months: {value: 6, assumption: x}
 """
     with pytest.raises(UserInputError, match="must not rise"):
         parse_generic_competition(text, "mine.yaml")
+
+
+ROUTES = dict(filing_fee_usd=300_000.0, review_months=10.0, platform_filing_cost_usd=1e6,
+              platform_review_months=12.0, supplement_fee_usd=50_000.0,
+              supplement_review_months=6.0, delay_probability=0.5, delay_months=10.0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 20])
+def test_approval_routes_follow_their_closed_forms(n):
+    table = approval_routes(n, **ROUTES).set_index("route")
+    product, platform = table.loc["product by product"], table.loc["platform"]
+    assert product["filing_cost_usd"] == n * 300_000.0
+    assert product["months_to_last_approval"] == product["mean_months_to_approval"] == 15.0
+    assert platform["filing_cost_usd"] == 1e6 + (n - 1) * 50_000.0
+    assert platform["months_to_last_approval"] == (17.0 if n == 1 else 23.0)
+    assert platform["mean_months_to_approval"] == pytest.approx((17.0 + (n - 1) * 23.0) / n)
+
+
+def test_the_platform_is_cheaper_from_the_break_even_number_of_products():
+    break_even = (1e6 - 50_000.0) / (300_000.0 - 50_000.0)  # 3.8 products
+    for n in range(1, 12):
+        table = approval_routes(n, **ROUTES).set_index("route")["filing_cost_usd"]
+        assert (table["platform"] < table["product by product"]) == (n > break_even)
+    with pytest.raises(UserInputError, match="n_products"):
+        approval_routes(0, **ROUTES)

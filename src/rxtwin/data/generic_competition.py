@@ -33,6 +33,11 @@ class GenericCompetition(RxModel):
     exit_margin_share: Fraction
     exit_after_yr: WholeNumber = Field(ge=1, le=100)
     reliability_premium_share: BoundedNonNegative
+    anda_filing_fee_usd: BoundedNonNegative
+    platform_filing_cost_usd: BoundedNonNegative
+    platform_review_months: BoundedNonNegative
+    supplement_fee_usd: BoundedNonNegative
+    supplement_review_months: BoundedNonNegative
     provenance: dict[str, str]
 
     @field_validator("price_share_of_brand_by_makers")

@@ -18,10 +18,12 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from rxtwin.errors import UserInputError
 
 __all__ = [
+    "approval_routes",
     "expected_launch_value_usd",
     "launch_month",
     "launch_value_usd",
@@ -174,3 +176,56 @@ def expected_launch_value_usd(development_months: float, competitor_entry_months
             + delay_probability
             * launch_value_usd(on_time + delay_months, competitor_entry_months,
                                **value_arguments))
+
+
+def approval_routes(n_products: int, *, filing_fee_usd: float, review_months: float,
+                    platform_filing_cost_usd: float, platform_review_months: float,
+                    supplement_fee_usd: float, supplement_review_months: float,
+                    delay_probability: float, delay_months: float) -> pd.DataFrame:
+    """Filing cost and time to approval of ``n_products`` new generics, product by product
+    or on a platform.
+
+    Parameters
+    ----------
+    n_products : int
+        Products to file [-], >= 1.
+    filing_fee_usd, review_months : float
+        One application per product, reviewed in parallel [USD, month].
+    platform_filing_cost_usd, platform_review_months : float
+        The first product's application with its platform [USD, month].
+    supplement_fee_usd, supplement_review_months : float
+        Each later product as a supplement, all filed together once the platform is
+        approved [USD, month].
+    delay_probability, delay_months : float
+        Chance that a full application (a product's, or the platform's) needs a second
+        review cycle, and its length [-, month]; supplements are not delayed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per route (``product by product``, ``platform``): ``filing_cost_usd``,
+        ``mean_months_to_approval`` and ``months_to_last_approval`` (expected values).
+
+    Notes
+    -----
+    With :math:`E = r + p \\delta` the expected months of a full review:
+    product by product, cost :math:`n F` and every product at :math:`E`; on a platform,
+    cost :math:`F_P + (n - 1) F_S`, the first product at :math:`E_P` and product
+    :math:`k \\ge 2` at :math:`E_P + r_S`. The platform is cheaper from
+    :math:`n > (F_P - F_S) / (F - F_S)` products when :math:`F > F_S`.
+    """
+    if n_products < 1:
+        raise UserInputError(f"n_products = {n_products} must be >= 1")
+    if not 0.0 <= delay_probability <= 1.0:
+        raise UserInputError(f"delay_probability = {delay_probability} must lie in [0, 1]")
+    full = review_months + delay_probability * delay_months
+    platform = platform_review_months + delay_probability * delay_months
+    later = np.full(n_products - 1, platform + supplement_review_months)
+    platform_months = np.concatenate([[platform], later])
+    return pd.DataFrame({
+        "route": ["product by product", "platform"],
+        "filing_cost_usd": [n_products * filing_fee_usd,
+                            platform_filing_cost_usd + (n_products - 1) * supplement_fee_usd],
+        "mean_months_to_approval": [full, float(platform_months.mean())],
+        "months_to_last_approval": [full, float(platform_months.max())],
+    })
