@@ -40,7 +40,7 @@ from rxtwin.model.finance import FirmProfile
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.shortage_cost import ShortageCostParameters
 from rxtwin.report.figures import options_quadrant_figure
-from rxtwin.runs.econ import bundled_appraisal_terms
+from rxtwin.runs.econ import bundled_appraisal_terms, store_econ_table
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.runs.resilience import (
     OptionOutcome,
@@ -234,14 +234,6 @@ def options_n_chunks(params: OptionsParams) -> int:
     return resilience_n_chunks(params)
 
 
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Infinite values (payback never, no grant share suffices) as NaN for the store."""
-    out = frame.copy()
-    for column in out.select_dtypes(include="number").columns:
-        out[column] = out[column].replace([np.inf, -np.inf], np.nan)
-    return out
-
-
 def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id: str,
                 progress: ProgressCallback) -> None:
     """One recorded chunk per option (skipped when recorded: a resumed run), then the
@@ -256,7 +248,7 @@ def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id:
         on_option_done=record, done=done)
     for name, frame in (*resilience_summaries(result.resilience),
                         (OPTIONS_TABLE, result.table)):
-        store.put_summary(run_id, name, _storable(frame))
+        store_econ_table(store, run_id, name, frame)
 
 
 def options_figures(store: Store, run_id: str, scenario: Scenario | None,

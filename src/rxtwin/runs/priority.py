@@ -45,6 +45,7 @@ from rxtwin.priority.measures import RunDigest
 from rxtwin.priority.portfolio import efficient_frontier, frontier_budgets, select_portfolio
 from rxtwin.priority.scoring import priority_scores
 from rxtwin.report.figures import frontier_figure
+from rxtwin.runs.econ import store_econ_table
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
 from rxtwin.runs.priority_measures import (
     MeasureStudy,
@@ -411,13 +412,6 @@ def _recorded(store: Store, run_id: str, total: int, progress: ProgressCallback
     return done, record
 
 
-def _storable(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.select_dtypes(include="number").columns:
-        out[column] = out[column].replace([np.inf, -np.inf], np.nan)
-    return out
-
-
 def _prioritised(scenario: Scenario, params: PriorityParams, store: Store, run_id: str,
                  progress: ProgressCallback, total: int) -> Prioritisation:
     done, record = _recorded(store, run_id, total, progress)
@@ -429,7 +423,7 @@ def _prioritised(scenario: Scenario, params: PriorityParams, store: Store, run_i
                         on_run_done=record, done=done)
     for name, frame in ((RANKING_TABLE, result.ranking), (WEIGHTS_TABLE, result.weights),
                         (MEASURES_TABLE, result.study.effects)):
-        store.put_summary(run_id, name, _storable(frame))
+        store_econ_table(store, run_id, name, frame)
     return result
 
 
@@ -463,10 +457,10 @@ def run_portfolio(scenario: Scenario, params: PortfolioParams, store: Store, run
                           resimulated=None if recorded is None or recorded["portfolio_run"]
                           is None else RunDigest.from_dict(recorded["portfolio_run"]),
                           on_resimulated=record if recorded is None else None)
-    store.put_summary(run_id, CHOICE_TABLE, _storable(plan.choice))
-    store.put_summary(run_id, FRONTIER_TABLE, _storable(plan.frontier))
+    store_econ_table(store, run_id, CHOICE_TABLE, plan.choice)
+    store_econ_table(store, run_id, FRONTIER_TABLE, plan.frontier)
     if plan.check is not None:
-        store.put_summary(run_id, CHECK_TABLE, _storable(plan.check.by_product))
+        store_econ_table(store, run_id, CHECK_TABLE, plan.check.by_product)
 
 
 def ranking_figure(ranking: pd.DataFrame, top: int = 30) -> go.Figure:
