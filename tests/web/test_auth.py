@@ -367,3 +367,17 @@ def test_hostile_ids_answer_404_or_422_never_500(world):
                 wrong.append((method, template, hostile[:20], answer.status_code))
     assert wrong == []
     assert world.store.get_run(world.run_id).status == "done"  # no table was harmed
+
+
+def test_local_mode_answers_only_requests_addressed_to_the_loopback_names(tmp_path):
+    # A page whose own name resolves to 127.0.0.1 (DNS rebinding) sends its own name as
+    # Host and Origin: same-origin in the browser's eyes, refused here.
+    app = create_app(str(tmp_path / "s.sqlite"),
+                     auth=AuthConfig(mode="local", allowed_hosts=("127.0.0.1", "localhost")))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as local:
+        assert local.get("/api/runs").status_code == 200
+    with TestClient(app, base_url="http://rebound.example:8000") as rebound:
+        refused = rebound.get("/api/runs")
+        assert refused.status_code == 403 and "rebound.example" in refused.json()["error"]["message"]
+        assert rebound.get("/").status_code == 403
+        assert rebound.get("/api/health").status_code == 403  # public routes too

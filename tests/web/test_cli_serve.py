@@ -44,6 +44,7 @@ def test_local_mode_listens_on_the_loopback_interface_only(tmp_path, monkeypatch
     ok = runner.invoke(app, ["serve", "--db", db])
     assert ok.exit_code == 0, ok.output
     assert seen["host"] == "127.0.0.1" and seen["app"].state.auth.mode == "local"
+    assert "localhost" in seen["app"].state.auth.allowed_hosts
     users = runner.invoke(app, ["serve", "--db", db, "--auth", "users"])
     assert users.exit_code == 2 and "no users" in users.output
 

@@ -42,7 +42,7 @@ def serve(
     from rxtwin.runs.accounts import has_users
     from rxtwin.store import Store
     from rxtwin.web.app import create_app
-    from rxtwin.web.auth import AuthConfig, is_loopback
+    from rxtwin.web.auth import LOOPBACK_NAMES, AuthConfig, is_loopback
 
     if not 1 <= port <= 65535:
         raise fail(f"--port={port}: must be in 1-65535")
@@ -67,7 +67,9 @@ def serve(
     try:
         web_app = create_app(db, workers=workers, queue_size=queue_size,
                              resume_interrupted=resume_interrupted,
-                             auth=AuthConfig(mode=mode, secure_cookies=not is_loopback(host)))
+                             auth=AuthConfig(mode=mode, secure_cookies=not is_loopback(host),
+                                             allowed_hosts=LOOPBACK_NAMES if mode == "local"
+                                             else None))
     except (StoreError, UserInputError) as error:
         raise fail(escape(str(error))) from None
     who = "users must log in" if mode == "users" else "local mode, no login"

@@ -71,6 +71,13 @@ class AuthConfig:
     secure_cookies: bool = False
     login_attempts: int = 5
     login_window_s: float = 300.0
+    allowed_hosts: tuple[str, ...] | None = None
+    """Host names a request may be addressed to (its ``Host`` header, without the port);
+    None: any. ``rxtwin serve`` sets :data:`LOOPBACK_NAMES` in local mode, so that a web
+    page whose own name resolves to 127.0.0.1 (DNS rebinding) cannot use the app."""
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -248,6 +255,10 @@ async def authorise(request: Request) -> Principal | None:
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
     method = "GET" if request.method == "HEAD" else request.method
+    allowed = request.app.state.auth.allowed_hosts
+    if allowed is not None and (request.url.hostname or "").lower() not in allowed:
+        raise HTTPException(403, f"this server answers requests addressed to "
+                                 f"{', '.join(allowed)} only, not {request.url.hostname!r}")
     if (method, path) in PUBLIC:
         if method not in SAFE_METHODS:
             await check_csrf(request)
