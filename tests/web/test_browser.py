@@ -317,12 +317,10 @@ def users_server(chromium, tmp_path_factory):
         process.wait(timeout=10)
 
 
-def test_log_in_work_and_log_out(users_server, chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+def test_log_in_work_and_log_out(users_server, page):
+    context = page.context.browser.new_context()  # the same browser, cookies of its own
+    try:
+        page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(users_server + "/runs")  # not logged in: the login page, then back here
         page.wait_for_url("**/login?next=/runs")
@@ -342,4 +340,5 @@ def test_log_in_work_and_log_out(users_server, chromium):
         page.goto(users_server + "/runs")
         page.wait_for_url("**/login?next=/runs")  # the login cookie no longer works
         _shot(page, "03-login")
-        browser.close()
+    finally:
+        context.close()

@@ -13,11 +13,13 @@ Every route but :data:`PUBLIC` needs a principal; the method sets the scope it n
 path (``run_id``, ``scenario_hash``) must belong to the principal's organisation: another's
 answers the same 404, with the same message, as one that does not exist.
 
-Cross-site requests: a state-changing request authenticated by a cookie (a login, or the
-local mode, which needs none) must carry the CSRF token (form field ``csrf_token`` or header
-``X-CSRF-Token``) equal to the ``rxtwin_csrf`` cookie (double submit; the cookie is
-``SameSite=Strict``), and is refused if its ``Origin`` names another site. A bearer token is
-never sent by a browser on its own, so it needs neither.
+Cross-site requests, for state-changing requests authenticated by a cookie (a login, or
+the local mode, which needs none): a page form must carry the CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``) equal to the ``rxtwin_csrf`` cookie (double
+submit; the cookie is ``SameSite=Strict``); an API call must carry it too when it comes from
+a browser page (it names an ``Origin``), and is refused when its ``Origin`` (or
+``Sec-Fetch-Site``) names another site; a script's call (no ``Origin``) needs none. A
+bearer token is never sent by a browser on its own, so it needs neither.
 """
 
 from __future__ import annotations
