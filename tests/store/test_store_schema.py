@@ -12,12 +12,20 @@ from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 import rxtwin.store._store as store_module
-from rxtwin.store import SCHEMA_VERSION, Store, StoreError, StoreInputError, default_db_url
+from rxtwin.store import (
+    LOCAL_ORGANISATION,
+    SCHEMA_VERSION,
+    Store,
+    StoreError,
+    StoreInputError,
+    default_db_url,
+)
 from rxtwin.store._schema import (
     MIGRATIONS,
     apply_migrations,
     meta,
     read_schema_version,
+    runs,
     scenarios,
 )
 from rxtwin.store._store import _resolve_url
@@ -27,7 +35,8 @@ if TYPE_CHECKING:
 
 TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts",
           "consortium_organisations", "consortium_submissions", "consortium_releases",
-          "consortium_ledgers", "consortium_audit"}
+          "consortium_ledgers", "consortium_audit",
+          "users", "api_tokens", "web_logins", "run_owners", "scenario_owners"}
 V1_TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts"}
 
 
@@ -169,8 +178,29 @@ def test_version_1_store_gains_the_consortium_pool_and_keeps_its_runs(
     engine = _raw_engine(store_target)
     with engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) == TABLES
-        assert read_schema_version(conn) == 2
+        assert read_schema_version(conn) == SCHEMA_VERSION
     engine.dispose()
+
+
+def test_version_2_store_gains_users_and_its_runs_belong_to_the_local_organisation(
+    store_target: StoreTarget,
+) -> None:
+    engine = _raw_engine(store_target)
+    with engine.begin() as conn:  # a store as version 2 left it: one scenario, one run
+        apply_migrations(conn, 0, MIGRATIONS, 2)
+        conn.execute(scenarios.insert().values(
+            hash="b" * 64, name="base", version=1, body='{"products":24}',
+            created_at=datetime.now(UTC)))
+        conn.execute(runs.insert().values(
+            id="c" * 32, kind="line.simulate", status="done", scenario_hash="b" * 64,
+            package_version="0", parameters="{}", created_at=datetime.now(UTC), chunks_done=0))
+    engine.dispose()
+    with store_target.open() as store:
+        assert store.run_organisation("c" * 32) == LOCAL_ORGANISATION
+        assert store.scenario_owned("b" * 64, LOCAL_ORGANISATION)
+        assert not store.scenario_owned("b" * 64, "acme")
+        assert [r.id for r in store.list_runs(organisation_id="acme")] == []
+        assert [r.id for r in store.list_runs(organisation_id=LOCAL_ORGANISATION)] == ["c" * 32]
 
 
 def test_apply_migrations_refuses_a_gap() -> None:

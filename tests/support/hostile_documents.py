@@ -221,13 +221,14 @@ def _cli_refusal(path: Path) -> dict:
 
 
 def _web_refusal(case: Hostile, folder: Path) -> dict:
-    from fastapi.testclient import TestClient
+    from page_client import PageClient
 
     from rxtwin.web.app import create_app
 
     raw = (folder / case.main).read_bytes()
     app = create_app(str(folder / "probe.sqlite"), start_workers=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with PageClient(app, raise_server_exceptions=False) as client:
+        client.csrf_token()  # the page's token, fetched before the clock starts
         started = time.perf_counter()
         response = client.post("/scenarios/upload", files={"file": (case.main, raw)})
         seconds = time.perf_counter() - started

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from page_client import PageClient
 
 from rxtwin.web.app import create_app
 
@@ -29,7 +30,7 @@ def wait_done(client: TestClient, run_id: str, timeout_s: float = 30.0) -> dict:
 @pytest.fixture
 def client(tmp_path):
     app = create_app(str(tmp_path / "runs.sqlite"), max_body_bytes=200_000)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with PageClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

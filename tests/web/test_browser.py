@@ -280,3 +280,65 @@ def test_analyst_compares_technologies_edits_the_hurdle_and_reads_a_refusal(
     assert page.locator("#launch-resilience-compare input[name=n_years]").input_value() == "200"
     page.screenshot(path=str(shots / "04-refused-launch.png"))  # the viewport the user sees
     print(f"analyst screenshots in {shots}")
+
+
+@pytest.fixture(scope="module")
+def users_server(chromium, tmp_path_factory):
+    """A server that asks for logins (users mode), with one user of organisation acme."""
+    from rxtwin.runs.accounts import add_user
+    from rxtwin.runs.consortium import register_organisation
+    from rxtwin.store import Store
+
+    db = tmp_path_factory.mktemp("browser-users") / "runs.sqlite"
+    with Store.open(str(db)) as store:
+        register_organisation(store, "acme")
+        add_user(store, "alice", "acme", "member", "a long enough password")
+    port = _free_port()
+    code = ("import uvicorn; from rxtwin.web.app import create_app; "
+            "from rxtwin.web.auth import AuthConfig; "
+            f"uvicorn.run(create_app({str(db)!r}, auth=AuthConfig(mode='users')), "
+            f"host='127.0.0.1', port={port}, log_level='warning')")
+    process = subprocess.Popen([sys.executable, "-c", code])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_log_in_work_and_log_out(users_server, page):
+    context = page.context.browser.new_context()  # the same browser, cookies of its own
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(users_server + "/runs")  # not logged in: the login page, then back here
+        page.wait_for_url("**/login?next=/runs")
+        page.fill("input[name=user]", "alice")
+        page.fill("input[name=password]", "not the password")
+        page.click("#login-form button")
+        assert "wrong user name or password" in page.locator("#error-message").inner_text()
+        page.fill("input[name=password]", "a long enough password")
+        page.click("#login-form button")
+        page.wait_for_url("**/runs")
+        assert "alice (acme)" in page.locator("header").inner_text()
+        page.goto(users_server + "/")
+        page.click("#bundled-form button")  # a form post: carries the page's CSRF token
+        page.wait_for_url("**/scenarios/*")
+        page.click("#logout")
+        page.wait_for_url("**/login")
+        page.goto(users_server + "/runs")
+        page.wait_for_url("**/login?next=/runs")  # the login cookie no longer works
+        _shot(page, "03-login")
+    finally:
+        context.close()

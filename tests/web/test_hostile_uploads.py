@@ -19,6 +19,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hostile_documents import Hostile, corpus, write
+from page_client import PageClient
 
 from rxtwin.data.documents import LIMITS, load_text
 from rxtwin.errors import InputError
@@ -39,7 +40,7 @@ WIDE_ALIAS_BOMB = b"a: &a lol\nb: [" + b", ".join([b"*a"] * 300_000) + b"]\n"
 def web(tmp_path):
     """An app with the default request limit (2 MB), no run workers."""
     app = create_app(str(tmp_path / "runs.sqlite"), start_workers=False)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with PageClient(app, raise_server_exceptions=False) as client:
         yield client
 
 
@@ -109,7 +110,7 @@ def test_run_request_body_is_read_by_the_reader(web):
 def test_upload_past_the_time_bound_answers_413(tmp_path):
     app = create_app(str(tmp_path / "runs.sqlite"), start_workers=False,
                      document_timeout_s=0.05)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with PageClient(app, raise_server_exceptions=False) as client:
         response = _upload(client, "slow.yaml", SLOW_BUT_WITHIN_LIMITS)
         assert response.status_code == 413
         assert ("slow.yaml: reading and checking the document took longer than 0.05 s, the "
@@ -164,10 +165,13 @@ def test_health_answers_within_a_second_while_bombs_are_refused(tmp_path):
 
     def upload_bombs() -> None:
         with httpx.Client(base_url=base, timeout=120) as client:
+            client.get("/")  # the page a browser would show first, with its CSRF token
+            token = {"csrf_token": client.cookies["rxtwin_csrf"]}
             for name, raw in [("wide.yaml", WIDE_ALIAS_BOMB), ("slow.yaml", SLOW_BUT_WITHIN_LIMITS),
                               ("wide.yaml", WIDE_ALIAS_BOMB)]:
                 started = time.monotonic()
-                status = client.post("/scenarios/upload", files={"file": (name, raw)}).status_code
+                status = client.post("/scenarios/upload", files={"file": (name, raw)},
+                                     data=token).status_code
                 uploads.append((started, time.monotonic(), status))
 
     uploader = threading.Thread(target=upload_bombs)

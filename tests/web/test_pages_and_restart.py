@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
-from fastapi.testclient import TestClient
+from page_client import PageClient
 
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.runs import kinds
@@ -186,7 +186,7 @@ def test_a_run_killed_mid_flight_is_interrupted_on_restart_and_resumes_identical
         assert store.get_run(killed).status == "running"  # its process is gone
         assert store.done_chunk_indices(killed) == {0, 1, 2}
 
-    with TestClient(create_app(str(db)), raise_server_exceptions=False) as client:
+    with PageClient(create_app(str(db)), raise_server_exceptions=False) as client:
         run = client.get(f"/api/runs/{killed}").json()
         assert run["status"] == "interrupted" and run["resumable"]
         assert "Resume" in client.get(f"/runs/{killed}").text

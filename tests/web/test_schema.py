@@ -2,7 +2,8 @@
 operation from ``/openapi.json`` and checks each answer's status code (declared for that
 operation), its body (valid against the declared schema), its content type and headers,
 and that no answer is a 500. Bounded: a few examples per operation, derandomised under
-``CI=true`` (the suite's Hypothesis profile)."""
+``CI=true`` (the suite's Hypothesis profile). The app asks for logins (``users`` mode);
+every generated request carries an admin's bearer token, so it reaches every operation."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from rxtwin.runs.accounts import add_user, issue_token
+from rxtwin.runs.consortium import register_organisation
+from rxtwin.store import Store
 from rxtwin.web.app import create_app
+from rxtwin.web.auth import AuthConfig
 from rxtwin.web.routers import api
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
@@ -29,12 +34,27 @@ EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture(scope="module")
-def web_app(tmp_path_factory):
+def admin_token(tmp_path_factory):
+    """A store with an organisation and its admin; the admin's token (every scope)."""
+    path = tmp_path_factory.mktemp("schema") / "runs.sqlite"
+    with Store.open(str(path)) as store:
+        register_organisation(store, "acme")
+        add_user(store, "ada", "acme", "admin")
+        return str(path), issue_token(store, "ada").token
+
+
+@pytest.fixture(scope="module")
+def auth_headers(admin_token):
+    return {"Authorization": f"Bearer {admin_token[1]}"}
+
+
+@pytest.fixture(scope="module")
+def web_app(admin_token, auth_headers):
     """An app on a fresh store holding one bundled scenario; no workers, so a run the
     generator manages to launch stays queued (and a full queue answers 429)."""
-    app = create_app(str(tmp_path_factory.mktemp("schema") / "runs.sqlite"),
-                     start_workers=False, queue_size=4, max_body_bytes=200_000)
-    with TestClient(app) as client:
+    app = create_app(admin_token[0], start_workers=False, queue_size=4,
+                     max_body_bytes=200_000, auth=AuthConfig(mode="users"))
+    with TestClient(app, headers=auth_headers) as client:
         assert client.post("/api/scenarios/bundled/generic_oral_solid").status_code == 201
         yield app
 
@@ -55,26 +75,27 @@ def test_the_schema_lists_every_operation(api_schema):
 
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
-def test_every_answer_is_declared_in_the_schema(api_schema, method, path):
+def test_every_answer_is_declared_in_the_schema(api_schema, auth_headers, method, path):
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
               suppress_health_check=list(HealthCheck))
     def check(case):
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(headers=auth_headers, checks=CHECKS)
 
     check()
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), [
-    ("DELETE", "/api/runs", {"GET", "POST"}),
+    ("PUT", "/api/runs", {"GET", "POST"}),
     ("PUT", "/api/health", {"GET"}),
     ("GET", "/api/runs/" + "0" * 32 + "/resume", {"POST"}),
     ("PATCH", "/runs", {"GET"}),
 ])
-def test_a_wrong_method_answers_405_with_the_allowed_ones(web_app, method, path, allowed):
-    with TestClient(web_app) as client:
+def test_a_wrong_method_answers_405_with_the_allowed_ones(web_app, auth_headers, method, path,
+                                                          allowed):
+    with TestClient(web_app, headers=auth_headers) as client:
         answer = client.request(method, path)
     assert answer.status_code == 405
     assert set(answer.headers["allow"].replace(" ", "").split(",")) == allowed

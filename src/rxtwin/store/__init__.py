@@ -7,10 +7,11 @@
 
 See ``docs/store.md`` for what is stored, the schema and how a killed run resumes;
 :mod:`rxtwin.store.pool` keeps the consortium's pool (organisations, versioned submissions,
-released statistics, privacy ledgers, the hash-chained audit log).
+released statistics, privacy ledgers, the hash-chained audit log);
+:mod:`rxtwin.store.accounts` the web app's users, API tokens and logins.
 """
 
-from rxtwin.store._schema import RUN_STATUSES, SCHEMA_VERSION
+from rxtwin.store._schema import LOCAL_ORGANISATION, ROLES, RUN_STATUSES, SCHEMA_VERSION
 from rxtwin.store._store import (
     RunRecord,
     ScenarioInfo,
@@ -33,6 +34,8 @@ from rxtwin.store.pool import (
 )
 
 __all__ = [
+    "LOCAL_ORGANISATION",
+    "ROLES",
     "RUN_STATUSES",
     "AuditCheck",
     "AuditEntry",

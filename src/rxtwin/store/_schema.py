@@ -31,15 +31,20 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    literal,
     select,
 )
 
 from rxtwin.errors import UserInputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Schema version written by this rxtwin; a database with a larger one is refused."""
 
 RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
+ROLES = ("member", "researcher", "admin")
+LOCAL_ORGANISATION = "local"
+"""The organisation that owns what the web app's local mode (no login) makes, and every run
+and scenario stored before schema version 3."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -205,9 +210,64 @@ consortium_audit = Table(
     Column("hash", String(64), nullable=False, comment="sha256 of the entry's canonical JSON"),
 )
 
+
+# -- users, tokens and tenancy (version 3) ----------------------------------------------------
+# Users of the web app belong to an organisation of the pool, with a role. Secrets are kept
+# only as hashes: API tokens and passwords as argon2 hashes (made in rxtwin.runs.accounts),
+# login cookies as SHA-256 (they are 256-bit random values). Runs and scenarios belong to
+# the organisations that made them; a scenario (content-addressed) may belong to several.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("organisation_id", String(100), ForeignKey("consortium_organisations.id"),
+           nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=True, comment="argon2; null: no browser login"),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('member', 'researcher', 'admin')", name="ck_users_role"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("prefix", String(32), primary_key=True, comment="public part of the token"),
+    Column("user_id", String(100), ForeignKey("users.id"), nullable=False),
+    Column("secret_hash", Text, nullable=False, comment="argon2 hash of the whole token"),
+    Column("scopes", String(64), nullable=False, comment="comma-separated: read, write, admin"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+web_logins = Table(
+    "web_logins",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="sha256 of the cookie value"),
+    Column("user_id", String(100), ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+run_owners = Table(
+    "run_owners",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", String(100), nullable=False, index=True),
+)
+
+scenario_owners = Table(
+    "scenario_owners",
+    metadata,
+    Column("scenario_hash", String(64), ForeignKey("scenarios.hash"), primary_key=True),
+    Column("organisation_id", String(100), primary_key=True),
+)
+
 _V1_TABLES = (meta, scenarios, runs, chunks, summaries, artifacts)
 _V2_TABLES = (consortium_organisations, consortium_submissions, consortium_releases,
               consortium_ledgers, consortium_audit)
+_V3_TABLES = (users, api_tokens, web_logins, run_owners, scenario_owners)
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -221,7 +281,20 @@ def _v2_consortium_pool(conn: Connection) -> None:
     metadata.create_all(conn, tables=list(_V2_TABLES))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_initial, 2: _v2_consortium_pool}
+def _v3_users_and_tenancy(conn: Connection) -> None:
+    """Version 2 -> 3: add users, API tokens, web logins and the owners of runs and
+    scenarios; what is already stored belongs to :data:`LOCAL_ORGANISATION`."""
+    metadata.create_all(conn, tables=list(_V3_TABLES))
+    conn.execute(run_owners.insert().from_select(
+        ["run_id", "organisation_id"],
+        select(runs.c.id, literal(LOCAL_ORGANISATION))))
+    conn.execute(scenario_owners.insert().from_select(
+        ["scenario_hash", "organisation_id"],
+        select(scenarios.c.hash, literal(LOCAL_ORGANISATION))))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_initial, 2: _v2_consortium_pool, 3: _v3_users_and_tenancy}
 """``MIGRATIONS[v]`` migrates a database from schema version ``v - 1`` to ``v``."""
 
 

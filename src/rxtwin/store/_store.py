@@ -37,6 +37,7 @@ from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import canonical_json
 from rxtwin.store._frames import frame_from_json, frame_to_json
 from rxtwin.store._schema import (
+    LOCAL_ORGANISATION,
     MIGRATIONS,
     RUN_STATUSES,
     SCHEMA_VERSION,
@@ -44,7 +45,9 @@ from rxtwin.store._schema import (
     artifacts,
     chunks,
     read_schema_version,
+    run_owners,
     runs,
+    scenario_owners,
     scenarios,
     summaries,
 )
@@ -459,13 +462,17 @@ class Store:
             )
 
     # ------------------------------------------------------------------ scenarios
-    def put_scenario(self, body: Mapping[str, Any], name: str) -> str:
-        """Store a scenario body under ``name`` and return its content hash.
+    def put_scenario(self, body: Mapping[str, Any], name: str, *,
+                     organisation_id: str = LOCAL_ORGANISATION) -> str:
+        """Store a scenario body under ``name`` for ``organisation_id`` and return its
+        content hash.
 
         The hash is the sha256 of the body's canonical JSON (sorted keys, no whitespace), so
         equal content always gets the same hash. Storing content that is already stored is a
         no-op that returns the existing hash (under whatever name it was first stored).
         New content under an existing name gets the next version number (1, 2, ...).
+        The organisation becomes one of the scenario's owners (content stored by several
+        organisations belongs to each of them).
 
         Raises
         ------
@@ -478,8 +485,18 @@ class Store:
         textual = _canonical(body, "scenario body")
         digest = hashlib.sha256(textual.encode("utf-8")).hexdigest()
 
+        _check_name(organisation_id, "organisation id")
+
+        def own(conn: Connection) -> None:
+            if not conn.execute(select(scenario_owners.c.scenario_hash).where(
+                    scenario_owners.c.scenario_hash == digest,
+                    scenario_owners.c.organisation_id == organisation_id)).first():
+                conn.execute(scenario_owners.insert().values(
+                    scenario_hash=digest, organisation_id=organisation_id))
+
         def work(conn: Connection) -> str:
             if conn.execute(select(scenarios.c.hash).where(scenarios.c.hash == digest)).first():
+                own(conn)
                 return digest
             latest = conn.execute(
                 select(func.max(scenarios.c.version)).where(scenarios.c.name == name)
@@ -493,6 +510,7 @@ class Store:
                     created_at=_now(),
                 )
             )
+            own(conn)
             return digest
 
         return self._write(work, retry_conflicts=True)
@@ -512,14 +530,18 @@ class Store:
             )
         return json.loads(body)
 
-    def list_scenarios(self) -> list[ScenarioInfo]:
-        """Return every stored scenario (hash, name, version, created_at) by name and version."""
+    def list_scenarios(self, *, organisation_id: str | None = None) -> list[ScenarioInfo]:
+        """Return every stored scenario (hash, name, version, created_at) by name and version;
+        with ``organisation_id``, only the scenarios that organisation owns."""
+        query = select(
+            scenarios.c.hash, scenarios.c.name, scenarios.c.version, scenarios.c.created_at
+        ).order_by(scenarios.c.name, scenarios.c.version)
+        if organisation_id is not None:
+            query = query.where(scenarios.c.hash.in_(
+                select(scenario_owners.c.scenario_hash).where(
+                    scenario_owners.c.organisation_id == organisation_id)))
         with self._read() as conn:
-            rows = conn.execute(
-                select(
-                    scenarios.c.hash, scenarios.c.name, scenarios.c.version, scenarios.c.created_at
-                ).order_by(scenarios.c.name, scenarios.c.version)
-            ).all()
+            rows = conn.execute(query).all()
         return [ScenarioInfo(*row) for row in rows]
 
     # ------------------------------------------------------------------ runs
@@ -531,8 +553,9 @@ class Store:
         seed_entropy: int | None,
         *,
         n_chunks: int | None = None,
+        organisation_id: str = LOCAL_ORGANISATION,
     ) -> str:
-        """Register a new run in status ``queued`` and return its id.
+        """Register a new run of ``organisation_id`` in status ``queued`` and return its id.
 
         Parameters
         ----------
@@ -567,6 +590,7 @@ class Store:
             isinstance(n_chunks, bool) or not isinstance(n_chunks, int) or n_chunks < 1
         ):
             raise StoreInputError(f"n_chunks must be a positive int or None, got {n_chunks!r}")
+        _check_name(organisation_id, "organisation id")
         run_id = _new_run_id()
 
         def work(conn: Connection) -> str:
@@ -593,9 +617,25 @@ class Store:
                     chunks_total=n_chunks,
                 )
             )
+            conn.execute(run_owners.insert().values(run_id=run_id,
+                                                    organisation_id=organisation_id))
             return run_id
 
         return self._write(work)
+
+    def run_organisation(self, run_id: str) -> str | None:
+        """The organisation that owns a run, or None when there is no such run."""
+        with self._read() as conn:
+            return conn.execute(select(run_owners.c.organisation_id).where(
+                run_owners.c.run_id == run_id)).scalar()
+
+    def scenario_owned(self, scenario_hash: str, organisation_id: str) -> bool:
+        """Whether ``organisation_id`` owns the scenario stored under ``scenario_hash``
+        (False for an unknown hash: the two are not told apart)."""
+        with self._read() as conn:
+            return conn.execute(select(scenario_owners.c.scenario_hash).where(
+                scenario_owners.c.scenario_hash == scenario_hash,
+                scenario_owners.c.organisation_id == organisation_id)).first() is not None
 
     def start_run(self, run_id: str) -> None:
         """Mark a run ``running`` and owned by this process.
@@ -818,9 +858,11 @@ class Store:
         return _run_record(row)
 
     def list_runs(
-        self, kind: str | None = None, status: str | None = None, limit: int = 50
+        self, kind: str | None = None, status: str | None = None, limit: int = 50, *,
+        organisation_id: str | None = None,
     ) -> list[RunRecord]:
-        """Return up to ``limit`` runs, newest first, optionally only one kind and/or status."""
+        """Return up to ``limit`` runs, newest first, optionally only one kind and/or status,
+        and only those of one organisation."""
         if status is not None and status not in RUN_STATUSES:
             raise StoreInputError(f"run status {status!r} is not one of {', '.join(RUN_STATUSES)}")
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -830,6 +872,9 @@ class Store:
             query = query.where(runs.c.kind == kind)
         if status is not None:
             query = query.where(runs.c.status == status)
+        if organisation_id is not None:
+            query = query.where(runs.c.id.in_(select(run_owners.c.run_id).where(
+                run_owners.c.organisation_id == organisation_id)))
         with self._read() as conn:
             return [_run_record(row) for row in conn.execute(query).mappings()]
 
@@ -847,7 +892,7 @@ class Store:
                     f"run {run_id} is running and its process may still write to "
                     "it; stop it first, or force the deletion"
                 )
-            for table in (chunks, summaries, artifacts):
+            for table in (chunks, summaries, artifacts, run_owners):
                 conn.execute(table.delete().where(table.c.run_id == run_id))
             conn.execute(runs.delete().where(runs.c.id == run_id))
 

@@ -17,11 +17,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +32,14 @@ from rxtwin import __version__
 from rxtwin.errors import format_loc
 from rxtwin.report.headline import human_number
 from rxtwin.store import Store, StoreError, StoreInputError, UnknownItemError, UnknownRunError
+from rxtwin.web.auth import (
+    AuthConfig,
+    CsrfCookie,
+    LoginLimiter,
+    LoginRequired,
+    authorise,
+    login_url,
+)
 from rxtwin.web.dependencies import Settings
 from rxtwin.web.jobs import JobQueue
 from rxtwin.web.service import FigureCache, TableCache, WebError
@@ -136,6 +144,7 @@ def create_app(
     stale_after_s: float = 600.0,
     start_workers: bool = True,
     store: Store | None = None,
+    auth: AuthConfig | None = None,
 ) -> FastAPI:
     """Build the web app on a store.
 
@@ -165,6 +174,10 @@ def create_app(
         Start the worker threads (tests of the queue limit pass False).
     store : Store, optional
         An already open store to use instead of opening ``store_url``.
+    auth : AuthConfig, optional
+        How requests are authenticated (:mod:`rxtwin.web.auth`); default: the local mode
+        (no login, everything belongs to the organisation ``local``), which ``rxtwin serve``
+        allows on the loopback interface only.
 
     Notes
     -----
@@ -192,8 +205,10 @@ def create_app(
             if store is None:
                 opened.close()
 
+    auth = auth or AuthConfig()
     app = FastAPI(
         title="rxtwin", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+        dependencies=[Depends(authorise)],
         description="Scenarios, runs, figures and reports of rxtwin. Errors are JSON: "
         '{"error": {"status", "message", "problems": [{"path", "rule", "message"}]}}.',
     )
@@ -205,19 +220,32 @@ def create_app(
                                   workers=workers, job_timeout_s=job_timeout_s,
                                   document_timeout_s=document_timeout_s,
                                   stale_after_s=stale_after_s)
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.auth = auth
+    app.state.login_limiter = LoginLimiter(auth.login_attempts, auth.login_window_s)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates",
+                                          context_processors=[_page_context])
     app.state.templates.env.filters["human"] = _human
+    app.add_middleware(CsrfCookie, secure=auth.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
-    from rxtwin.web.routers import api, pages
+    from rxtwin.web.routers import api, login, pages
 
     app.include_router(api.router)
+    app.include_router(login.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_docs(app)
     _install_error_handlers(app)
     app.openapi = functools.partial(_openapi, app)  # type: ignore[method-assign]
     return app
+
+
+def _page_context(request: Request) -> dict[str, Any]:
+    """What every page template may use: the CSRF token for its forms, who is signed in
+    and whether the app has logins at all."""
+    return {"csrf_token": getattr(request.state, "csrf_token", ""),
+            "principal": getattr(request.state, "principal", None),
+            "auth_mode": request.app.state.auth.mode}
 
 
 def _human(value: Any) -> str:
@@ -236,7 +264,8 @@ _FRAMEWORK_422 = "#/components/schemas/HTTPValidationError"
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI schema, true to the error bodies: FastAPI declares its own 422 body
     (``HTTPValidationError``) on every route with parameters, but this app answers every
-    error, 422 included, as ``ErrorResponse``; the schema says so."""
+    error, 422 included, as ``ErrorResponse``; the schema says so. Every operation but
+    ``/api/health`` asks for a bearer token (users mode)."""
     if app.openapi_schema is None:
         schema = get_openapi(title=app.title, version=app.version,
                              description=app.description, routes=app.routes)
@@ -248,6 +277,11 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 content["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
         for name in ("HTTPValidationError", "ValidationError"):
             schema.get("components", {}).get("schemas", {}).pop(name, None)
+        schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API token (rxtwin users token); not needed in local mode."}}
+        schema["security"] = [{"bearer": []}]
+        schema["paths"]["/api/health"]["get"]["security"] = []
         app.openapi_schema = schema
     return app.openapi_schema
 
@@ -300,6 +334,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def web_error(request: Request, error: WebError) -> Response:
         return _respond(request, error.status, error.message, error.problems)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, error: LoginRequired) -> Response:
+        return RedirectResponse(login_url(error.next_url), status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:

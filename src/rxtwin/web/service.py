@@ -38,6 +38,7 @@ from rxtwin.data.scenarios import (
 )
 from rxtwin.errors import InputError, LimitExceededError, Problem
 from rxtwin.model.scenario import Scenario
+from rxtwin.runs.accounts import LOCAL_ORGANISATION
 from rxtwin.runs.kinds import RUN_KINDS, parse_params, run_figures
 from rxtwin.runs.listing import parameter_summary
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
@@ -127,13 +128,14 @@ async def off_loop(timeout_s: float, what: str, func: Callable[..., T], *args: A
 
 
 # ------------------------------------------------------------------------------ scenarios
-def add_bundled_scenario(store: Store, name: str) -> str:
-    """Store a bundled scenario; return its hash."""
+def add_bundled_scenario(store: Store, name: str,
+                         organisation_id: str = LOCAL_ORGANISATION) -> str:
+    """Store a bundled scenario for an organisation; return its hash."""
     if name not in bundled_scenario_names():
         raise WebError(404, f"no bundled scenario named {name!r}; choose one of "
                             f"{', '.join(bundled_scenario_names())}")
     document = read_scenario_document(bundled_scenario_dir() / f"{name}.yaml")
-    return add_scenario_document(store, document, f"{name}.yaml")
+    return add_scenario_document(store, document, f"{name}.yaml", organisation_id)
 
 
 def read_upload(raw: bytes, file: str, syntax: str | None = None) -> dict:
@@ -174,15 +176,18 @@ def scenario_from_upload(raw: bytes, file: str, syntax: str | None = None) -> Sc
     return check_scenario_document(read_upload(raw, file, syntax), file)
 
 
-def store_scenario(store: Store, scenario: Scenario) -> str:
-    """Store a validated scenario; return its hash."""
-    return store.put_scenario(scenario.document(), scenario.name)
+def store_scenario(store: Store, scenario: Scenario,
+                   organisation_id: str = LOCAL_ORGANISATION) -> str:
+    """Store a validated scenario for an organisation; return its hash."""
+    return store.put_scenario(scenario.document(), scenario.name,
+                              organisation_id=organisation_id)
 
 
-def add_scenario_document(store: Store, document: dict, file: str = "<upload>") -> str:
-    """Validate a scenario document (``extends`` a bundled one, optionally) and store it;
-    return its hash."""
-    return store_scenario(store, check_scenario_document(document, file))
+def add_scenario_document(store: Store, document: dict, file: str = "<upload>",
+                          organisation_id: str = LOCAL_ORGANISATION) -> str:
+    """Validate a scenario document (``extends`` a bundled one, optionally) and store it
+    for an organisation; return its hash."""
+    return store_scenario(store, check_scenario_document(document, file), organisation_id)
 
 
 def load_scenario(store: Store, scenario_hash: str) -> Scenario:
@@ -269,7 +274,8 @@ def parse_changed_provenance(text: str) -> tuple[Any, str] | None:
         return None
 
 
-def edit_scenario(store: Store, scenario_hash: str, values: dict[str, str]) -> str:
+def edit_scenario(store: Store, scenario_hash: str, values: dict[str, str],
+                  organisation_id: str = LOCAL_ORGANISATION) -> str:
     """Apply form edits (dotted path -> text; fractions typed in %) to a scenario; store the
     new version and return its hash (the same hash when nothing changed).
 
@@ -309,7 +315,7 @@ def edit_scenario(store: Store, scenario_hash: str, values: dict[str, str]) -> s
     except InputError as error:
         raise invalid(InputError([_friendly(p, typed) for p in error.problems]),
                       "edited scenario") from None
-    return store_scenario(store, edited)
+    return store_scenario(store, edited, organisation_id)
 
 
 @dataclass(frozen=True)
@@ -373,9 +379,10 @@ def original_document(scenario: Scenario) -> dict[str, Any]:
     return document
 
 
-def original_hash(store: Store, scenario: Scenario) -> str | None:
+def original_hash(store: Store, scenario: Scenario,
+                  organisation_id: str = LOCAL_ORGANISATION) -> str | None:
     """The stored scenario the user's edits started from, found by content (its hash),
-    or None when the scenario has no edits or that version is not in this store."""
+    or None when the scenario has no edits or the organisation has no such version."""
     if not user_changes(scenario):
         return None
     try:
@@ -383,7 +390,7 @@ def original_hash(store: Store, scenario: Scenario) -> str | None:
     except ValueError:
         return None
     digest = original.content_hash()
-    return digest if any(info.hash == digest for info in store.list_scenarios()) else None
+    return digest if store.scenario_owned(digest, organisation_id) else None
 
 
 def scenario_yaml(store: Store, scenario_hash: str) -> str:
@@ -400,12 +407,16 @@ def scenario_value(scenario: Scenario, path: str) -> Any:
 
 # ----------------------------------------------------------------------------------- runs
 def launch_run(store: Store, jobs: JobQueue, kind: str, scenario_hash: str,
-               raw_params: dict[str, Any]) -> str:
-    """Validate parameters, register the run and queue it; return the run id.
+               raw_params: dict[str, Any], organisation_id: str = LOCAL_ORGANISATION) -> str:
+    """Validate parameters, register the run for an organisation and queue it; return the
+    run id.
 
-    Raises :class:`WebError` 404 (scenario), 422 (parameters) or 429 (queue full; the run
+    Raises :class:`WebError` 404 (a scenario that does not exist or is not the
+    organisation's, told apart by nothing), 422 (parameters) or 429 (queue full; the run
     is not created).
     """
+    if not store.scenario_owned(scenario_hash, organisation_id):
+        raise WebError(404, f"no scenario with hash {scenario_hash!r}")
     scenario = load_scenario(store, scenario_hash)
     try:
         params = parse_params(kind, scenario, raw_params)
@@ -413,13 +424,24 @@ def launch_run(store: Store, jobs: JobQueue, kind: str, scenario_hash: str,
         raise invalid(error, "run parameters") from None
     seed = getattr(params, "seed", None)
     run_id = store.create_run(kind, scenario_hash, params.model_dump(mode="json"), seed,
-                              n_chunks=RUN_KINDS[kind].n_chunks(params))
+                              n_chunks=RUN_KINDS[kind].n_chunks(params),
+                              organisation_id=organisation_id)
     try:
         jobs.submit(run_id)
     except QueueFull as error:
         store.delete_run(run_id, force=True)
         raise WebError(429, str(error)) from None
     return run_id
+
+
+def delete_run(store: Store, run_id: str) -> None:
+    """Delete a run that is not running (409 if it is: stop it first)."""
+    try:
+        store.delete_run(run_id)
+    except UnknownRunError:
+        raise WebError(404, f"no run with id {run_id!r}") from None
+    except StoreError as error:
+        raise WebError(409, str(error).splitlines()[0]) from None
 
 
 def get_run(store: Store, run_id: str) -> RunRecord:

@@ -28,10 +28,9 @@ from rxtwin.runs.kinds import RUN_KINDS
 from rxtwin.runs.report import run_report_html
 from rxtwin.store import RUN_STATUSES, Store
 from rxtwin.web import service
+from rxtwin.web.auth import PrincipalDep
 from rxtwin.web.dependencies import QueueDep, Settings, SettingsDep, StoreDep
 from rxtwin.web.jobs import JobQueue
-
-router = APIRouter(prefix="/api", tags=["api"])
 
 
 class ErrorBody(BaseModel):
@@ -45,6 +44,8 @@ class ErrorResponse(BaseModel):
 
 
 ERROR_MEANINGS = {
+    401: "No valid credentials: send 'Authorization: Bearer <token>' (rxtwin users token).",
+    403: "The token's scopes or the user's role do not allow this.",
     404: "No such run, scenario, table or figure.",
     409: "The run is in the wrong state for this (e.g. not done).",
     413: "The request body is larger than the limit, or breaks a reading limit.",
@@ -58,6 +59,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     :class:`ErrorResponse` (also on routes whose success is not JSON, such as the report)."""
     return {code: {"description": ERROR_MEANINGS[code], "model": ErrorResponse}
             for code in codes}
+
+
+router = APIRouter(prefix="/api", tags=["api"], responses=errors(401, 403))
 
 
 class RunOut(BaseModel):
@@ -163,10 +167,11 @@ def kinds() -> list[dict[str, Any]]:
 
 
 @router.get("/scenarios")
-def list_scenarios(store: StoreDep) -> list[ScenarioOut]:
-    """Stored scenarios (every version)."""
+def list_scenarios(store: StoreDep, principal: PrincipalDep) -> list[ScenarioOut]:
+    """The organisation's stored scenarios (every version)."""
     return [ScenarioOut(hash=s.hash, name=s.name, version=s.version,
-                        created_at=s.created_at.isoformat()) for s in store.list_scenarios()]
+                        created_at=s.created_at.isoformat())
+            for s in store.list_scenarios(organisation_id=principal.organisation_id)]
 
 
 @router.get("/scenarios/bundled")
@@ -176,21 +181,23 @@ def list_bundled() -> list[str]:
 
 
 @router.post("/scenarios/bundled/{name}", status_code=201, responses=errors(404, 413))
-def add_bundled(name: str, store: StoreDep) -> ScenarioOut:
+def add_bundled(name: str, store: StoreDep, principal: PrincipalDep) -> ScenarioOut:
     """Store a bundled scenario (idempotent: same content, same hash)."""
-    scenario_hash = service.add_bundled_scenario(store, name)
+    scenario_hash = service.add_bundled_scenario(store, name, principal.organisation_id)
     return ScenarioOut(hash=scenario_hash, name=service.load_scenario(store, scenario_hash).name)
 
 
 @router.post("/scenarios", status_code=201, responses=errors(413, 422),
              openapi_extra=_json_body(ScenarioUpload))
-async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep) -> ScenarioOut:
+async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep,
+                       principal: PrincipalDep) -> ScenarioOut:
     """Validate and store a scenario document (body ``{"document": {...}}``); 422 lists
     every problem, 413 names a broken reading limit."""
     raw = await request.body()
     scenario = await service.off_loop(settings.document_timeout_s, BODY,
                                       _scenario_from_body, raw)
-    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario)
+    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario,
+                                            principal.organisation_id)
     return ScenarioOut(hash=scenario_hash, name=scenario.name)
 
 
@@ -215,7 +222,7 @@ def get_scenario_yaml(scenario_hash: str, store: StoreDep) -> Response:
 @router.post("/runs", status_code=202, response_model=RunOut,
              responses=errors(404, 413, 422, 429), openapi_extra=_json_body(RunRequest))
 async def launch(request: Request, store: StoreDep, jobs: QueueDep,
-                 settings: SettingsDep) -> dict[str, Any]:
+                 settings: SettingsDep, principal: PrincipalDep) -> dict[str, Any]:
     """Queue a run (body: a ``RunRequest``); 429 when the queue is full (the run is then not
     created)."""
     raw = await request.body()
@@ -223,7 +230,8 @@ async def launch(request: Request, store: StoreDep, jobs: QueueDep,
                                   RunRequest)
 
     def launch_and_view() -> dict[str, Any]:
-        run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params)
+        run_id = service.launch_run(store, jobs, body.kind, body.scenario_hash, body.params,
+                                    principal.organisation_id)
         return _view(store, jobs, settings, run_id)
 
     return await run_in_threadpool(launch_and_view)
@@ -231,14 +239,16 @@ async def launch(request: Request, store: StoreDep, jobs: QueueDep,
 
 @router.get("/runs", response_model=list[RunOut], responses=errors(422))
 def list_runs(
-    store: StoreDep, jobs: QueueDep, settings: SettingsDep,
+    store: StoreDep, jobs: QueueDep, settings: SettingsDep, principal: PrincipalDep,
     kind: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[Literal[RUN_STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
-    """Runs, newest first, with their scenario's name and key parameters."""
-    return service.run_views(store, jobs, store.list_runs(kind=kind, status=status, limit=limit),
-                             settings.stale_after_s)
+    """The organisation's runs, newest first, with their scenario's name and key
+    parameters."""
+    runs = store.list_runs(kind=kind, status=status, limit=limit,
+                           organisation_id=principal.organisation_id)
+    return service.run_views(store, jobs, runs, settings.stale_after_s)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, responses=errors(404))
@@ -258,6 +268,14 @@ def resume(run_id: str, store: StoreDep, jobs: QueueDep, settings: SettingsDep
     _view(store, jobs, settings, _check_id(run_id))  # a lost run becomes resumable
     service.resume_run(store, jobs, run_id)
     return _view(store, jobs, settings, run_id)
+
+
+@router.delete("/runs/{run_id}", status_code=204, response_class=Response,
+               responses=errors(404, 409))
+def delete_run(run_id: str, store: StoreDep) -> Response:
+    """Delete a run that is not running, with its results (needs the ``admin`` scope)."""
+    service.delete_run(store, _check_id(run_id))
+    return Response(status_code=204)
 
 
 def _view(store: Store, jobs: JobQueue, settings: Settings, run_id: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from rxtwin.report.html import scenario_overview
 from rxtwin.runs.forms import ID_FIELDS, id_choices, rough_run_time_s
 from rxtwin.runs.kinds import RUN_KINDS, run_headline
 from rxtwin.web import service
+from rxtwin.web.auth import PrincipalDep
 from rxtwin.web.dependencies import QueueDep, Settings, StoreDep
 
 router = APIRouter(include_in_schema=False)
@@ -200,24 +201,27 @@ def plotly_js() -> FileResponse:
 
 
 @router.get("/")
-async def home(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
+async def home(request: Request, store: StoreDep, jobs: QueueDep,
+               principal: PrincipalDep) -> Response:
+    org = principal.organisation_id
     return _render(request, "home.html", {
         "bundled": bundled_scenario_names(),
-        "scenarios": list(reversed(store.list_scenarios()))[:30],
-        "runs": service.run_views(store, jobs, store.list_runs(limit=10),
+        "scenarios": list(reversed(store.list_scenarios(organisation_id=org)))[:30],
+        "runs": service.run_views(store, jobs, store.list_runs(limit=10, organisation_id=org),
                                   request.app.state.settings.stale_after_s),
     })
 
 
 @router.post("/scenarios/bundled")
-async def pick_bundled(request: Request, store: StoreDep) -> Response:
+async def pick_bundled(request: Request, store: StoreDep, principal: PrincipalDep) -> Response:
     form = await request.form()
-    scenario_hash = service.add_bundled_scenario(store, str(form.get("name", "")))
+    scenario_hash = service.add_bundled_scenario(store, str(form.get("name", "")),
+                                                 principal.organisation_id)
     return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
 
 
 @router.post("/scenarios/upload")
-async def upload(request: Request, store: StoreDep) -> Response:
+async def upload(request: Request, store: StoreDep, principal: PrincipalDep) -> Response:
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
@@ -227,7 +231,8 @@ async def upload(request: Request, store: StoreDep) -> Response:
     settings: Settings = request.app.state.settings
     scenario = await service.off_loop(settings.document_timeout_s, file,
                                       service.scenario_from_upload, raw, file)
-    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario)
+    scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario,
+                                            principal.organisation_id)
     return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
 
 
@@ -247,7 +252,7 @@ def _rough_time(kind: str, scenario: Any, values: dict[str, Any]) -> str | None:
     return f"about {human_number(seconds / 60, 2)} min"
 
 
-def _scenario_page(request: Request, store: Any, scenario_hash: str, *,
+def _scenario_page(request: Request, store: Any, scenario_hash: str, organisation_id: str, *,
                    edit_values: dict[str, Any] | None = None,
                    edit_problems: list[dict[str, str]] | None = None,
                    run_kind: str | None = None, run_values: dict[str, Any] | None = None,
@@ -287,7 +292,7 @@ def _scenario_page(request: Request, store: Any, scenario_hash: str, *,
     elif edit_problems:
         banner = {"title": "The scenario was not saved", "anchor": "edit-form",
                   "problems": edit_problems}
-    original = service.original_hash(store, scenario)
+    original = service.original_hash(store, scenario, organisation_id)
     return _render(request, "scenario.html", {
         "hash": scenario_hash, "scenario": scenario, "overview": scenario_overview(scenario),
         "sources": sorted(scenario.sources.items()), "edit": edit,
@@ -298,19 +303,22 @@ def _scenario_page(request: Request, store: Any, scenario_hash: str, *,
 
 
 @router.get("/scenarios/{scenario_hash}")
-def scenario_page(request: Request, scenario_hash: str, store: StoreDep) -> Response:
-    return _scenario_page(request, store, scenario_hash)
+def scenario_page(request: Request, scenario_hash: str, store: StoreDep,
+                  principal: PrincipalDep) -> Response:
+    return _scenario_page(request, store, scenario_hash, principal.organisation_id)
 
 
 @router.post("/scenarios/{scenario_hash}/edit")
-async def edit(request: Request, scenario_hash: str, store: StoreDep) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
+async def edit(request: Request, scenario_hash: str, store: StoreDep,
+               principal: PrincipalDep) -> Response:
+    org = principal.organisation_id
+    form = {k: str(v) for k, v in (await request.form()).items() if k != "csrf_token"}
     try:
-        new_hash = service.edit_scenario(store, scenario_hash, form)
+        new_hash = service.edit_scenario(store, scenario_hash, form, org)
     except service.WebError as error:
         if error.status != 422:
             raise
-        return _scenario_page(request, store, scenario_hash, edit_values=form,
+        return _scenario_page(request, store, scenario_hash, org, edit_values=form,
                               edit_problems=error.problems or [{"message": error.message}],
                               status_code=422)
     return RedirectResponse(f"/scenarios/{new_hash}", status_code=303)
@@ -318,7 +326,7 @@ async def edit(request: Request, scenario_hash: str, store: StoreDep) -> Respons
 
 @router.post("/scenarios/{scenario_hash}/runs")
 async def launch(request: Request, scenario_hash: str, store: StoreDep,
-                 jobs: QueueDep) -> Response:
+                 jobs: QueueDep, principal: PrincipalDep) -> Response:
     form = await request.form()
     kind = str(form.get("kind", ""))
     if kind not in RUN_KINDS:
@@ -327,11 +335,12 @@ async def launch(request: Request, scenario_hash: str, store: StoreDep,
     raw = _raw_params(model, form)
     try:
         run_id = service.launch_run(store, jobs, kind, scenario_hash,
-                                    numbers_from_text(model, raw))
+                                    numbers_from_text(model, raw), principal.organisation_id)
     except service.WebError as error:
         if error.status != 422:
             raise
-        return _scenario_page(request, store, scenario_hash, run_kind=kind,
+        return _scenario_page(request, store, scenario_hash, principal.organisation_id,
+                              run_kind=kind,
                               run_values=raw,
                               run_problems=error.problems or [{"message": error.message}],
                               status_code=422)
@@ -339,9 +348,11 @@ async def launch(request: Request, scenario_hash: str, store: StoreDep,
 
 
 @router.get("/runs")
-async def runs_page(request: Request, store: StoreDep, jobs: QueueDep) -> Response:
+async def runs_page(request: Request, store: StoreDep, jobs: QueueDep,
+                    principal: PrincipalDep) -> Response:
+    runs = store.list_runs(limit=200, organisation_id=principal.organisation_id)
     return _render(request, "runs.html", {
-        "runs": service.run_views(store, jobs, store.list_runs(limit=200),
+        "runs": service.run_views(store, jobs, runs,
                                   request.app.state.settings.stale_after_s)})
 
 
