@@ -61,7 +61,11 @@ def test_the_run_kind_stores_the_options_table(tmp_path):
     # more finished goods in the channel: a holding cost the firm pays
     assert table.loc[0, "holding_cost_change_usd_per_yr"] > 0.0
     figure = figures["options_quadrant"]
-    assert figure.layout.xaxis.title.text == "NPV for the firm at its hurdle rate [USD]"
+    assert figure.layout.xaxis.title.text == \
+        "NPV for the firm at its hurdle rate [million USD]"
+    (trace,) = figure.data
+    assert trace.x[0] == pytest.approx(table.loc[0, "firm_npv_usd"] / 1e6)
+    assert trace.y[0] == pytest.approx(table.loc[0, "social_npv_usd"] / 1e6)
 
 
 def _with_api_reserve(scenario: Scenario, days: float) -> Scenario:

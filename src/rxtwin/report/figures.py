@@ -689,9 +689,10 @@ def options_quadrant_figure(options: pd.DataFrame) -> go.Figure:
     Returns
     -------
     plotly.graph_objects.Figure
-        One ``Scatter`` per verdict (markers labelled with the option) and the two axes
-        through zero; the quadrants are named in words: right, the firm invests on its
-        own; left and up, worth subsidising; down and left, not worth it.
+        One ``Scatter`` per verdict (markers labelled with the option), both NPVs in
+        million USD, and the two axes through zero; the quadrants are named in words:
+        right, the firm invests on its own; left and up, worth subsidising; down and left,
+        not worth it.
     """
     _require(options, ("option", "firm_npv_usd", "social_npv_usd", "verdict"),
              "options_quadrant_figure")
@@ -701,10 +702,12 @@ def options_quadrant_figure(options: pd.DataFrame) -> go.Figure:
         error = None
         if has_interval:
             error = {"type": "data", "symmetric": False,
-                     "array": rows["social_npv_high_usd"] - rows["social_npv_usd"],
-                     "arrayminus": rows["social_npv_usd"] - rows["social_npv_low_usd"]}
+                     "array": (rows["social_npv_high_usd"] - rows["social_npv_usd"]) / 1e6,
+                     "arrayminus": (rows["social_npv_usd"] - rows["social_npv_low_usd"])
+                     / 1e6}
         fig.add_trace(go.Scatter(
-            x=rows["firm_npv_usd"], y=rows["social_npv_usd"], mode="markers+text",
+            x=rows["firm_npv_usd"] / 1e6, y=rows["social_npv_usd"] / 1e6,
+            mode="markers+text",
             text=rows["option"].astype(str), textposition="top center", name=str(verdict),
             error_y=error, marker={"size": 10,
                                    "color": _VERDICT_COLOURS.get(str(verdict), "#7f7f7f")}))
@@ -720,6 +723,6 @@ def options_quadrant_figure(options: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         title="Each option for the firm and for society (error bars: the social NPV's "
               "interval over the shortage-day cost)",
-        xaxis_title="NPV for the firm at its hurdle rate [USD]",
-        yaxis_title="NPV for society at the social discount rate [USD]")
+        xaxis_title="NPV for the firm at its hurdle rate [million USD]",
+        yaxis_title="NPV for society at the social discount rate [million USD]")
     return fig
