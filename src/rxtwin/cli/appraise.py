@@ -13,6 +13,15 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.supply_compare import (
+    INTERVENTION_OPTION,
+    LINE_OPTION,
+    REPS_OPTION,
+    SCENARIO_ARGUMENT,
+    SEED_OPTION,
+    TECHNOLOGY_OPTION,
+    YEARS_OPTION,
+)
 from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
 from rxtwin.data.scenarios import load_scenario
 from rxtwin.store import Store, default_db_url
@@ -113,26 +122,18 @@ def print_options(options) -> None:
 
 @user_errors
 def appraise(
-    scenario: str = typer.Argument(..., help="Scenario file or bundled scenario name.",
-                                   show_default=False),
-    line: str = typer.Option(None, "--line", help="Line id (default: the first line)."),
-    technology: str = typer.Option(None, "--technology", help="Technology ids to run on "
-                                   "the line, comma-separated (default: every other "
-                                   "technology; '' for none)."),
-    intervention: str = typer.Option(None, "--intervention", help="Intervention ids, each "
-                                     "applied alone to the incumbent, comma-separated "
-                                     "(default: every intervention; '' for none)."),
-    years: int = typer.Option(2000, "--years", min=2, max=100_000,
-                              help="Network scenario-years per option."),
+    scenario: str = SCENARIO_ARGUMENT,
+    line: str = LINE_OPTION,
+    technology: str = TECHNOLOGY_OPTION,
+    intervention: str = INTERVENTION_OPTION,
+    years: int = YEARS_OPTION,
     chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
                                    help="Scenario-years per chunk (paired intervals and "
                                    "the resampling of the simulation are over chunks)."),
-    reps: int = typer.Option(100, "--reps", min=2, max=10_000,
-                             help="Line replication-years per option."),
+    reps: int = REPS_OPTION,
     draws: int = typer.Option(2000, "--draws", min=2, max=1_000_000,
                               help="Draws of the shortage-day cost for the intervals."),
-    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every option (default: "
-                             "fresh entropy, printed and stored with the run)."),
+    seed: int = SEED_OPTION,
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Price every technology and intervention of a line for the firm and for society;

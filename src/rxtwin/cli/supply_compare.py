@@ -50,26 +50,36 @@ def print_resilience(options, by_category) -> None:
         console.print(table)
 
 
+# Options shared with `rxtwin appraise`, which compares the same options and prices them.
+SCENARIO_ARGUMENT = typer.Argument(..., help="Scenario file or bundled scenario name.",
+                                   show_default=False)
+LINE_OPTION = typer.Option(None, "--line", help="Line id (default: the first line).")
+TECHNOLOGY_OPTION = typer.Option(None, "--technology", help="Technology ids to run on the "
+                                 "line, comma-separated (default: every other technology; "
+                                 "'' for none).")
+INTERVENTION_OPTION = typer.Option(None, "--intervention", help="Intervention ids, each "
+                                   "applied alone to the incumbent, comma-separated "
+                                   "(default: every intervention; '' for none).")
+YEARS_OPTION = typer.Option(2000, "--years", min=2, max=100_000,
+                            help="Network scenario-years per option.")
+REPS_OPTION = typer.Option(100, "--reps", min=2, max=10_000,
+                           help="Line replication-years per option.")
+SEED_OPTION = typer.Option(None, "--seed", min=0, help="Seed of every option (default: "
+                           "fresh entropy, printed and stored with the run).")
+
+
 @user_errors
 def compare(
-    scenario: str = typer.Argument(..., help="Scenario file or bundled scenario name.",
-                                   show_default=False),
-    line: str = typer.Option(None, "--line", help="Line id (default: the first line)."),
-    technology: str = typer.Option(None, "--technology", help="Technology ids to run on "
-                                   "the line, comma-separated (default: every other "
-                                   "technology; '' for none)."),
-    intervention: str = typer.Option(None, "--intervention", help="Intervention ids, each "
-                                     "applied alone to the incumbent, comma-separated "
-                                     "(default: every intervention; '' for none)."),
-    years: int = typer.Option(2000, "--years", min=2, max=100_000,
-                              help="Network scenario-years per option."),
+    scenario: str = SCENARIO_ARGUMENT,
+    line: str = LINE_OPTION,
+    technology: str = TECHNOLOGY_OPTION,
+    intervention: str = INTERVENTION_OPTION,
+    years: int = YEARS_OPTION,
     chunk_size: int = typer.Option(100, "--chunk-size", min=1, max=100_000,
                                    help="Scenario-years per chunk (the paired intervals "
                                    "are taken over chunks)."),
-    reps: int = typer.Option(100, "--reps", min=2, max=10_000,
-                             help="Line replication-years per option."),
-    seed: int = typer.Option(None, "--seed", min=0, help="Seed of every option (default: "
-                             "fresh entropy, printed and stored with the run)."),
+    reps: int = REPS_OPTION,
+    seed: int = SEED_OPTION,
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Compare technologies and interventions on one seed, line and network together;
