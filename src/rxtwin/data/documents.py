@@ -930,3 +930,17 @@ def parse_sourced_model(model: type[BaseModel], text: str, file: str) -> Any:
     except ValidationError as exc:
         problems = problems_from_validation_error(exc, file)
         raise UserInputError("; ".join(p.line() for p in problems)) from None
+
+
+def require_keys(section: Any, expected: Sequence[str], file: str, key_path: str) -> None:
+    """Refuse a section of a data file that is not a mapping with exactly the ``expected``
+    keys, naming the file, the dotted key path, the missing and the unknown keys."""
+    where = f"{file}: {key_path}: " if key_path else f"{file}: "
+    if not isinstance(section, dict):
+        raise UserInputError(f"{where}must be a mapping with the keys {list(expected)} "
+                             f"(got {type(section).__name__})")
+    missing = [k for k in expected if k not in section]
+    unknown = sorted(str(k) for k in section if k not in expected)
+    if missing or unknown:
+        raise UserInputError(f"{where}missing keys {missing}, unknown keys {unknown}; the "
+                             f"keys are {list(expected)}")

@@ -29,6 +29,7 @@ from rxtwin.data.documents import (
     parse_data_text,
     provenance_line,
     read_data_text,
+    require_keys,
 )
 from rxtwin.data.public_tables import generic_name_key
 from rxtwin.errors import UserInputError, problems_from_validation_error
@@ -81,18 +82,6 @@ def _reject(file: str, key_path: str, rule: str) -> UserInputError:
     return UserInputError(f"{file}: {key_path}: {rule}")
 
 
-def _same_keys(section: Any, expected: Sequence[str], file: str, key_path: str) -> None:
-    where = f"{file}: {key_path}: " if key_path else f"{file}: "
-    if not isinstance(section, dict):
-        raise UserInputError(f"{where}must be a mapping with the keys {list(expected)} "
-                             f"(got {type(section).__name__})")
-    missing = [k for k in expected if k not in section]
-    unknown = sorted(str(k) for k in section if k not in expected)
-    if missing or unknown:
-        raise UserInputError(f"{where}missing keys {missing}, unknown keys {unknown}; the "
-                             f"keys are {list(expected)}")
-
-
 def _text_list(value: Any, file: str, key_path: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise _reject(file, key_path, f"value must be a list of non-empty texts (got {value!r})")
@@ -103,7 +92,7 @@ def parse_medicine_classes(text: str, where: str = "<text>") -> MedicineClasses:
     """The medicine classes from the text of a file in the ``medicine_classes.yaml`` layout
     (as :func:`load_medicine_classes`; ``where`` names the file in messages)."""
     raw = parse_data_text(text, where)
-    _same_keys(raw, (*CLASS_NAMES, _SYNONYMS), where, "")
+    require_keys(raw, (*CLASS_NAMES, _SYNONYMS), where, "")
     document: dict[str, Any] = {}
     synonyms = raw[_SYNONYMS]
     provenance = provenance_line(synonyms, where, _SYNONYMS)
@@ -117,7 +106,7 @@ def parse_medicine_classes(text: str, where: str = "<text>") -> MedicineClasses:
     document["name_synonyms"] = synonyms_by_inn
     document["name_synonyms_provenance"] = provenance
     for name in CLASS_NAMES:
-        _same_keys(raw[name], _CLASS_KEYS, where, name)
+        require_keys(raw[name], _CLASS_KEYS, where, name)
         entry: dict[str, Any] = {}
         for key in _CLASS_KEYS:
             path = f"{name}.{key}"

@@ -27,6 +27,7 @@ from rxtwin.data.documents import (
     parse_data_text,
     provenance_line,
     read_data_text,
+    require_keys,
 )
 from rxtwin.errors import UserInputError, problems_from_validation_error
 from rxtwin.model.priority import CRITERIA_BY_GROUP, GROUPS, PriorityWeights
@@ -70,26 +71,14 @@ def _bundled() -> PriorityWeights:
     return parse_priority_weights(read_data_text(path), str(path))
 
 
-def _keys(section: Any, expected: tuple[str, ...], file: str, key_path: str) -> None:
-    where = f"{file}: {key_path}: " if key_path else f"{file}: "
-    if not isinstance(section, dict):
-        raise UserInputError(f"{where}must be a mapping with the keys {list(expected)} "
-                             f"(got {type(section).__name__})")
-    missing = [k for k in expected if k not in section]
-    unknown = sorted(str(k) for k in section if k not in expected)
-    if missing or unknown:
-        raise UserInputError(f"{where}missing keys {missing}, unknown keys {unknown}; the "
-                             f"keys are {list(expected)}")
-
-
 def parse_priority_weights(text: str, where: str = "<text>") -> PriorityWeights:
     """The weights from the text of a file in the ``priority_weights.yaml`` layout (as
     :func:`load_priority_weights`; ``where`` names the file in messages)."""
     raw = parse_data_text(text, where)
-    _keys(raw, GROUPS, where, "")
+    require_keys(raw, GROUPS, where, "")
     entries: list[dict[str, Any]] = []
     for group in GROUPS:
-        _keys(raw[group], CRITERIA_BY_GROUP[group], where, group)
+        require_keys(raw[group], CRITERIA_BY_GROUP[group], where, group)
         for criterion, leaf in raw[group].items():
             key_path = f"{group}.{criterion}"
             provenance = provenance_line(leaf, where, key_path, data_keys=_DATA_KEYS)

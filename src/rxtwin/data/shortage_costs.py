@@ -25,6 +25,7 @@ from rxtwin.data.documents import (
     parse_data_text,
     provenance_line,
     read_data_text,
+    require_keys,
 )
 from rxtwin.errors import UserInputError, problems_from_validation_error
 from rxtwin.model.product import DosageForm
@@ -73,7 +74,7 @@ def parse_shortage_costs(text: str, where: str = "<text>") -> ShortageCostParame
     ``where`` names the file in error messages)."""
     raw = parse_data_text(text, where)
     provenance: dict[str, str] = {}
-    _same_keys(raw, _TOP_KEYS, where, "")
+    require_keys(raw, _TOP_KEYS, where, "")
     document: dict[str, Any] = {key: _ranged(raw[key], where, key, provenance)
                                 for key in _RANGED_KEYS}
     document[_HARM_SECTION] = _harm_section(raw[_HARM_SECTION], where, provenance)
@@ -87,19 +88,6 @@ def parse_shortage_costs(text: str, where: str = "<text>") -> ShortageCostParame
         raise UserInputError("; ".join(p.line() for p in problems)) from None
 
 
-def _same_keys(section: Any, expected: tuple[str, ...], file: str, key_path: str) -> None:
-    """Reject a section that is not a mapping with exactly the ``expected`` keys."""
-    where = f"{file}: {key_path}: " if key_path else f"{file}: "
-    if not isinstance(section, dict):
-        raise UserInputError(f"{where}must be a mapping with the keys {list(expected)} "
-                             f"(got {type(section).__name__})")
-    missing = [k for k in expected if k not in section]
-    unknown = sorted(str(k) for k in section if k not in expected)
-    if missing or unknown:
-        raise UserInputError(f"{where}missing keys {missing}, unknown keys {unknown}; the "
-                             f"keys are {list(expected)}")
-
-
 def _ranged(leaf: Any, file: str, key_path: str, provenance: dict[str, str]) -> dict:
     """A ``{value, low, high}`` entry, its provenance recorded under ``key_path``."""
     provenance[key_path] = provenance_line(leaf, file, key_path, data_keys=_RANGE_DATA_KEYS)
@@ -108,12 +96,12 @@ def _ranged(leaf: Any, file: str, key_path: str, provenance: dict[str, str]) -> 
 
 def _harm_section(section: Any, file: str, provenance: dict[str, str]) -> dict:
     forms = tuple(form.value for form in DosageForm)
-    _same_keys(section, forms, file, _HARM_SECTION)
+    require_keys(section, forms, file, _HARM_SECTION)
     names = tuple(HarmParameters.model_fields)
     harm = {}
     for form in forms:
         where = f"{_HARM_SECTION}.{form}"
-        _same_keys(section[form], names, file, where)
+        require_keys(section[form], names, file, where)
         harm[form] = {name: _ranged(section[form][name], file, f"{where}.{name}", provenance)
                       for name in names}
     return harm
