@@ -15,6 +15,8 @@ from rxtwin.errors import InputError, UserInputError, problems_from_validation_e
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from rxtwin.model import Scenario
+
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True, emoji=False)  # ":b:" in a value stays text
 
@@ -99,3 +101,35 @@ def user_errors(func: F) -> F:
             raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def load_study_scenario(name_or_path: str, db: str | None) -> Scenario:
+    """The scenario a command studies (bundled name or file).
+
+    A scenario whose values reference released consortium statistics
+    (``{consortium: NAME@VERSION, cell: {...}}``) is resolved from the pool of the store
+    named by ``--db`` (default: env ``RXTWIN_DB``, else ``./rxtwin.sqlite``), which must
+    exist; each resolved place is printed on stderr with its statistic and version, and the
+    provenance goes into the scenario's ``sources``, so every run stored with it records
+    what it used (``rxtwin runs show``).
+    """
+    from rxtwin.data.prior_references import scenario_has_priors
+    from rxtwin.data.scenarios import load_scenario
+
+    if not scenario_has_priors(name_or_path):
+        return load_scenario(name_or_path)
+    from rxtwin.runs.consortium import load_scenario_with_priors
+    from rxtwin.store import Store, StoreError, default_db_url
+
+    try:
+        store = Store.open(db or default_db_url(), create=False)
+    except StoreError as error:
+        raise UserInputError(f"{name_or_path}: takes priors from released consortium "
+                             f"statistics, read from the pool of a store: {error} (name the "
+                             "store holding the pool with --db)") from None
+    with store:
+        pooled = load_scenario_with_priors(name_or_path, store)
+    for prior in pooled.priors:
+        err_console.print(f"prior {prior.path}: {prior.provenance}", highlight=False,
+                          markup=False)
+    return pooled.scenario

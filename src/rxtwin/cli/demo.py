@@ -12,6 +12,7 @@ from rxtwin.cli.common import console, progress_bar, user_errors
 from rxtwin.cli.priority import print_portfolio, print_ranking
 from rxtwin.cli.supply_compare import print_resilience
 from rxtwin.data.scenarios import scenario_to_yaml
+from rxtwin.errors import UserInputError
 
 
 def frame_table(title: str, frame, formats: dict[str, str]) -> Table:
@@ -34,6 +35,11 @@ def demo(
     supply_years: int = typer.Option(1000, "--supply-years", min=40, max=1_000_000,
                                      help="Network scenario-years per option of the "
                                      "technology and intervention comparisons."),
+    consortium: bool = typer.Option(False, "--consortium",
+                                    help="Run the consortium demo instead: twelve synthetic "
+                                    "firms pool their line figures, the consortium releases "
+                                    "disclosure-controlled statistics, and a scenario takes "
+                                    "its priors from them (store: consortium.sqlite)."),
 ) -> None:
     """Run the bundled demo: the reference generic line under every technology, their
     appraisal for the firm and a break-even map, the most exposed products and sites,
@@ -45,8 +51,17 @@ def demo(
 
     Outputs (CSV tables, scenarios as YAML, the run store rxtwin.sqlite) go to --out.
 
+    With --consortium, the consortium demo alone (about 10 s): synthetic submissions of
+    twelve firms, releases under the disclosure rules (one cell suppressed by the threshold
+    rule, one by dominance), a differentially private count, and the batch line simulated
+    with the bundled changeover assumption and with the consortium's released prior. It
+    adds two logins for `rxtwin serve --db OUT/consortium.sqlite`.
+
     Example: rxtwin demo --out rxtwin-demo --reps 200 --supply-years 1000
     """
+    if consortium:
+        _consortium_demo(out, reps)
+        return
 
     from rxtwin.cli.line import print_comparison
     from rxtwin.runs.demo import DEMO_BUDGET_USD, run_demo
@@ -108,3 +123,37 @@ def demo(
     console.print(f"\nOutputs written to {out.resolve()} (tables as CSV, scenarios as YAML, "
                   "runs in rxtwin.sqlite: try `rxtwin runs list --db "
                   f"{out / 'rxtwin.sqlite'}`)", highlight=False)
+
+
+def _consortium_demo(out: Path, reps: int) -> None:
+    from rxtwin.runs.consortium_demo import run_consortium_demo
+    from rxtwin.store import Store
+
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "consortium.sqlite"
+    if db.exists():
+        raise UserInputError(f"{db} exists: the consortium demo starts from an empty store "
+                             "(remove it, or give another --out)")
+    console.print("Consortium demo: every figure is synthetic.")
+    with Store.open(db) as store:
+        result = run_consortium_demo(store, out, n_replications=reps,
+                                     progress=lambda step: console.print(f"  {step}..."))
+    releases = result.tables["consortium_releases"]
+    shown = releases.assign(**{"value, or why suppressed": releases["value"].where(
+        releases["released"], "suppressed: " + releases["reason"])})
+    console.print(frame_table("Released statistics", shown[["statistic", "cell",
+                                                            "value, or why suppressed"]], {}))
+    priors = ", ".join(sorted({f"{p['statistic']}@{p['version']}" for p in result.priors}))
+    console.print(f"Scenario {result.scenario_file.name} takes {len(result.priors)} "
+                  f"values from {priors}; the batch line on both scenarios "
+                  f"({reps} replication-years, one seed):", highlight=False)
+    console.print(frame_table("Batch line: bundled assumption vs consortium prior",
+                              result.tables["consortium_line"],
+                              {"mean": ",.4g", "ci95_low": ",.4g", "ci95_high": ",.4g"}))
+    for name, frame in result.tables.items():
+        frame.to_csv(out / f"{name}.csv", index=False)
+    console.print(f"Submission files in {out / 'consortium' / 'submissions'}; the store is "
+                  f"{db}. Log in to `rxtwin serve --db {db}` as:", highlight=False)
+    for login in result.logins:
+        console.print(f"  {login.user_id} ({login.role} of {login.organisation_id}), "
+                      f"password {login.password}", highlight=False)

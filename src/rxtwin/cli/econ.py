@@ -14,8 +14,7 @@ import math
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, progress_bar, user_errors
-from rxtwin.data.scenarios import load_scenario
+from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
 from rxtwin.errors import UserInputError
 from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
@@ -111,7 +110,7 @@ def econ(
         raise UserInputError("--new-product and --horizon need --greenfield (the retrofit "
                              "appraisal uses the scenario's horizon)")
     subsidies = _parse_subsidy(subsidy)
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     techs = candidate_technologies(loaded, _tech_list(tech), baseline)
     with Store.open(db or default_db_url()) as store, progress_bar() as bar:
@@ -147,7 +146,7 @@ def _greenfield(scenario: str, tech: str | None, baseline: str | None, line: str
     and print its table."""
     from rxtwin.runs.greenfield import GreenfieldParams, run_greenfield_table
 
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     params = GreenfieldParams(
         line_id=line, technologies=_tech_list(tech), reference=baseline or "batch",
         case="new_product" if new_product else "new_line", horizon_yr=horizon,
@@ -210,7 +209,7 @@ def breakeven(
         run_breakeven_table,
     )
 
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     techs = candidate_technologies(loaded, _tech_list(tech), baseline)
     for flag, value in (("--param", param), ("--param2", param2)):
@@ -298,7 +297,7 @@ def sensitivity(
         raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
     if new_product and not greenfield:
         raise UserInputError("--new-product needs --greenfield")
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     if greenfield:
         baseline = baseline or "batch"
     line_id, baseline = line_and_baseline(loaded, line, baseline)

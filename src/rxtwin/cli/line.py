@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, progress_bar, user_errors
-from rxtwin.data.scenarios import load_scenario
+from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
 from rxtwin.errors import UserInputError
 from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
@@ -36,6 +35,9 @@ def plan(
     line: str = typer.Option(None, "--line", help="Line id (default: the first line)."),
     tech: str = typer.Option(None, "--tech", help="Technology ids, comma-separated "
                              "(default: every technology of the scenario)."),
+    db: str = typer.Option(None, "--db", help="Store whose consortium pool resolves the "
+                           "scenario's priors, if it has any (default RXTWIN_DB or "
+                           "./rxtwin.sqlite)."),
 ) -> None:
     """Campaign plan (common-cycle ELSP) of a line under each technology.
 
@@ -43,7 +45,7 @@ def plan(
     """
     from rxtwin.runs.line import line_plans
 
-    scenario = load_scenario(scenario_file)
+    scenario = load_study_scenario(scenario_file, db)
     line_id = _line_id(scenario, line)
     techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
     table = Table(title=f"Campaign plan of {line_id} ({scenario.name})", title_justify="left")
@@ -116,7 +118,7 @@ def simulate(
 
     if policy not in (None, "fixed_rotation", "run_out"):
         raise UserInputError(f"--policy {policy!r}: must be fixed_rotation or run_out")
-    scenario = load_scenario(scenario_file)
+    scenario = load_study_scenario(scenario_file, db)
     line_id = _line_id(scenario, line)
     techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
     interventions = [i for i in intervention.split(",") if i]

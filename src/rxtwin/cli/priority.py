@@ -14,9 +14,8 @@ import math
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, load_study_scenario, user_errors
 from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
-from rxtwin.data.scenarios import load_scenario
 from rxtwin.store import Store, default_db_url
 
 _SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
@@ -109,7 +108,7 @@ def prioritize(
     """
     from rxtwin.runs.priority import RANK_RUN_KIND, RANKING_TABLE
 
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     run_id, params, frames = _execute(RANK_RUN_KIND, loaded,
                                       _raw(years, chunk_size, draws, seed, measure), db,
                                       (RANKING_TABLE,))
@@ -201,7 +200,7 @@ def portfolio(
         PORTFOLIO_RUN_KIND,
     )
 
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     raw = {**_raw(years, chunk_size, draws, seed, measure, combination),
            "budget_usd": budget_usd,
            "objective": objective, "max_options_per_product": per_product,

@@ -96,11 +96,15 @@ def show_run(
     run_id: Annotated[str, typer.Argument(help="Run id, as listed by `runs list`.")],
     db: DbOption,
 ) -> None:
-    """Show one run: its record, summaries and artifacts."""
+    """Show one run: its record, summaries and artifacts, and the released consortium
+    statistics its scenario took priors from."""
+    from rxtwin.runs.consortium import priors_of_run
+
     with _open_store(db) as store:
         run = store.get_run(run_id)
         summary_names = store.list_summaries(run_id)
         artifact_names = store.list_arrays(run_id)
+        priors = priors_of_run(store, run_id)
     table = Table(title=f"run {run.id}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -121,6 +125,9 @@ def show_run(
         "summaries": ", ".join(summary_names),
         "artifacts": ", ".join(artifact_names),
     }
+    if priors:
+        rows["consortium priors"] = "; ".join(
+            f"{p['path']} from {p['statistic']}@{p['version']}" for p in priors)
     for field, value in rows.items():
         table.add_row(field, escape(value))
     Console().print(table)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, user_errors
+from rxtwin.cli.common import console, load_study_scenario, user_errors
 from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
-from rxtwin.data.scenarios import load_scenario
 from rxtwin.store import Store, default_db_url
 
 
@@ -100,7 +99,7 @@ def compare(
     def ids(text: str | None) -> list[str] | None:
         return None if text is None else [i for i in text.split(",") if i]
 
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     raw = {"line_id": line, "technologies": ids(technology),
            "interventions": ids(intervention), "n_years": years, "chunk_size": chunk_size,
            "line_replications": reps, "seed": fresh_seed() if seed is None else seed}

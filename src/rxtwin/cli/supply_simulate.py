@@ -17,9 +17,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from rxtwin.cli.common import console, progress_bar, user_errors
+from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
 from rxtwin.data.disruption_defaults import load_disruption_defaults
-from rxtwin.data.scenarios import load_scenario
 from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import unknown_intervention_ids
 from rxtwin.runs import backend_for
@@ -153,7 +152,7 @@ def simulate(
 
     # a bad defaults file fails before the store is opened
     load_disruption_defaults(defaults, fda_calibrated=fda_calibrated)
-    loaded = load_scenario(scenario)
+    loaded = load_study_scenario(scenario, db)
     chosen = [i for i in intervention.split(",") if i]
     unknown = unknown_intervention_ids(loaded, chosen)
     if unknown:  # fails before the store is opened

@@ -41,6 +41,7 @@ from rxtwin.consortium import (
 )
 from rxtwin.data.disclosure_defaults import load_disclosure_rules
 from rxtwin.data.documents import read_document
+from rxtwin.data.prior_references import REFERENCE_KEY, find_references
 from rxtwin.data.scenarios import (
     bundled_scenario_names,
     read_scenario_document,
@@ -94,7 +95,6 @@ _DECLARED_GROUPS: dict[str, tuple[str, ...]] = {
     "region": tuple(r.value for r in Region),
     "unit_kind": ("line", "product"),
 }
-REFERENCE_KEY = "consortium"
 _REFERENCE_RULE = re.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99})@(?P<version>[0-9]+)$")
 PROVENANCE_PREFIX = "source: consortium:"
 
@@ -440,27 +440,6 @@ class PooledScenario:
     priors: tuple[PriorReference, ...]
 
 
-def _is_reference(node: Any) -> bool:
-    return isinstance(node, dict) and REFERENCE_KEY in node and \
-        set(node) <= {REFERENCE_KEY, "cell"}
-
-
-def _find_references(node: Any, path: tuple[str, ...] = ()):
-    if _is_reference(node):
-        yield path, node
-        return
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if path == () and key == "sources":
-                continue
-            yield from _find_references(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            step = item["id"] if isinstance(item, dict) and isinstance(item.get("id"), str) \
-                else str(index)
-            yield from _find_references(item, (*path, step))
-
-
 def _set(document: dict, steps: tuple[str, ...], value: Any) -> None:
     node: Any = document
     for step in steps[:-1]:
@@ -555,7 +534,7 @@ def resolve_consortium_priors(document: dict, store: Store,
         A malformed reference, an unknown statistic or version, an unknown cell, a
         suppressed cell (with the reason), or a single value where a distribution is needed.
     """
-    found = list(_find_references(document))
+    found = list(find_references(document))
     if not found:
         return document, ()
     pool = ConsortiumPool(store)
