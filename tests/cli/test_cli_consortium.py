@@ -104,3 +104,16 @@ def test_audit_verify_passes_then_fails_after_tampering(pooled) -> None:
     broken = pooled("audit", "verify")
     assert broken.exit_code == 1
     assert "entry 2: its content does not match its hash" in broken.output
+
+
+def test_release_table_prints_the_total_and_hides_a_second_cell(pooled) -> None:
+    done = pooled("release", "table", "--field", "changeover_h", "--group-by", "region")
+    assert done.exit_code == 0, done.output
+    lines = done.output.splitlines()
+    assert lines[0] == "released changeover_h.table.by.region@1 (rules): table of changeover_h"
+    assert "  region=europe: suppressed" in lines
+    assert "  region=south_asia: suppressed" in lines
+    total = sum(EUROPE.values()) + sum(ASIA.values())
+    assert f"  region=Total: {total:g}" in lines
+    assert any(line.startswith("suppressed region=europe: hidden so that the sensitive")
+               for line in lines)

@@ -153,3 +153,19 @@ def test_the_logins_work_for_their_organisations(demo) -> None:
         principal = authenticate_password(store, login.user_id, login.password)
         assert principal is not None and principal.organisation_id == login.organisation_id
         assert authenticate_password(store, login.user_id, login.password + "x") is None
+
+
+def test_the_regional_table_hides_a_second_region_so_its_total_gives_nothing_away(demo):
+    _, result = demo
+    table = next(r for r in result.releases if r.body["statistic"] == "table")
+    cells = {c["group"]["region"]: c for c in table.body["cells"]}
+    assert cells["north_america"]["suppression"] == "primary"
+    hidden = [r for r, c in cells.items() if c["suppression"] == "complementary"]
+    assert len(hidden) == 1
+    by_region: dict[str, float] = {}
+    for d in _submitted(result):
+        by_region[d["region"]] = by_region.get(d["region"], 0.0) + d["changeovers_per_yr"]
+    assert cells["Total"]["value"] == pytest.approx(sum(by_region.values()))
+    shown = [r for r, c in cells.items() if c["released"] and r != "Total"]
+    assert len(shown) == 1  # one region and the total: the other two stay a sum
+    assert cells[shown[0]]["value"] == pytest.approx(by_region[shown[0]])

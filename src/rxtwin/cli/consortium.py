@@ -87,7 +87,8 @@ def list_submissions(org: OrgOption, db: DbOption) -> None:
 @user_errors
 def release(
     statistic: Annotated[str, typer.Argument(
-        help="sum, mean, median, quantile or triangular (rules); sum, mean or count (DP).")],
+        help="sum, mean, median, quantile, triangular or table (rules: a table of sums "
+             "with totals and complementary suppression); sum, mean or count (DP).")],
     field: Annotated[str, typer.Option("--field", help="The pooled figure, e.g. changeover_h.")],
     db: DbOption,
     group_by: Annotated[list[str] | None, typer.Option(

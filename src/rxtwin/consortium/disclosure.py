@@ -358,7 +358,7 @@ class CellRelease:
     records: tuple[CellRecord, ...]
 
 
-def _differencing_reason(record: CellRecord, keys: frozenset[str], frame: pd.DataFrame,
+def differencing_reason(record: CellRecord, keys: frozenset[str], frame: pd.DataFrame,
                          field: str, rules: DisclosureRules) -> str | None:
     """Why a cell on ``keys`` must be refused given the earlier released ``record``."""
     if (not record.released or record.field != field
@@ -445,7 +445,7 @@ def release_cells(frame: pd.DataFrame, field: str, statistic: Statistic,
         reasons = list(verdict.reasons)
         if not reasons and statistic in MAGNITUDE_STATISTICS:
             for record in earlier:
-                reason = _differencing_reason(record, keys, frame, field, rules)
+                reason = differencing_reason(record, keys, frame, field, rules)
                 if reason is not None:
                     reasons.append(reason)
                     break

@@ -32,10 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rxtwin.consortium import (
     PrivacyLedger,
     dp_release,
     release_cells,
+    release_table,
     submission_from_document,
     submissions_frame,
 )
@@ -79,7 +82,7 @@ __all__ = [
     "verify_audit",
 ]
 
-RULE_STATISTICS = ("sum", "mean", "median", "quantile", "triangular")
+RULE_STATISTICS = ("sum", "mean", "median", "quantile", "triangular", "table")
 DP_STATISTICS = ("sum", "mean", "count")
 RELEASE_STATISTICS = tuple(dict.fromkeys((*RULE_STATISTICS, *DP_STATISTICS)))
 """Statistics :func:`release_statistic` can release (``count`` through DP only)."""
@@ -242,6 +245,9 @@ def _check_release_args(statistic: str, field: str, group_by: Sequence[str], dp:
                                  f"{', '.join(GROUP_COLUMNS)}")
     if len(set(group_by)) != len(group_by):
         raise UserInputError(f"group columns {list(group_by)} repeat a column")
+    if statistic == "table" and len(group_by) not in (1, 2):
+        raise UserInputError(f"a table has rows and at most columns: group by one or two "
+                             f"columns, not {len(group_by)}")
 
 
 def release_statistic(store: Store, statistic: str, field: str, group_by: Sequence[str] = (),
@@ -257,8 +263,9 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
     ----------
     statistic : str
         Under the disclosure rules: ``sum``, ``mean``, ``median``, ``quantile`` (with
-        ``quantile``) or ``triangular`` (a distribution: the pool's
-        :data:`DISTRIBUTION_QUANTILES` as low, mode and high). With ``dp_epsilon``:
+        ``quantile``), ``triangular`` (a distribution: the pool's
+        :data:`DISTRIBUTION_QUANTILES` as low, mode and high) or ``table`` (sums with
+        their totals over one or two ``group_by`` columns, complementary suppression). With ``dp_epsilon``:
         ``sum``, ``mean`` or ``count``.
     field : str
         A path of :func:`~rxtwin.model.consortium.pooled_fields`.
@@ -302,6 +309,8 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
     rules = rules or load_disclosure_rules()
     frame = _pool_frame(pool, f"release {name}")
     by = list(group_by)
+    if statistic == "table":
+        return _release_table(pool, name, field, by, rules, frame)
     earlier = [_record_from_json(r) for r in pool.release_records(field)]
     if statistic == "triangular":
         releases = [release_cells(frame, field, "quantile" if q != 0.5 else "median", by,
@@ -336,6 +345,61 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
             "suppression": suppression}
     records = [_record_json(r, by) for r in main.records] if statistic != "triangular" else []
     version = pool.put_release(name, field=field, statistic=statistic, method="rules",
+                               body=body, records=records)
+    return ReleasedStatistic(name=name, version=version, body=body)
+
+
+def _release_table(pool: ConsortiumPool, name: str, field: str, by: list[str],
+                   rules: DisclosureRules, frame) -> ReleasedStatistic:
+    """A one- or two-way table of sums with its totals (``by``: rows, then columns), through
+    :func:`rxtwin.consortium.release_table`: primary rules on every cell, totals included,
+    then complementary suppression checked by its LP audit. Each released cell's
+    contributors are kept privately, so later sums and means pass the differencing guard
+    against them; a released cell that would difference with an earlier released sum or
+    mean refuses the whole table (:class:`~rxtwin.errors.UserInputError`)."""
+    from rxtwin.consortium import CellRecord
+    from rxtwin.consortium.disclosure import TOTAL_LABEL, differencing_reason
+
+    rows, columns = by[0], (by[1] if len(by) == 2 else None)
+    earlier = [_record_from_json(r) for r in pool.release_records(field)]
+    released = release_table(frame, field, rows, columns, rules)
+    present = frame[frame[field].notna()]
+    cells, suppression, records = [], [], []
+    for row in released.table.itertuples(index=False):
+        group = {rows: str(row.row)}
+        mask = np.ones(len(present), dtype=bool)
+        if row.row != TOTAL_LABEL:
+            mask &= (present[rows].astype(str) == row.row).to_numpy()
+        if columns is not None:
+            group[columns] = str(row.column)
+            if row.column != TOTAL_LABEL:
+                mask &= (present[columns].astype(str) == row.column).to_numpy()
+        cell = {"group": group, "released": bool(row.released), "reason": row.reason,
+                "suppression": row.suppression,
+                "n_organisations": None if not row.released else int(row.n_organisations),
+                "value": _number(row.value) if row.released else None}
+        cells.append(cell)
+        if not row.released:
+            suppression.append({"group": group, "reason": row.reason})
+            continue
+        members = present[mask]
+        keys = frozenset(members["key"])
+        for record in earlier:
+            reason = differencing_reason(record, keys, frame, field, rules)
+            if reason is not None:
+                label = ", ".join(f"{k}={v}" for k, v in group.items())
+                raise UserInputError(f"table {name} refused: its cell {label} {reason}; "
+                                     "release it with another grouping")
+        records.append(_record_json(CellRecord(
+            group=tuple(group.values()), field=field, statistic="sum", value=math.nan,
+            released=True, reasons=(), submission_keys=keys,
+            organisation_ids=frozenset(members["organisation_id"])), by))
+    audit = released.audit
+    body = {"field": field, "statistic": "table", "group_by": by, "method": "rules",
+            "quantile": None, "rules": rules.model_dump(mode="json"), "cells": cells,
+            "suppression": suppression, "total_label": TOTAL_LABEL,
+            "audit": {"passed": bool(audit.passed), "sensitive_cells": len(audit.intervals)}}
+    version = pool.put_release(name, field=field, statistic="table", method="rules",
                                body=body, records=records)
     return ReleasedStatistic(name=name, version=version, body=body)
 

@@ -266,6 +266,7 @@ def run_consortium_demo(store: Store, out: Path, *, n_replications: int = 100,
         release_statistic(store, "median", "oee", ["region"]),
         release_statistic(store, "median", "qc_release_days", ["dosage_form"]),
         release_statistic(store, "sum", "shortage_days", ["dosage_form"]),
+        release_statistic(store, "table", "changeovers_per_yr", ["region"]),
     ]
     progress("answering a differentially private query of the researchers")
     private = release_statistic(store, "count", "changeovers_per_yr", [],
