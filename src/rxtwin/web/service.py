@@ -28,6 +28,7 @@ import numpy as np
 import plotly.io as pio
 
 from rxtwin.data.documents import document_from_bytes
+from rxtwin.data.prior_references import find_references
 from rxtwin.data.scenarios import (
     bundled_scenario_dir,
     bundled_scenario_names,
@@ -39,6 +40,7 @@ from rxtwin.data.scenarios import (
 from rxtwin.errors import InputError, LimitExceededError, Problem
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.accounts import LOCAL_ORGANISATION
+from rxtwin.runs.consortium import resolve_consortium_priors
 from rxtwin.runs.kinds import RUN_KINDS, parse_params, run_figures
 from rxtwin.runs.listing import parameter_summary
 from rxtwin.store import RunRecord, Store, StoreError, UnknownRunError, UnknownScenarioError
@@ -161,19 +163,30 @@ def resolve_extends(document: dict, file: str) -> dict:
     return deep_merge(read_scenario_document(bundled_scenario_dir() / f"{parent}.yaml"), child)
 
 
-def check_scenario_document(document: dict, file: str = "<upload>") -> Scenario:
-    """Validate a scenario document (``extends`` a bundled one, optionally); store nothing."""
+def check_scenario_document(document: dict, file: str = "<upload>",
+                            store: Store | None = None) -> Scenario:
+    """Validate a scenario document (``extends`` a bundled one, optionally); store nothing.
+
+    With ``store``, references to released consortium statistics
+    (``{consortium: NAME@VERSION, cell: {...}}``) are resolved from its pool first (a
+    release is readable by every user of the consortium); a reference that cannot be
+    resolved is a 422 naming it and why.
+    """
     document = resolve_extends(document, file)
     try:
+        if store is not None and next(find_references(document), None) is not None:
+            document, _ = resolve_consortium_priors(document, store, file)
         return scenario_from_document(document, file)
     except InputError as error:
         raise invalid(error, f"scenario {file}") from None
 
 
-def scenario_from_upload(raw: bytes, file: str, syntax: str | None = None) -> Scenario:
-    """Read and validate an uploaded scenario file: the part of an upload that runs off the
-    event loop (:func:`off_loop`)."""
-    return check_scenario_document(read_upload(raw, file, syntax), file)
+def scenario_from_upload(raw: bytes, file: str, syntax: str | None = None,
+                         store: Store | None = None) -> Scenario:
+    """Read and validate an uploaded scenario file, its consortium priors resolved from
+    ``store``'s pool: the part of an upload that runs off the event loop
+    (:func:`off_loop`)."""
+    return check_scenario_document(read_upload(raw, file, syntax), file, store)
 
 
 def store_scenario(store: Store, scenario: Scenario,
@@ -187,7 +200,8 @@ def add_scenario_document(store: Store, document: dict, file: str = "<upload>",
                           organisation_id: str = LOCAL_ORGANISATION) -> str:
     """Validate a scenario document (``extends`` a bundled one, optionally) and store it
     for an organisation; return its hash."""
-    return store_scenario(store, check_scenario_document(document, file), organisation_id)
+    return store_scenario(store, check_scenario_document(document, file, store),
+                          organisation_id)
 
 
 def load_scenario(store: Store, scenario_hash: str) -> Scenario:

@@ -132,9 +132,9 @@ def _read_body(raw: bytes, model: type[M]) -> M:
                                       for item in error.errors(include_url=False)]) from None
 
 
-def _scenario_from_body(raw: bytes) -> Scenario:
+def _scenario_from_body(raw: bytes, store: Store) -> Scenario:
     upload = _read_body(raw, ScenarioUpload)
-    return service.check_scenario_document(upload.document, "<upload>")
+    return service.check_scenario_document(upload.document, "<upload>", store)
 
 
 def _check_id(run_id: str) -> str:
@@ -195,7 +195,7 @@ async def add_scenario(request: Request, store: StoreDep, settings: SettingsDep,
     every problem, 413 names a broken reading limit."""
     raw = await request.body()
     scenario = await service.off_loop(settings.document_timeout_s, BODY,
-                                      _scenario_from_body, raw)
+                                      _scenario_from_body, raw, store)
     scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario,
                                             principal.organisation_id)
     return ScenarioOut(hash=scenario_hash, name=scenario.name)

@@ -230,7 +230,8 @@ async def upload(request: Request, store: StoreDep, principal: PrincipalDep) -> 
     file = _short_name(upload.filename)
     settings: Settings = request.app.state.settings
     scenario = await service.off_loop(settings.document_timeout_s, file,
-                                      service.scenario_from_upload, raw, file)
+                                      service.scenario_from_upload, raw, file, None,
+                                      store)
     scenario_hash = await run_in_threadpool(service.store_scenario, store, scenario,
                                             principal.organisation_id)
     return RedirectResponse(f"/scenarios/{scenario_hash}", status_code=303)
