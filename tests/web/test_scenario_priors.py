@@ -65,3 +65,28 @@ def test_the_page_upload_resolves_the_priors(client, seeded) -> None:
         "file": ("pooled.yaml", yaml.safe_dump(document).encode(), "application/yaml")})
     assert page.status_code == 200 and "Launch a run" in page.text
     assert f"consortium:{REFERENCE}" in page.text  # the provenance, under the sources
+
+
+def test_the_run_page_lists_the_priors_of_its_scenario(client, seeded, tmp_path) -> None:
+    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.runs.consortium import load_scenario_with_priors
+    from rxtwin.runs.line import run_line_simulation
+
+    db, document, _ = seeded
+    path = tmp_path / "pooled.yaml"
+    path.write_text(yaml.safe_dump(document))
+    with Store.open(db) as store:  # runs of the local user, whom the client acts as
+        pooled = load_scenario_with_priors(path, store).scenario
+        [with_priors] = run_line_simulation(store, pooled, line_id=pooled.lines[0].id,
+                                            technology_ids=["batch"], n_replications=5,
+                                            entropy=1)
+        bundled = load_scenario("generic_oral_solid")
+        [without] = run_line_simulation(store, bundled, line_id=bundled.lines[0].id,
+                                        technology_ids=["batch"], n_replications=5,
+                                        entropy=1)
+    page = client.get(f"/runs/{with_priors.run_id}")
+    assert page.status_code == 200
+    assert 'id="priors"' in page.text and f"{REFERENCE}" in page.text
+    assert "<code>technologies.batch.changeover_h</code>" in page.text
+    plain = client.get(f"/runs/{without.run_id}")
+    assert plain.status_code == 200 and 'id="priors"' not in plain.text

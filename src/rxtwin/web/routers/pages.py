@@ -20,6 +20,7 @@ from rxtwin.data.documents import numbers_from_text
 from rxtwin.data.scenarios import bundled_scenario_names
 from rxtwin.report.headline import human_number
 from rxtwin.report.html import scenario_overview
+from rxtwin.runs.consortium import priors_of_run
 from rxtwin.runs.forms import ID_FIELDS, id_choices, rough_run_time_s
 from rxtwin.runs.kinds import RUN_KINDS, run_headline
 from rxtwin.web import service
@@ -374,6 +375,7 @@ async def run_page(request: Request, run_id: str, store: StoreDep, jobs: QueueDe
         "figures": {name: text.replace("</", "<\\/") for name, text in figures.items()},
         "summaries": store.list_summaries(run_id),
         "arrays": store.list_arrays(run_id),
+        "priors": await run_in_threadpool(priors_of_run, store, run_id),
     })
 
 
