@@ -73,6 +73,8 @@ def test_every_kind_that_maps_chunks_is_checked_here():
 def test_threads_store_the_same_tables_as_serial(tmp_path, kind, executor_calls):
     with Store.open(tmp_path / "b.sqlite") as store:
         serial = _serial_tables(store, kind)
+        # no setting, as the web app's job queue runs: serially
+        assert {backend for backend, _, _ in executor_calls} == {"serial"}
         executor_calls.clear()
         run_id = _queue(store, kind)
         execute_run(store, run_id, compute=THREADS)
