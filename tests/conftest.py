@@ -92,3 +92,21 @@ def dask_address() -> Iterator[str]:
                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                       silence_logs=logging.ERROR) as cluster:
         yield cluster.scheduler_address
+
+
+@pytest.fixture
+def executor_calls(monkeypatch) -> list[tuple[str, int | None, int]]:
+    """``(backend, workers, chunks)`` of every call of
+    :func:`rxtwin.compute.executors.run_chunks` (what every chunk mapper but the engines'
+    serial default calls) from the test's start: where a run's chunks ran."""
+    from rxtwin.compute import executors
+
+    calls: list[tuple[str, int | None, int]] = []
+    original = executors.run_chunks
+
+    def spy(task, chunk_args, *, backend="serial", workers=None, **kwargs):
+        calls.append((backend, workers, len(chunk_args)))
+        return original(task, chunk_args, backend=backend, workers=workers, **kwargs)
+
+    monkeypatch.setattr(executors, "run_chunks", spy)
+    return calls

@@ -81,12 +81,12 @@ def test_stopping_cancels_the_run_in_flight(store_and_runs, monkeypatch):
     release = threading.Event()
     original = kinds.RUN_KINDS["econ.breakeven"].run
 
-    def slow_run(scenario, params, store_, run_id, progress):
+    def slow_run(scenario, params, store_, run_id, progress, **options):
         def gated(done, total):
             started.set()
             release.wait(5)
             progress(done, total)
-        original(scenario, params, store_, run_id, gated)
+        original(scenario, params, store_, run_id, gated, **options)  # compute= passes on
 
     kind = kinds.RUN_KINDS["econ.breakeven"]
     monkeypatch.setitem(kinds.RUN_KINDS, "econ.breakeven",

@@ -13,6 +13,12 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.cli.supply_compare import (
     INTERVENTION_OPTION,
     LINE_OPTION,
@@ -133,6 +139,9 @@ def appraise(
     draws: int = typer.Option(2000, "--draws", min=2, max=1_000_000,
                               help="Draws of the shortage-day cost for the intervals."),
     seed: int = SEED_OPTION,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Price every technology and intervention of a line for the firm and for society;
@@ -149,6 +158,7 @@ def appraise(
     def ids(text: str | None) -> list[str] | None:
         return None if text is None else [i for i in text.split(",") if i]
 
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     raw = {"line_id": line, "technologies": ids(technology),
            "interventions": ids(intervention), "n_years": years, "chunk_size": chunk_size,
@@ -161,7 +171,7 @@ def appraise(
                                   store.put_scenario(loaded.document(), loaded.name),
                                   params.model_dump(mode="json"), params.seed,
                                   n_chunks=kind.n_chunks(params))
-        execute_run(store, run_id, progress)
+        execute_run(store, run_id, progress, compute=compute)
         table = store.get_summary(run_id, OPTIONS_TABLE)
     table.insert(0, "scenario", f"{scenario} ({years} scenario-years, seed {params.seed})")
     print_options(table)

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.errors import UserInputError
-from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
+
+if TYPE_CHECKING:
+    from rxtwin.runs.compute_setting import ComputeSetting
 
 app = typer.Typer(help="Investment appraisal of line technologies: NPV, break-even, "
                   "sensitivity.", no_args_is_help=True, rich_markup_mode=None)
@@ -26,8 +35,6 @@ SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
                           show_default=False)
 DB = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                   "./rxtwin.sqlite).")
-WORKERS = typer.Option(None, "--workers", min=1, help="Local workers (threads with more "
-                       "than one: the compiled engine releases the GIL).")
 LINE = typer.Option(None, "--line", help="Line id (default: the scenario's first line).")
 BASELINE = typer.Option(None, "--baseline", help="Incumbent technology (default: the "
                         "line's own technology).")
@@ -72,7 +79,9 @@ def econ(
                              help="Replication-years per technology."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh "
                              "entropy, stored with the run)."),
-    workers: int = WORKERS,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = DB,
     subsidy: str = typer.Option("", "--subsidy", help="grant=SHARE and/or itc=SHARE of "
                                 "capex, e.g. grant=0.3."),
@@ -101,10 +110,12 @@ def econ(
         run_appraisal_table,
     )
 
+    compute = compute_setting(backend, workers, scheduler)
     if greenfield:
         if subsidy:
             raise UserInputError(f"--subsidy {subsidy!r}: not available with --greenfield")
-        _greenfield(scenario, tech, baseline, line, reps, seed, db, new_product, horizon)
+        _greenfield(scenario, tech, baseline, line, reps, seed, db, new_product, horizon,
+                    compute)
         return
     if new_product or horizon is not None:
         raise UserInputError("--new-product and --horizon need --greenfield (the retrofit "
@@ -121,7 +132,7 @@ def econ(
         result = run_appraisal_table(
             store, loaded, line_id=line_id, baseline_tech_id=baseline, technology_ids=techs,
             n_replications=reps, entropy=seed, subsidies=subsidies,
-            backend=backend_for(workers), workers=workers, progress=progress_for)
+            compute=compute, progress=progress_for)
     table = Table(title=f"{loaded.name}, {line_id}: switching from {baseline} "
                   f"(hurdle {loaded.firm.hurdle_rate:.0%}, payback limit "
                   f"{loaded.firm.payback_limit_yr:g} yr)", title_justify="left")
@@ -141,9 +152,9 @@ def econ(
 
 def _greenfield(scenario: str, tech: str | None, baseline: str | None, line: str | None,
                 reps: int, seed: int | None, db: str | None, new_product: bool,
-                horizon: int | None) -> None:
+                horizon: int | None, compute: ComputeSetting) -> None:
     """``rxtwin econ --greenfield``: run :func:`rxtwin.runs.greenfield.run_greenfield_table`
-    and print its table."""
+    (its arms where ``compute`` says) and print its table."""
     from rxtwin.runs.greenfield import GreenfieldParams, run_greenfield_table
 
     loaded = load_study_scenario(scenario, db)
@@ -155,7 +166,8 @@ def _greenfield(scenario: str, tech: str | None, baseline: str | None, line: str
         task = bar.add_task("arms", total=None)
         result = run_greenfield_table(
             store, loaded, params,
-            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            compute=compute)
     p = result.params
     table = Table(title=f"{loaded.name}, {p.line_id}: a new line ({p.case.value}), every arm "
                   f"paying its capex, against {p.reference} (hurdle "
@@ -191,7 +203,9 @@ def breakeven(
     line: str = LINE,
     reps: int = typer.Option(200, "--reps", min=1, max=1_000_000,
                              help="Replication-years per technology and point."),
-    workers: int = WORKERS,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = DB,
     points: int = typer.Option(8, "--points", min=2, max=200, help="Grid points per axis "
                                "of a map."),
@@ -209,6 +223,7 @@ def breakeven(
         run_breakeven_table,
     )
 
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     line_id, baseline = line_and_baseline(loaded, line, baseline)
     techs = candidate_technologies(loaded, _tech_list(tech), baseline)
@@ -220,7 +235,7 @@ def breakeven(
         work = functools.partial(
             run_breakeven_table, store, loaded, param=param, param2=param2, line_id=line_id,
             baseline_tech_id=baseline, technology_ids=techs, n_replications=reps,
-            entropy=seed, points=points, backend=backend_for(workers), workers=workers)
+            entropy=seed, points=points, compute=compute)
         if param2 is None:
             with console.status("solving break-even ..."):
                 result = work()
@@ -266,7 +281,9 @@ def sensitivity(
                           "Morris trajectories; unused by tornado."),
     reps: int = typer.Option(200, "--reps", min=1, max=1_000_000,
                              help="Replication-years per line simulation."),
-    workers: int = WORKERS,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = DB,
     seed: int = typer.Option(0, "--seed", min=0, help="Root seed (sampling and simulation)."),
     greenfield: bool = typer.Option(False, "--greenfield", help="The NPV of building a new "
@@ -297,6 +314,7 @@ def sensitivity(
         raise UserInputError(f"--method {method!r}: must be sobol, morris or tornado")
     if new_product and not greenfield:
         raise UserInputError("--new-product needs --greenfield")
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     if greenfield:
         baseline = baseline or "batch"
@@ -309,13 +327,11 @@ def sensitivity(
                 store, loaded, method=method, option_tech_id=tech,
                 reference_tech_id=baseline, line_id=line_id,
                 case="new_product" if new_product else "new_line", n=n,
-                n_replications=reps, seed=seed, backend=backend_for(workers),
-                workers=workers)
+                n_replications=reps, seed=seed, compute=compute)
         else:
             result = run_sensitivity_table(
                 store, loaded, method=method, option_tech_id=tech, baseline_tech_id=baseline,
-                line_id=line_id, n=n, n_replications=reps, seed=seed,
-                backend=backend_for(workers), workers=workers)
+                line_id=line_id, n=n, n_replications=reps, seed=seed, compute=compute)
     frame = result.table
     what = "building a new line with" if greenfield else "switching to"
     table = Table(title=f"{method} sensitivity of the NPV of {what} {tech} vs {baseline} "

@@ -8,8 +8,13 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.errors import UserInputError
-from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Multi-product line: campaign planning and the stochastic simulator.",
@@ -99,13 +104,9 @@ def simulate(
                                      "digital twin."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
                              "stored with the run)."),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (threads: the "
-                                "compiled engine releases the GIL; see --backend)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
-                                  "(tcp://host:8786)."),
-    backend: str = typer.Option(None, "--backend", help="serial, threads, processes or dask "
-                                "(default: dask with --scheduler, threads with --workers > 1, "
-                                "else serial)."),
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = typer.Option(None, "--db", help="Run store (path or URL; default RXTWIN_DB or "
                            "./rxtwin.sqlite)."),
     csv: Path = typer.Option(None, "--csv", help="Also write the comparison to this CSV."),
@@ -118,6 +119,7 @@ def simulate(
 
     if policy not in (None, "fixed_rotation", "run_out"):
         raise UserInputError(f"--policy {policy!r}: must be fixed_rotation or run_out")
+    compute = compute_setting(backend, workers, scheduler)
     scenario = load_study_scenario(scenario_file, db)
     line_id = _line_id(scenario, line)
     techs = tech.split(",") if tech else [t.id for t in scenario.technologies]
@@ -133,8 +135,8 @@ def simulate(
             store, scenario, line_id=line_id, technology_ids=techs, n_replications=reps,
             entropy=seed, policy=policy, intervention_ids=interventions,
             twin_losses=twin_losses,
-            backend=backend_for(workers, scheduler, backend), workers=workers,
-            scheduler_address=scheduler, progress=progress_for)
+            backend=compute.backend, workers=compute.workers,
+            scheduler_address=compute.scheduler_address, progress=progress_for)
     frame = comparison_table(runs)
     print_comparison(frame)
     stored = ", ".join(f"{r.technology_id}={r.run_id}" for r in runs)
@@ -151,24 +153,28 @@ def simulate(
 @user_errors
 def resume(
     run_id: str = typer.Argument(..., help="Id of an interrupted or failed line run."),
-    workers: int = typer.Option(None, "--workers", min=1),
-    scheduler: str = typer.Option(None, "--scheduler"),
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = typer.Option(None, "--db"),
 ) -> None:
-    """Finish an interrupted line run; only its missing chunks are simulated.
+    """Finish an interrupted line run; only its missing chunks are simulated, on any
+    backend, and the result is identical to an uninterrupted run.
 
-    Example: rxtwin line resume 0193f...
+    Example: rxtwin line resume 0193f... --backend threads --workers 2
     """
     from rxtwin.runs.line import comparison_table, resume_line_run
 
+    compute = compute_setting(backend, workers, scheduler)
     with Store.open(db or default_db_url(), create=False) as store:
         store.get_run(run_id)  # an unknown id fails before any progress bar is drawn
         bar = progress_bar()
         bar.start()
         task = bar.add_task(run_id[:12], total=None)
         try:
-            run = resume_line_run(store, run_id, backend=backend_for(workers, scheduler),
-                                  workers=workers, scheduler_address=scheduler,
+            run = resume_line_run(store, run_id, backend=compute.backend,
+                                  workers=compute.workers,
+                                  scheduler_address=compute.scheduler_address,
                                   progress=lambda d, t: bar.update(task, completed=d, total=t))
         finally:
             bar.stop()

@@ -10,13 +10,23 @@ the run id.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
 from rxtwin.store import Store, default_db_url
+
+if TYPE_CHECKING:
+    from rxtwin.runs.compute_setting import ComputeSetting
 
 _SCENARIO = typer.Argument(..., help="Scenario file or bundled scenario name.",
                            show_default=False)
@@ -73,7 +83,8 @@ def _raw(years: int, chunk_size: int, draws: int, seed: int | None, measure: str
             "seed": fresh_seed() if seed is None else seed}
 
 
-def _execute(kind_name: str, loaded, raw: dict, db: str | None, tables: tuple[str, ...]):
+def _execute(kind_name: str, loaded, raw: dict, db: str | None, tables: tuple[str, ...],
+             compute: ComputeSetting):
     from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
 
     params = parse_params(kind_name, loaded, raw)  # fails before the store opens
@@ -82,7 +93,7 @@ def _execute(kind_name: str, loaded, raw: dict, db: str | None, tables: tuple[st
         run_id = store.create_run(kind_name, store.put_scenario(loaded.document(), loaded.name),
                                   params.model_dump(mode="json"), params.seed,
                                   n_chunks=kind.n_chunks(params))
-        execute_run(store, run_id, bar)
+        execute_run(store, run_id, bar, compute=compute)
         frames = {name: store.get_summary(run_id, name) for name in tables
                   if name in store.list_summaries(run_id)}
     return run_id, params, frames
@@ -97,6 +108,9 @@ def prioritize(
     chunk_size: int = _CHUNK_SIZE,
     draws: int = _DRAWS,
     seed: int = _SEED,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = _DB,
 ) -> None:
     """Rank the scenario's medicines by criticality x vulnerability x simulated risk; print
@@ -108,10 +122,11 @@ def prioritize(
     """
     from rxtwin.runs.priority import RANK_RUN_KIND, RANKING_TABLE
 
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     run_id, params, frames = _execute(RANK_RUN_KIND, loaded,
                                       _raw(years, chunk_size, draws, seed, measure), db,
-                                      (RANKING_TABLE,))
+                                      (RANKING_TABLE,), compute)
     print_ranking(frames[RANKING_TABLE], top,
                   f"{scenario}: the first {top} medicines ({years} scenario-years, seed "
                   f"{params.seed}); C, V, R = criticality, vulnerability, risk; hover the "
@@ -183,6 +198,9 @@ def portfolio(
     chunk_size: int = _CHUNK_SIZE,
     draws: int = _DRAWS,
     seed: int = _SEED,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = _DB,
 ) -> None:
     """Choose measures for medicines under a public budget (a MILP on HiGHS), maximising
@@ -200,13 +218,14 @@ def portfolio(
         PORTFOLIO_RUN_KIND,
     )
 
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     raw = {**_raw(years, chunk_size, draws, seed, measure, combination),
            "budget_usd": budget_usd,
            "objective": objective, "max_options_per_product": per_product,
            "n_budgets": budgets}
     run_id, params, frames = _execute(PORTFOLIO_RUN_KIND, loaded, raw, db,
-                                      (CHOICE_TABLE, FRONTIER_TABLE, CHECK_TABLE))
+                                      (CHOICE_TABLE, FRONTIER_TABLE, CHECK_TABLE), compute)
     print_portfolio(frames[CHOICE_TABLE], frames.get(CHECK_TABLE), frames[FRONTIER_TABLE],
                     objective, budget_usd)
     console.print(f"run: {run_id}", highlight=False)

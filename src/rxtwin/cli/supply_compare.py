@@ -12,6 +12,12 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.cli.supply_simulate import DB_HELP, _chunk_progress
 from rxtwin.store import Store, default_db_url
 
@@ -79,6 +85,9 @@ def compare(
                                    "are taken over chunks)."),
     reps: int = REPS_OPTION,
     seed: int = SEED_OPTION,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Compare technologies and interventions on one seed, line and network together;
@@ -86,6 +95,7 @@ def compare(
     shortage-days it avoids against the incumbent by cause category with 95 % intervals.
 
     Example: rxtwin supply compare sterile_injectable --years 2000 --reps 100 --seed 1
+    --workers 2
     """
     from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
     from rxtwin.runs.params import fresh_seed
@@ -99,6 +109,7 @@ def compare(
     def ids(text: str | None) -> list[str] | None:
         return None if text is None else [i for i in text.split(",") if i]
 
+    compute = compute_setting(backend, workers, scheduler)
     loaded = load_study_scenario(scenario, db)
     raw = {"line_id": line, "technologies": ids(technology),
            "interventions": ids(intervention), "n_years": years, "chunk_size": chunk_size,
@@ -110,7 +121,7 @@ def compare(
                                   store.put_scenario(loaded.document(), loaded.name),
                                   params.model_dump(mode="json"), params.seed,
                                   n_chunks=kind.n_chunks(params))
-        execute_run(store, run_id, progress)
+        execute_run(store, run_id, progress, compute=compute)
         tables = [store.get_summary(run_id, name) for name in (
             RESILIENCE_OPTIONS_TABLE, RESILIENCE_CATEGORIES_TABLE, RESILIENCE_CAUSES_TABLE)]
     for frame in tables:

@@ -18,10 +18,15 @@ import typer
 from rich.table import Table
 
 from rxtwin.cli.common import console, load_study_scenario, progress_bar, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.errors import UserInputError
 from rxtwin.model.scenario import unknown_intervention_ids
-from rxtwin.runs import backend_for
 from rxtwin.store import Store, default_db_url
 
 app = typer.Typer(help="Supply-disruption simulator: shortage probability, shortage-days, "
@@ -125,11 +130,9 @@ def simulate(
                               help="Scenario-years to simulate."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: fresh entropy, "
                              "printed and stored with the run)."),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (more than "
-                                "1 runs chunks on a thread pool: the compiled kernels "
-                                "release the GIL)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
-                                  "(tcp://host:8786)."),
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     intervention: str = typer.Option("", "--intervention", help="Intervention ids, "
                                      "comma-separated."),
     db: str = typer.Option(None, "--db", help=DB_HELP),
@@ -150,6 +153,7 @@ def simulate(
     """
     from rxtwin.runs.supply import run_supply_simulation
 
+    compute = compute_setting(backend, workers, scheduler)
     # a bad defaults file fails before the store is opened
     load_disruption_defaults(defaults, fda_calibrated=fda_calibrated)
     loaded = load_study_scenario(scenario, db)
@@ -163,8 +167,9 @@ def simulate(
             _chunk_progress("scenario chunks") as progress:
         run_id, run = run_supply_simulation(
             store, loaded, n_years=years, entropy=seed, intervention_ids=chosen,
-            backend=backend_for(workers, scheduler), workers=workers,
-            scheduler_address=scheduler, progress=progress, defaults_path=defaults,
+            backend=compute.backend, workers=compute.workers,
+            scheduler_address=compute.scheduler_address, progress=progress,
+            defaults_path=defaults,
             fda_calibrated=fda_calibrated)
     title = f"{scenario}: {years} scenario-years (seed {run.entropy})"
     _print_outcomes(f"Supply disruptions, {title}", run.summary.table())
@@ -177,23 +182,25 @@ def simulate(
 def resume(
     run_id: str = typer.Argument(..., help="Id of an interrupted or failed supply run.",
                                  show_default=False),
-    workers: int = typer.Option(None, "--workers", min=1, help="Local workers (threads)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address "
-                                  "(tcp://host:8786)."),
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
     db: str = typer.Option(None, "--db", help=DB_HELP),
     by_cause: bool = typer.Option(False, "--by-cause", help=BY_CAUSE_HELP),
 ) -> None:
-    """Finish an interrupted supply run; only its missing chunks are simulated, and the
-    result is identical to an uninterrupted run.
+    """Finish an interrupted supply run; only its missing chunks are simulated, on any
+    backend, and the result is identical to an uninterrupted run.
 
-    Example: rxtwin supply resume 0193f... --by-cause
+    Example: rxtwin supply resume 0193f... --by-cause --backend threads --workers 2
     """
     from rxtwin.runs.supply import resume_supply_run
 
+    compute = compute_setting(backend, workers, scheduler)
     with Store.open(db or default_db_url(), create=False) as store, \
             _chunk_progress(run_id[:12]) as progress:
-        run = resume_supply_run(store, run_id, backend=backend_for(workers, scheduler),
-                                workers=workers, scheduler_address=scheduler,
+        run = resume_supply_run(store, run_id, backend=compute.backend,
+                                workers=compute.workers,
+                                scheduler_address=compute.scheduler_address,
                                 progress=progress)
     title = f"run {run_id}: {run.n_years} scenario-years (seed {run.entropy})"
     _print_outcomes(f"Supply disruptions, {title}", run.summary.table())

@@ -40,6 +40,7 @@ from rxtwin.model.finance import FirmProfile
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.shortage_cost import ShortageCostParameters
 from rxtwin.report.figures import options_quadrant_figure
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.econ import bundled_appraisal_terms, store_econ_table
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.runs.resilience import (
@@ -53,6 +54,7 @@ from rxtwin.runs.resilience import (
     resilience_summaries,
     resolve_resilience,
 )
+from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.store import Store
 
 __all__ = [
@@ -181,9 +183,11 @@ def appraise_options(scenario: Scenario, *, line_id: str | None = None,
                      chunk_size: int = 100, entropy: int, line_replications: int = 100,
                      n_draws: int = 2000,
                      on_option_done: Callable[[int, OptionOutcome], None] | None = None,
-                     done: dict[int, OptionOutcome] | None = None) -> OptionsAppraisal:
+                     done: dict[int, OptionOutcome] | None = None,
+                     map_chunks: ChunkMapper = map_serial) -> OptionsAppraisal:
     """Simulate the options of a line (:func:`rxtwin.runs.resilience.compare_resilience`,
-    same arguments) and price them (:func:`price_outcomes`, ``n_draws``)."""
+    same arguments; ``map_chunks`` runs the options) and price them
+    (:func:`price_outcomes`, ``n_draws``)."""
     line_id = line_id or scenario.lines[0].id
     outcomes: dict[int, OptionOutcome] = dict(done or {})
 
@@ -196,7 +200,7 @@ def appraise_options(scenario: Scenario, *, line_id: str | None = None,
         scenario, line_id=line_id, technology_ids=technology_ids,
         intervention_ids=intervention_ids, n_years=n_years, chunk_size=chunk_size,
         entropy=entropy, line_replications=line_replications, on_option_done=keep,
-        done=done)
+        done=done, map_chunks=map_chunks)
     priced = price_outcomes(scenario, line_id, [outcomes[i] for i in sorted(outcomes)],
                             entropy=entropy, n_draws=n_draws)
     return OptionsAppraisal(priced.table, priced.pricings, tables)
@@ -235,9 +239,10 @@ def options_n_chunks(params: OptionsParams) -> int:
 
 
 def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id: str,
-                progress: ProgressCallback) -> None:
-    """One recorded chunk per option (skipped when recorded: a resumed run), then the
-    resilience tables and the options table (:data:`OPTIONS_TABLE`)."""
+                progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """One recorded chunk per option (skipped when recorded: a resumed run), run where
+    ``compute`` says, then the resilience tables and the options table
+    (:data:`OPTIONS_TABLE`)."""
     params = resolve_options(scenario, params)
     done, record = recorded_options(store, run_id, options_n_chunks(params), progress)
     result = appraise_options(
@@ -245,7 +250,7 @@ def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id:
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
         line_replications=params.line_replications, n_draws=params.n_draws,
-        on_option_done=record, done=done)
+        on_option_done=record, done=done, map_chunks=compute.map_chunks())
     for name, frame in (*resilience_summaries(result.resilience),
                         (OPTIONS_TABLE, result.table)):
         store_econ_table(store, run_id, name, frame)

@@ -18,6 +18,7 @@ from rxtwin.errors import Problem
 from rxtwin.model.base import Real, WholeNumber
 from rxtwin.model.scenario import Scenario
 from rxtwin.report import figures as fig
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
 from rxtwin.store import Store
 
@@ -157,7 +158,9 @@ def resolve_breakeven(scenario: Scenario, params: BreakevenParams) -> BreakevenP
 
 
 def run_breakeven(scenario: Scenario, params: BreakevenParams, store: Store, run_id: str,
-                   progress: ProgressCallback) -> None:
+                  progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """The map into a started run, one recorded row per x value, the rows run where
+    ``compute`` says (:func:`rxtwin.runs.econ.run_breakeven_map`)."""
     from rxtwin.runs.econ import run_breakeven_map
 
     grid = resolve_breakeven(scenario, params)
@@ -165,7 +168,7 @@ def run_breakeven(scenario: Scenario, params: BreakevenParams, store: Store, run
                       grid.param2_values, line_id=grid.line_id,
                       technology_ids=grid.technologies, baseline_tech_id=grid.baseline,
                       n_replications=grid.n_replications, entropy=grid.seed,
-                      progress=progress)
+                      progress=progress, compute=compute)
 
 
 def breakeven_figures(store: Store, run_id: str, scenario: Scenario | None,

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rxtwin.compute.executors import chunk_mapper
 from rxtwin.data.appraisal_defaults import load_appraisal_defaults
 from rxtwin.data.econ_defaults import cash_flow_defaults
 from rxtwin.econ import technology, technology_breakeven
@@ -49,6 +48,7 @@ from rxtwin.line.simulate import simulate
 from rxtwin.model import Scenario
 from rxtwin.model.finance import FirmProfile
 from rxtwin.model.performance import LinePerformance
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.line import LineRun, run_line_simulation
 from rxtwin.runs.recorded import Progress
 from rxtwin.stats.chunks import ChunkMapper, map_serial
@@ -542,8 +542,7 @@ def run_appraisal_table(
     n_replications: int,
     entropy: int | None = None,
     subsidies: Mapping[str, float] | None = None,
-    backend: str = "serial",
-    workers: int | None = None,
+    compute: ComputeSetting = SERIAL,
     progress: Callable[[str], Progress] | None = None,
 ) -> AppraisalRun:
     """Rank technologies against the incumbent and keep the result (``rxtwin econ``).
@@ -562,6 +561,8 @@ def run_appraisal_table(
         parameters as given.
     entropy : int, optional
         Root seed; fresh entropy when not given (stored with the runs).
+    compute : ComputeSetting
+        Where the line runs' chunks run (serial by default; never stored with the runs).
     """
     subsidies = dict(subsidies or {})
     unknown = sorted(set(subsidies) - {"capex_grant_fraction", "itc_fraction"})
@@ -572,7 +573,9 @@ def run_appraisal_table(
     line_runs = run_line_simulation(store, scenario, line_id=line_id,
                                     technology_ids=[baseline_tech_id, *technology_ids],
                                     n_replications=n_replications, entropy=entropy,
-                                    backend=backend, workers=workers, progress=progress)
+                                    backend=compute.backend, workers=compute.workers,
+                                    scheduler_address=compute.scheduler_address,
+                                    progress=progress)
     entropy = line_runs[0].results.seed_entropy
     performances = performances_of_runs(scenario, line_id, line_runs)
     terms = bundled_appraisal_terms()
@@ -618,8 +621,7 @@ def run_breakeven_table(
     n_replications: int = DEFAULT_BREAKEVEN_REPLICATIONS,
     entropy: int = 0,
     points: int = 8,
-    backend: str = "serial",
-    workers: int | None = None,
+    compute: ComputeSetting = SERIAL,
     progress: Progress | None = None,
 ) -> EconTableRun:
     """Break-even of switching from the incumbent, kept as a run (``rxtwin breakeven``).
@@ -628,14 +630,14 @@ def run_breakeven_table(
     :data:`BREAKEVEN_TABLE` (columns ``technology``, ``param``, ``breakeven`` -- NaN with
     the solver's message in ``note`` when the bracket holds no break-even). With
     ``param2``: :func:`breakeven_map_2d` over :func:`default_grid` of ``points`` values of
-    each parameter (rows on ``backend``/``workers``; ``progress(done_points,
+    each parameter (rows where ``compute`` says; ``progress(done_points,
     total_points)``), as a :data:`BREAKEVEN_MAP_TABLE`. Either is stored as a
     :data:`BREAKEVEN_RUN_KIND` run with seed ``entropy``.
     """
     param = BreakevenParam(param).value
     param2 = None if param2 is None else BreakevenParam(param2).value
     technology_ids = list(technology_ids)
-    map_chunks = chunk_mapper(backend, workers)
+    map_chunks = compute.map_chunks()
     start = time.perf_counter()
     if param2 is None:
         rows = []
@@ -678,21 +680,20 @@ def run_sensitivity_table(
     n: int,
     n_replications: int = 200,
     seed: int = 0,
-    backend: str = "serial",
-    workers: int | None = None,
+    compute: ComputeSetting = SERIAL,
 ) -> EconTableRun:
     """Sensitivity of the NPV of switching to ``option_tech_id``, kept as a run (``rxtwin
     sensitivity``).
 
     :func:`npv_sensitivity` with ``seed`` as both the sampling generator's seed and the
-    simulations' entropy, on ``backend``/``workers``; stored as a
+    simulations' entropy, chunks run where ``compute`` says; stored as a
     :data:`SENSITIVITY_RUN_KIND` run with its :data:`SENSITIVITY_TABLE`.
     """
     start = time.perf_counter()
     frame = npv_sensitivity(scenario, method, line_id=line_id, option_tech_id=option_tech_id,
                             baseline_tech_id=baseline_tech_id, n=n,
                             rng=np.random.default_rng(seed), n_replications=n_replications,
-                            entropy=seed, map_chunks=chunk_mapper(backend, workers))
+                            entropy=seed, map_chunks=compute.map_chunks())
     params = {"technology": option_tech_id, "baseline": baseline_tech_id, "line_id": line_id,
               "method": method, "n": n, "n_replications": n_replications}
     run_id = record_econ_table_run(store, scenario, SENSITIVITY_RUN_KIND, params, seed,
@@ -723,6 +724,18 @@ def _row_frame(record: dict, param_x: str, x: float, param_y: str) -> pd.DataFra
                         columns=[param_x, param_y, *_MAP_COLUMNS])
 
 
+def _map_row_record(scenario: Scenario, param_x: str, param_y: str, values_y: Sequence[float],
+                    line_id: str, technology_ids: Sequence[str], baseline_tech_id: str,
+                    n_replications: int, entropy: int, x: float) -> dict:
+    """Map row ``x`` as the chunk a map run records (:func:`_row_record` of
+    :func:`breakeven_map_2d` over ``[x] x values_y``); a module-level task, so process
+    pools and Dask can run it."""
+    row = breakeven_map_2d(scenario, param_x, [x], param_y, values_y, line_id=line_id,
+                           technology_ids=technology_ids, baseline_tech_id=baseline_tech_id,
+                           n_replications=n_replications, entropy=entropy)
+    return _row_record(row, param_y)
+
+
 def run_breakeven_map(
     store: Store,
     run_id: str,
@@ -738,6 +751,7 @@ def run_breakeven_map(
     n_replications: int,
     entropy: int,
     progress: Progress | None = None,
+    compute: ComputeSetting = SERIAL,
 ) -> pd.DataFrame:
     """Compute a break-even map into a started run, one recorded chunk per x value.
 
@@ -770,6 +784,9 @@ def run_breakeven_map(
         Root seed of every simulation.
     progress : callable, optional
         ``progress(done_rows, total_rows)`` after each row (may raise to stop the run).
+    compute : ComputeSetting
+        Where the rows run (one task per row; serial by default). The map is the same on
+        every backend.
 
     Returns
     -------
@@ -778,17 +795,16 @@ def run_breakeven_map(
     """
     px, py = BreakevenParam(param_x).value, BreakevenParam(param_y).value
     total = len(values_x)
-    done = store.done_chunk_indices(run_id)
-    for index, x in enumerate(values_x):
-        if index in done:
-            continue
-        row = breakeven_map_2d(scenario, px, [x], py, values_y, line_id=line_id,
-                               technology_ids=technology_ids,
-                               baseline_tech_id=baseline_tech_id,
-                               n_replications=n_replications, entropy=entropy)
-        store.record_chunk(run_id, index, _row_record(row, py))
+
+    def record(index: int, row: dict) -> None:
+        store.record_chunk(run_id, index, row)
         if progress is not None:
             progress(len(store.done_chunk_indices(run_id)), total)
+
+    task = functools.partial(_map_row_record, scenario, px, py, list(values_y), line_id,
+                             list(technology_ids), baseline_tech_id, n_replications, entropy)
+    compute.map_chunks()(task, list(values_x), done=store.chunk_summaries(run_id),
+                         on_chunk_done=record)
     records = store.chunk_summaries(run_id)
     frame = pd.concat([_row_frame(records[index], px, x, py)
                        for index, x in enumerate(values_x)], ignore_index=True)

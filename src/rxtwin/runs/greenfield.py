@@ -32,13 +32,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import Field
 
-from rxtwin.compute.executors import chunk_mapper
 from rxtwin.econ import greenfield
 from rxtwin.econ.greenfield import GreenfieldAppraisal, GreenfieldCase
 from rxtwin.errors import InputError, Problem, UserInputError
 from rxtwin.model.base import WholeNumber
 from rxtwin.model.performance import LinePerformance
 from rxtwin.model.scenario import Scenario
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.econ import (
     SENSITIVITY_METHODS,
     SENSITIVITY_RUN_KIND,
@@ -234,24 +234,35 @@ def greenfield_n_chunks(params: GreenfieldParams) -> int:
     return len(dict.fromkeys([params.reference, *params.technologies]))
 
 
+def _arm_record(scenario: Scenario, line_id: str, n_replications: int, entropy: int,
+                technology_id: str) -> dict:
+    """One arm's simulated year, as the JSON-safe chunk a greenfield run records: the
+    :class:`~rxtwin.model.performance.LinePerformance` of ``technology_id`` (NaN as null)
+    with the technology's id (a module-level task, so process pools and Dask can run it)."""
+    performance = LinePerformances(line_id, n_replications, entropy)(
+        scenario, [technology_id])[technology_id]
+    return {"technology": technology_id,
+            **{k: (None if isinstance(v, float) and math.isnan(v) else v)
+               for k, v in dataclasses.asdict(performance).items()}}
+
+
 def run_greenfield(scenario: Scenario, params: GreenfieldParams, store: Store, run_id: str,
-                   progress: ProgressCallback) -> pd.DataFrame:
+                   progress: ProgressCallback, *, compute: ComputeSetting = SERIAL,
+                   ) -> pd.DataFrame:
     """Simulate each arm into a started run (chunk ``i`` = arm ``i``'s
     :class:`~rxtwin.model.performance.LinePerformance`, skipped when already recorded, so an
-    interrupted run resumes), appraise them all and store :data:`GREENFIELD_TABLE`.
-    Returns the table."""
+    interrupted run resumes; the arms run where ``compute`` says), appraise them all and
+    store :data:`GREENFIELD_TABLE`. Returns the table."""
     p = resolve_greenfield(scenario, params)
     ids = list(dict.fromkeys([p.reference, *p.technologies]))
-    done = store.done_chunk_indices(run_id)
-    simulate = LinePerformances(p.line_id, p.n_replications, p.seed)
-    for index, tid in enumerate(ids):
-        if index in done:
-            continue
-        performance = simulate(scenario, [tid])[tid]
-        record = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                  for k, v in dataclasses.asdict(performance).items()}
-        store.record_chunk(run_id, index, {"technology": tid, **record})
+
+    def record(index: int, arm: dict) -> None:
+        store.record_chunk(run_id, index, arm)
         progress(len(store.done_chunk_indices(run_id)), len(ids))
+
+    compute.map_chunks()(
+        functools.partial(_arm_record, scenario, p.line_id, p.n_replications, p.seed), ids,
+        done=store.chunk_summaries(run_id), on_chunk_done=record)
     records = store.chunk_summaries(run_id)
     performances = {}
     for index, tid in enumerate(ids):
@@ -294,8 +305,8 @@ class GreenfieldRun:
 
 
 def run_greenfield_table(store: Store, scenario: Scenario, params: GreenfieldParams,
-                         progress: ProgressCallback = lambda done, total: None,
-                         ) -> GreenfieldRun:
+                         progress: ProgressCallback = lambda done, total: None, *,
+                         compute: ComputeSetting = SERIAL) -> GreenfieldRun:
     """Create an :data:`GREENFIELD_RUN_KIND` run with ``params`` (checked and resolved
     against ``scenario``) and execute it (``rxtwin econ SCENARIO --greenfield``): the run
     the web app's ``econ.greenfield`` kind makes for the same parameters.
@@ -315,7 +326,7 @@ def run_greenfield_table(store: Store, scenario: Scenario, params: GreenfieldPar
     store.start_run(run_id)
     start = time.perf_counter()
     try:
-        run_greenfield(scenario, resolved, store, run_id, progress)
+        run_greenfield(scenario, resolved, store, run_id, progress, compute=compute)
     except BaseException as error:
         store.fail_run(run_id, f"{type(error).__name__}: {error}"[:2000])
         raise
@@ -327,18 +338,18 @@ def run_greenfield_table(store: Store, scenario: Scenario, params: GreenfieldPar
 def run_greenfield_sensitivity_table(
     store: Store, scenario: Scenario, *, method: str, option_tech_id: str,
     reference_tech_id: str, line_id: str, case: GreenfieldCase | str, n: int,
-    n_replications: int = 200, seed: int = 0, backend: str = "serial",
-    workers: int | None = None,
+    n_replications: int = 200, seed: int = 0, compute: ComputeSetting = SERIAL,
 ) -> EconTableRun:
     """:func:`greenfield_sensitivity` kept as an ``econ.sensitivity`` run (``rxtwin
     sensitivity SCENARIO --greenfield``), ``seed`` as both the sampling seed and the
-    simulations' entropy; the stored parameters say ``greenfield`` and the case."""
+    simulations' entropy, chunks run where ``compute`` says; the stored parameters say
+    ``greenfield`` and the case."""
     start = time.perf_counter()
     frame = greenfield_sensitivity(
         scenario, method, line_id=line_id, option_tech_id=option_tech_id,
         reference_tech_id=reference_tech_id, case=case, n=n,
         rng=np.random.default_rng(seed), n_replications=n_replications, entropy=seed,
-        map_chunks=chunk_mapper(backend, workers))
+        map_chunks=compute.map_chunks())
     params = {"technology": option_tech_id, "baseline": reference_tech_id,
               "line_id": line_id, "method": method, "n": n,
               "n_replications": n_replications, "greenfield": True,

@@ -12,7 +12,10 @@ A run kind is a small strategy object (:class:`RunKind`) held in the registry
 * ``run(scenario, params, store, run_id, progress)`` -- does the work, recording each chunk
   with ``store.record_chunk`` (skipping chunks already recorded, so an interrupted run
   resumes) and writing result tables with ``store.put_summary`` / ``store.put_array``;
-  calls ``progress(done, total)`` after each chunk (the callback may raise to cancel);
+  calls ``progress(done, total)`` after each chunk (the callback may raise to cancel); a
+  kind whose work maps chunks sets ``maps_chunks=True`` and its ``run`` also takes the
+  keyword ``compute`` (a :class:`~rxtwin.runs.compute_setting.ComputeSetting`: where the
+  chunks run, chosen at each execution and never stored with the run);
 * ``figures(store, run_id, scenario, params)`` -- the run's figures, by name (``scenario``
   is None for a run stored without one, e.g. ``rxtwin supply tts --sites --edges --db``).
 
@@ -28,6 +31,7 @@ does: it starts, records chunks, finishes or fails the run) sets
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -50,6 +54,7 @@ from rxtwin.runs import (
     supply_network,
     twin,
 )
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.econ import BREAKEVEN_RUN_KIND
 from rxtwin.runs.params import ProgressCallback
 from rxtwin.store import Store, StoreError
@@ -70,6 +75,10 @@ class RunKind:
     n_chunks: Callable[[BaseModel], int]
     run: Callable[[Scenario, BaseModel, Store, str, ProgressCallback], None]
     figures: Callable[[Store, str, Scenario | None, BaseModel], dict[str, go.Figure]]
+    maps_chunks: bool = False
+    """True when ``run`` maps its chunks with a chunk mapper and takes the keyword
+    ``compute`` (:class:`~rxtwin.runs.compute_setting.ComputeSetting`), which
+    :func:`execute_run` passes on; the results are the same on every backend."""
     manages_lifecycle: bool = False
     """True when ``run`` itself calls ``start_run``/``finish_run`` (e.g. a wrapper of
     :func:`rxtwin.runs.line.resume_line_run`); :func:`execute_run` then only calls ``run``."""
@@ -114,6 +123,7 @@ _KINDS = (
         check=breakeven.check_breakeven,
         n_chunks=lambda p: len(p.param_values),
         run=breakeven.run_breakeven,
+        maps_chunks=True,
         figures=breakeven.breakeven_figures,
         resolve=breakeven.resolve_breakeven,
     ),
@@ -126,6 +136,7 @@ _KINDS = (
         check=line.check_line_params,
         n_chunks=lambda p: -(-p.n_replications // p.chunk_size),
         run=line.run_stored_line,
+        maps_chunks=True,
         figures=line.line_figures,
         manages_lifecycle=True,
     ),
@@ -140,6 +151,7 @@ _KINDS = (
         check=supply.check_supply_params,
         n_chunks=lambda p: -(-p.n_years // p.chunk_size),
         run=supply.run_stored_supply,
+        maps_chunks=True,
         figures=supply.supply_figures,
         manages_lifecycle=True,
     ),
@@ -155,6 +167,7 @@ _KINDS = (
         check=resilience.check_resilience_params,
         n_chunks=resilience.resilience_n_chunks,
         run=resilience.run_resilience,
+        maps_chunks=True,
         figures=resilience.resilience_figures,
         resolve=resilience.resolve_resilience,
         headline=_resilience_headline,
@@ -172,6 +185,7 @@ _KINDS = (
         check=appraise.check_options_params,
         n_chunks=appraise.options_n_chunks,
         run=appraise.run_options,
+        maps_chunks=True,
         figures=appraise.options_figures,
         resolve=appraise.resolve_options,
         headline=_options_headline,
@@ -189,6 +203,7 @@ _KINDS = (
         check=greenfield.check_greenfield,
         n_chunks=greenfield.greenfield_n_chunks,
         run=greenfield.run_greenfield,
+        maps_chunks=True,
         figures=greenfield.greenfield_figures,
         resolve=greenfield.resolve_greenfield,
     ),
@@ -204,6 +219,7 @@ _KINDS = (
         check=priority.check_priority_params,
         n_chunks=priority.priority_n_chunks,
         run=priority.run_priority,
+        maps_chunks=True,
         figures=priority.priority_figures,
         resolve=priority.resolve_priority,
     ),
@@ -219,6 +235,7 @@ _KINDS = (
         check=priority.check_portfolio_params,
         n_chunks=priority.portfolio_n_chunks,
         run=priority.run_portfolio,
+        maps_chunks=True,
         figures=priority.portfolio_figures,
         resolve=priority.resolve_priority,
     ),
@@ -287,11 +304,15 @@ def parse_params(kind: str, scenario: Scenario, raw: Mapping[str, Any]) -> BaseM
 
 
 def execute_run(store: Store, run_id: str,
-                progress: ProgressCallback = lambda done, total: None) -> None:
+                progress: ProgressCallback = lambda done, total: None, *,
+                compute: ComputeSetting | None = None) -> None:
     """Run (or resume) a stored run to the end: start, do the work, finish or fail.
 
-    The run's kind, scenario and parameters are read from the store. Any exception marks
-    the run ``failed`` with a one-line message and is raised again. A run that is already
+    The run's kind, scenario and parameters are read from the store. ``compute`` says where
+    the chunks of a kind that maps chunks (``RunKind.maps_chunks``) run: serially when
+    omitted. It is not stored with the run and changes none of its results, so a run may
+    be resumed on another backend than it started on. Any exception marks the run
+    ``failed`` with a one-line message and is raised again. A run that is already
     ``running`` or ``done`` is refused with :class:`rxtwin.store.StoreError`.
     """
     record = store.get_run(run_id)
@@ -302,11 +323,13 @@ def execute_run(store: Store, run_id: str,
         kind = RUN_KINDS[record.kind]
         scenario = Scenario.model_validate(store.get_scenario(record.scenario_hash))
         params = _stored_params(kind, record.parameters)
+        work = (functools.partial(kind.run, compute=compute or SERIAL) if kind.maps_chunks
+                else kind.run)
         if kind.manages_lifecycle:
-            kind.run(scenario, params, store, run_id, progress)
+            work(scenario, params, store, run_id, progress)
             return
         store.start_run(run_id)
-        kind.run(scenario, params, store, run_id, progress)
+        work(scenario, params, store, run_id, progress)
         store.finish_run(run_id, time.monotonic() - started)
     except BaseException as error:
         if store.get_run(run_id).status != "done":

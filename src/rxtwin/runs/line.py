@@ -26,6 +26,7 @@ from rxtwin.line.results import LineResults, LineSummary
 from rxtwin.line.simulate import DEFAULT_CHUNK_SIZE, LineChunk, simulate
 from rxtwin.model import Scenario
 from rxtwin.model.base import WholeNumber
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.params import (
     ProgressCallback,
     RunParams,
@@ -236,8 +237,11 @@ def check_line_params(scenario: Scenario, params: LineSimulateParams) -> list[Pr
 
 
 def run_stored_line(scenario: Scenario, params: LineSimulateParams, store: Store, run_id: str,
-              progress: ProgressCallback) -> None:
-    resume_line_run(store, run_id, progress=progress)
+                    progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """Run (or resume) the stored run's missing chunks where ``compute`` says
+    (:func:`resume_line_run`)."""
+    resume_line_run(store, run_id, backend=compute.backend, workers=compute.workers,
+                    scheduler_address=compute.scheduler_address, progress=progress)
 
 
 def line_figures(store: Store, run_id: str, scenario: Scenario,

@@ -45,6 +45,7 @@ from rxtwin.priority.measures import RunDigest
 from rxtwin.priority.portfolio import efficient_frontier, frontier_budgets, select_portfolio
 from rxtwin.priority.scoring import priority_scores
 from rxtwin.report.figures import frontier_figure
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.econ import store_econ_table
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
 from rxtwin.runs.priority_measures import (
@@ -413,14 +414,15 @@ def _recorded(store: Store, run_id: str, total: int, progress: ProgressCallback
 
 
 def _prioritised(scenario: Scenario, params: PriorityParams, store: Store, run_id: str,
-                 progress: ProgressCallback, total: int) -> Prioritisation:
+                 progress: ProgressCallback, total: int,
+                 map_chunks: ChunkMapper) -> Prioritisation:
     done, record = _recorded(store, run_id, total, progress)
     result = prioritize(scenario, entropy=params.seed, n_years=params.n_years,
                         chunk_size=params.chunk_size, n_draws=params.n_draws,
                         measure_ids=params.measures,
                         combinations=[[m.strip() for m in c.split("+")]
                                       for c in params.combinations],
-                        on_run_done=record, done=done)
+                        map_chunks=map_chunks, on_run_done=record, done=done)
     for name, frame in ((RANKING_TABLE, result.ranking), (WEIGHTS_TABLE, result.weights),
                         (MEASURES_TABLE, result.study.effects)):
         store_econ_table(store, run_id, name, frame)
@@ -428,20 +430,24 @@ def _prioritised(scenario: Scenario, params: PriorityParams, store: Store, run_i
 
 
 def run_priority(scenario: Scenario, params: PriorityParams, store: Store, run_id: str,
-                 progress: ProgressCallback) -> None:
-    """One recorded chunk per network run (skipped when recorded: a resumed run), then the
-    ranking, the weights and the measures tables."""
+                 progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """One recorded chunk per network run (skipped when recorded: a resumed run), each
+    run's chunks where ``compute`` says, then the ranking, the weights and the measures
+    tables."""
     params = resolve_priority(scenario, params)
-    _prioritised(scenario, params, store, run_id, progress, priority_n_chunks(params))
+    _prioritised(scenario, params, store, run_id, progress, priority_n_chunks(params),
+                 compute.map_chunks())
 
 
 def run_portfolio(scenario: Scenario, params: PortfolioParams, store: Store, run_id: str,
-                  progress: ProgressCallback) -> None:
+                  progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
     """The ranking's runs and tables, then the portfolio, its frontier and its
-    re-simulation (the last recorded step)."""
+    re-simulation (the last recorded step); every network run's chunks where ``compute``
+    says."""
     params = resolve_priority(scenario, params)
     total = portfolio_n_chunks(params)
-    result = _prioritised(scenario, params, store, run_id, progress, total)
+    map_chunks = compute.map_chunks()
+    result = _prioritised(scenario, params, store, run_id, progress, total, map_chunks)
     index = total - 1
     recorded = store.chunk_summaries(run_id).get(index)
 
@@ -453,7 +459,7 @@ def run_portfolio(scenario: Scenario, params: PortfolioParams, store: Store, run
     plan = plan_portfolio(scenario, result, budget_usd=params.budget_usd,
                           objective=params.objective,
                           max_options_per_product=params.max_options_per_product,
-                          n_budgets=params.n_budgets,
+                          n_budgets=params.n_budgets, map_chunks=map_chunks,
                           resimulated=None if recorded is None or recorded["portfolio_run"]
                           is None else RunDigest.from_dict(recorded["portfolio_run"]),
                           on_resimulated=record if recorded is None else None)

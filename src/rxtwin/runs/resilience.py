@@ -16,6 +16,7 @@ docs/supply_simulation.md, "Comparing technologies and measures".
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -37,8 +38,10 @@ from rxtwin.model.disruption import DisruptionDefaults
 from rxtwin.model.performance import LinePerformance
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.variants import with_line_technology
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.params import ProgressCallback, RunParams, fresh_seed
 from rxtwin.runs.site_failures import supply_inputs_with_lines
+from rxtwin.stats.chunks import ChunkMapper, map_serial
 from rxtwin.stats.seeding import plan_chunks
 from rxtwin.store import Store
 from rxtwin.supply.disruption import disruption_chunk_task
@@ -414,27 +417,23 @@ def compare_resilience(scenario: Scenario, *, line_id: str | None = None,
                        defaults: DisruptionDefaults | None = None,
                        on_option_done: Callable[[int, OptionOutcome], None] | None = None,
                        done: dict[int, OptionOutcome] | None = None,
+                       map_chunks: ChunkMapper = map_serial,
                        ) -> ResilienceTables:
     """Compare the options of one line (:func:`resilience_options`) on common random
     numbers, line and network together; returns :func:`resilience_tables`.
 
-    ``done`` holds outcomes already computed (by option index: a resumed run);
-    ``on_option_done(index, outcome)`` is called after each new one.
+    ``map_chunks`` runs the options (one task per option, :func:`simulate_option`; serial by
+    default); ``done`` holds outcomes already computed (by option index: a resumed run);
+    ``on_option_done(index, outcome)`` is called in the calling process after each new one,
+    in the order they finish. The tables are the same on every mapper.
     """
     line_id = line_id or scenario.lines[0].id
     defaults = defaults or load_disruption_defaults()
     options = resilience_options(scenario, line_id, technology_ids, intervention_ids)
-    outcomes = []
-    for index, option in enumerate(options):
-        outcome = (done or {}).get(index)
-        if outcome is None:
-            outcome = simulate_option(scenario, option, line_id, n_years=n_years,
-                                      chunk_size=chunk_size, entropy=entropy,
-                                      line_replications=line_replications,
-                                      defaults=defaults)
-            if on_option_done is not None:
-                on_option_done(index, outcome)
-        outcomes.append(outcome)
+    task = functools.partial(simulate_option, scenario, line_id=line_id, n_years=n_years,
+                             chunk_size=chunk_size, entropy=entropy,
+                             line_replications=line_replications, defaults=defaults)
+    outcomes = map_chunks(task, options, done=done, on_chunk_done=on_option_done)
     return resilience_tables(outcomes)
 
 
@@ -540,16 +539,17 @@ def resilience_summaries(tables: ResilienceTables) -> tuple[tuple[str, pd.DataFr
 
 
 def run_resilience(scenario: Scenario, params: ResilienceParams, store: Store, run_id: str,
-                   progress: ProgressCallback) -> None:
-    """One recorded chunk per option (skipped when already recorded: a resumed run), then
-    the four tables (:func:`resilience_summaries`)."""
+                   progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """One recorded chunk per option (skipped when already recorded: a resumed run), run
+    where ``compute`` says, then the four tables (:func:`resilience_summaries`)."""
     params = resolve_resilience(scenario, params)
     done, record = recorded_options(store, run_id, resilience_n_chunks(params), progress)
     tables = compare_resilience(
         scenario, line_id=params.line_id, technology_ids=params.technologies,
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
-        line_replications=params.line_replications, on_option_done=record, done=done)
+        line_replications=params.line_replications, on_option_done=record, done=done,
+        map_chunks=compute.map_chunks())
     for name, frame in resilience_summaries(tables):
         store.put_summary(run_id, name, frame)
 

@@ -38,6 +38,7 @@ from rxtwin.errors import Problem, UserInputError
 from rxtwin.model import Scenario
 from rxtwin.model.base import WholeNumber
 from rxtwin.report import figures as fig
+from rxtwin.runs.compute_setting import SERIAL, ComputeSetting
 from rxtwin.runs.params import (
     ProgressCallback,
     RunParams,
@@ -330,8 +331,11 @@ def check_supply_params(scenario: Scenario, params: SupplySimulateParams) -> lis
 
 
 def run_stored_supply(scenario: Scenario, params: SupplySimulateParams, store: Store, run_id: str,
-                progress: ProgressCallback) -> None:
-    resume_supply_run(store, run_id, progress=progress)
+                      progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
+    """Run (or resume) the stored run's missing chunks where ``compute`` says
+    (:func:`resume_supply_run`)."""
+    resume_supply_run(store, run_id, backend=compute.backend, workers=compute.workers,
+                      scheduler_address=compute.scheduler_address, progress=progress)
 
 
 def supply_figures(store: Store, run_id: str, scenario: Scenario,
