@@ -95,7 +95,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "portfolio as a whole beside the additive estimate; print the frontier of budget "
         "against benefit; store the run."),
     "data": LazyCommand("rxtwin.cli.data:app", "Bundled data sets: list and show."),
-    "runs": LazyCommand("rxtwin.cli.runs:app", "Runs in the store: list, show, delete."),
+    "runs": LazyCommand("rxtwin.cli.runs:app", "Runs in the store: list, show, resume, delete."),
     "consortium": LazyCommand("rxtwin.cli.consortium:app",
                               "The consortium's pool: register, submit, list, release, audit."),
     "users": LazyCommand("rxtwin.cli.users:app",

@@ -18,10 +18,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rxtwin.cli.common import fail
+from rxtwin.cli.common import fail, progress_bar, user_errors
+from rxtwin.cli.compute_options import (
+    BACKEND_OPTION,
+    SCHEDULER_OPTION,
+    WORKERS_OPTION,
+    compute_setting,
+)
 from rxtwin.store import RUN_STATUSES, RunRecord, Store, StoreError, default_db_url
 
-app = typer.Typer(help="List, show and delete stored runs.", no_args_is_help=True)
+app = typer.Typer(help="List, show, resume and delete stored runs.", no_args_is_help=True)
 
 DbOption = Annotated[
     str,
@@ -131,6 +137,47 @@ def show_run(
     for field, value in rows.items():
         table.add_row(field, escape(value))
     Console().print(table)
+
+
+@app.command("resume")
+@user_errors
+def resume_run(
+    run_id: Annotated[str, typer.Argument(help="Run id, as listed by `runs list`.")],
+    db: DbOption,
+    workers: int = WORKERS_OPTION,
+    scheduler: str = SCHEDULER_OPTION,
+    backend: str = BACKEND_OPTION,
+) -> None:
+    """Finish an interrupted or failed run of any kind: the chunks it recorded are kept,
+    the rest run on the backend chosen, and the result equals an uninterrupted run's.
+
+    A run still marked running whose process on this host is gone is taken as
+    interrupted first.
+
+    Example: rxtwin runs resume 01a2...9c --backend threads --workers 2
+    """
+    from rxtwin.runs.kinds import execute_run
+
+    compute = compute_setting(backend, workers, scheduler)
+    with _open_store(db) as store:
+        run = store.get_run(run_id)
+        if run.status == "running":
+            store.mark_interrupted_runs(run_ids=[run_id])
+            run = store.get_run(run_id)
+        if run.status == "running":
+            raise fail(f"run {run_id} is running (process {run.owner_pid} on "
+                       f"{escape(run.owner_host or '?')}); stop it first, or wait")
+        if run.status == "done":
+            raise fail(f"run {run_id} is done; nothing to resume")
+        with progress_bar() as bar:
+            task = bar.add_task(run.kind, total=run.chunks_total)
+            execute_run(store, run_id,
+                        lambda done, total: bar.update(task, completed=done, total=total),
+                        compute=compute)
+        run = store.get_run(run_id)
+    wall = "" if run.wall_s is None else f" in {run.wall_s:.1f} s"
+    Console().print(f"run {run_id} ({run.kind}): {run.status}{wall}; see "
+                    f"`rxtwin runs show {run_id}`", highlight=False)
 
 
 @app.command("delete")
