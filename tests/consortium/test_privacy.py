@@ -121,3 +121,11 @@ def test_bad_queries_are_user_errors(kwargs, match):
                  "ledger": PrivacyLedger("t", epsilon_total=1.0), **kwargs}
     with pytest.raises(UserInputError, match=match):
         dp_release(**arguments)
+
+
+@pytest.mark.parametrize("statistic", ["sum", "mean"])
+def test_a_noise_scale_beyond_floating_point_is_a_user_error(statistic):
+    # 1e12 per submission at epsilon 3e-5 (0.001 over 36 groups) asks a scale OpenDP
+    # cannot represent: a refusal naming bounds and epsilon, not OpenDP's own exception.
+    with pytest.raises(UserInputError, match="narrower bounds or spend a larger epsilon"):
+        dp_mechanism(statistic, (-1e12, 1e12), 0.001 / 36, 1)

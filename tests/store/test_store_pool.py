@@ -10,12 +10,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from rxtwin.model.consortium import Submission
 from rxtwin.store import ConsortiumPool, Store, StoreInputError, UnknownItemError
-from rxtwin.store.pool import GENESIS_HASH, audit_entry_hash
+from rxtwin.store.pool import GENESIS_HASH, audit_actor, audit_entry_hash
 
 if TYPE_CHECKING:
     from conftest import StoreTarget
@@ -79,6 +79,49 @@ def test_an_organisation_reads_only_its_own_submissions(pool: ConsortiumPool) ->
     assert type(theirs.value) is type(nobodys.value)
     with pytest.raises(StoreInputError, match="submits its own data only"):
         pool.put_submission(_submission("org-b"), organisation_id="org-a")
+
+
+def test_another_organisations_key_costs_the_same_statements_as_a_missing_key(
+        pool: ConsortiumPool, store: Store) -> None:
+    """No existence oracle: the asking organisation filters the one query either way."""
+    pool.put_submission(_submission("org-b"), organisation_id="org-b")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(store._engine, "before_cursor_execute", record)
+    try:
+        counts = []
+        for key in ("org-b/line/L1/2024", "org-a/line/L1/2024"):
+            statements.clear()
+            with pytest.raises(UnknownItemError):
+                pool.get_submission("org-a", key)
+            counts.append(list(statements))
+    finally:
+        event.remove(store._engine, "before_cursor_execute", record)
+    assert counts[0] == counts[1] and counts[0].count("SELECT") >= 2
+
+
+def test_a_users_reads_and_writes_are_audited_as_org_slash_user(pool: ConsortiumPool) -> None:
+    pool.put_submission(_submission("org-a"), organisation_id="org-a", user_id="alice")
+    pool.list_submissions("org-a", user_id="alice")
+    pool.get_submission("org-a", "org-a/line/L1/2024", user_id="rita")
+    pool.spend_privacy_budget("org-a", lambda ledger: (ledger, None), target="q",
+                              user_id="rita")
+    pool.put_release("x.sum", field="x", statistic="sum", method="dp", body={}, records=[],
+                     requested_by="org-a", actor=audit_actor("org-a", "rita"))
+    assert [(e.actor, e.action) for e in pool.audit_entries()][2:] == [
+        ("org-a/alice", "submission.write"), ("org-a/alice", "submission.list"),
+        ("org-a/rita", "submission.read"), ("org-a/rita", "privacy.spend"),
+        ("org-a/rita", "release.write")]
+    assert pool.verify_audit_log().ok
+    assert pool.organisation_registered("org-a") and not pool.organisation_registered("org-z")
+    assert not pool.organisation_registered("../etc")
+    with pytest.raises(StoreInputError, match="without '/'"):
+        audit_actor("org-a", "a/b")
+    with pytest.raises(StoreInputError, match="at most 100"):
+        audit_actor("o" * 60, "u" * 60)
 
 
 def test_unregistered_and_reserved_organisations_are_refused(pool: ConsortiumPool) -> None:

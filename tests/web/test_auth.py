@@ -1,7 +1,8 @@
 """Who may do what, checked from the app's route table: every route (``app.routes``, so a
 new route is covered by itself) for every role, tenants kept apart (another organisation's
 run answers as one that does not exist, in words and in time), tokens that expire or are
-revoked, logins rate-limited, CSRF tokens on forms, hostile ids never a 500."""
+revoked, logins rate-limited, CSRF tokens on forms, hostile ids never a 500. The consortium's
+routes are among them: another organisation's submission key answers as a missing one."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from fastapi.testclient import TestClient
 from page_client import PageClient
 
 from rxtwin.runs.accounts import add_user, issue_token, revoke_token
-from rxtwin.runs.consortium import register_organisation
+from rxtwin.runs.consortium import (
+    register_organisation,
+    release_statistic,
+    submit_file,
+)
 from rxtwin.store import Store
 from rxtwin.web.app import create_app
 from rxtwin.web.auth import AuthConfig
@@ -33,6 +38,12 @@ LOGIN_ATTEMPTS = 3
 PUBLIC = {("GET", "/api/health"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
           ("GET", "/docs"), ("GET", "/static/plotly.min.js")}
 NEEDS = {"GET": "read", "POST": "write", "DELETE": "admin"}
+# Routes whose scope is not their method's (the test's own list, as for PUBLIC): a private
+# query of the consortium's pool is a POST that reads.
+READS = {("POST", "/api/consortium/queries"), ("POST", "/consortium/queries")}
+PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")  # {name} or {name:path}
+QUERY = {"statistic": "count", "field": "changeover_h", "group_by": [], "epsilon": 0.01,
+         "bounds": [0, 48]}
 ROLE_SCOPES = {"member": {"read", "write"}, "researcher": {"read"},
                "admin": {"read", "write", "admin"}}
 USERS = {  # user: (organisation, role)
@@ -50,6 +61,7 @@ class World:
     run_id: str
     scenario_hash: str
     names: dict[str, str]
+    submission_key: str
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +69,11 @@ def world(tmp_path_factory):
     path = tmp_path_factory.mktemp("auth") / "runs.sqlite"
     store = Store.open(str(path))
     for org in ("acme", "globex"):
-        register_organisation(store, org)
+        register_organisation(store, org, epsilon_total=100.0)
+    document = tmp_path_factory.mktemp("pool") / "acme.yaml"
+    document.write_text(_submission_text("acme"), encoding="utf-8")
+    submission_key = submit_file(store, document, "acme").key
+    release = release_statistic(store, "median", "changeover_h", ["region"])
     tokens = {}
     for user, (org, role) in USERS.items():
         add_user(store, user, org, role, PASSWORD)
@@ -80,9 +96,20 @@ def world(tmp_path_factory):
         names = {part: client.get(f"/api/runs/{run_id}/{part}", headers=headers).json()
                  for part in ("summaries", "arrays", "figures")}
         yield World(app, store, tokens, run_id, scenario_hash,
-                    {"bundled": "generic_oral_solid",
-                     **{part: (found[0] if found else "none") for part, found in names.items()}})
+                    {"bundled": "generic_oral_solid", "releases": release.name,
+                     **{part: (found[0] if found else "none") for part, found in names.items()}},
+                    submission_key)
     store.close()
+
+
+def _submission_text(organisation: str, unit_id: str = "L1") -> str:
+    return (f"schema_version: 1\norganisation_id: {organisation}\nunit_kind: line\n"
+            f"unit_id: {unit_id}\nperiod_yr: 2024\ndosage_form: oral_solid\n"
+            "region: europe\nchangeover_h: 12.0\n")
+
+
+def needs(method: str, template: str) -> str:
+    return "read" if (method, template) in READS else NEEDS[method]
 
 
 def _routes(routes, prefix: str = ""):
@@ -104,25 +131,31 @@ def operations(app) -> list[tuple[str, str]]:
 
 
 def fill(world: World, method: str, template: str, run_id: str | None = None,
-         scenario_hash: str | None = None) -> str:
+         scenario_hash: str | None = None, key: str | None = None) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
         if name == "run_id":
             return run_id or world.run_id
         if name == "scenario_hash":
             return scenario_hash or world.scenario_hash
+        if name == "key":
+            return key or world.submission_key
+        if name == "version":
+            return "1"
         if name == "name":
             part = template[:match.start()].rstrip("/").rsplit("/", 1)[-1]
             return world.names[part]
         raise AssertionError(f"{method} {template}: no test value for {{{name}}}; add one")
 
-    return re.sub(r"\{(\w+)\}", value, template)
+    return PARAM.sub(value, template)
 
 
-def request_kwargs(world: World, method: str, template: str, scenario_hash: str | None = None
-                   ) -> dict:
-    """A plausible body for the routes that take one."""
+def request_kwargs(world: World, method: str, template: str, scenario_hash: str | None = None,
+                   organisation: str = "acme") -> dict:
+    """A plausible body for the routes that take one (a submission of ``organisation``, the
+    caller's)."""
     scenario_hash = scenario_hash or world.scenario_hash
+    submission = _submission_text(organisation, unit_id=f"L{secrets.token_hex(2)}").encode()
     bodies = {
         ("POST", "/api/runs"): {"json": {"kind": "econ.breakeven", "scenario_hash": scenario_hash,
                                          "params": SMALL_BREAKEVEN}},
@@ -135,6 +168,13 @@ def request_kwargs(world: World, method: str, template: str, scenario_hash: str 
         ("POST", "/login"): {"data": {"user": "nobody", "password": "x"}},
         ("POST", "/logout"): {"data": {}},
         ("POST", "/runs/{run_id}/resume"): {"data": {}},
+        ("POST", "/api/consortium/submissions"): {
+            "content": submission, "headers": {"content-type": "application/yaml"}},
+        ("POST", "/api/consortium/queries"): {"json": QUERY},
+        ("POST", "/consortium/submissions"): {"files": {"file": ("s.yaml", submission)}},
+        ("POST", "/consortium/queries"): {"data": {
+            "statistic": "count", "field": "changeover_h", "epsilon": "0.01",
+            "bound_low": "0", "bound_high": "48"}},
     }
     return bodies.get((method, template), {})
 
@@ -162,13 +202,15 @@ def call(world: World, user: str | None, method: str, template: str,
     if method == "DELETE" and run_id is None:
         run_id = sacrificial_run(world, "acme")
     url = fill(world, method, template, run_id=run_id)
-    answer = client.request(method, url, **request_kwargs(world, method, template))
+    organisation = USERS[user][0] if user else "acme"
+    answer = client.request(method, url, **request_kwargs(world, method, template,
+                                                          organisation=organisation))
     return answer.status_code, answer.text, dict(answer.headers)
 
 
 def _names_a_resource(method: str, template: str) -> bool:
-    return "{run_id}" in template or "{scenario_hash}" in template or (
-        (method, template) == ("POST", "/api/runs"))
+    return ("{run_id}" in template or "{scenario_hash}" in template or "{key" in template
+            or (method, template) == ("POST", "/api/runs"))
 
 
 def test_the_route_table_is_what_this_test_covers(world):
@@ -203,11 +245,12 @@ def test_each_role_of_the_owning_organisation_gets_what_its_scopes_allow(world, 
         status, text, _ = call(world, user, method, template)
         if (method, template) in PUBLIC:
             continue
-        if NEEDS[method] not in scopes:
+        if needs(method, template) not in scopes:
             ok = status == 403 and "scope" in text
         else:
             ok = status not in (401, 403) and not (
-                status == 404 and ("no run with id" in text or "no scenario with hash" in text))
+                status == 404 and ("no run with id" in text or "no scenario with hash" in text
+                                   or "has no submission" in text))
         if not ok:
             wrong.append((method, template, status, text[:160]))
     assert wrong == []
@@ -217,21 +260,24 @@ def test_each_role_of_the_owning_organisation_gets_what_its_scopes_allow(world, 
 def test_another_organisation_cannot_reach_the_runs_and_scenarios_of_the_first(world, user):
     scopes = ROLE_SCOPES[USERS[user][1]]
     ghost_run, ghost_hash = secrets.token_hex(16), secrets.token_hex(32)
+    ghost_key = f"acme/line/L{secrets.token_hex(4)}/2024"
     wrong = []
     for method, template in operations(world.app):
         if (method, template) in PUBLIC:
             continue
         mine = sacrificial_run(world, "acme") if method == "DELETE" else world.run_id
         status, text, _ = call(world, user, method, template, mine)
-        if NEEDS[method] not in scopes:
+        if needs(method, template) not in scopes:
             ok = status == 403
         elif _names_a_resource(method, template):
-            # The same answer as for a run and a scenario that do not exist.
+            # The same answer as for a run, a scenario, a submission that do not exist.
             client = client_as(world, user, template.startswith("/api"))
-            ghost = client.request(method, fill(world, method, template, ghost_run, ghost_hash),
-                                   **request_kwargs(world, method, template, ghost_hash))
+            ghost = client.request(
+                method, fill(world, method, template, ghost_run, ghost_hash, ghost_key),
+                **request_kwargs(world, method, template, ghost_hash))
             ok = status == ghost.status_code == 404 and text.replace(
-                mine, ghost_run).replace(world.scenario_hash, ghost_hash) == ghost.text
+                mine, ghost_run).replace(world.scenario_hash, ghost_hash).replace(
+                world.submission_key, ghost_key) == ghost.text
         else:
             ok = status not in (401, 403, 404)
         if not ok:
@@ -240,8 +286,10 @@ def test_another_organisation_cannot_reach_the_runs_and_scenarios_of_the_first(w
     # ... and nothing of the first organisation is listed.
     api, pages = client_as(world, user, True), client_as(world, user, False)
     listed = [api.get("/api/runs").text, api.get("/api/scenarios").text,
-              pages.get("/runs").text, pages.get("/").text]
-    assert not any(world.run_id in text or world.scenario_hash in text for text in listed)
+              api.get("/api/consortium/submissions").text,
+              pages.get("/runs").text, pages.get("/").text, pages.get("/consortium").text]
+    assert not any(world.run_id in text or world.scenario_hash in text
+                   or world.submission_key in text for text in listed)
     assert world.store.get_run(world.run_id).status == "done"  # still there, untouched
 
 
@@ -360,7 +408,7 @@ def test_hostile_ids_answer_404_or_422_never_500(world):
             continue
         for hostile in HOSTILE_IDS:
             text = quote(hostile, safe="")
-            url = re.sub(r"\{\w+\}", text, template)
+            url = PARAM.sub(text, template)
             client = api if template.startswith("/api") else pages
             answer = client.request(method, url, **request_kwargs(world, method, template))
             if answer.status_code not in (404, 422):

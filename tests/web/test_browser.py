@@ -6,7 +6,9 @@ they fail: CI installs Chromium (``.ci/run``) and must run them.
 
 The user's path: open the home page, upload a bundled scenario file, submit an invalid form
 and see the message, launch a run, watch the progress bar reach done, find the break-even
-figure drawn (a Plotly SVG with data), download the report. Screenshots go to
+figure drawn (a Plotly SVG with data), download the report. A member of the consortium logs
+in, uploads a submission file and finds it listed beside a released table whose suppressed
+cell gives its reason. Screenshots go to
 ``test-artifacts/``; with ``RXTWIN_UPDATE_DOC_IMAGES=1`` the two documentation screenshots
 are also written to ``docs/img/`` (off by default, so that a test run leaves the checkout
 clean: the pictures change by a few pixels from run to run).
@@ -15,6 +17,7 @@ clean: the pictures change by a few pixels from run to run).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -340,5 +343,88 @@ def test_log_in_work_and_log_out(users_server, page):
         page.goto(users_server + "/runs")
         page.wait_for_url("**/login?next=/runs")  # the login cookie no longer works
         _shot(page, "03-login")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def pool_server(chromium, tmp_path_factory):
+    """A server that asks for logins, whose consortium pool holds three organisations'
+    submissions and one released table (too few organisations per region: suppressed)."""
+    from rxtwin.runs.accounts import add_user
+    from rxtwin.runs.consortium import register_organisation, release_statistic, submit_file
+    from rxtwin.store import Store
+
+    folder = tmp_path_factory.mktemp("browser-pool")
+    db = folder / "runs.sqlite"
+    with Store.open(str(db)) as store:
+        for org in ("acme", "globex", "initech"):
+            register_organisation(store, org, epsilon_total=1.0)
+        for org in ("globex", "initech"):
+            file = folder / f"{org}.yaml"
+            file.write_text(POOL_SUBMISSION.replace("acme", org), encoding="utf-8")
+            submit_file(store, file, org)
+        release_statistic(store, "median", "changeover_h", ["region"])
+        add_user(store, "alice", "acme", "member", "a long enough password")
+    port = _free_port()
+    code = ("import uvicorn; from rxtwin.web.app import create_app; "
+            "from rxtwin.web.auth import AuthConfig; "
+            f"uvicorn.run(create_app({str(db)!r}, auth=AuthConfig(mode='users')), "
+            f"host='127.0.0.1', port={port}, log_level='warning')")
+    process = subprocess.Popen([sys.executable, "-c", code])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+POOL_SUBMISSION = ("schema_version: 1\norganisation_id: acme\nunit_kind: line\nunit_id: L1\n"
+                   "period_yr: 2024\ndosage_form: oral_solid\nregion: europe\n"
+                   "changeover_h: 12.5\n")
+
+
+def test_a_member_uploads_a_submission_and_reads_a_suppressed_release(
+        pool_server, page, tmp_path):
+    context = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(pool_server + "/consortium")
+        page.wait_for_url("**/login?next=/consortium")
+        page.fill("input[name=user]", "alice")
+        page.fill("input[name=password]", "a long enough password")
+        page.click("#login-form button")
+        page.wait_for_url("**/consortium")
+        assert page.locator("nav a[href='/consortium']").is_visible()
+
+        release = page.locator("#release-changeover_h-median-by-region")
+        reason = release.locator("tr.suppressed td.reason")
+        assert reason.inner_text() == ("suppressed: threshold rule: 2 organisations "
+                                       "contribute, at least 5 are needed")
+        assert "None yet." in page.locator("#submissions-table").inner_text()
+
+        file = tmp_path / "acme-2024.yaml"
+        file.write_text(POOL_SUBMISSION, encoding="utf-8")
+        page.set_input_files("#submission-file", str(file))
+        page.click("#submission-submit")
+        page.wait_for_url(re.compile(r".*/consortium\?stored=acme/line/L1/2024&version=1"))
+        assert page.locator("#notice").inner_text() == \
+            "acme/line/L1/2024: stored as version 1"
+        listed = page.locator("#submissions-table").inner_text()
+        assert "acme/line/L1/2024" in listed and "changeover_h=12.5" in listed
+        assert "globex" not in listed and "initech" not in listed
+        _shot(page, "05-consortium")
     finally:
         context.close()

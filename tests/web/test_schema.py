@@ -21,24 +21,26 @@ from schemathesis.checks import (
 )
 
 from rxtwin.runs.accounts import add_user, issue_token
-from rxtwin.runs.consortium import register_organisation
+from rxtwin.runs.consortium import register_organisation, release_statistic
 from rxtwin.store import Store
 from rxtwin.web.app import create_app
 from rxtwin.web.auth import AuthConfig
-from rxtwin.web.routers import api
+from rxtwin.web.routers import api, consortium
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance,
           content_type_conformance, response_headers_conformance]
-# 18 operations x this many examples: about half a minute on 2 cores.
+# 25 operations x this many examples: about a minute on 2 cores.
 EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture(scope="module")
 def admin_token(tmp_path_factory):
-    """A store with an organisation and its admin; the admin's token (every scope)."""
+    """A store with an organisation (in the consortium's pool, with a privacy budget that
+    the generated queries cannot spend in full) and its admin; the admin's token (every
+    scope)."""
     path = tmp_path_factory.mktemp("schema") / "runs.sqlite"
     with Store.open(str(path)) as store:
-        register_organisation(store, "acme")
+        register_organisation(store, "acme", epsilon_total=1e6)
         add_user(store, "ada", "acme", "admin")
         return str(path), issue_token(store, "ada").token
 
@@ -50,12 +52,19 @@ def auth_headers(admin_token):
 
 @pytest.fixture(scope="module")
 def web_app(admin_token, auth_headers):
-    """An app on a fresh store holding one bundled scenario; no workers, so a run the
+    """An app on a fresh store holding one bundled scenario, one submission to the pool and
+    one released statistic; no workers, so a run the
     generator manages to launch stays queued (and a full queue answers 429)."""
     app = create_app(admin_token[0], start_workers=False, queue_size=4,
                      max_body_bytes=200_000, auth=AuthConfig(mode="users"))
     with TestClient(app, headers=auth_headers) as client:
         assert client.post("/api/scenarios/bundled/generic_oral_solid").status_code == 201
+        submitted = client.post("/api/consortium/submissions", json={
+            "schema_version": 1, "organisation_id": "acme", "unit_kind": "line",
+            "unit_id": "L1", "period_yr": 2024, "dosage_form": "oral_solid",
+            "region": "europe", "changeover_h": 12.0})
+        assert submitted.status_code == 201
+        release_statistic(app.state.store, "median", "changeover_h", ["region"])
         yield app
 
 
@@ -65,7 +74,8 @@ def api_schema(web_app):
 
 
 # Every operation of the API, named as the schema names it (one test each).
-OPERATIONS = sorted((method, route.path) for route in api.router.routes
+OPERATIONS = sorted((method, route.path.replace(":path}", "}"))
+                    for router in (api.router, consortium.router) for route in router.routes
                     if isinstance(route, APIRoute) for method in route.methods)
 
 

@@ -262,17 +262,25 @@ def dp_mechanism(statistic: DPStatistic, bounds: tuple[float, float], epsilon: f
     def make_count(scale: float) -> Any:
         return space >> dp.t.then_count() >> dp.m.then_laplace(scale)
 
-    if statistic == "sum":
-        scale = dp.binary_search_param(make_sum, d_in=d_in, d_out=epsilon)
-        measurement, scales = make_sum(scale), (scale,)
-    elif statistic == "count":
-        scale = dp.binary_search_param(make_count, d_in=d_in, d_out=epsilon)
-        measurement, scales = make_count(scale), (scale,)
-    else:
-        sum_scale = dp.binary_search_param(make_sum, d_in=d_in, d_out=epsilon / 2)
-        count_scale = dp.binary_search_param(make_count, d_in=d_in, d_out=epsilon / 2)
-        measurement = dp.c.make_composition([make_sum(sum_scale), make_count(count_scale)])
-        scales = (sum_scale, count_scale)
+    try:
+        if statistic == "sum":
+            scale = dp.binary_search_param(make_sum, d_in=d_in, d_out=epsilon)
+            measurement, scales = make_sum(scale), (scale,)
+        elif statistic == "count":
+            scale = dp.binary_search_param(make_count, d_in=d_in, d_out=epsilon)
+            measurement, scales = make_count(scale), (scale,)
+        else:
+            sum_scale = dp.binary_search_param(make_sum, d_in=d_in, d_out=epsilon / 2)
+            count_scale = dp.binary_search_param(make_count, d_in=d_in, d_out=epsilon / 2)
+            measurement = dp.c.make_composition([make_sum(sum_scale),
+                                                 make_count(count_scale)])
+            scales = (sum_scale, count_scale)
+    except dp.OpenDPException:
+        raise UserInputError(
+            f"no Laplace scale can be calibrated for the {statistic} with bounds "
+            f"({lower:g}, {upper:g}) and epsilon {epsilon:g} (the noise would exceed what "
+            "a floating-point number holds): declare narrower bounds or spend a larger "
+            "epsilon per group") from None
     return DPMechanism(measurement=measurement, statistic=statistic, scales=tuple(scales),
                        epsilon=float(measurement.map(d_in)))
 

@@ -5,12 +5,17 @@ Composes the store's pool (:class:`rxtwin.store.ConsortiumPool`: tables, version
 audit log) with the consortium's engines (:mod:`rxtwin.consortium`: validation, disclosure
 rules, complementary suppression's rules, differential privacy):
 
-* :func:`register_organisation`, :func:`submit_file`, :func:`list_own_submissions`,
-  :func:`read_own_submission`: tenants and their raw submissions; an organisation reads
-  its own submissions only.
+* :func:`register_organisation`, :func:`is_registered`, :func:`submit_file` (or
+  :func:`check_submission_document` then :func:`store_submission`),
+  :func:`list_own_submissions`, :func:`read_own_submission`: tenants and their raw
+  submissions; an organisation reads its own submissions only. Given a ``user_id`` (the
+  web app's users), the audit log's actor is ``ORG/USER``.
 * :func:`release_statistic`: one statistic of one figure per group, over the latest version
   of every submission, through the disclosure rules (or through differential privacy,
   charged to the asking organisation's budget), stored as the next version of its name.
+* :func:`list_releases`, :func:`read_release`: the released statistics (public to the
+  consortium; never the private records kept for the differencing guard).
+* :func:`privacy_ledger`: an organisation's privacy budget and what it was spent on.
 * :func:`verify_audit`: the audit log's hash chain.
 * :func:`load_scenario_with_priors`: a scenario whose fields or uncertain parameters
   reference released statistics (``{consortium: NAME@VERSION, cell: {...}}``), resolved
@@ -35,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from rxtwin.consortium import (
+    PrivacyBudgetExceededError,
     PrivacyLedger,
     dp_release,
     release_cells,
@@ -53,7 +59,7 @@ from rxtwin.data.scenarios import (
 )
 from rxtwin.errors import NO_VALUE, InputError, Problem, UserInputError
 from rxtwin.model import Scenario
-from rxtwin.model.consortium import DisclosureRules, Region, pooled_fields
+from rxtwin.model.consortium import DisclosureRules, Region, Submission, pooled_fields
 from rxtwin.model.product import DosageForm
 from rxtwin.store import (
     AuditCheck,
@@ -63,21 +69,32 @@ from rxtwin.store import (
     SubmissionRecord,
     UnknownItemError,
 )
+from rxtwin.store.pool import audit_actor
 
 __all__ = [
+    "DECLARED_GROUPS",
     "DISTRIBUTION_QUANTILES",
+    "DP_STATISTICS",
     "RELEASE_STATISTICS",
     "PooledScenario",
+    "PrivacyBudgetExceededError",
+    "PrivacyLedger",
     "PriorReference",
     "ReleasedStatistic",
     "SubmitResult",
+    "check_submission_document",
+    "is_registered",
     "list_own_submissions",
+    "list_releases",
     "load_scenario_with_priors",
     "priors_of_run",
+    "privacy_ledger",
     "read_own_submission",
+    "read_release",
     "register_organisation",
     "release_statistic",
     "resolve_consortium_priors",
+    "store_submission",
     "submit_file",
     "verify_audit",
 ]
@@ -91,13 +108,13 @@ DISTRIBUTION_QUANTILES = (0.10, 0.50, 0.90)
 percentile, median and 90th percentile as a triangular prior, a common elicitation of
 low/most-likely/high that keeps each organisation's extreme figures out of the release)."""
 GROUP_COLUMNS = ("dosage_form", "region", "unit_kind", "period_yr")
-#: Declared categories of each group column for DP releases (groups must not be read off
-#: the data: a group's existence would leak who submitted).
-_DECLARED_GROUPS: dict[str, tuple[str, ...]] = {
+DECLARED_GROUPS: dict[str, tuple[str, ...]] = {
     "dosage_form": tuple(d.value for d in DosageForm),
     "region": tuple(r.value for r in Region),
     "unit_kind": ("line", "product"),
 }
+"""Declared categories of each group column for DP releases (groups must not be read off
+the data: a group's existence would leak who submitted)."""
 _REFERENCE_RULE = re.compile(r"^(?P<name>[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99})@(?P<version>[0-9]+)$")
 PROVENANCE_PREFIX = "source: consortium:"
 
@@ -130,11 +147,49 @@ class SubmitResult:
     new: bool
 
 
-def submit_file(store: Store, path: str | Path, organisation_id: str) -> SubmitResult:
+def is_registered(store: Store, organisation_id: str) -> bool:
+    """Whether the organisation is registered in the pool (it may then submit)."""
+    return ConsortiumPool(store).organisation_registered(organisation_id)
+
+
+def check_submission_document(document: Any, file: str, organisation_id: str) -> Submission:
+    """Validate a parsed submission document for the submitting organisation; store nothing.
+
+    Raises
+    ------
+    rxtwin.errors.InputError
+        It breaks the schema (one problem per field, naming the file, the field, the value
+        and the rule), or it names another organisation.
+    """
+    submission = submission_from_document(document, file)
+    if submission.organisation_id != organisation_id:
+        raise InputError([Problem(file, "organisation_id", submission.organisation_id,
+                                  f"must be the submitting organisation {organisation_id!r}: "
+                                  "an organisation submits its own data only")])
+    return submission
+
+
+def store_submission(store: Store, submission: Submission, organisation_id: str,
+                     user_id: str | None = None) -> SubmitResult:
+    """Store a submission checked by :func:`check_submission_document` as the next version
+    of its key (audited with the actor ``ORG/USER`` when ``user_id`` is given).
+
+    Raises
+    ------
+    rxtwin.store.StoreError
+        The organisation is not registered.
+    """
+    version, new = ConsortiumPool(store).put_submission(
+        submission, organisation_id=organisation_id, user_id=user_id)
+    return SubmitResult(key=submission.key, version=version, new=new)
+
+
+def submit_file(store: Store, path: str | Path, organisation_id: str,
+                user_id: str | None = None) -> SubmitResult:
     """Validate a submission file (YAML or JSON) and store it as the next version.
 
     Read by :func:`rxtwin.data.documents.read_document` (bounded, regular files only) and
-    validated by :func:`rxtwin.consortium.submission_from_document`.
+    validated by :func:`check_submission_document`.
 
     Raises
     ------
@@ -144,28 +199,63 @@ def submit_file(store: Store, path: str | Path, organisation_id: str) -> SubmitR
     rxtwin.store.StoreError
         The organisation is not registered.
     """
-    file = str(path)
-    submission = submission_from_document(read_document(Path(path)), file)
-    if submission.organisation_id != organisation_id:
-        raise InputError([Problem(file, "organisation_id", submission.organisation_id,
-                                  f"must be the submitting organisation {organisation_id!r}: "
-                                  "an organisation submits its own data only")])
-    version, new = ConsortiumPool(store).put_submission(submission,
-                                                       organisation_id=organisation_id)
-    return SubmitResult(key=submission.key, version=version, new=new)
+    submission = check_submission_document(read_document(Path(path)), str(path),
+                                           organisation_id)
+    return store_submission(store, submission, organisation_id, user_id)
 
 
-def list_own_submissions(store: Store, organisation_id: str) -> list[SubmissionRecord]:
+def list_own_submissions(store: Store, organisation_id: str,
+                         user_id: str | None = None) -> list[SubmissionRecord]:
     """Every version of the organisation's own submissions, by key and version (never
     another organisation's)."""
-    return ConsortiumPool(store).list_submissions(organisation_id)
+    return ConsortiumPool(store).list_submissions(organisation_id, user_id)
 
 
 def read_own_submission(store: Store, organisation_id: str, key: str,
-                        version: int | None = None) -> SubmissionRecord:
+                        version: int | None = None,
+                        user_id: str | None = None) -> SubmissionRecord:
     """One of the organisation's own submissions; another's is answered as if it did not
     exist (:class:`rxtwin.store.UnknownItemError`)."""
-    return ConsortiumPool(store).get_submission(organisation_id, key, version)
+    return ConsortiumPool(store).get_submission(organisation_id, key, version, user_id)
+
+
+def list_releases(store: Store) -> list[ReleaseRecord]:
+    """Every released statistic, by name and version (public to the consortium; the
+    private per-cell records of the differencing guard are not part of it)."""
+    return ConsortiumPool(store).list_releases()
+
+
+def read_release(store: Store, name: str, version: int | None = None, *,
+                 organisation_id: str | None = None,
+                 user_id: str | None = None) -> ReleaseRecord:
+    """One released statistic (latest version by default), audited as a read by the
+    consortium, the organisation, or ``ORG/USER``.
+
+    Raises
+    ------
+    rxtwin.store.UnknownItemError
+        No such name or version (the message lists the versions there are).
+    """
+    actor = "consortium" if organisation_id is None else audit_actor(organisation_id, user_id)
+    return ConsortiumPool(store).get_release(name, version, actor=actor)
+
+
+def privacy_ledger(store: Store, organisation_id: str) -> PrivacyLedger | None:
+    """The organisation's privacy budget and what it was spent on; None when it has none.
+
+    Raises
+    ------
+    rxtwin.store.UnknownItemError
+        The organisation is not registered.
+    """
+    pool = ConsortiumPool(store)
+    if not pool.organisation_registered(organisation_id):
+        raise UnknownItemError(f"organisation {organisation_id!r} is not registered in the "
+                               "consortium pool")
+    try:
+        return PrivacyLedger.from_dict(pool.get_privacy_ledger(organisation_id))
+    except UnknownItemError:
+        return None
 
 
 def verify_audit(store: Store) -> AuditCheck:
@@ -254,7 +344,8 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
                       *, name: str | None = None, rules: DisclosureRules | None = None,
                       quantile: float = 0.5, dp_epsilon: float | None = None,
                       organisation_id: str | None = None,
-                      bounds: tuple[float, float] | None = None) -> ReleasedStatistic:
+                      bounds: tuple[float, float] | None = None,
+                      user_id: str | None = None) -> ReleasedStatistic:
     """Release one statistic of one pooled figure per group and store it as a new version.
 
     Runs over the latest version of every organisation's submissions.
@@ -285,6 +376,9 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
         The asking organisation (DP only).
     bounds : (float, float), optional
         Declared bounds of the figure per submission [field units] (DP only, required).
+    user_id : str, optional
+        The asking organisation's user (DP only): the audit log's actor is then
+        ``ORG/USER``.
 
     Returns
     -------
@@ -302,8 +396,8 @@ def release_statistic(store: Store, statistic: str, field: str, group_by: Sequen
     pool = ConsortiumPool(store)
     if dp:
         return _release_dp(pool, name, statistic, field, group_by, dp_epsilon,
-                           organisation_id, bounds)
-    if organisation_id is not None or bounds is not None:
+                           organisation_id, bounds, user_id)
+    if organisation_id is not None or bounds is not None or user_id is not None:
         raise UserInputError("organisation and bounds apply to differentially private "
                              "releases only (give an epsilon)")
     rules = rules or load_disclosure_rules()
@@ -413,7 +507,8 @@ def _pool_frame(pool: ConsortiumPool, purpose: str):
 
 def _release_dp(pool: ConsortiumPool, name: str, statistic: str, field: str,
                 group_by: Sequence[str], epsilon: float, organisation_id: str | None,
-                bounds: tuple[float, float] | None) -> ReleasedStatistic:
+                bounds: tuple[float, float] | None,
+                user_id: str | None = None) -> ReleasedStatistic:
     if organisation_id is None:
         raise UserInputError("a differentially private release is charged to the asking "
                              "organisation's budget: name the organisation")
@@ -427,7 +522,7 @@ def _release_dp(pool: ConsortiumPool, name: str, statistic: str, field: str,
     if not (isinstance(epsilon, int | float) and math.isfinite(epsilon) and epsilon > 0):
         raise UserInputError(f"epsilon = {epsilon!r} must be a finite number > 0")
     groups = [dict(zip(group_by, combo, strict=True)) for combo in
-              itertools.product(*(_DECLARED_GROUPS[c] for c in group_by))]
+              itertools.product(*(DECLARED_GROUPS[c] for c in group_by))]
     query = f"release {name}: {statistic} of {field} over {len(groups)} group(s)"
     # refuse before the pool is read when the budget cannot cover the release
     PrivacyLedger.from_dict(pool.get_privacy_ledger(organisation_id)).check(epsilon, query)
@@ -446,7 +541,7 @@ def _release_dp(pool: ConsortiumPool, name: str, statistic: str, field: str,
                           "scales": list(answer.scales), "mechanism": answer.mechanism})
         return ledger.to_dict(), cells
 
-    cells = pool.spend_privacy_budget(organisation_id, spend, target=query)
+    cells = pool.spend_privacy_budget(organisation_id, spend, target=query, user_id=user_id)
     body = {"field": field, "statistic": statistic, "group_by": list(group_by), "method": "dp",
             "quantile": None,
             "rules": {"epsilon": float(epsilon), "bounds": [float(b) for b in bounds],
@@ -454,7 +549,8 @@ def _release_dp(pool: ConsortiumPool, name: str, statistic: str, field: str,
                       "charged_to": organisation_id},
             "cells": cells, "suppression": []}
     version = pool.put_release(name, field=field, statistic=statistic, method="dp", body=body,
-                               records=[], requested_by=organisation_id)
+                               records=[], requested_by=organisation_id,
+                               actor=audit_actor(organisation_id, user_id))
     return ReleasedStatistic(name=name, version=version, body=body)
 
 

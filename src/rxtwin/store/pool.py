@@ -43,6 +43,7 @@ from rxtwin.store._store import Store, _canonical, _check_name, _now
 from rxtwin.store.errors import StoreInputError, UnknownItemError
 
 __all__ = [
+    "ACTOR_MAX_CHARS",
     "CONSORTIUM_ACTOR",
     "GENESIS_HASH",
     "AuditCheck",
@@ -50,6 +51,7 @@ __all__ = [
     "ConsortiumPool",
     "ReleaseRecord",
     "SubmissionRecord",
+    "audit_actor",
     "audit_entry_hash",
 ]
 
@@ -61,6 +63,8 @@ CONSORTIUM_ACTOR = "consortium"
 """The actor name of the consortium itself (releases over the whole pool); no organisation
 may take it."""
 _ORG_RULE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,99}$")
+ACTOR_MAX_CHARS = 100
+"""Width of the audit log's ``actor`` column [characters]."""
 
 
 def _check_org(organisation_id: object) -> str:
@@ -69,6 +73,29 @@ def _check_org(organisation_id: object) -> str:
             f"organisation id {organisation_id!r} is not allowed: use 1-100 letters, digits, "
             "'_', '-' or '.', not starting with '.' or '-'")
     return organisation_id
+
+
+def audit_actor(organisation_id: str, user_id: str | None = None) -> str:
+    """Who acts, as the audit log records it: ``ORG/USER`` when a user of the organisation
+    acts (the web app), else the organisation (the CLI, run by the consortium's operator
+    on the organisation's behalf).
+
+    Raises
+    ------
+    StoreInputError
+        The user id is empty or has a ``/``, or ``ORG/USER`` is longer than the audit log's
+        :data:`ACTOR_MAX_CHARS`.
+    """
+    if user_id is None:
+        return organisation_id
+    if not isinstance(user_id, str) or not user_id or "/" in user_id:
+        raise StoreInputError(f"user id {user_id!r} cannot be recorded in the audit log: "
+                              "it must be non-empty text without '/'")
+    actor = f"{organisation_id}/{user_id}"
+    if len(actor) > ACTOR_MAX_CHARS:
+        raise StoreInputError(f"organisation and user {actor!r} are {len(actor)} characters "
+                              f"together; the audit log records at most {ACTOR_MAX_CHARS}")
+    return actor
 
 
 def audit_entry_hash(entry: Mapping[str, Any]) -> str:
@@ -279,6 +306,13 @@ class ConsortiumPool:
                                 .order_by(consortium_organisations.c.id))
             return [row[0] for row in rows]
 
+    def organisation_registered(self, organisation_id: str) -> bool:
+        """Whether the organisation is registered in the pool (a malformed id is not)."""
+        if not isinstance(organisation_id, str) or not _ORG_RULE.match(organisation_id):
+            return False
+        with self.store._read() as conn:
+            return self._org_exists(conn, organisation_id)
+
     def _org_exists(self, conn: Connection, organisation_id: str) -> bool:
         return conn.execute(select(consortium_organisations.c.id).where(
             consortium_organisations.c.id == organisation_id)).first() is not None
@@ -290,8 +324,8 @@ class ConsortiumPool:
                 f"of {self.store.display_url}")
 
     # ------------------------------------------------------------------ submissions
-    def put_submission(self, submission: Submission, *,
-                       organisation_id: str) -> tuple[int, bool]:
+    def put_submission(self, submission: Submission, *, organisation_id: str,
+                       user_id: str | None = None) -> tuple[int, bool]:
         """Store a validated submission as the next version of its key.
 
         Parameters
@@ -299,7 +333,10 @@ class ConsortiumPool:
         submission : Submission
             Validated; its ``organisation_id`` must be the submitting organisation.
         organisation_id : str
-            Who submits (the audit's actor).
+            Who submits.
+        user_id : str, optional
+            The organisation's user who submits (the audit's actor is then ``ORG/USER``,
+            :func:`audit_actor`).
 
         Returns
         -------
@@ -320,6 +357,7 @@ class ConsortiumPool:
             raise StoreInputError(f"a submission must be a validated Submission, got "
                                   f"{type(submission).__name__}")
         _check_org(organisation_id)
+        actor = audit_actor(organisation_id, user_id)
         if submission.organisation_id != organisation_id:
             raise StoreInputError(
                 f"the submission is of organisation {submission.organisation_id!r} but is "
@@ -344,19 +382,22 @@ class ConsortiumPool:
                     organisation_id=organisation_id, unit_kind=submission.unit_kind,
                     unit_id=submission.unit_id, period_yr=submission.period_yr,
                     version=version, body=body, body_hash=digest, created_at=_now()))
-            self._audit(conn, organisation_id, "submission.write", submission.key,
+            self._audit(conn, actor, "submission.write", submission.key,
                         {"version": version, "body_hash": digest, "new_version": written})
             return version, written
 
         return self.store._write(work, retry_conflicts=True)
 
-    def list_submissions(self, organisation_id: str) -> list[SubmissionRecord]:
-        """Every version of the organisation's own submissions (audited as a read by it).
+    def list_submissions(self, organisation_id: str,
+                         user_id: str | None = None) -> list[SubmissionRecord]:
+        """Every version of the organisation's own submissions (audited as a read by it, or
+        by its user ``user_id``).
 
         Returns only rows whose ``organisation_id`` is the asking organisation, by key and
         version.
         """
         _check_org(organisation_id)
+        actor = audit_actor(organisation_id, user_id)
         table = consortium_submissions
 
         def work(conn: Connection) -> list[SubmissionRecord]:
@@ -364,39 +405,43 @@ class ConsortiumPool:
             rows = conn.execute(select(table).where(table.c.organisation_id == organisation_id)
                                 .order_by(table.c.unit_kind, table.c.unit_id,
                                           table.c.period_yr, table.c.version)).mappings().all()
-            self._audit(conn, organisation_id, "submission.list", organisation_id,
+            self._audit(conn, actor, "submission.list", organisation_id,
                         {"rows": len(rows)})
             return [_submission_record(row) for row in rows]
 
         return self.store._write(work, retry_conflicts=True)
 
-    def get_submission(self, organisation_id: str, key: str,
-                       version: int | None = None) -> SubmissionRecord:
-        """One of the organisation's own submissions by key (latest version by default).
+    def get_submission(self, organisation_id: str, key: str, version: int | None = None,
+                       user_id: str | None = None) -> SubmissionRecord:
+        """One of the organisation's own submissions by key (latest version by default);
+        audited as a read by the organisation, or by its user ``user_id``.
 
         Raises
         ------
         UnknownItemError
             The organisation has no such submission. Another organisation's submission
-            gets the same answer, so that its existence is not revealed.
+            gets the same answer, after the same one query (it is filtered out by the
+            asking organisation), so that its existence is not revealed.
         """
         _check_org(organisation_id)
+        actor = audit_actor(organisation_id, user_id)
         parts = key.split("/") if isinstance(key, str) else []
         table = consortium_submissions
 
         def work(conn: Connection) -> SubmissionRecord:
             self._require_org(conn, organisation_id)
             row = None
-            if len(parts) == 4 and parts[0] == organisation_id and parts[3].isdigit():
+            if len(parts) == 4 and parts[3].isdigit() and len(parts[3]) <= 9:
                 query = select(table).where(
                     table.c.organisation_id == organisation_id,
+                    table.c.organisation_id == parts[0],
                     table.c.unit_kind == parts[1], table.c.unit_id == parts[2],
                     table.c.period_yr == int(parts[3]))
                 if version is not None:
                     query = query.where(table.c.version == version)
                 row = conn.execute(query.order_by(table.c.version.desc()).limit(1)
                                    ).mappings().first()
-            self._audit(conn, organisation_id, "submission.read", str(key),
+            self._audit(conn, actor, "submission.read", str(key),
                         {"version": version, "found": row is not None})
             if row is None:
                 return None  # type: ignore[return-value]
@@ -442,12 +487,14 @@ class ConsortiumPool:
     # ------------------------------------------------------------------ releases
     def put_release(self, name: str, *, field: str, statistic: str, method: str,
                     body: Mapping[str, Any], records: list[Mapping[str, Any]],
-                    requested_by: str = CONSORTIUM_ACTOR) -> int:
+                    requested_by: str = CONSORTIUM_ACTOR, actor: str | None = None) -> int:
         """Store a released statistic as the next version of ``name``; return the version.
 
         ``body`` is what may be published (cells with their values or distributions, the
         rules applied, the suppression pattern); ``records`` what the consortium keeps
         privately (contributors per cell, for the differencing guard of later releases).
+        ``actor`` is the audit log's (default ``requested_by``; ``ORG/USER`` when a user
+        of the requesting organisation asked, :func:`audit_actor`).
         """
         _check_name(name, "statistic name")
         if method not in ("rules", "dp"):
@@ -464,7 +511,7 @@ class ConsortiumPool:
                 name=name, version=version, field=field, statistic=statistic, method=method,
                 body=body_json, records=records_json, requested_by=requested_by,
                 created_at=_now()))
-            self._audit(conn, requested_by, "release.write", f"{name}@{version}",
+            self._audit(conn, actor or requested_by, "release.write", f"{name}@{version}",
                         {"field": field, "statistic": statistic, "method": method})
             return version
 
@@ -540,7 +587,7 @@ class ConsortiumPool:
     def spend_privacy_budget(
         self, organisation_id: str,
         spend: Callable[[dict[str, Any]], tuple[Mapping[str, Any], T]],
-        *, target: str,
+        *, target: str, user_id: str | None = None,
     ) -> T:
         """Spend from an organisation's privacy budget in one transaction.
 
@@ -552,9 +599,11 @@ class ConsortiumPool:
         raises (for instance because the budget would be overrun) nothing is written.
 
         ``spend`` may run again when the transaction is retried (a momentary lock or a
-        race on the audit log); only the committed attempt's result is returned.
+        race on the audit log); only the committed attempt's result is returned. The audit
+        entry's actor is the organisation, or ``ORG/USER`` with ``user_id``.
         """
         _check_org(organisation_id)
+        actor = audit_actor(organisation_id, user_id)
 
         def work(conn: Connection) -> T:
             self._require_org(conn, organisation_id)
@@ -569,7 +618,7 @@ class ConsortiumPool:
             conn.execute(consortium_ledgers.update().where(
                 consortium_ledgers.c.organisation_id == organisation_id).values(
                 ledger=_canonical(dict(after), "privacy ledger"), updated_at=_now()))
-            self._audit(conn, organisation_id, "privacy.spend", target,
+            self._audit(conn, actor, "privacy.spend", target,
                         {"entries_before": len(before.get("entries", [])),
                          "entries_after": len(after.get("entries", []))})
             return result

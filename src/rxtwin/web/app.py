@@ -228,9 +228,11 @@ def create_app(
     app.add_middleware(CsrfCookie, secure=auth.secure_cookies)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
-    from rxtwin.web.routers import api, login, pages
+    from rxtwin.web.routers import api, consortium, consortium_pages, login, pages
 
     app.include_router(api.router)
+    app.include_router(consortium.router)
+    app.include_router(consortium_pages.router)
     app.include_router(login.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -9,7 +9,8 @@ Two modes (:class:`AuthConfig`):
   the API's way) or by the login cookie that ``POST /login`` sets (the pages' way).
 
 Every route but :data:`PUBLIC` needs a principal; the method sets the scope it needs
-(GET/HEAD ``read``, DELETE ``admin``, any other ``write``). A run or scenario named in the
+(GET/HEAD ``read``, DELETE ``admin``, any other ``write``), except the few routes of
+:data:`SCOPE_OVERRIDES`. A run or scenario named in the
 path (``run_id``, ``scenario_hash``) must belong to the principal's organisation: another's
 answers the same 404, with the same message, as one that does not exist.
 
@@ -244,7 +245,18 @@ async def check_csrf(request: Request) -> None:
                                  "reload the page and send the form again")
 
 
-def _needed_scope(method: str) -> str:
+SCOPE_OVERRIDES: dict[tuple[str, str], str] = {
+    ("POST", "/api/consortium/queries"): "read",
+    ("POST", "/consortium/queries"): "read",
+}
+"""(method, route path) that need another scope than their method's. A private query of the
+consortium's pool is a POST (it spends privacy budget and stores its answer) but it reads:
+a researcher may ask it."""
+
+
+def _needed_scope(method: str, path: str) -> str:
+    if (method, path) in SCOPE_OVERRIDES:
+        return SCOPE_OVERRIDES[(method, path)]
     if method in SAFE_METHODS:
         return "read"
     return "admin" if method == "DELETE" else "write"
@@ -271,7 +283,7 @@ async def authorise(request: Request) -> Principal | None:
         raise _unauthenticated(request, problem or "authentication required")
     if ambient and method not in SAFE_METHODS:
         await check_csrf(request)
-    need = _needed_scope(method)
+    need = _needed_scope(method, path)
     if need not in principal.scopes:
         have = ", ".join(sorted(principal.scopes)) or "none"
         raise HTTPException(403, f"{method} {path} needs the {need!r} scope; user "
