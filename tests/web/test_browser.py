@@ -8,7 +8,8 @@ The user's path: open the home page, upload a bundled scenario file, submit an i
 and see the message, launch a run, watch the progress bar reach done, find the break-even
 figure drawn (a Plotly SVG with data), download the report. A member of the consortium logs
 in, uploads a submission file and finds it listed beside a released table whose suppressed
-cell gives its reason. Screenshots go to
+cell gives its reason. In the demo consortium a researcher reads every release and the
+study's prior, and a member firm sees its own submissions only. Screenshots go to
 ``test-artifacts/``; with ``RXTWIN_UPDATE_DOC_IMAGES=1`` the two documentation screenshots
 are also written to ``docs/img/`` (off by default, so that a test run leaves the checkout
 clean: the pictures change by a few pixels from run to run).
@@ -44,24 +45,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    """Path of the Chromium executable; skip (fail under CI=true) when there is none."""
-    found = chromium_executable()
-    if found is None:
-        given = os.environ.get(CHROMIUM_ENV)
-        missing(f"{CHROMIUM_ENV}={given!r} is not an executable" if given else
-                "no Chromium browser: neither chromium nor chromium-browser is on the PATH "
-                f"(install Debian's chromium, or set {CHROMIUM_ENV} to a Chromium executable)")
-    return found
-
-
-@pytest.fixture(scope="module")
-def server(chromium, tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "runs.sqlite"
+def _serve(db: Path | str, users: bool = False):
+    """Start the app on ``db`` in a process of its own (users mode: logins asked) and yield
+    its address once it answers; stop it afterwards."""
     port = _free_port()
+    auth = ", auth=AuthConfig(mode='users')" if users else ""
     code = ("import uvicorn; from rxtwin.web.app import create_app; "
-            f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, "
+            "from rxtwin.web.auth import AuthConfig; "
+            f"uvicorn.run(create_app({str(db)!r}{auth}), host='127.0.0.1', port={port}, "
             "log_level='warning')")
     process = subprocess.Popen([sys.executable, "-c", code])
     url = f"http://127.0.0.1:{port}"
@@ -80,6 +71,24 @@ def server(chromium, tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Path of the Chromium executable; skip (fail under CI=true) when there is none."""
+    found = chromium_executable()
+    if found is None:
+        given = os.environ.get(CHROMIUM_ENV)
+        missing(f"{CHROMIUM_ENV}={given!r} is not an executable" if given else
+                "no Chromium browser: neither chromium nor chromium-browser is on the PATH "
+                f"(install Debian's chromium, or set {CHROMIUM_ENV} to a Chromium executable)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def server(chromium, tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "runs.sqlite"
+    yield from _serve(db)
 
 
 @pytest.fixture(scope="module")
@@ -296,28 +305,7 @@ def users_server(chromium, tmp_path_factory):
     with Store.open(str(db)) as store:
         register_organisation(store, "acme")
         add_user(store, "alice", "acme", "member", "a long enough password")
-    port = _free_port()
-    code = ("import uvicorn; from rxtwin.web.app import create_app; "
-            "from rxtwin.web.auth import AuthConfig; "
-            f"uvicorn.run(create_app({str(db)!r}, auth=AuthConfig(mode='users')), "
-            f"host='127.0.0.1', port={port}, log_level='warning')")
-    process = subprocess.Popen([sys.executable, "-c", code])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    yield from _serve(db, users=True)
 
 
 def test_log_in_work_and_log_out(users_server, page):
@@ -366,28 +354,7 @@ def pool_server(chromium, tmp_path_factory):
             submit_file(store, file, org)
         release_statistic(store, "median", "changeover_h", ["region"])
         add_user(store, "alice", "acme", "member", "a long enough password")
-    port = _free_port()
-    code = ("import uvicorn; from rxtwin.web.app import create_app; "
-            "from rxtwin.web.auth import AuthConfig; "
-            f"uvicorn.run(create_app({str(db)!r}, auth=AuthConfig(mode='users')), "
-            f"host='127.0.0.1', port={port}, log_level='warning')")
-    process = subprocess.Popen([sys.executable, "-c", code])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    yield from _serve(db, users=True)
 
 
 POOL_SUBMISSION = ("schema_version: 1\norganisation_id: acme\nunit_kind: line\nunit_id: L1\n"
@@ -426,5 +393,87 @@ def test_a_member_uploads_a_submission_and_reads_a_suppressed_release(
         assert "acme/line/L1/2024" in listed and "changeover_h=12.5" in listed
         assert "globex" not in listed and "initech" not in listed
         _shot(page, "05-consortium")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(chromium, tmp_path_factory):
+    """The demo consortium (``rxtwin demo --consortium``) served in users mode, with the
+    demo's two logins."""
+    from rxtwin.runs.consortium_demo import run_consortium_demo
+    from rxtwin.store import Store
+
+    folder = tmp_path_factory.mktemp("browser-demo-consortium")
+    db = folder / "consortium.sqlite"
+    with Store.open(str(db)) as store:
+        demo = run_consortium_demo(store, folder, n_replications=20)
+    logins = {login.user_id: login.password for login in demo.logins}
+    for url in _serve(db, users=True):
+        yield url, logins
+
+
+def _log_in(browser, url: str, user: str, password: str, target: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url + target)
+    page.wait_for_url(f"**/login?next={target}")
+    page.fill("input[name=user]", user)
+    page.fill("input[name=password]", password)
+    page.click("#login-form button")
+    page.wait_for_url(f"**{target}")
+    return context, page
+
+
+def test_the_demo_consortium_after_logging_in(demo_server, page):
+    """A researcher reads the demo's releases (each suppression with its reason), finds the
+    study's run and the released statistic its scenario took its prior from; a member firm
+    sees its own submissions and nobody else's."""
+    url, logins = demo_server
+    context, researcher = _log_in(page.context.browser, url, "analyst", logins["analyst"],
+                                  "/consortium")
+    try:
+        assert "analyst (research)" in researcher.locator("header").inner_text()
+        prior = researcher.locator("#release-changeover_h-triangular-by-dosage_form")
+        assert re.search(r"low [\d.]+, mode [\d.]+, high [\d.]+ \(triangular\)",
+                         prior.inner_text())
+        oee = researcher.locator("#release-oee-median-by-region")
+        assert oee.locator("tr.suppressed td.reason").inner_text() == (
+            "suppressed: threshold rule: 2 organisations contribute, at least 5 are needed")
+        shortage = researcher.locator("#release-shortage_days-sum-by-dosage_form")
+        assert "dominance" in shortage.locator("tr.suppressed td.reason").inner_text()
+        table = researcher.locator("#release-changeovers_per_yr-table-by-region")
+        reasons = table.locator("tr.suppressed td.reason").all_inner_texts()
+        assert any("cannot be derived from the totals" in r for r in reasons)
+        assert researcher.locator("#release-changeovers_per_yr-count-dp").is_visible()
+        assert researcher.locator("#upload-form").count() == 0  # a researcher reads only
+        _shot(researcher, "06-demo-consortium")
+
+        researcher.goto(url + "/runs")
+        links = researcher.locator("a[href^='/runs/']")
+        hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
+        pooled = []
+        for href in sorted(h for h in hrefs if h.count("/") == 2):
+            researcher.goto(url + href)
+            if researcher.locator("#priors").count():
+                pooled.append(href)
+        assert len(pooled) == 1
+        researcher.goto(url + pooled[0])
+        priors = researcher.locator("#priors").inner_text()
+        assert "technologies.batch.changeover_h" in priors
+        assert "changeover_h.triangular.by.dosage_form@1" in priors
+    finally:
+        context.close()
+
+    context, member = _log_in(page.context.browser, url, "firm01-member",
+                              logins["firm01-member"], "/consortium")
+    try:
+        listed = member.locator("#submissions-table").inner_text()
+        assert "firm01/line/L1/2025" in listed and "firm01/line/L2/2025" in listed
+        assert "firm02" not in listed and "firm12" not in listed
+        assert member.locator("#upload-form").is_visible()
+        member.goto(url + "/runs")
+        assert member.locator("a[href^='/runs/0']").count() == 0  # the study is research's
     finally:
         context.close()

@@ -167,11 +167,24 @@ def release_summary(record: ReleaseRecord) -> dict[str, Any]:
             "mode": record.method, "created_at": record.created_at.isoformat()}
 
 
+_DISTRIBUTION_ORDER = ("dist", "low", "mode", "high", "value")
+
+
+def _in_reading_order(distribution: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A released distribution's keys as people read them (low, mode, high), not in the
+    store's sorted order."""
+    if distribution is None:
+        return None
+    rank = {k: i for i, k in enumerate(_DISTRIBUTION_ORDER)}
+    return {k: distribution[k]
+            for k in sorted(distribution, key=lambda k: (rank.get(k, len(rank)), k))}
+
+
 def _public_cell(cell: dict[str, Any]) -> dict[str, Any]:
     return {"group": {str(k): str(v) for k, v in cell.get("group", {}).items()},
             "released": bool(cell.get("released")),
             "value": _finite(cell.get("value")),
-            "distribution": cell.get("distribution"),
+            "distribution": _in_reading_order(cell.get("distribution")),
             "reason": str(cell.get("reason") or ""),
             "n_organisations": cell.get("n_organisations"),
             "epsilon": cell.get("epsilon")}
