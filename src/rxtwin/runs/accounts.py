@@ -41,11 +41,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rxtwin.store import LOCAL_ORGANISATION, ROLES, Store, StoreInputError
 from rxtwin.store.accounts import Accounts, TokenRecord, UserRecord
 
-__all__ = ["LOCAL_ORGANISATION", "LOCAL_PRINCIPAL", "ROLES", "ROLE_SCOPES", "SCOPES",
-           "IssuedToken", "Principal", "add_user", "authenticate_password",
-           "authenticate_token", "close_login", "has_users", "issue_token", "list_tokens",
-           "list_users",
-           "open_login", "revoke_token", "login_principal", "set_password"]
+__all__ = ["LOCAL_ORGANISATION", "LOCAL_PRINCIPAL", "PURGE_AFTER_DAYS", "ROLES", "ROLE_SCOPES",
+           "SCOPES", "IssuedToken", "Principal", "Purged", "add_user", "authenticate_password",
+           "authenticate_token", "close_login", "get_user", "has_users", "issue_token", "list_tokens",
+           "list_users", "login_principal", "open_login", "purge", "revoke_token",
+           "set_password", "set_role"]
 
 SCOPES = ("read", "write", "admin")
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
@@ -103,12 +103,53 @@ def add_user(store: Store, user_id: str, organisation_id: str, role: str = "memb
                              None if password is None else _HASHER.hash(password))
 
 
-def set_password(store: Store, user_id: str, password: str | None) -> None:
-    """Set (or with None remove) a user's browser password."""
+def set_password(store: Store, user_id: str, password: str | None) -> int:
+    """Set (or with None remove) a user's browser password, and end the user's browser
+    logins (whoever logged in with the old password must log in again). Returns the number
+    of logins ended."""
     if password is not None:
         _check_password(password)
-    Accounts(store).set_password_hash(user_id,
-                                      None if password is None else _HASHER.hash(password))
+    return Accounts(store).set_password_hash(
+        user_id, None if password is None else _HASHER.hash(password), end_logins=True)
+
+
+def set_role(store: Store, user_id: str, role: str) -> str:
+    """Give a user another role; return the one it had. It takes effect on the next
+    request of each of the user's tokens and logins: their scopes are cut to the new
+    role's. A token keeps the scopes it was issued with, so a raised role shows in new
+    tokens (and in logins, which have all the role's scopes) only."""
+    return Accounts(store).set_role(user_id, role)
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What :func:`purge` deleted: logins and tokens that ended before ``ended_before``."""
+
+    logins: int
+    tokens: int
+    ended_before: datetime
+
+
+PURGE_AFTER_DAYS = 30
+"""Default age [days] past which ended logins and tokens are deleted (assumption: a month
+of expired and revoked tokens stays in ``rxtwin users list`` to look back on)."""
+
+
+def purge(store: Store, older_than: timedelta = timedelta(days=PURGE_AFTER_DAYS), *,
+          now: datetime | None = None) -> Purged:
+    """Delete the browser logins that expired, and the tokens that expired or were
+    revoked, more than ``older_than`` ago (zero: every ended one)."""
+    if older_than < timedelta(0):
+        raise StoreInputError(f"the age of what to delete must not be negative, got "
+                              f"{older_than}")
+    cutoff = (now or datetime.now(UTC)) - older_than
+    logins, tokens = Accounts(store).purge(cutoff)
+    return Purged(logins, tokens, cutoff)
+
+
+def get_user(store: Store, user_id: str) -> UserRecord | None:
+    """A user (never a secret in clear), or None."""
+    return Accounts(store).get_user(user_id)
 
 
 def list_users(store: Store) -> list[UserRecord]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from rxtwin.store._schema import (
     ROLES,
@@ -108,14 +108,44 @@ class Accounts:
         """How many users the store holds."""
         return len(self.list_users())
 
-    def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
-        """Replace a user's password hash (None: no browser login)."""
-        def work(conn: Connection) -> None:
+    def set_password_hash(self, user_id: str, password_hash: str | None, *,
+                          end_logins: bool = False) -> int:
+        """Replace a user's password hash (None: no browser login); with ``end_logins``
+        end the user's browser logins in the same transaction. Returns the number of
+        logins ended."""
+        def work(conn: Connection) -> int:
             if conn.execute(users.update().where(users.c.id == user_id).values(
                     password_hash=password_hash)).rowcount != 1:
                 raise UnknownItemError(f"no user {user_id!r}")
+            if not end_logins:
+                return 0
+            return conn.execute(web_logins.delete().where(
+                web_logins.c.user_id == user_id)).rowcount
 
-        self.store._write(work)
+        return self.store._write(work)
+
+    def set_role(self, user_id: str, role: str) -> str:
+        """Give a user another role; return the role it had.
+
+        Raises
+        ------
+        StoreInputError
+            A role not in :data:`ROLES`.
+        UnknownItemError
+            No such user.
+        """
+        if role not in ROLES:
+            raise StoreInputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+
+        def work(conn: Connection) -> str:
+            before = conn.execute(select(users.c.role).where(users.c.id == user_id)
+                                  .with_for_update()).scalar()
+            if before is None:
+                raise UnknownItemError(f"no user {user_id!r}")
+            conn.execute(users.update().where(users.c.id == user_id).values(role=role))
+            return str(before)
+
+        return self.store._write(work)
 
     # ------------------------------------------------------------------ tokens
     def add_token(self, prefix: str, user_id: str, secret_hash: str,
@@ -179,6 +209,21 @@ class Accounts:
         """End a login (nothing if it does not exist)."""
         self.store._write(lambda conn: conn.execute(web_logins.delete().where(
             web_logins.c.token_hash == token_hash)))
+
+    # ------------------------------------------------------------------ upkeep
+    def purge(self, ended_before: datetime) -> tuple[int, int]:
+        """Delete the logins that expired, and the tokens that expired or were revoked, at
+        or before ``ended_before``, in one transaction. Returns (logins, tokens) deleted."""
+        def work(conn: Connection) -> tuple[int, int]:
+            logins = conn.execute(web_logins.delete().where(
+                web_logins.c.expires_at <= ended_before)).rowcount
+            tokens = conn.execute(api_tokens.delete().where(or_(
+                api_tokens.c.expires_at <= ended_before,
+                and_(api_tokens.c.revoked_at.is_not(None),
+                     api_tokens.c.revoked_at <= ended_before)))).rowcount
+            return logins, tokens
+
+        return self.store._write(work)
 
 
 def _user(row: Mapping[str, Any]) -> UserRecord:
