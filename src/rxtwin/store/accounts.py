@@ -167,6 +167,15 @@ class Accounts:
                                ).mappings().first()
         return None if row is None else _token(row)
 
+    def get_token_and_user(self, prefix: str) -> tuple[TokenRecord, UserRecord] | None:
+        """The token of that prefix and its user, in one query (a bearer token is looked up
+        on every request), or None."""
+        query = select(api_tokens, *_USER_COLUMNS).join(
+            users, users.c.id == api_tokens.c.user_id).where(api_tokens.c.prefix == prefix)
+        with self.store._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else (_token(row), _user(_unlabelled(row)))
+
     def list_tokens(self, user_id: str | None = None) -> list[TokenRecord]:
         """Every token (of one user), oldest first."""
         query = select(api_tokens).order_by(api_tokens.c.created_at)
@@ -205,6 +214,16 @@ class Accounts:
                 web_logins.c.token_hash == token_hash)).first()
         return None if row is None else (row[0], row[1])
 
+    def get_login_and_user(self, token_hash: str) -> tuple[datetime, UserRecord] | None:
+        """``(expiry, user)`` of a login, in one query (a login is looked up on every
+        request of the pages), or None."""
+        query = select(web_logins.c.expires_at, *_USER_COLUMNS).join(
+            users, users.c.id == web_logins.c.user_id).where(
+            web_logins.c.token_hash == token_hash)
+        with self.store._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else (row["expires_at"], _user(_unlabelled(row)))
+
     def delete_login(self, token_hash: str) -> None:
         """End a login (nothing if it does not exist)."""
         self.store._write(lambda conn: conn.execute(web_logins.delete().where(
@@ -224,6 +243,16 @@ class Accounts:
             return logins, tokens
 
         return self.store._write(work)
+
+
+_USER_COLUMNS = tuple(column.label(f"u_{column.name}") for column in users.c)
+"""The user's columns, labelled ``u_<name>`` so that they do not clash with a joined
+table's (``created_at``)."""
+
+
+def _unlabelled(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's columns of a joined row, by their own names."""
+    return {key[2:]: value for key, value in row.items() if key.startswith("u_")}
 
 
 def _user(row: Mapping[str, Any]) -> UserRecord:
