@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -60,6 +61,23 @@ MIN_PASSWORD_CHARS = 12
 
 _HASHER = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-memory profile)
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+ARGON2_AT_ONCE = max(1, (os.cpu_count() or 1) // 2)
+"""argon2 verifications run at once per process, at most (assumption: half the cores; one
+takes about 0.15 s of CPU and 64 MB, on ``parallelism`` = 4 threads, so a burst of logins
+or of new tokens left unbounded takes every core and stalls every other request; bounded,
+they wait their turn and the other requests keep being answered)."""
+_ARGON2_SLOTS = threading.BoundedSemaphore(ARGON2_AT_ONCE)
+
+
+def _verify(stored_hash: str, secret: str) -> bool:
+    """Whether ``secret`` matches its argon2 hash, in one of the :data:`ARGON2_AT_ONCE`
+    slots."""
+    with _ARGON2_SLOTS:
+        try:
+            return _HASHER.verify(stored_hash, secret)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -263,9 +281,7 @@ def authenticate_token(store: Store, token: str, *, now: datetime | None = None
         return None
     key = (prefix, hashlib.sha256(token.encode("utf-8")).hexdigest())
     if not _VERIFIED.seen(key):
-        try:
-            _HASHER.verify(record.secret_hash, token)
-        except (VerificationError, InvalidHashError):
+        if not _verify(record.secret_hash, token):
             return None
         _VERIFIED.add(key)
     return _principal(user, record.scopes)
@@ -276,9 +292,7 @@ def authenticate_password(store: Store, user_id: str, password: str) -> Principa
     argon2 verification as a wrong password."""
     user = Accounts(store).get_user(user_id) if len(user_id) <= 100 else None
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _HASHER.verify(stored, password[:1000])
-    except (VerificationError, InvalidHashError):
+    if not _verify(stored, password[:1000]):
         return None
     if user is None or not user.password_hash:
         return None
