@@ -74,6 +74,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _cpu_s(pid: int) -> float | None:
+    """CPU time [s] (user and system, all threads) of a process so far; None where
+    ``/proc`` is missing (not Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start_server(db: Path, port: int, mode: str = "local") -> subprocess.Popen:
     """``rxtwin`` 's web app on ``db`` in its own process, in the authentication ``mode``
     (``local`` or ``users``), once it answers /api/health."""
@@ -435,9 +445,11 @@ def load(clients: int, duration_s: float, bombs_per_s: float, mode: str) -> dict
         try:
             _prepare(base, runners, plans)
             started = time.monotonic()
+            cpu_before = _cpu_s(server.pid)
             latencies, errors, bombs = asyncio.run(_load(
                 base, plans, duration_s, bombs_per_s, next(iter(runners.values()), None)))
             elapsed = time.monotonic() - started
+            cpu_after = _cpu_s(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -468,6 +480,9 @@ def load(clients: int, duration_s: float, bombs_per_s: float, mode: str) -> dict
         "bomb_uploads": len(bombs),
         "bomb_answers": sorted({status for _, status in bombs}),
         "bomb_seconds_max": round(max((s for s, _ in bombs), default=0.0), 3),
+        "server_cpu_ms_per_request": (
+            None if cpu_before is None or cpu_after is None
+            else round(1000 * (cpu_after - cpu_before) / values.size, 2)),
         "latency_p50_ms_by_url": by_url,
         "load_average_1min_before_after": [round(load_before[0], 2),
                                            round(os.getloadavg()[0], 2)],
