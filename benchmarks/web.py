@@ -13,8 +13,8 @@ page, run list, run pages, a CSV download), logging out at the end. Once a round
 client also asks for another organisation's run, which must answer 404. Any answer other
 than the expected one is an error (a 404 for an own run, a redirect to the login page, a
 login without its cookie). Reports request count, throughput, p50/p95/max latency (logins
-included), errors, clients by kind of authentication and the load average of the machine
-before and after. Target: p95 < 300 ms with 0 errors for 20 clients over 30 s. Loopback
+included), errors, clients by kind of authentication, the server's CPU time per request
+(logins included; Linux) and the load average of the machine before and after. Target: p95 < 300 ms with 0 errors for 20 clients over 30 s. Loopback
 only; bounded in time. ``--auth local`` runs the same load in local mode (no login, one
 organisation), for comparison. With ``--bombs-per-s R`` a further client (a member, by
 token) uploads the alias bomb of the hostile corpus (``alias_bomb_lists``) R times a second
