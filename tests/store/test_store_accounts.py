@@ -1,14 +1,17 @@
 """Users, tokens and logins in the store, on SQLite and PostgreSQL: hashes only, expiry
-compared in UTC, revocation at once, runs and scenarios listed per organisation."""
+compared in UTC, revocation and role changes at once, a new password ends the logins,
+purging deletes only what ended before the cutoff, runs and scenarios listed per
+organisation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from rxtwin.runs.accounts import (
+    Purged,
     add_user,
     authenticate_password,
     authenticate_token,
@@ -16,10 +19,13 @@ from rxtwin.runs.accounts import (
     issue_token,
     login_principal,
     open_login,
+    purge,
     revoke_token,
+    set_password,
+    set_role,
 )
 from rxtwin.runs.consortium import register_organisation
-from rxtwin.store import StoreInputError
+from rxtwin.store import StoreInputError, UnknownItemError
 from rxtwin.store.accounts import Accounts
 
 if TYPE_CHECKING:
@@ -67,3 +73,45 @@ def test_runs_and_scenarios_are_listed_per_organisation(store_target: StoreTarge
         assert [r.id for r in store.list_runs(organisation_id="acme")] == [run]
         store.delete_run(run)
         assert store.run_organisation(run) is None
+
+
+def test_role_changes_and_password_changes_end_logins(store_target: StoreTarget) -> None:
+    with store_target.open() as store:
+        register_organisation(store, "acme")
+        add_user(store, "alice", "acme", "admin", "a long enough password")
+        token = issue_token(store, "alice").token
+        cookie = open_login(store, authenticate_password(store, "alice",
+                                                         "a long enough password"))
+        assert set_role(store, "alice", "researcher") == "admin"
+        assert authenticate_token(store, token).scopes == {"read"}
+        assert login_principal(store, cookie).scopes == {"read"}
+        with pytest.raises(StoreInputError, match="role 'boss' is not one of"):
+            set_role(store, "alice", "boss")
+        with pytest.raises(UnknownItemError, match="no user 'nobody'"):
+            set_role(store, "nobody", "admin")
+        assert set_password(store, "alice", "a new long password") == 1
+        assert login_principal(store, cookie) is None
+
+
+def test_purge_deletes_only_what_ended_before_the_cutoff(store_target: StoreTarget) -> None:
+    with store_target.open() as store:
+        register_organisation(store, "acme")
+        add_user(store, "alice", "acme", "member", "a long enough password")
+        principal = authenticate_password(store, "alice", "a long enough password")
+        live_login = open_login(store, principal, valid_for=timedelta(days=30))
+        old_login = open_login(store, principal, valid_for=timedelta(seconds=1))
+        live = issue_token(store, "alice")
+        expired = issue_token(store, "alice", valid_for=timedelta(seconds=1))
+        revoked = issue_token(store, "alice")
+        revoke_token(store, revoked.prefix)
+        later = datetime.now(UTC) + timedelta(days=10)
+        assert purge(store, timedelta(days=11), now=later) == Purged(0, 0, later - timedelta(days=11))
+        done = purge(store, timedelta(days=9), now=later)
+        assert (done.logins, done.tokens) == (1, 2)
+        accounts = Accounts(store)
+        assert [t.prefix for t in accounts.list_tokens()] == [live.prefix]
+        assert accounts.get_token(expired.prefix) is None
+        assert login_principal(store, live_login) is not None
+        assert login_principal(store, old_login) is None
+        with pytest.raises(StoreInputError, match="must not be negative"):
+            purge(store, timedelta(days=-1))

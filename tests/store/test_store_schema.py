@@ -23,12 +23,16 @@ from rxtwin.store import (
 from rxtwin.store._schema import (
     MIGRATIONS,
     apply_migrations,
+    consortium_organisations,
     meta,
     read_schema_version,
     runs,
     scenarios,
+    users,
 )
 from rxtwin.store._store import _resolve_url
+from rxtwin.store.accounts import Accounts
+from rxtwin.store.login_failures import LoginFailures
 
 if TYPE_CHECKING:
     from conftest import StoreTarget
@@ -36,7 +40,8 @@ if TYPE_CHECKING:
 TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts",
           "consortium_organisations", "consortium_submissions", "consortium_releases",
           "consortium_ledgers", "consortium_audit",
-          "users", "api_tokens", "web_logins", "run_owners", "scenario_owners"}
+          "users", "api_tokens", "web_logins", "run_owners", "scenario_owners",
+          "login_failures"}
 V1_TABLES = {"meta", "scenarios", "runs", "chunks", "summaries", "artifacts"}
 
 
@@ -201,6 +206,31 @@ def test_version_2_store_gains_users_and_its_runs_belong_to_the_local_organisati
         assert not store.scenario_owned("b" * 64, "acme")
         assert [r.id for r in store.list_runs(organisation_id="acme")] == []
         assert [r.id for r in store.list_runs(organisation_id=LOCAL_ORGANISATION)] == ["c" * 32]
+
+
+def test_version_3_store_gains_login_failures_and_keeps_its_users(
+    store_target: StoreTarget,
+) -> None:
+    engine = _raw_engine(store_target)
+    with engine.begin() as conn:  # a store as version 3 left it: one user
+        apply_migrations(conn, 0, MIGRATIONS, 3)
+        conn.execute(consortium_organisations.insert().values(
+            id="acme", name="acme", created_at=datetime.now(UTC)))
+        conn.execute(users.insert().values(id="alice", organisation_id="acme", role="member",
+                                           created_at=datetime.now(UTC)))
+    with engine.connect() as conn:
+        assert "login_failures" not in inspect(conn).get_table_names()
+    engine.dispose()
+    with store_target.open() as store:
+        assert Accounts(store).get_user("alice").organisation_id == "acme"
+        failures = LoginFailures(store)
+        failures.record("f" * 64, datetime.now(UTC), forget_before=datetime(2000, 1, 1, tzinfo=UTC))
+        assert failures.recent("f" * 64, datetime(2000, 1, 1, tzinfo=UTC)).count == 1
+    engine = _raw_engine(store_target)
+    with engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) == TABLES
+        assert read_schema_version(conn) == SCHEMA_VERSION == 4
+    engine.dispose()
 
 
 def test_apply_migrations_refuses_a_gap() -> None:

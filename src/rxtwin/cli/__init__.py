@@ -99,7 +99,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "consortium": LazyCommand("rxtwin.cli.consortium:app",
                               "The consortium's pool: register, submit, list, release, audit."),
     "users": LazyCommand("rxtwin.cli.users:app",
-                         "Users and API tokens of the web app: add, token, revoke, list."),
+                         "Users and API tokens of the web app: add, token, revoke, list, role, "
+                         "password, purge."),
     "twin": LazyCommand("rxtwin.cli.twin:app", "Digital twin of a continuous tablet line."),
     "supply": LazyCommand("rxtwin.cli.supply_group:app",
                           "Supply network: map, exposure, time-to-survive."),

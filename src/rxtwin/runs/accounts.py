@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -41,11 +42,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rxtwin.store import LOCAL_ORGANISATION, ROLES, Store, StoreInputError
 from rxtwin.store.accounts import Accounts, TokenRecord, UserRecord
 
-__all__ = ["LOCAL_ORGANISATION", "LOCAL_PRINCIPAL", "ROLES", "ROLE_SCOPES", "SCOPES",
-           "IssuedToken", "Principal", "add_user", "authenticate_password",
-           "authenticate_token", "close_login", "has_users", "issue_token", "list_tokens",
-           "list_users",
-           "open_login", "revoke_token", "login_principal", "set_password"]
+__all__ = ["LOCAL_ORGANISATION", "LOCAL_PRINCIPAL", "PURGE_AFTER_DAYS", "ROLES", "ROLE_SCOPES",
+           "SCOPES", "IssuedToken", "Principal", "Purged", "add_user", "authenticate_password",
+           "authenticate_token", "close_login", "get_user", "has_users", "issue_token", "list_tokens",
+           "list_users", "login_principal", "open_login", "purge", "revoke_token",
+           "set_password", "set_role"]
 
 SCOPES = ("read", "write", "admin")
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
@@ -60,6 +61,23 @@ MIN_PASSWORD_CHARS = 12
 
 _HASHER = PasswordHasher()  # argon2id, the library's defaults (RFC 9106 low-memory profile)
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+ARGON2_AT_ONCE = max(1, (os.cpu_count() or 1) // 2)
+"""argon2 verifications run at once per process, at most (assumption: half the cores; one
+takes about 0.15 s of CPU and 64 MB, on ``parallelism`` = 4 threads, so a burst of logins
+or of new tokens left unbounded takes every core and stalls every other request; bounded,
+they wait their turn and the other requests keep being answered)."""
+_ARGON2_SLOTS = threading.BoundedSemaphore(ARGON2_AT_ONCE)
+
+
+def _verify(stored_hash: str, secret: str) -> bool:
+    """Whether ``secret`` matches its argon2 hash, in one of the :data:`ARGON2_AT_ONCE`
+    slots."""
+    with _ARGON2_SLOTS:
+        try:
+            return _HASHER.verify(stored_hash, secret)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -103,12 +121,53 @@ def add_user(store: Store, user_id: str, organisation_id: str, role: str = "memb
                              None if password is None else _HASHER.hash(password))
 
 
-def set_password(store: Store, user_id: str, password: str | None) -> None:
-    """Set (or with None remove) a user's browser password."""
+def set_password(store: Store, user_id: str, password: str | None) -> int:
+    """Set (or with None remove) a user's browser password, and end the user's browser
+    logins (whoever logged in with the old password must log in again). Returns the number
+    of logins ended."""
     if password is not None:
         _check_password(password)
-    Accounts(store).set_password_hash(user_id,
-                                      None if password is None else _HASHER.hash(password))
+    return Accounts(store).set_password_hash(
+        user_id, None if password is None else _HASHER.hash(password), end_logins=True)
+
+
+def set_role(store: Store, user_id: str, role: str) -> str:
+    """Give a user another role; return the one it had. It takes effect on the next
+    request of each of the user's tokens and logins: their scopes are cut to the new
+    role's. A token keeps the scopes it was issued with, so a raised role shows in new
+    tokens (and in logins, which have all the role's scopes) only."""
+    return Accounts(store).set_role(user_id, role)
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What :func:`purge` deleted: logins and tokens that ended before ``ended_before``."""
+
+    logins: int
+    tokens: int
+    ended_before: datetime
+
+
+PURGE_AFTER_DAYS = 30
+"""Default age [days] past which ended logins and tokens are deleted (assumption: a month
+of expired and revoked tokens stays in ``rxtwin users list`` to look back on)."""
+
+
+def purge(store: Store, older_than: timedelta = timedelta(days=PURGE_AFTER_DAYS), *,
+          now: datetime | None = None) -> Purged:
+    """Delete the browser logins that expired, and the tokens that expired or were
+    revoked, more than ``older_than`` ago (zero: every ended one)."""
+    if older_than < timedelta(0):
+        raise StoreInputError(f"the age of what to delete must not be negative, got "
+                              f"{older_than}")
+    cutoff = (now or datetime.now(UTC)) - older_than
+    logins, tokens = Accounts(store).purge(cutoff)
+    return Purged(logins, tokens, cutoff)
+
+
+def get_user(store: Store, user_id: str) -> UserRecord | None:
+    """A user (never a secret in clear), or None."""
+    return Accounts(store).get_user(user_id)
 
 
 def list_users(store: Store) -> list[UserRecord]:
@@ -208,24 +267,24 @@ def token_record(store: Store, token: str) -> TokenRecord | None:
 def authenticate_token(store: Store, token: str, *, now: datetime | None = None
                        ) -> Principal | None:
     """The principal of a bearer token, or None if it is unknown, wrong, revoked or
-    expired."""
+    expired. One query (the token's row with its user's); argon2 only the first time a
+    process sees the token."""
     prefix = _prefix(token)
     if prefix is None or len(token) > 200:
         return None
-    accounts = Accounts(store)
-    record = accounts.get_token(prefix)
+    found = Accounts(store).get_token_and_user(prefix)
     now = now or datetime.now(UTC)
-    if record is None or record.revoked_at is not None or record.expires_at <= now:
+    if found is None:
+        return None
+    record, user = found
+    if record.revoked_at is not None or record.expires_at <= now:
         return None
     key = (prefix, hashlib.sha256(token.encode("utf-8")).hexdigest())
     if not _VERIFIED.seen(key):
-        try:
-            _HASHER.verify(record.secret_hash, token)
-        except (VerificationError, InvalidHashError):
+        if not _verify(record.secret_hash, token):
             return None
         _VERIFIED.add(key)
-    user = accounts.get_user(record.user_id)
-    return None if user is None else _principal(user, record.scopes)
+    return _principal(user, record.scopes)
 
 
 def authenticate_password(store: Store, user_id: str, password: str) -> Principal | None:
@@ -233,9 +292,7 @@ def authenticate_password(store: Store, user_id: str, password: str) -> Principa
     argon2 verification as a wrong password."""
     user = Accounts(store).get_user(user_id) if len(user_id) <= 100 else None
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _HASHER.verify(stored, password[:1000])
-    except (VerificationError, InvalidHashError):
+    if not _verify(stored, password[:1000]):
         return None
     if user is None or not user.password_hash:
         return None
@@ -256,15 +313,14 @@ def open_login(store: Store, principal: Principal, *,
 
 
 def login_principal(store: Store, cookie: str) -> Principal | None:
-    """The principal of a login cookie, or None if unknown or expired."""
+    """The principal of a login cookie, or None if unknown or expired: its SHA-256 and one
+    query (the login's row with its user's)."""
     if not cookie or len(cookie) > 200:
         return None
-    accounts = Accounts(store)
-    found = accounts.get_login(_login_hash(cookie))
-    if found is None or found[1] <= datetime.now(UTC):
+    found = Accounts(store).get_login_and_user(_login_hash(cookie))
+    if found is None or found[0] <= datetime.now(UTC):
         return None
-    user = accounts.get_user(found[0])
-    return None if user is None else _principal(user, ROLE_SCOPES[user.role])
+    return _principal(found[1], ROLE_SCOPES[found[1].role])
 
 
 def close_login(store: Store, cookie: str) -> None:

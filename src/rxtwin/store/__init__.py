@@ -8,7 +8,8 @@
 See ``docs/store.md`` for what is stored, the schema and how a killed run resumes;
 :mod:`rxtwin.store.pool` keeps the consortium's pool (organisations, versioned submissions,
 released statistics, privacy ledgers, the hash-chained audit log);
-:mod:`rxtwin.store.accounts` the web app's users, API tokens and logins.
+:mod:`rxtwin.store.accounts` the web app's users, API tokens and logins;
+:mod:`rxtwin.store.login_failures` its failed logins.
 """
 
 from rxtwin.store._schema import LOCAL_ORGANISATION, ROLES, RUN_STATUSES, SCHEMA_VERSION

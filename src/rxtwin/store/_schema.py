@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from rxtwin.errors import UserInputError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Schema version written by this rxtwin; a database with a larger one is refused."""
 
 RUN_STATUSES = ("queued", "running", "done", "failed", "interrupted")
@@ -264,10 +264,27 @@ scenario_owners = Table(
     Column("organisation_id", String(100), primary_key=True),
 )
 
+
+# -- failed logins (version 4) ----------------------------------------------------------------
+# One row per failed browser login, found by the SHA-256 of the client's address and the
+# user name tried (never either in clear), so that every process of the web app on this
+# store counts the same failures, and a restart forgets none. Rows older than the counting
+# window are deleted as new failures come in.
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_hash", String(64), nullable=False, index=True,
+           comment="sha256 of the client address and the user name tried"),
+    Column("failed_at", UTCDateTime, nullable=False, index=True),
+)
+
 _V1_TABLES = (meta, scenarios, runs, chunks, summaries, artifacts)
 _V2_TABLES = (consortium_organisations, consortium_submissions, consortium_releases,
               consortium_ledgers, consortium_audit)
 _V3_TABLES = (users, api_tokens, web_logins, run_owners, scenario_owners)
+_V4_TABLES = (login_failures,)
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -293,8 +310,14 @@ def _v3_users_and_tenancy(conn: Connection) -> None:
         select(scenarios.c.hash, literal(LOCAL_ORGANISATION))))
 
 
+def _v4_login_failures(conn: Connection) -> None:
+    """Version 3 -> 4: add the failed logins, counted by every process of the web app
+    (before, each process counted its own, in memory)."""
+    metadata.create_all(conn, tables=list(_V4_TABLES))
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
-    1: _v1_initial, 2: _v2_consortium_pool, 3: _v3_users_and_tenancy}
+    1: _v1_initial, 2: _v2_consortium_pool, 3: _v3_users_and_tenancy, 4: _v4_login_failures}
 """``MIGRATIONS[v]`` migrates a database from schema version ``v - 1`` to ``v``."""
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, or_, select
 
 from rxtwin.store._schema import (
     ROLES,
@@ -108,14 +108,44 @@ class Accounts:
         """How many users the store holds."""
         return len(self.list_users())
 
-    def set_password_hash(self, user_id: str, password_hash: str | None) -> None:
-        """Replace a user's password hash (None: no browser login)."""
-        def work(conn: Connection) -> None:
+    def set_password_hash(self, user_id: str, password_hash: str | None, *,
+                          end_logins: bool = False) -> int:
+        """Replace a user's password hash (None: no browser login); with ``end_logins``
+        end the user's browser logins in the same transaction. Returns the number of
+        logins ended."""
+        def work(conn: Connection) -> int:
             if conn.execute(users.update().where(users.c.id == user_id).values(
                     password_hash=password_hash)).rowcount != 1:
                 raise UnknownItemError(f"no user {user_id!r}")
+            if not end_logins:
+                return 0
+            return conn.execute(web_logins.delete().where(
+                web_logins.c.user_id == user_id)).rowcount
 
-        self.store._write(work)
+        return self.store._write(work)
+
+    def set_role(self, user_id: str, role: str) -> str:
+        """Give a user another role; return the role it had.
+
+        Raises
+        ------
+        StoreInputError
+            A role not in :data:`ROLES`.
+        UnknownItemError
+            No such user.
+        """
+        if role not in ROLES:
+            raise StoreInputError(f"role {role!r} is not one of {', '.join(ROLES)}")
+
+        def work(conn: Connection) -> str:
+            before = conn.execute(select(users.c.role).where(users.c.id == user_id)
+                                  .with_for_update()).scalar()
+            if before is None:
+                raise UnknownItemError(f"no user {user_id!r}")
+            conn.execute(users.update().where(users.c.id == user_id).values(role=role))
+            return str(before)
+
+        return self.store._write(work)
 
     # ------------------------------------------------------------------ tokens
     def add_token(self, prefix: str, user_id: str, secret_hash: str,
@@ -136,6 +166,15 @@ class Accounts:
             row = conn.execute(select(api_tokens).where(api_tokens.c.prefix == prefix)
                                ).mappings().first()
         return None if row is None else _token(row)
+
+    def get_token_and_user(self, prefix: str) -> tuple[TokenRecord, UserRecord] | None:
+        """The token of that prefix and its user, in one query (a bearer token is looked up
+        on every request), or None."""
+        query = select(api_tokens, *_USER_COLUMNS).join(
+            users, users.c.id == api_tokens.c.user_id).where(api_tokens.c.prefix == prefix)
+        with self.store._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else (_token(row), _user(_unlabelled(row)))
 
     def list_tokens(self, user_id: str | None = None) -> list[TokenRecord]:
         """Every token (of one user), oldest first."""
@@ -175,10 +214,45 @@ class Accounts:
                 web_logins.c.token_hash == token_hash)).first()
         return None if row is None else (row[0], row[1])
 
+    def get_login_and_user(self, token_hash: str) -> tuple[datetime, UserRecord] | None:
+        """``(expiry, user)`` of a login, in one query (a login is looked up on every
+        request of the pages), or None."""
+        query = select(web_logins.c.expires_at, *_USER_COLUMNS).join(
+            users, users.c.id == web_logins.c.user_id).where(
+            web_logins.c.token_hash == token_hash)
+        with self.store._read() as conn:
+            row = conn.execute(query).mappings().first()
+        return None if row is None else (row["expires_at"], _user(_unlabelled(row)))
+
     def delete_login(self, token_hash: str) -> None:
         """End a login (nothing if it does not exist)."""
         self.store._write(lambda conn: conn.execute(web_logins.delete().where(
             web_logins.c.token_hash == token_hash)))
+
+    # ------------------------------------------------------------------ upkeep
+    def purge(self, ended_before: datetime) -> tuple[int, int]:
+        """Delete the logins that expired, and the tokens that expired or were revoked, at
+        or before ``ended_before``, in one transaction. Returns (logins, tokens) deleted."""
+        def work(conn: Connection) -> tuple[int, int]:
+            logins = conn.execute(web_logins.delete().where(
+                web_logins.c.expires_at <= ended_before)).rowcount
+            tokens = conn.execute(api_tokens.delete().where(or_(
+                api_tokens.c.expires_at <= ended_before,
+                and_(api_tokens.c.revoked_at.is_not(None),
+                     api_tokens.c.revoked_at <= ended_before)))).rowcount
+            return logins, tokens
+
+        return self.store._write(work)
+
+
+_USER_COLUMNS = tuple(column.label(f"u_{column.name}") for column in users.c)
+"""The user's columns, labelled ``u_<name>`` so that they do not clash with a joined
+table's (``created_at``)."""
+
+
+def _unlabelled(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's columns of a joined row, by their own names."""
+    return {key[2:]: value for key, value in row.items() if key.startswith("u_")}
 
 
 def _user(row: Mapping[str, Any]) -> UserRecord:

@@ -221,7 +221,7 @@ def create_app(
                                   document_timeout_s=document_timeout_s,
                                   stale_after_s=stale_after_s)
     app.state.auth = auth
-    app.state.login_limiter = LoginLimiter(auth.login_attempts, auth.login_window_s)
+    app.state.login_limiter = LoginLimiter(opened, auth.login_attempts, auth.login_window_s)
     app.state.templates = Jinja2Templates(directory=HERE / "templates",
                                           context_processors=[_page_context])
     app.state.templates.env.filters["human"] = _human

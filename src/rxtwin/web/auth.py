@@ -25,12 +25,11 @@ bearer token is never sent by a browser on its own, so it needs neither.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlsplit
@@ -48,6 +47,7 @@ from rxtwin.runs.accounts import (
     same_secret,
 )
 from rxtwin.store import Store
+from rxtwin.store.login_failures import LoginFailures
 
 LOGIN_COOKIE = "rxtwin_login"
 CSRF_COOKIE = "rxtwin_csrf"
@@ -101,42 +101,39 @@ class LoginRequired(Exception):
 
 
 class LoginLimiter:
-    """Failed logins per key (client address and user name) in a sliding window; a key
-    over the limit is refused (429) until its oldest failure leaves the window. In memory,
-    per process."""
+    """Failed logins per key (client address and user name) in a sliding window of
+    ``window_s`` [s]; a key with ``attempts`` failures in the window is refused (429) until
+    its oldest failure leaves it. Kept in the store (:mod:`rxtwin.store.login_failures`,
+    the key as a SHA-256), so every process of the app on one store shares the count and a
+    restart does not reset it; each call is one short query (call it off the event loop)."""
 
-    def __init__(self, attempts: int, window_s: float):
+    def __init__(self, store: Store, attempts: int, window_s: float):
+        self.failures = LoginFailures(store)
         self.attempts = attempts
         self.window_s = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] >= self.window_s:
-            times.popleft()
-        return times
+    @staticmethod
+    def _hash(key: tuple[str, str]) -> str:
+        address, user = key
+        return hashlib.sha256(f"{address}\n{user}".encode()).hexdigest()
 
     def retry_after_s(self, key: tuple[str, str]) -> float | None:
         """Seconds to wait before this key may try again, or None if it may now."""
-        now = time.monotonic()
-        with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self.attempts:
-                return None
-            return max(1.0, self.window_s - (now - times[0]))
+        now = datetime.now(UTC)
+        recent = self.failures.recent(self._hash(key), now - timedelta(seconds=self.window_s))
+        if recent.count < self.attempts or recent.oldest is None:
+            return None
+        return max(1.0, self.window_s - (now - recent.oldest).total_seconds())
 
     def failed(self, key: tuple[str, str]) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(key, now).append(now)
-            if len(self._failures) > 10_000:  # bounded: forget the quietest keys
-                for stale in [k for k, v in self._failures.items() if not v][:5_000]:
-                    del self._failures[stale]
+        """Count a failure of this key now (and forget every key's that left the window)."""
+        now = datetime.now(UTC)
+        self.failures.record(self._hash(key), now,
+                             forget_before=now - timedelta(seconds=self.window_s))
 
     def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+        """Forget this key's failures."""
+        self.failures.clear(self._hash(key))
 
 
 class CsrfCookie:

@@ -1,6 +1,7 @@
 """Logging in and out of the pages (``users`` mode): a user name and password give a
 login cookie (HttpOnly, SameSite=Lax, Secure beyond the loopback interface); repeated
-failures from one client for one user name answer 429 for a while."""
+failures from one client for one user name answer 429 for a while, counted in the store
+(:class:`rxtwin.web.auth.LoginLimiter`), so by every process of the app together."""
 
 from __future__ import annotations
 
@@ -47,16 +48,16 @@ async def login(request: Request) -> Response:
     next_url = _local_path(str(form.get("next", "/")))
     limiter: LoginLimiter = request.app.state.login_limiter
     key = (request.client.host if request.client else "", user.lower())
-    wait_s = limiter.retry_after_s(key)
+    wait_s = await run_in_threadpool(limiter.retry_after_s, key)
     if wait_s is not None:
         raise HTTPException(429, f"too many failed logins for {user!r}; try again in "
                                  f"{wait_s:.0f} s", headers={"Retry-After": f"{wait_s:.0f}"})
     store = request.app.state.store
     principal = await run_in_threadpool(authenticate_password, store, user, password)
     if principal is None:
-        limiter.failed(key)
+        await run_in_threadpool(limiter.failed, key)
         return _page(request, 401, "wrong user name or password", user, next_url)
-    limiter.succeeded(key)
+    await run_in_threadpool(limiter.succeeded, key)
     cookie = await run_in_threadpool(open_login, store, principal)
     response = RedirectResponse(next_url, status_code=303)
     response.headers.append("set-cookie", login_cookie_header(
