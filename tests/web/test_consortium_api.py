@@ -106,7 +106,10 @@ def test_a_document_of_another_organisation_is_refused_with_the_clis_words(pool,
     assert error["problems"] == [{"path": "organisation_id", "rule": problem.rule,
                                   "message": error["message"]}]
     assert "must be the submitting organisation 'globex'" in error["message"]
-    # nothing was written for either organisation
+    # the attempt is in the audit log, by the user; nothing was written for either
+    refused = [e for e in ConsortiumPool(pool.store).audit_entries()
+               if e.action == "submission.write.refused"]
+    assert [(e.actor, e.target) for e in refused][0] == ("globex/bob", "acme/line/L1/2024")
     assert ConsortiumPool(pool.store).list_submissions("acme") == []
     assert [r.key for r in ConsortiumPool(pool.store).list_submissions("globex")] == [
         "globex/line/L1/2024"]

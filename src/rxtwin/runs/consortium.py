@@ -152,8 +152,14 @@ def is_registered(store: Store, organisation_id: str) -> bool:
     return ConsortiumPool(store).organisation_registered(organisation_id)
 
 
-def check_submission_document(document: Any, file: str, organisation_id: str) -> Submission:
+def check_submission_document(document: Any, file: str, organisation_id: str,
+                              store: Store | None = None,
+                              user_id: str | None = None) -> Submission:
     """Validate a parsed submission document for the submitting organisation; store nothing.
+
+    With ``store``, a document naming another organisation is recorded in the audit log as
+    a refused write (``submission.write.refused``), by ``ORG/USER`` when ``user_id`` is
+    given.
 
     Raises
     ------
@@ -163,9 +169,14 @@ def check_submission_document(document: Any, file: str, organisation_id: str) ->
     """
     submission = submission_from_document(document, file)
     if submission.organisation_id != organisation_id:
-        raise InputError([Problem(file, "organisation_id", submission.organisation_id,
-                                  f"must be the submitting organisation {organisation_id!r}: "
-                                  "an organisation submits its own data only")])
+        problem = Problem(file, "organisation_id", submission.organisation_id,
+                          f"must be the submitting organisation {organisation_id!r}: "
+                          "an organisation submits its own data only")
+        if store is not None:
+            ConsortiumPool(store).record_refusal(organisation_id, "submission.write",
+                                                 submission.key, problem.line(),
+                                                 user_id=user_id)
+        raise InputError([problem])
     return submission
 
 
@@ -200,7 +211,7 @@ def submit_file(store: Store, path: str | Path, organisation_id: str,
         The organisation is not registered.
     """
     submission = check_submission_document(read_document(Path(path)), str(path),
-                                           organisation_id)
+                                           organisation_id, store, user_id)
     return store_submission(store, submission, organisation_id, user_id)
 
 
@@ -525,7 +536,13 @@ def _release_dp(pool: ConsortiumPool, name: str, statistic: str, field: str,
               itertools.product(*(DECLARED_GROUPS[c] for c in group_by))]
     query = f"release {name}: {statistic} of {field} over {len(groups)} group(s)"
     # refuse before the pool is read when the budget cannot cover the release
-    PrivacyLedger.from_dict(pool.get_privacy_ledger(organisation_id)).check(epsilon, query)
+    try:
+        PrivacyLedger.from_dict(pool.get_privacy_ledger(organisation_id)).check(epsilon,
+                                                                                query)
+    except PrivacyBudgetExceededError as error:
+        pool.record_refusal(organisation_id, "privacy.spend", query, str(error),
+                            user_id=user_id)
+        raise
     frame = _pool_frame(pool, f"release {name}")
     share = float(epsilon) / len(groups)
 

@@ -75,6 +75,12 @@ def _check_org(organisation_id: object) -> str:
     return organisation_id
 
 
+REFUSAL_TEXT_MAX_CHARS = 500
+"""Longest target or reason a refused attempt's audit entry keeps [characters]
+(assumption: room for a key, a query's description or a one-line reason; a hostile
+value must not fill the log)."""
+
+
 def audit_actor(organisation_id: str, user_id: str | None = None) -> str:
     """Who acts, as the audit log records it: ``ORG/USER`` when a user of the organisation
     acts (the web app), else the organisation (the CLI, run by the consortium's operator
@@ -215,6 +221,28 @@ class ConsortiumPool:
             seq=seq, at=entry["at"], actor=actor, action=action, target=target,
             detail=canonical_json(entry["detail"]), prev_hash=prev,
             hash=audit_entry_hash(entry)))
+
+    def record_refusal(self, organisation_id: str, action: str, target: str, reason: str,
+                       *, user_id: str | None = None) -> None:
+        """Append a refused attempt to the audit log: action ``ACTION.refused`` (e.g.
+        ``submission.write.refused``, ``privacy.spend.refused``), the target as asked and
+        the reason (both cut to :data:`REFUSAL_TEXT_MAX_CHARS`), so that probing, such as a
+        document naming another organisation or queries past a budget, leaves a trace.
+
+        Raises
+        ------
+        StoreInputError
+            A malformed organisation or user id (:func:`audit_actor`).
+        """
+        _check_org(organisation_id)
+        actor = audit_actor(organisation_id, user_id)
+        detail = {"reason": str(reason)[:REFUSAL_TEXT_MAX_CHARS]}
+
+        def work(conn: Connection) -> None:
+            self._audit(conn, actor, f"{action}.refused", str(target)[:REFUSAL_TEXT_MAX_CHARS],
+                        detail)
+
+        self.store._write(work, retry_conflicts=True)
 
     def audit_entries(self) -> list[AuditEntry]:
         """Every audit entry, in chain order (``seq``)."""

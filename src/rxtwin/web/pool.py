@@ -110,12 +110,14 @@ def _input_error(error: InputError, file: str) -> WebError:
 
 
 def submission_from_upload(raw: bytes, file: str, syntax: str | None,
-                           organisation_id: str) -> Submission:
+                           principal: Principal, store: Store) -> Submission:
     """Read (the CLI's reader and limits) and validate an uploaded submission for the
-    submitting organisation; store nothing (runs off the event loop)."""
+    principal's organisation; store nothing but, for a document naming another
+    organisation, the refusal in the audit log (runs off the event loop)."""
     document = read_upload(raw, file, syntax)
     try:
-        return check_submission_document(document, file, organisation_id)
+        return check_submission_document(document, file, principal.organisation_id, store,
+                                         principal.user_id)
     except InputError as error:
         raise _input_error(error, file) from None
 

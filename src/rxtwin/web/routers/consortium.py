@@ -168,7 +168,7 @@ async def submit(request: Request, store: StoreDep, settings: SettingsDep,
     raw = await request.body()
     syntax = pool.syntax_of(request.headers.get("content-type", ""))
     submission = await off_loop(settings.document_timeout_s, BODY, pool.submission_from_upload,
-                                raw, BODY, syntax, principal.organisation_id)
+                                raw, BODY, syntax, principal, store)
     result = await run_in_threadpool(store_submission, store, submission,
                                      principal.organisation_id, principal.user_id)
     return SubmitOut(key=result.key, version=result.version, new=result.new)

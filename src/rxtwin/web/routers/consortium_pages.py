@@ -135,7 +135,7 @@ async def upload_submission(request: Request, store: StoreDep,
         settings: Settings = request.app.state.settings
         submission = await off_loop(settings.document_timeout_s, file,
                                     pool.submission_from_upload, raw, file, None,
-                                    principal.organisation_id)
+                                    principal, store)
         result = await run_in_threadpool(store_submission, store, submission,
                                          principal.organisation_id, principal.user_id)
     except WebError as error:
