@@ -29,3 +29,19 @@ def test_appraise_rejects_an_unknown_intervention(tmp_path):
         "--db", str(tmp_path / "runs.sqlite")])
     assert result.exit_code == 2
     assert "no-such-measure" in result.output
+
+
+def test_appraise_takes_a_commitment_share_within_zero_and_one(tmp_path):
+    db = str(tmp_path / "runs.sqlite")
+    result = CliRunner().invoke(app, [
+        "appraise", "sterile_injectable", "--technology", "", "--intervention",
+        "rapid-sterility-test", "--years", "40", "--chunk-size", "20", "--reps", "4",
+        "--draws", "50", "--seed", "2", "--commitment-share", "0.5", "--db", db])
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as store:
+        (run,) = store.list_runs(kind="econ.options")
+        assert run.parameters["commitment_share"] == 0.5
+    refused = CliRunner().invoke(app, ["appraise", "sterile_injectable",
+                                       "--commitment-share", "1.5", "--db", db])
+    assert refused.exit_code == 2
+    assert "commitment_share" in refused.output and "Traceback" not in refused.output

@@ -8,6 +8,7 @@ import pytest
 
 from rxtwin.data.disruption_defaults import load_disruption_defaults
 from rxtwin.data.scenarios import load_scenario
+from rxtwin.errors import InputError
 from rxtwin.model.scenario import Scenario
 from rxtwin.runs.appraise import OPTIONS_RUN_KIND, OPTIONS_TABLE, appraise_options
 from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
@@ -130,3 +131,34 @@ def test_a_technology_frees_the_incumbent_at_the_salvage_share_of_its_capex():
         assert a.pv_resource_cost_usd - b.pv_resource_cost_usd == pytest.approx(
             own + freed / (1 + rate) ** (k + 1), rel=1e-9)
     assert any(p.costs.kind == "technology" for p in some.pricings)
+
+
+def test_the_run_kind_prices_a_commitment_on_a_share_of_the_output(tmp_path):
+    """Half the units committed: the premium per unit doubles and its net public cost stays
+    (the cash flows are linear in the premium times the committed units); the share is
+    stored with the run and nothing else moves."""
+    scenario = load_scenario("sterile_injectable")
+    tables = {}
+    with Store.open(tmp_path / "c.sqlite") as store:
+        for share in (1.0, 0.5):
+            params = parse_params(OPTIONS_RUN_KIND, scenario, {
+                "n_years": 40, "chunk_size": 20, "line_replications": 4, "n_draws": 50,
+                "seed": 3, "interventions": ["rapid-sterility-test"], "technologies": [],
+                "commitment_share": share})
+            run_id = store.create_run(
+                OPTIONS_RUN_KIND, store.put_scenario(scenario.document(), scenario.name),
+                params.model_dump(mode="json"), params.seed,
+                n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
+            execute_run(store, run_id, lambda done, total: None)
+            assert store.get_run(run_id).parameters["commitment_share"] == share
+            tables[share] = store.get_summary(run_id, OPTIONS_TABLE).iloc[0]
+    whole, half = tables[1.0], tables[0.5]
+    assert whole["required_commitment_usd_per_unit"] > 0
+    assert half["required_commitment_usd_per_unit"] == pytest.approx(
+        2 * whole["required_commitment_usd_per_unit"], rel=1e-9)
+    assert half["commitment_fiscal_cost_usd"] == pytest.approx(
+        whole["commitment_fiscal_cost_usd"], rel=1e-9)
+    assert half["firm_npv_usd"] == whole["firm_npv_usd"]
+    assert half["social_npv_usd"] == whole["social_npv_usd"]
+    with pytest.raises(InputError, match="commitment_share"):
+        parse_params(OPTIONS_RUN_KIND, scenario, {"commitment_share": 0.0, "seed": 1})

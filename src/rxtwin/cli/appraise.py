@@ -138,6 +138,10 @@ def appraise(
     reps: int = REPS_OPTION,
     draws: int = typer.Option(2000, "--draws", min=2, max=1_000_000,
                               help="Draws of the shortage-day cost for the intervals."),
+    commitment_share: float = typer.Option(
+        1.0, "--commitment-share", help="Share of the line's output a purchase commitment "
+        "covers once the option acts, in (0, 1]: the premium per committed unit that brings "
+        "the firm to its hurdle grows as the share shrinks."),
     seed: int = SEED_OPTION,
     workers: int = WORKERS_OPTION,
     scheduler: str = SCHEDULER_OPTION,
@@ -162,7 +166,7 @@ def appraise(
     loaded = load_study_scenario(scenario, db)
     raw = {"line_id": line, "technologies": ids(technology),
            "interventions": ids(intervention), "n_years": years, "chunk_size": chunk_size,
-           "line_replications": reps, "n_draws": draws,
+           "line_replications": reps, "n_draws": draws, "commitment_share": commitment_share,
            "seed": fresh_seed() if seed is None else seed}
     params = parse_params(OPTIONS_RUN_KIND, loaded, raw)  # fails before the store opens
     kind = RUN_KINDS[OPTIONS_RUN_KIND]

@@ -35,7 +35,7 @@ from rxtwin.econ.options import (
 )
 from rxtwin.econ.technology import AppraisalTerms, firm_profile_of
 from rxtwin.errors import Problem, UserInputError
-from rxtwin.model.base import WholeNumber
+from rxtwin.model.base import Real, WholeNumber
 from rxtwin.model.finance import FirmProfile
 from rxtwin.model.scenario import Scenario
 from rxtwin.model.shortage_cost import ShortageCostParameters
@@ -125,7 +125,7 @@ def price_outcomes(scenario: Scenario, line_id: str, outcomes: Sequence[OptionOu
                    entropy: int, n_draws: int = 2000, profile: FirmProfile | None = None,
                    terms: AppraisalTerms | None = None,
                    shortage_costs: ShortageCostParameters | None = None,
-                   level: float = 0.90) -> OptionsAppraisal:
+                   level: float = 0.90, commitment_share: float = 1.0) -> OptionsAppraisal:
     """Price every option of simulated outcomes (the incumbent first, as
     :func:`rxtwin.runs.resilience.compare_resilience` makes them) against the incumbent.
 
@@ -147,6 +147,9 @@ def price_outcomes(scenario: Scenario, line_id: str, outcomes: Sequence[OptionOu
         Default the bundled ``shortage_costs.yaml``.
     level : float
         Probability of the intervals [-].
+    commitment_share : float
+        Share of an option's line output a purchase commitment covers, once the option acts
+        [-] (:func:`rxtwin.econ.options.price_option`).
     """
     if not outcomes or outcomes[0].option.kind != "incumbent":
         raise UserInputError("the first outcome must be the incumbent's")
@@ -173,7 +176,8 @@ def price_outcomes(scenario: Scenario, line_id: str, outcomes: Sequence[OptionOu
             products, horizon_yr=scenario.horizon_yr, profile=profile, terms=terms,
             energy_usd_per_unit=tech.energy_kwh_per_1000_units / 1000.0
             * firm.energy_usd_per_kwh,
-            shortage_costs=shortage_costs, n_draws=n_draws, rng=rng, level=level))
+            shortage_costs=shortage_costs, n_draws=n_draws, rng=rng, level=level,
+            commitment_share=commitment_share))
     return OptionsAppraisal(options_table(pricings), pricings)
 
 
@@ -181,13 +185,13 @@ def appraise_options(scenario: Scenario, *, line_id: str | None = None,
                      technology_ids: Sequence[str] | None = None,
                      intervention_ids: Sequence[str] | None = None, n_years: int = 2000,
                      chunk_size: int = 100, entropy: int, line_replications: int = 100,
-                     n_draws: int = 2000,
+                     n_draws: int = 2000, commitment_share: float = 1.0,
                      on_option_done: Callable[[int, OptionOutcome], None] | None = None,
                      done: dict[int, OptionOutcome] | None = None,
                      map_chunks: ChunkMapper = map_serial) -> OptionsAppraisal:
     """Simulate the options of a line (:func:`rxtwin.runs.resilience.compare_resilience`,
     same arguments; ``map_chunks`` runs the options) and price them
-    (:func:`price_outcomes`, ``n_draws``)."""
+    (:func:`price_outcomes`, ``n_draws``, ``commitment_share``)."""
     line_id = line_id or scenario.lines[0].id
     outcomes: dict[int, OptionOutcome] = dict(done or {})
 
@@ -202,7 +206,8 @@ def appraise_options(scenario: Scenario, *, line_id: str | None = None,
         entropy=entropy, line_replications=line_replications, on_option_done=keep,
         done=done, map_chunks=map_chunks)
     priced = price_outcomes(scenario, line_id, [outcomes[i] for i in sorted(outcomes)],
-                            entropy=entropy, n_draws=n_draws)
+                            entropy=entropy, n_draws=n_draws,
+                            commitment_share=commitment_share)
     return OptionsAppraisal(priced.table, priced.pricings, tables)
 
 
@@ -218,6 +223,10 @@ class OptionsParams(ResilienceParams):
     n_draws: WholeNumber = Field(2000, ge=2, le=1_000_000,
                          description="draws of the shortage-day cost and of the paired "
                          "chunks, for the social NPV's intervals [-]")
+    commitment_share: Real = Field(1.0, gt=0.0, le=1.0,
+                                   description="share of the line's output a purchase "
+                                   "commitment covers once the option acts [-] (default 1: "
+                                   "every unit)")
 
 
 def check_options_params(scenario: Scenario, params: OptionsParams) -> list[Problem]:
@@ -229,8 +238,9 @@ def resolve_options(scenario: Scenario, params: OptionsParams) -> OptionsParams:
     """The line, technologies and interventions worked out from the scenario
     (:func:`rxtwin.runs.resilience.resolve_resilience`), the draws kept."""
     resolved = resolve_resilience(scenario, ResilienceParams.model_validate(
-        params.model_dump(exclude={"n_draws"})))
-    return OptionsParams.model_validate({**resolved.model_dump(), "n_draws": params.n_draws})
+        params.model_dump(exclude={"n_draws", "commitment_share"})))
+    return OptionsParams.model_validate({**resolved.model_dump(), "n_draws": params.n_draws,
+                                         "commitment_share": params.commitment_share})
 
 
 def options_n_chunks(params: OptionsParams) -> int:
@@ -250,7 +260,7 @@ def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id:
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
         line_replications=params.line_replications, n_draws=params.n_draws,
-        on_option_done=record, done=done, map_chunks=compute.map_chunks())
+        commitment_share=params.commitment_share, on_option_done=record, done=done, map_chunks=compute.map_chunks())
     for name, frame in (*resilience_summaries(result.resilience),
                         (OPTIONS_TABLE, result.table)):
         store_econ_table(store, run_id, name, frame)
