@@ -45,3 +45,16 @@ def test_appraise_takes_a_commitment_share_within_zero_and_one(tmp_path):
                                        "--commitment-share", "1.5", "--db", db])
     assert refused.exit_code == 2
     assert "commitment_share" in refused.output and "Traceback" not in refused.output
+
+
+def test_appraise_prints_the_market_table_at_an_import_price(tmp_path):
+    result = CliRunner().invoke(app, [
+        "appraise", "metformin", "--technology", "continuous", "--intervention", "",
+        "--years", "40", "--chunk-size", "20", "--reps", "4", "--draws", "50", "--seed", "2",
+        "--market-price-usd", "0.012", "--db", str(tmp_path / "runs.sqlite")],
+        env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "metformin: in the market" in result.output
+    rows = [line for line in result.output.splitlines()
+            if line.startswith(("│ incumbent", "│ continuous")) and "0.0120" in line]
+    assert len(rows) == 2 and all("yes" in row for row in rows)  # both makers would leave

@@ -162,3 +162,39 @@ def test_the_run_kind_prices_a_commitment_on_a_share_of_the_output(tmp_path):
     assert half["social_npv_usd"] == whole["social_npv_usd"]
     with pytest.raises(InputError, match="commitment_share"):
         parse_params(OPTIONS_RUN_KIND, scenario, {"commitment_share": 0.0, "seed": 1})
+
+
+def test_the_run_kind_stores_the_market_table_at_the_price_given(tmp_path):
+    """The stored market table is the one `market_table` gives for the same options, at
+    the market price of the parameters (here metformin's import price)."""
+    from rxtwin.data.generic_competition import load_generic_competition
+    from rxtwin.econ.market import market_table
+    from rxtwin.runs.appraise import MARKET_TABLE
+
+    scenario = load_scenario("metformin")
+    raw = {"n_years": 40, "chunk_size": 20, "line_replications": 4, "n_draws": 50,
+           "seed": 3, "technologies": ["continuous"], "interventions": [],
+           "market_price_usd_per_unit": 0.012}
+    params = parse_params(OPTIONS_RUN_KIND, scenario, raw)
+    with Store.open(tmp_path / "m.sqlite") as store:
+        run_id = store.create_run(OPTIONS_RUN_KIND,
+                                  store.put_scenario(scenario.document(), scenario.name),
+                                  params.model_dump(mode="json"), params.seed,
+                                  n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
+        execute_run(store, run_id, lambda done, total: None)
+        stored = store.get_summary(run_id, MARKET_TABLE)
+    direct = appraise_options(scenario, technology_ids=["continuous"], intervention_ids=[],
+                              n_years=40, chunk_size=20, entropy=3, line_replications=4,
+                              n_draws=50)
+    g = load_generic_competition()
+    expected = market_table(direct.pricings, table=g.price_share_of_brand_by_makers,
+                            exit_margin_share=g.exit_margin_share,
+                            reliability_premium_share=g.reliability_premium_share,
+                            price_usd_per_unit=0.012)
+    assert list(stored["option"]) == ["incumbent", "continuous"]
+    assert (stored["price_usd_per_unit"] == 0.012).all()
+    for column in ("unit_cost_usd_per_unit", "margin_share", "makers_sustained",
+                   "exits_from_erosion", "firm_npv_usd"):
+        assert stored[column].tolist() == pytest.approx(expected[column].tolist(),
+                                                        nan_ok=True), column
+    assert stored["exits"].tolist() == expected["exits"].tolist() == [True, True]

@@ -125,6 +125,26 @@ def print_options(options) -> None:
         console.print(public)
 
 
+def print_market(market, scenario: str) -> None:
+    """The market table (:func:`rxtwin.econ.market.market_table`): per option, the price it
+    must match, its cost per unit, the margin share left, whether its maker would leave,
+    the makers a price erosion sustains and the exits on a path to six makers."""
+    table = Table(title=f"{scenario}: in the market (price and cost in USD/unit; makers "
+                        "an erosion of the price sustains, FDA 2019 price by makers)",
+                  title_justify="left")
+    for label in ("option", "price", "cost/unit", "margin", "maker exits", "makers sustained",
+                  "exits to 6 makers", "premium needed"):
+        table.add_column(label, justify="left" if label == "option" else "right")
+    for row in market.itertuples(index=False):
+        premium = row.required_price_premium_share
+        table.add_row(str(row.option), f"{row.price_usd_per_unit:.4f}",
+                      f"{row.unit_cost_usd_per_unit:.4f}", f"{row.margin_share:.0%}",
+                      "yes" if row.exits else "no", str(row.makers_sustained),
+                      str(row.exits_from_erosion),
+                      "-" if not math.isfinite(premium) else f"{premium:.1%}")
+    console.print(table)
+
+
 @user_errors
 def appraise(
     scenario: str = SCENARIO_ARGUMENT,
@@ -138,6 +158,10 @@ def appraise(
     reps: int = REPS_OPTION,
     draws: int = typer.Option(2000, "--draws", min=2, max=1_000_000,
                               help="Draws of the shortage-day cost for the intervals."),
+    market_price: float = typer.Option(
+        None, "--market-price-usd", help="Price per unit the line must match in the market "
+        "table, e.g. an import price [USD/unit] (default: the incumbent's revenue per "
+        "unit)."),
     commitment_share: float = typer.Option(
         1.0, "--commitment-share", help="Share of the line's output a purchase commitment "
         "covers once the option acts, in (0, 1]: the premium per committed unit that brings "
@@ -151,11 +175,12 @@ def appraise(
     """Price every technology and intervention of a line for the firm and for society;
     store the run; print each option's firm NPV, IRR, payback, social NPV with its
     intervals, the capex grant that brings the firm to its hurdle, the public cost per
-    shortage-day avoided and the verdict.
+    shortage-day avoided and the verdict; then each option in the market (its cost per
+    unit against the price, the margin left, the makers a price erosion sustains).
 
     Example: rxtwin appraise sterile_injectable --years 2000 --reps 100 --seed 1
     """
-    from rxtwin.runs.appraise import OPTIONS_RUN_KIND, OPTIONS_TABLE
+    from rxtwin.runs.appraise import MARKET_TABLE, OPTIONS_RUN_KIND, OPTIONS_TABLE
     from rxtwin.runs.kinds import RUN_KINDS, execute_run, parse_params
     from rxtwin.runs.params import fresh_seed
 
@@ -167,6 +192,7 @@ def appraise(
     raw = {"line_id": line, "technologies": ids(technology),
            "interventions": ids(intervention), "n_years": years, "chunk_size": chunk_size,
            "line_replications": reps, "n_draws": draws, "commitment_share": commitment_share,
+           "market_price_usd_per_unit": market_price,
            "seed": fresh_seed() if seed is None else seed}
     params = parse_params(OPTIONS_RUN_KIND, loaded, raw)  # fails before the store opens
     kind = RUN_KINDS[OPTIONS_RUN_KIND]
@@ -177,8 +203,10 @@ def appraise(
                                   n_chunks=kind.n_chunks(params))
         execute_run(store, run_id, progress, compute=compute)
         table = store.get_summary(run_id, OPTIONS_TABLE)
+        market = store.get_summary(run_id, MARKET_TABLE)
     table.insert(0, "scenario", f"{scenario} ({years} scenario-years, seed {params.seed})")
     print_options(table)
+    print_market(market, scenario)
     console.print(f"Cash flows, verdicts and the quadrant figure: `rxtwin report {run_id}`.",
                   highlight=False)
     console.print(f"run: {run_id}", highlight=False)

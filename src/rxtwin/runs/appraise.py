@@ -24,7 +24,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from pydantic import Field
 
+from rxtwin.data.generic_competition import load_generic_competition
 from rxtwin.data.shortage_costs import load_shortage_costs
+from rxtwin.econ.market import market_table
 from rxtwin.econ.options import (
     OptionPricing,
     SupplyEffects,
@@ -75,6 +77,10 @@ __all__ = [
 
 OPTIONS_RUN_KIND = "econ.options"
 OPTIONS_TABLE = "econ_options"
+MARKET_TABLE = "econ_market"
+"""Summary of an ``econ.options`` run: each option's cost per unit against the market price,
+the margin left and the makers a price erosion sustains (:func:`rxtwin.econ.market.market_table`
+with the bundled ``generic_competition.yaml``)."""
 #: Spawn key of the stream of the shortage-day cost draws and the chunk resampling, apart
 #: from the chunks' own streams (spawn keys 0, 1, ... of the same entropy).
 SOCIAL_DRAWS_SPAWN_KEY = 1_000_003
@@ -227,6 +233,9 @@ class OptionsParams(ResilienceParams):
                                    description="share of the line's output a purchase "
                                    "commitment covers once the option acts [-] (default 1: "
                                    "every unit)")
+    market_price_usd_per_unit: Real | None = Field(
+        None, gt=0.0, le=1e6, description="price the line must match in the market table, "
+        "e.g. an import price [USD/unit] (default: the incumbent's revenue per unit)")
 
 
 def check_options_params(scenario: Scenario, params: OptionsParams) -> list[Problem]:
@@ -238,9 +247,12 @@ def resolve_options(scenario: Scenario, params: OptionsParams) -> OptionsParams:
     """The line, technologies and interventions worked out from the scenario
     (:func:`rxtwin.runs.resilience.resolve_resilience`), the draws kept."""
     resolved = resolve_resilience(scenario, ResilienceParams.model_validate(
-        params.model_dump(exclude={"n_draws", "commitment_share"})))
-    return OptionsParams.model_validate({**resolved.model_dump(), "n_draws": params.n_draws,
-                                         "commitment_share": params.commitment_share})
+        params.model_dump(exclude={"n_draws", "commitment_share",
+                                   "market_price_usd_per_unit"})))
+    return OptionsParams.model_validate({
+        **resolved.model_dump(), "n_draws": params.n_draws,
+        "commitment_share": params.commitment_share,
+        "market_price_usd_per_unit": params.market_price_usd_per_unit})
 
 
 def options_n_chunks(params: OptionsParams) -> int:
@@ -251,8 +263,8 @@ def options_n_chunks(params: OptionsParams) -> int:
 def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id: str,
                 progress: ProgressCallback, *, compute: ComputeSetting = SERIAL) -> None:
     """One recorded chunk per option (skipped when recorded: a resumed run), run where
-    ``compute`` says, then the resilience tables and the options table
-    (:data:`OPTIONS_TABLE`)."""
+    ``compute`` says, then the resilience tables, the options table
+    (:data:`OPTIONS_TABLE`) and the market table (:data:`MARKET_TABLE`)."""
     params = resolve_options(scenario, params)
     done, record = recorded_options(store, run_id, options_n_chunks(params), progress)
     result = appraise_options(
@@ -260,9 +272,15 @@ def run_options(scenario: Scenario, params: OptionsParams, store: Store, run_id:
         intervention_ids=params.interventions, n_years=params.n_years,
         chunk_size=params.chunk_size, entropy=params.seed,
         line_replications=params.line_replications, n_draws=params.n_draws,
-        commitment_share=params.commitment_share, on_option_done=record, done=done, map_chunks=compute.map_chunks())
+        commitment_share=params.commitment_share, on_option_done=record, done=done,
+        map_chunks=compute.map_chunks())
+    competition = load_generic_competition()
+    market = market_table(result.pricings, table=competition.price_share_of_brand_by_makers,
+                          exit_margin_share=competition.exit_margin_share,
+                          reliability_premium_share=competition.reliability_premium_share,
+                          price_usd_per_unit=params.market_price_usd_per_unit)
     for name, frame in (*resilience_summaries(result.resilience),
-                        (OPTIONS_TABLE, result.table)):
+                        (OPTIONS_TABLE, result.table), (MARKET_TABLE, market)):
         store_econ_table(store, run_id, name, frame)
 
 
