@@ -81,7 +81,8 @@ COMMANDS: dict[str, LazyCommand] = {
         "Price every technology and intervention of a line for the firm and for society; "
         "store the run; print each option's firm NPV, IRR, payback, social NPV with its "
         "intervals, the capex grant that brings the firm to its hurdle, the public cost per "
-        "shortage-day avoided and the verdict."),
+        "shortage-day avoided and the verdict; then each option in the market (its cost per "
+        "unit against the price, the margin left, the makers a price erosion sustains)."),
     "prioritize": LazyCommand(
         "rxtwin.cli.priority:prioritize",
         "Rank the scenario's medicines by criticality x vulnerability x simulated risk; print "
