@@ -113,12 +113,21 @@ def load_study_scenario(name_or_path: str, db: str | None) -> Scenario:
     provenance goes into the scenario's ``sources``, so every run stored with it records
     what it used (``rxtwin runs show``).
     """
-    from rxtwin.data.prior_references import scenario_has_priors
-    from rxtwin.data.scenarios import load_scenario
+    from rxtwin.data.prior_references import find_references
+    from rxtwin.data.scenarios import (
+        load_scenario,
+        read_scenario_document,
+        resolve_scenario_path,
+        scenario_from_document,
+    )
 
-    if not scenario_has_priors(name_or_path):
-        return load_scenario(name_or_path)
-    from rxtwin.runs.consortium import load_scenario_with_priors
+    path = resolve_scenario_path(name_or_path)
+    if not path.exists():
+        return load_scenario(name_or_path)  # raises, naming the bundled scenarios
+    document = read_scenario_document(path)  # read once, whether or not it has priors
+    if next(find_references(document), None) is None:
+        return scenario_from_document(document, str(path))
+    from rxtwin.runs.consortium import resolve_consortium_priors
     from rxtwin.store import Store, StoreError, default_db_url
 
     try:
@@ -128,8 +137,8 @@ def load_study_scenario(name_or_path: str, db: str | None) -> Scenario:
                              f"statistics, read from the pool of a store: {error} (name the "
                              "store holding the pool with --db)") from None
     with store:
-        pooled = load_scenario_with_priors(name_or_path, store)
-    for prior in pooled.priors:
+        document, priors = resolve_consortium_priors(document, store, str(path))
+    for prior in priors:
         err_console.print(f"prior {prior.path}: {prior.provenance}", highlight=False,
                           markup=False)
-    return pooled.scenario
+    return scenario_from_document(document, str(path))

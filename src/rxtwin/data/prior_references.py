@@ -9,12 +9,9 @@ for a grouped release, put where a value goes. Finding them needs no store (so
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from rxtwin.data.scenarios import read_scenario_document, resolve_scenario_path
-
-__all__ = ["REFERENCE_KEY", "find_references", "is_reference", "scenario_has_priors"]
+__all__ = ["REFERENCE_KEY", "find_references", "is_reference"]
 
 REFERENCE_KEY = "consortium"
 
@@ -42,19 +39,3 @@ def find_references(node: Any, path: tuple[str, ...] = ()
             step = item["id"] if isinstance(item, dict) and isinstance(item.get("id"), str) \
                 else str(index)
             yield from find_references(item, (*path, step))
-
-
-def scenario_has_priors(name_or_path: str | Path) -> bool:
-    """Whether a scenario (bundled name or file, ``extends`` resolved) references released
-    consortium statistics, so that loading it needs the store holding the pool. False for a
-    file that does not exist (loading it reports that).
-
-    Raises
-    ------
-    rxtwin.errors.InputError
-        The file cannot be read as a scenario document.
-    """
-    path = resolve_scenario_path(name_or_path)
-    if not path.exists():
-        return False
-    return next(find_references(read_scenario_document(path)), None) is not None
