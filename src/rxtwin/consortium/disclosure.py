@@ -482,12 +482,17 @@ class TableRelease:
         Protection level of each primary cell [field units].
     plan : SuppressionPlan
         The hidden cells and the audit (``plan.audit``).
+    records : tuple of CellRecord
+        The internal record of each cell, in the order of ``table`` (group ``(row,)`` or
+        ``(row, column)``, statistic ``sum``): pass the released ones as ``earlier`` to
+        later releases.
     """
 
     table: pd.DataFrame
     linked: LinkedTable
     protection: dict[str, float]
     plan: SuppressionPlan
+    records: tuple[CellRecord, ...] = ()
 
     @property
     def audit(self) -> SuppressionAudit:
@@ -595,13 +600,20 @@ def release_table(frame: pd.DataFrame, field: str, rows: str, columns: str | Non
     plan = complementary_suppression(linked, protection, cost=cost)
     if not plan.audit.passed:
         raise RuntimeError("suppression audit failed: " + "; ".join(plan.audit.failures()))
-    out = []
+    out, records = [], []
     for i, (label, (r, c)) in enumerate(zip(linked.labels, cells, strict=True)):
         hidden = bool(plan.suppressed[i])
         kind = "primary" if label in protection else ("complementary" if hidden else "")
         reason = reasons.get(label, "")
         if kind == "complementary":
             reason = "hidden so that the sensitive cells cannot be derived from the totals"
+        cell = members(r, c)
+        records.append(CellRecord(
+            group=(r,) if columns is None else (r, c), field=field, statistic="sum",
+            value=float(linked.values[i]), released=not hidden,
+            reasons=(reason,) if reason else (),
+            submission_keys=frozenset(cell["key"]),
+            organisation_ids=frozenset(cell["organisation_id"])))
         out.append({"row": r, "column": c,
                     "value": np.nan if hidden else float(linked.values[i]),
                     "released": not hidden, "suppression": kind, "reason": reason,
@@ -609,4 +621,5 @@ def release_table(frame: pd.DataFrame, field: str, rows: str, columns: str | Non
     table = pd.DataFrame(out, columns=["row", "column", "value", "released", "suppression",
                                        "reason", "n_organisations"])
     table["n_organisations"] = table["n_organisations"].astype("Int64")
-    return TableRelease(table=table, linked=linked, protection=protection, plan=plan)
+    return TableRelease(table=table, linked=linked, protection=protection, plan=plan,
+                        records=tuple(records))

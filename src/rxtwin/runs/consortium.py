@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rxtwin.consortium import (
     PrivacyBudgetExceededError,
     PrivacyLedger,
@@ -462,43 +460,30 @@ def _release_table(pool: ConsortiumPool, name: str, field: str, by: list[str],
     contributors are kept privately, so later sums and means pass the differencing guard
     against them; a released cell that would difference with an earlier released sum or
     mean refuses the whole table (:class:`~rxtwin.errors.UserInputError`)."""
-    from rxtwin.consortium import CellRecord
     from rxtwin.consortium.disclosure import TOTAL_LABEL, differencing_reason
 
     rows, columns = by[0], (by[1] if len(by) == 2 else None)
     earlier = [_record_from_json(r) for r in pool.release_records(field)]
     released = release_table(frame, field, rows, columns, rules)
-    present = frame[frame[field].notna()]
     cells, suppression, records = [], [], []
-    for row in released.table.itertuples(index=False):
-        group = {rows: str(row.row)}
-        mask = np.ones(len(present), dtype=bool)
-        if row.row != TOTAL_LABEL:
-            mask &= (present[rows].astype(str) == row.row).to_numpy()
-        if columns is not None:
-            group[columns] = str(row.column)
-            if row.column != TOTAL_LABEL:
-                mask &= (present[columns].astype(str) == row.column).to_numpy()
-        cell = {"group": group, "released": bool(row.released), "reason": row.reason,
-                "suppression": row.suppression,
-                "n_organisations": None if not row.released else int(row.n_organisations),
-                "value": _number(row.value) if row.released else None}
-        cells.append(cell)
+    for row, record in zip(released.table.itertuples(index=False), released.records,
+                           strict=True):
+        group = dict(zip(by, record.group, strict=True))
+        cells.append({"group": group, "released": bool(row.released), "reason": row.reason,
+                      "suppression": row.suppression,
+                      "n_organisations": None if not row.released
+                      else int(row.n_organisations),
+                      "value": _number(row.value) if row.released else None})
         if not row.released:
             suppression.append({"group": group, "reason": row.reason})
             continue
-        members = present[mask]
-        keys = frozenset(members["key"])
-        for record in earlier:
-            reason = differencing_reason(record, keys, frame, field, rules)
+        for before in earlier:
+            reason = differencing_reason(before, record.submission_keys, frame, field, rules)
             if reason is not None:
                 label = ", ".join(f"{k}={v}" for k, v in group.items())
                 raise UserInputError(f"table {name} refused: its cell {label} {reason}; "
                                      "release it with another grouping")
-        records.append(_record_json(CellRecord(
-            group=tuple(group.values()), field=field, statistic="sum", value=math.nan,
-            released=True, reasons=(), submission_keys=keys,
-            organisation_ids=frozenset(members["organisation_id"])), by))
+        records.append(_record_json(record, by))
     audit = released.audit
     body = {"field": field, "statistic": "table", "group_by": by, "method": "rules",
             "quantile": None, "rules": rules.model_dump(mode="json"), "cells": cells,
