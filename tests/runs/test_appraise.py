@@ -45,17 +45,23 @@ def test_every_technology_and_intervention_has_a_row(name):
             mine["holding_cost_change_usd_per_yr"].sum())
 
 
+def _run_options(store: Store, scenario: Scenario, params) -> str:
+    """Register and execute an ``econ.options`` run, as the CLI does; its id."""
+    run_id = store.create_run(OPTIONS_RUN_KIND,
+                              store.put_scenario(scenario.document(), scenario.name),
+                              params.model_dump(mode="json"), params.seed,
+                              n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
+    execute_run(store, run_id, lambda done, total: None)
+    return run_id
+
+
 def test_the_run_kind_stores_the_options_table(tmp_path):
     scenario = load_scenario("sterile_injectable")
     params = parse_params(OPTIONS_RUN_KIND, scenario, {
         "n_years": 40, "chunk_size": 20, "line_replications": 4, "n_draws": 50, "seed": 3,
         "interventions": ["buffer-stock-90d"], "technologies": []})
     with Store.open(tmp_path / "s.sqlite") as store:
-        run_id = store.create_run(OPTIONS_RUN_KIND,
-                                  store.put_scenario(scenario.document(), scenario.name),
-                                  params.model_dump(mode="json"), params.seed,
-                                  n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
-        execute_run(store, run_id, lambda done, total: None)
+        run_id = _run_options(store, scenario, params)
         table = store.get_summary(run_id, OPTIONS_TABLE)
         figures = RUN_KINDS[OPTIONS_RUN_KIND].figures(store, run_id, scenario, params)
     assert list(table["option"]) == ["buffer-stock-90d"]
@@ -145,11 +151,7 @@ def test_the_run_kind_prices_a_commitment_on_a_share_of_the_output(tmp_path):
                 "n_years": 40, "chunk_size": 20, "line_replications": 4, "n_draws": 50,
                 "seed": 3, "interventions": ["rapid-sterility-test"], "technologies": [],
                 "commitment_share": share})
-            run_id = store.create_run(
-                OPTIONS_RUN_KIND, store.put_scenario(scenario.document(), scenario.name),
-                params.model_dump(mode="json"), params.seed,
-                n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
-            execute_run(store, run_id, lambda done, total: None)
+            run_id = _run_options(store, scenario, params)
             assert store.get_run(run_id).parameters["commitment_share"] == share
             tables[share] = store.get_summary(run_id, OPTIONS_TABLE).iloc[0]
     whole, half = tables[1.0], tables[0.5]
@@ -177,11 +179,7 @@ def test_the_run_kind_stores_the_market_table_at_the_price_given(tmp_path):
            "market_price_usd_per_unit": 0.012}
     params = parse_params(OPTIONS_RUN_KIND, scenario, raw)
     with Store.open(tmp_path / "m.sqlite") as store:
-        run_id = store.create_run(OPTIONS_RUN_KIND,
-                                  store.put_scenario(scenario.document(), scenario.name),
-                                  params.model_dump(mode="json"), params.seed,
-                                  n_chunks=RUN_KINDS[OPTIONS_RUN_KIND].n_chunks(params))
-        execute_run(store, run_id, lambda done, total: None)
+        run_id = _run_options(store, scenario, params)
         stored = store.get_summary(run_id, MARKET_TABLE)
     direct = appraise_options(scenario, technology_ids=["continuous"], intervention_ids=[],
                               n_years=40, chunk_size=20, entropy=3, line_replications=4,
